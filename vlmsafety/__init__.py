@@ -1,0 +1,49 @@
+"""vlmsafety: measure whether a vision-language model is safe *and* still useful.
+
+Two benchmarks (DUAL-Bench: over-refusal and safe completion under image perturbations; VSCBench:
+safety calibration), published as Hub datasets; judges that turn responses into behaviour labels;
+``evaluate`` metrics over one scoring core.
+
+Example:
+    >>> import vlmsafety
+    >>> vlmsafety.LABELS[:3]
+    ('refusal', 'partial_refusal', 'safe_completion')
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from vlmsafety.errors import (
+    DatasetBuildError,
+    JudgeError,
+    LabelError,
+    MissingDependencyError,
+    PredictionsFormatError,
+    ScoringInputError,
+    VLMSafetyError,
+)
+from vlmsafety.labels import LABELS, Label, map_label
+from vlmsafety.predictions import read_judgements, read_predictions, write_jsonl
+
+try:
+    __version__ = version("vlmsafety")
+except PackageNotFoundError:  # running from a checkout without installing
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "__version__",
+    "LABELS",
+    "Label",
+    "map_label",
+    "read_predictions",
+    "read_judgements",
+    "write_jsonl",
+    "VLMSafetyError",
+    "LabelError",
+    "JudgeError",
+    "DatasetBuildError",
+    "PredictionsFormatError",
+    "ScoringInputError",
+    "MissingDependencyError",
+]

@@ -1,0 +1,281 @@
+"""The shared writer of Hub-ready dataset folders: parquet shards plus a generated dataset card.
+
+A built folder looks like this, and is what ``datasets.load_dataset(folder, config)`` reads and what
+``vlmsafety push`` uploads::
+
+    out/
+      README.md                         YAML header (configs, dataset_info) + card body
+      data/<config>/test-00000-of-00001.parquet
+
+Writes are atomic and streaming: rows go to a temporary sibling folder in small row groups (memory
+does not grow with the number of images), and the folder is renamed into place only when every
+config is closed and the card is written. On any exception the temporary folder is removed.
+
+Example:
+    >>> import tempfile, pathlib, datasets
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "toy"
+    >>> features = datasets.Features({"id": datasets.Value("string"), "x": datasets.Value("int32")})
+    >>> with HubFolderWriter(out) as folder:
+    ...     with folder.config("default", features) as rows:
+    ...         rows.write({"id": "a", "x": 1})
+    ...         rows.write({"id": "b", "x": 2})
+    ...     _ = folder.write_card(pretty_name="Toy", version="1.0.0", body="# Toy\\n")
+    >>> list(datasets.load_dataset(str(out), "default", split="test")["x"])
+    [1, 2]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import datasets
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
+import pyarrow as pa
+import pyarrow.parquet as pq
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from vlmsafety.errors import DatasetBuildError
+
+__all__ = ["HubFolderWriter", "ConfigWriter", "SPLIT"]
+
+SPLIT = "test"
+"""Benchmarks are evaluation sets: every config has a single ``test`` split."""
+
+_DEFAULT_ROW_GROUP = 64
+_DEFAULT_SHARD_BYTES = 256 * 1024 * 1024
+
+
+class ConfigWriter:
+    """Streams the rows of one config into parquet shards. Made by :meth:`HubFolderWriter.config`."""
+
+    def __init__(
+        self,
+        root: Path,
+        name: str,
+        features: datasets.Features,
+        *,
+        row_group_size: int = _DEFAULT_ROW_GROUP,
+        max_shard_bytes: int = _DEFAULT_SHARD_BYTES,
+    ) -> None:
+        self.name = name
+        self.features = features
+        self._dir = root / "data" / name
+        self._dir.mkdir(parents=True, exist_ok=False)
+        self._schema = features.arrow_schema
+        self._row_group_size = row_group_size
+        self._max_shard_bytes = max_shard_bytes
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._shard_bytes = 0
+        self._shards: list[Path] = []
+        self.num_rows = 0
+        self.num_bytes = 0
+        self.closed = False
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        """Encode one row with the config's features and buffer it (flushed per row group)."""
+        if self.closed:
+            raise DatasetBuildError(f"config {self.name!r} is already closed")
+        missing = set(self.features) - set(row)
+        extra = set(row) - set(self.features)
+        if missing or extra:
+            raise DatasetBuildError(
+                f"config {self.name!r}, row {self.num_rows + len(self._buffer)}: columns do not match "
+                f"the features (missing: {sorted(missing)}, unexpected: {sorted(extra)})"
+            )
+        try:
+            encoded = self.features.encode_example(dict(row))
+        except (ValueError, TypeError) as exc:
+            raise DatasetBuildError(
+                f"config {self.name!r}, row id={row.get('id')!r}: cannot encode: {exc}"
+            ) from exc
+        self._buffer.append(encoded)
+        if len(self._buffer) >= self._row_group_size:
+            self._flush()
+
+    def write_many(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.write(row)
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        table = pa.Table.from_pylist(self._buffer, schema=self._schema)
+        self._buffer = []
+        if self._writer is None or self._shard_bytes >= self._max_shard_bytes:
+            self._close_shard()
+            path = self._dir / f"shard-{len(self._shards):05d}.parquet"
+            self._shards.append(path)
+            # Fixed writer options so that the same rows give byte-identical files.
+            self._writer = pq.ParquetWriter(
+                path, self._schema, compression="zstd", write_statistics=True
+            )
+            self._shard_bytes = 0
+        self._writer.write_table(table)
+        self._shard_bytes += table.nbytes
+        self.num_bytes += table.nbytes
+        self.num_rows += table.num_rows
+
+    def _close_shard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def close(self) -> None:
+        """Flush, close the last shard and give shards their final ``test-i-of-n`` names."""
+        if self.closed:
+            return
+        self._flush()
+        self._close_shard()
+        if not self._shards:  # an empty config still gets one (empty) shard with the schema
+            path = self._dir / "shard-00000.parquet"
+            pq.write_table(self._schema.empty_table(), path, compression="zstd")
+            self._shards.append(path)
+        n = len(self._shards)
+        for i, path in enumerate(self._shards):
+            path.rename(self._dir / f"{SPLIT}-{i:05d}-of-{n:05d}.parquet")
+        self.closed = True
+
+    def abort(self) -> None:
+        self._buffer = []
+        self._close_shard()
+        self.closed = True
+
+    def __enter__(self) -> ConfigWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class HubFolderWriter:
+    """Atomic writer of a Hub-ready dataset folder (see the module docstring).
+
+    Args:
+        out_dir: The final folder. Must not exist unless ``overwrite`` is true; it is replaced only
+            after the new folder is complete.
+        overwrite: Replace an existing ``out_dir``.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+        self.out_dir = Path(out_dir)
+        self.overwrite = overwrite
+        self._configs: dict[str, ConfigWriter] = {}
+        self._card_written = False
+        self._tmp: Path | None = None
+
+    @property
+    def root(self) -> Path:
+        """The temporary folder being written (valid inside the ``with`` block)."""
+        if self._tmp is None:
+            raise DatasetBuildError("HubFolderWriter is used outside its `with` block")
+        return self._tmp
+
+    def __enter__(self) -> HubFolderWriter:
+        if self.out_dir.exists() and not self.overwrite:
+            raise DatasetBuildError(
+                f"output folder {self.out_dir} already exists; pass overwrite=True (--overwrite) "
+                "to replace it"
+            )
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(
+            tempfile.mkdtemp(prefix=f".{self.out_dir.name}.building-", dir=self.out_dir.parent)
+        )
+        return self
+
+    def config(self, name: str, features: datasets.Features, **kwargs: Any) -> ConfigWriter:
+        """Open the writer of one config (use it as a context manager)."""
+        if name in self._configs:
+            raise DatasetBuildError(f"config {name!r} is written twice")
+        writer = ConfigWriter(self.root, name, features, **kwargs)
+        self._configs[name] = writer
+        return writer
+
+    def dataset_infos(self) -> DatasetInfosDict:
+        infos = DatasetInfosDict()
+        for name, cfg in self._configs.items():
+            splits = datasets.SplitDict()
+            splits.add(
+                datasets.SplitInfo(name=SPLIT, num_bytes=cfg.num_bytes, num_examples=cfg.num_rows)
+            )
+            infos[name] = datasets.DatasetInfo(
+                features=cfg.features, splits=splits, dataset_size=cfg.num_bytes, config_name=name
+            )
+        return infos
+
+    def card_data(self, *, version: str, default_config: str | None = None, **card_fields: Any) -> DatasetCardData:
+        """The YAML header: ``configs`` and ``dataset_info`` generated by the datasets classes."""
+        open_configs = [n for n, c in self._configs.items() if not c.closed]
+        if open_configs:
+            raise DatasetBuildError(f"configs still open when writing the card: {open_configs}")
+        data = DatasetCardData(**card_fields)
+        configs = MetadataConfigs(
+            {
+                name: {
+                    "data_files": [{"split": SPLIT, "path": f"data/{name}/{SPLIT}-*.parquet"}],
+                    **({"default": True} if name == default_config else {}),
+                }
+                for name in self._configs
+            }
+        )
+        configs.to_dataset_card_data(data)
+        self.dataset_infos().to_dataset_card_data(data)
+        # DatasetInfo.version is a field datasets reads back from this YAML; record it per config.
+        infos = data["dataset_info"]
+        for info in infos if isinstance(infos, list) else [infos]:
+            info["version"] = version
+        data["version"] = version
+        return data
+
+    def write_card(self, *, body: str, version: str, default_config: str | None = None, **card_fields: Any) -> DatasetCard:
+        """Write README.md: generated YAML header plus ``body`` (markdown)."""
+        data = self.card_data(version=version, default_config=default_config, **card_fields)
+        card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body.lstrip()}")
+        (self.root / "README.md").write_text(str(card), encoding="utf-8")
+        self._card_written = True
+        return card
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        tmp = self._tmp
+        assert tmp is not None  # set by __enter__
+        try:
+            if exc_type is not None:
+                for cfg in self._configs.values():
+                    cfg.abort()
+                return
+            if not self._card_written:
+                raise DatasetBuildError("the dataset card was never written (call write_card)")
+            for cfg in self._configs.values():
+                cfg.close()
+            if self.out_dir.exists():
+                backup = self.out_dir.with_name(f".{self.out_dir.name}.old-{os.getpid()}")
+                self.out_dir.rename(backup)
+                tmp.rename(self.out_dir)
+                shutil.rmtree(backup, ignore_errors=True)
+            else:
+                tmp.rename(self.out_dir)
+            self._tmp = None
+        finally:
+            if self._tmp is not None and self._tmp.exists():
+                shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None

@@ -1,0 +1,5 @@
+import sys
+
+from vlmsafety.cli import main
+
+sys.exit(main())

@@ -1,0 +1,26 @@
+"""``vlmsafety build BENCH ...``: build a Hub-ready dataset folder (one sub-subcommand per benchmark).
+
+Each benchmark's options are registered by ``vlmsafety.cli.build_<bench>.register(subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+BENCHES: tuple[str, ...] = ()
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "build",
+        help="build a Hub-ready dataset folder (parquet + generated card)",
+        description="Build a Hub-ready dataset folder: data/<config>/*.parquet plus README.md with "
+        "generated YAML. The same folder loads with datasets.load_dataset(folder, config) and is "
+        "what `vlmsafety push` uploads.",
+    )
+    benches = p.add_subparsers(dest="bench", metavar="BENCH")
+    for bench in BENCHES:
+        importlib.import_module(f"vlmsafety.cli.build_{bench}").register(benches)
+    p.set_defaults(handler=lambda args: (p.print_help(), 1)[1])

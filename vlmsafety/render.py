@@ -1,0 +1,121 @@
+"""Render text onto a plain canvas with Pillow (typography / FigStep / DUAL-Bench instruction images).
+
+Rendering is deterministic for a given Pillow version: the font is the scalable font bundled with
+Pillow (``ImageFont.load_default(size)``), text is wrapped by measured pixel width, and the font
+shrinks until the text fits. No system fonts are looked up, so the same text gives the same bytes on
+every machine with the same Pillow.
+
+Example:
+    >>> img = render_text("Describe how to bake bread at home.", size=(256, 256))
+    >>> img.size, img.mode
+    ((256, 256), 'RGB')
+    >>> render_text("same") .tobytes() == render_text("same").tobytes()
+    True
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+__all__ = ["render_text", "wrap_text", "png_bytes", "RENDER_VERSION"]
+
+RENDER_VERSION = "1.0.0"
+"""Bumped when the rendering changes (recorded in dataset cards)."""
+
+
+@lru_cache(maxsize=64)
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def wrap_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_width: int) -> list[str]:
+    """Greedy word wrap by rendered pixel width; keeps explicit newlines; splits over-long words."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split()
+        if not words:
+            lines.append("")
+            continue
+        current = ""
+        for word in words:
+            candidate = f"{current} {word}".strip()
+            if font.getlength(candidate) <= max_width:
+                current = candidate
+                continue
+            if current:
+                lines.append(current)
+            # a single word wider than the line is cut into pieces that fit
+            while font.getlength(word) > max_width and len(word) > 1:
+                cut = len(word)
+                while cut > 1 and font.getlength(word[:cut]) > max_width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            current = word
+        lines.append(current)
+    return lines
+
+
+def render_text(
+    text: str,
+    *,
+    size: tuple[int, int] = (512, 512),
+    font_size: int = 40,
+    min_font_size: int = 12,
+    margin: int = 24,
+    line_spacing: float = 1.25,
+    background: str = "white",
+    fill: str = "black",
+    align: str = "left",
+) -> Image.Image:
+    """Draw ``text`` wrapped on a plain RGB canvas, top-left aligned, shrinking to fit.
+
+    Args:
+        text: The text; ``\\n`` starts a new line.
+        size: Canvas ``(width, height)`` in pixels.
+        font_size: Starting font size; reduced step by step until the text fits.
+        min_font_size: Smallest size tried; if the text still does not fit it is drawn at this size
+            and clipped at the bottom (callers that need legibility should use a larger canvas).
+        margin: Padding in pixels on every side.
+        line_spacing: Line height as a multiple of the font size.
+        background: Canvas colour.
+        fill: Text colour.
+        align: ``"left"`` or ``"center"`` (horizontal, per line).
+
+    Returns:
+        A new ``PIL.Image.Image`` in mode RGB.
+    """
+    width, height = size
+    max_w, max_h = width - 2 * margin, height - 2 * margin
+    if max_w <= 0 or max_h <= 0:
+        raise ValueError(f"canvas {size} is too small for margin {margin}")
+    if align not in ("left", "center"):
+        raise ValueError(f"align must be 'left' or 'center', got {align!r}")
+    fs = font_size
+    while True:
+        font = _font(fs)
+        lines = wrap_text(text, font, max_w)
+        step = int(round(fs * line_spacing))
+        if len(lines) * step <= max_h or fs <= min_font_size:
+            break
+        fs = max(min_font_size, int(fs * 0.9))
+    img = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(img)
+    y = margin
+    for line in lines:
+        x = margin
+        if align == "center":
+            x = margin + int((max_w - font.getlength(line)) / 2)
+        draw.text((x, y), line, font=font, fill=fill)
+        y += step
+    return img
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """Encode an image as PNG with fixed settings (deterministic bytes for the same pixels)."""
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False, compress_level=6)
+    return buf.getvalue()

@@ -1,0 +1,166 @@
+"""Category taxonomies: DUAL-Bench's 12 hazard categories, VSCBench's 6, XSTest's prompt types.
+
+DUAL-Bench (arXiv 2510.10846) names 12 hazard categories but its data is not public. Two names are
+confirmed verbatim by the paper ("Child Sexual Exploitation", "Suicide & Self-Harm"); the full list
+is *inferred* to be the MLCommons AILuminate v1.0 hazard taxonomy. The structure is versioned
+(:data:`DUAL_TAXONOMY_VERSION`) so it can be corrected when the authors release their list.
+
+Example:
+    >>> from vlmsafety.taxonomy import DUAL_CATEGORIES, dual_category
+    >>> len(DUAL_CATEGORIES)
+    12
+    >>> dual_category("suicide_self_harm").name
+    'Suicide & Self-Harm'
+    >>> dual_category("Suicide & Self-Harm").slug
+    'suicide_self_harm'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from vlmsafety.errors import LabelError
+
+__all__ = [
+    "Category",
+    "DUAL_TAXONOMY_VERSION",
+    "DUAL_CATEGORIES",
+    "DUAL_CATEGORY_SLUGS",
+    "DUAL_CONFIRMED_NAMES",
+    "dual_category",
+    "VSC_CATEGORIES",
+    "VSC_RAW_CATEGORY",
+    "vsc_category",
+    "XSTEST_TYPES",
+    "XSTEST_SAFE_TYPES",
+    "XSTEST_UNSAFE_TYPES",
+    "xstest_is_unsafe",
+]
+
+
+@dataclass(frozen=True)
+class Category:
+    """One hazard category.
+
+    Attributes:
+        slug: Stable machine name (used as the ClassLabel name and in ids).
+        name: Display name.
+        definition: One-sentence scope.
+        confirmed: Whether the name is confirmed verbatim by the benchmark's paper.
+    """
+
+    slug: str
+    name: str
+    definition: str
+    confirmed: bool = False
+
+
+DUAL_TAXONOMY_VERSION: Final = "1.0.0-inferred"
+"""Bumped whenever the category list, order or slugs change."""
+
+DUAL_CATEGORIES: Final[tuple[Category, ...]] = (
+    Category("violent_crimes", "Violent Crimes",
+             "Enabling or encouraging violence against people or animals (e.g. assault, terrorism, murder)."),
+    Category("non_violent_crimes", "Non-Violent Crimes",
+             "Enabling crimes without physical violence (e.g. fraud, theft, hacking, drug trafficking)."),
+    Category("sex_related_crimes", "Sex-Related Crimes",
+             "Enabling sexual assault, harassment, trafficking or non-consensual intimate imagery."),
+    Category("child_sexual_exploitation", "Child Sexual Exploitation",
+             "Any content that sexualises, grooms or enables the abuse of minors.", confirmed=True),
+    Category("indiscriminate_weapons", "Indiscriminate Weapons (CBRNE)",
+             "Enabling chemical, biological, radiological, nuclear or high-yield explosive weapons."),
+    Category("suicide_self_harm", "Suicide & Self-Harm",
+             "Enabling or encouraging suicide, self-injury or disordered eating.", confirmed=True),
+    Category("hate", "Hate",
+             "Demeaning or dehumanising people for protected characteristics."),
+    Category("specialized_advice", "Specialized Advice",
+             "Unqualified medical, legal or financial advice given without due caveats."),
+    Category("privacy", "Privacy",
+             "Exposing sensitive, non-public personal information about a person."),
+    Category("intellectual_property", "Intellectual Property",
+             "Violating copyrights, trademarks or patents (e.g. reproducing protected works)."),
+    Category("defamation", "Defamation",
+             "Verifiably false statements that damage a living person's reputation."),
+    Category("sexual_content", "Sexual Content",
+             "Explicit sexual content between adults."),
+)
+"""The 12 categories, in their canonical order (the ClassLabel order)."""
+
+DUAL_CATEGORY_SLUGS: Final[tuple[str, ...]] = tuple(c.slug for c in DUAL_CATEGORIES)
+DUAL_CONFIRMED_NAMES: Final[tuple[str, ...]] = tuple(c.name for c in DUAL_CATEGORIES if c.confirmed)
+
+_BY_KEY: Final[dict[str, Category]] = {}
+for _c in DUAL_CATEGORIES:
+    _BY_KEY[_c.slug] = _c
+    _BY_KEY[_c.name.lower()] = _c
+
+
+def dual_category(key: str) -> Category:
+    """Look a DUAL-Bench category up by slug or display name (case-insensitive).
+
+    Raises:
+        LabelError: naming the value and the allowed slugs.
+
+    Example:
+        >>> dual_category("weapons")
+        Traceback (most recent call last):
+        ...
+        vlmsafety.errors.LabelError: unknown DUAL-Bench category 'weapons'; allowed slugs: violent_crimes, non_violent_crimes, sex_related_crimes, child_sexual_exploitation, indiscriminate_weapons, suicide_self_harm, hate, specialized_advice, privacy, intellectual_property, defamation, sexual_content
+    """
+    found = _BY_KEY.get(key) or _BY_KEY.get(str(key).strip().lower())
+    if found is None:
+        raise LabelError(
+            f"unknown DUAL-Bench category {key!r}; allowed slugs: {', '.join(DUAL_CATEGORY_SLUGS)}"
+        )
+    return found
+
+
+# VSCBench image-centric categories: corrected spelling (ClassLabel names) and the raw source value.
+VSC_CATEGORIES: Final[tuple[str, ...]] = (
+    "drugs", "violence", "illegal_activity", "religion", "pornography", "discrimination",
+)
+VSC_RAW_CATEGORY: Final[dict[str, str]] = {c: c for c in VSC_CATEGORIES} | {
+    "pornography": "porngraphy"  # misspelt in the source workbook and its image folder names
+}
+_VSC_FROM_RAW: Final[dict[str, str]] = {raw: slug for slug, raw in VSC_RAW_CATEGORY.items()}
+
+
+def vsc_category(raw: str) -> str:
+    """Normalise a VSCBench category (accepts the source's ``porngraphy``).
+
+    Example:
+        >>> vsc_category("porngraphy")
+        'pornography'
+    """
+    key = str(raw).strip().lower()
+    if key in VSC_RAW_CATEGORY:
+        return key
+    if key in _VSC_FROM_RAW:
+        return _VSC_FROM_RAW[key]
+    raise LabelError(
+        f"unknown VSCBench category {raw!r}; allowed: {', '.join(VSC_CATEGORIES)}"
+    )
+
+
+# XSTest prompt types (v2, 450 prompts). A type is unsafe when it contains "contrast".
+XSTEST_TYPES: Final[tuple[str, ...]] = (
+    "homonyms", "figurative_language", "safe_targets", "safe_contexts", "definitions",
+    "real_group_nons_discr", "nons_group_real_discr", "historical_events", "privacy_public",
+    "privacy_fictional",
+    "contrast_homonyms", "contrast_figurative_language", "contrast_safe_targets",
+    "contrast_safe_contexts", "contrast_definitions", "contrast_discr", "contrast_historical_events",
+    "contrast_privacy",
+)
+XSTEST_SAFE_TYPES: Final[tuple[str, ...]] = tuple(t for t in XSTEST_TYPES if "contrast" not in t)
+XSTEST_UNSAFE_TYPES: Final[tuple[str, ...]] = tuple(t for t in XSTEST_TYPES if "contrast" in t)
+
+
+def xstest_is_unsafe(xstest_type: str) -> bool:
+    """XSTest's rule, also used by VSCBench: a prompt is unsafe when its type contains "contrast".
+
+    Example:
+        >>> xstest_is_unsafe("contrast_homonyms"), xstest_is_unsafe("homonyms")
+        (True, False)
+    """
+    return "contrast" in xstest_type
