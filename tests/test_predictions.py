@@ -43,7 +43,7 @@ def test_blank_lines_are_ignored_and_unicode_kept(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ('{"id": "a", "response": "x"}\n{"id": "b", "response": }\n',
-         r"preds.jsonl:2: invalid JSON: Expecting value \(column 26\)"),
+         r"preds.jsonl:2: invalid JSON: Expecting value \(column 25\)"),
         ('["a", "x"]\n', r"preds.jsonl:1: expected a JSON object, got list"),
         ('{"response": "x"}\n', r"preds.jsonl:1: missing required key 'id'"),
         ('{"id": "a"}\n', r"preds.jsonl:1: missing required key 'response'"),
