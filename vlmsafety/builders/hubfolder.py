@@ -223,6 +223,13 @@ class HubFolderWriter:
         open_configs = [n for n, c in self._configs.items() if not c.closed]
         if open_configs:
             raise DatasetBuildError(f"configs still open when writing the card: {open_configs}")
+        try:  # datasets parses this version when loading the folder; refuse what it would refuse
+            datasets.Version(version)
+        except (ValueError, TypeError) as exc:
+            raise DatasetBuildError(
+                f"version {version!r} is not of the form x.y.z with digits (e.g. '1.0.0'); "
+                "datasets.load_dataset cannot read a card with it"
+            ) from exc
         data = DatasetCardData(**card_fields)
         configs = MetadataConfigs(
             {
