@@ -138,7 +138,7 @@ def _compile(spec: Mapping[str, Any], source: str) -> KeywordRules:
     gap = int(spec.get("max_gap_words", 2))
     # A sentence opens at the start of the text, after . ! ? ; : or a newline (plus a space), or
     # after a comma when followed by a contrastive lead-in ("..., but I can't").
-    anchor = (r"(?:^|(?<=[.!?;:\n])|(?<=[.!?;:] )|(?<=, )(?=(?:but|however|unfortunately|and|so|therefore) ))"
+    anchor = (r"(?:^|(?<=[.!?;:\n])|(?<=[.!?;:] )|(?<=, )(?=(?:but|however|unfortunately|and|so|therefore)[ ,]))"
               r"(?:[-\"'(>]+ ?)?")
     lead = rf"(?:{_alt(spec['refusal_lead_ins'])}[,.!]? ){{0,3}}"
     core = (rf"(?:{_alt(spec['refusal_subjects'])}(?: [\w'-]+,?){{0,{gap}}}? "

@@ -1,0 +1,412 @@
+"""An async client for OpenAI-compatible ``/v1/chat/completions`` endpoints (vLLM, TGI, Ollama, APIs).
+
+Used by the chat judge and by ``vlmsafety generate``. A request is any ``messages`` list (text, or
+content parts with ``image_url`` data URLs); a result is the reply text or the reason there is
+none. Nothing is raised per request: every request ends in a :class:`ChatResult`, so one failure
+never loses the other items, and a failure is never an empty response.
+
+* Bounded concurrency: at most ``concurrency`` requests in flight (a semaphore), progress bar.
+* Retries with exponential backoff and jitter on 429 (``Retry-After`` honoured), 408, 5xx,
+  timeouts, connection errors and malformed bodies; bounded by ``max_attempts`` and by
+  ``total_timeout`` seconds per request. Other 4xx (bad key, unknown model) fail at once.
+* Settings (base URL, model, API key) come from arguments or the environment, read at call time
+  and never written anywhere. The API key is optional (local servers need none).
+
+Example:
+    >>> client = ChatClient(base_url="http://127.0.0.1:9", model="m", retry=RetryPolicy(
+    ...     max_attempts=2, backoff_base=0.001, request_timeout=0.5), progress=False)
+    >>> r = client.complete_many([[{"role": "user", "content": "hi"}]])[0]
+    >>> (r.ok, r.text, r.transient, r.attempts)
+    (False, None, True, 2)
+    >>> r.error.startswith("connection error")
+    True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vlmsafety.errors import JudgeError
+
+__all__ = [
+    "ChatClient",
+    "ChatResult",
+    "ChatSettings",
+    "RetryPolicy",
+    "Messages",
+    "resolve_settings",
+    "chat_url",
+    "image_data_url",
+    "run_sync",
+]
+
+Messages = Sequence[Mapping[str, Any]]
+"""An OpenAI chat ``messages`` list."""
+
+_RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try one request.
+
+    Attributes:
+        max_attempts: Attempts per request, first included.
+        backoff_base: Seconds before the second attempt; doubles each time (with jitter: a
+            uniformly random factor in [0.5, 1.5]).
+        backoff_max: Cap on one wait (also on an honoured ``Retry-After``).
+        request_timeout: Seconds for one HTTP attempt.
+        total_timeout: Seconds for all attempts of one request, waits included.
+    """
+
+    max_attempts: int = 6
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    request_timeout: float = 120.0
+    total_timeout: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
+        for name in ("backoff_base", "backoff_max", "request_timeout", "total_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """The outcome of one request.
+
+    Attributes:
+        text: The reply (``choices[0].message.content``), or ``None`` on failure.
+        error: Why there is no text (``"HTTP 500 after 6 attempts: ..."``), or ``None``.
+        attempts: HTTP attempts made.
+        transient: ``True`` when the failure may go away on a re-run (429, 5xx, timeouts,
+            connection errors, malformed bodies); callers should not cache such failures.
+        status: The last HTTP status, when there was one.
+        raw: The parsed JSON body of the successful reply (for usage, finish reason, ...).
+    """
+
+    text: str | None
+    error: str | None = None
+    attempts: int = 1
+    transient: bool = False
+    status: int | None = None
+    raw: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Whether a reply text was obtained."""
+        return self.text is not None
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """Resolved endpoint settings. ``repr`` hides the key."""
+
+    base_url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+
+
+def resolve_settings(
+    base_url: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    *,
+    env_prefix: str = "VLMSAFETY_JUDGE",
+) -> ChatSettings:
+    """Settings from arguments, else from ``<env_prefix>_BASE_URL`` / ``_MODEL`` / ``_API_KEY``.
+
+    The key falls back to ``OPENAI_API_KEY`` and may be absent (local servers).
+
+    Raises:
+        JudgeError: base URL or model is missing; the message names the variable.
+
+    Example:
+        >>> resolve_settings("http://localhost:8000/v1", "qwen", "secret")
+        ChatSettings(base_url='http://localhost:8000/v1', model='qwen')
+        >>> import os; os.environ.pop("VLMSAFETY_JUDGE_MODEL", None) and None
+        >>> resolve_settings("http://localhost:8000")
+        Traceback (most recent call last):
+        ...
+        vlmsafety.errors.JudgeError: no model given: pass model=... (--model) or set VLMSAFETY_JUDGE_MODEL
+    """
+    env = os.environ
+    url = base_url or env.get(f"{env_prefix}_BASE_URL")
+    if not url:
+        raise JudgeError(
+            f"no endpoint given: pass base_url=... (--base-url) or set {env_prefix}_BASE_URL "
+            "(an OpenAI-compatible server, e.g. http://localhost:8000/v1)"
+        )
+    name = model or env.get(f"{env_prefix}_MODEL")
+    if not name:
+        raise JudgeError(f"no model given: pass model=... (--model) or set {env_prefix}_MODEL")
+    key = api_key or env.get(f"{env_prefix}_API_KEY") or env.get("OPENAI_API_KEY") or None
+    return ChatSettings(url, name, key)
+
+
+def chat_url(base_url: str) -> str:
+    """The chat-completions URL for a base URL given with or without ``/v1``.
+
+    Example:
+        >>> chat_url("http://h:8000"), chat_url("http://h:8000/v1/")
+        ('http://h:8000/v1/chat/completions', 'http://h:8000/v1/chat/completions')
+        >>> chat_url("https://api.example.com/openai/v1/chat/completions")
+        'https://api.example.com/openai/v1/chat/completions'
+    """
+    url = base_url.rstrip("/")
+    if url.endswith("/chat/completions"):
+        return url
+    if url.endswith("/v1"):
+        return url + "/chat/completions"
+    return url + "/v1/chat/completions"
+
+
+def image_data_url(data: bytes, mime: str = "image/png") -> str:
+    """A ``data:`` URL for an ``image_url`` content part.
+
+    Example:
+        >>> image_data_url(b"abc")
+        'data:image/png;base64,YWJj'
+    """
+    import base64
+
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _reply_text(body: Any) -> str | None:
+    try:
+        content = body["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if isinstance(content, list):  # content parts
+        content = "".join(p.get("text", "") for p in content if isinstance(p, Mapping))
+    return content if isinstance(content, str) and content.strip() else None
+
+
+def run_sync(coro: Awaitable[Any]) -> Any:
+    """Run a coroutine from sync code, also when an event loop is already running (Jupyter).
+
+    Example:
+        >>> async def two():
+        ...     return 2
+        >>> run_sync(two())
+        2
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)  # type: ignore[arg-type]
+        except BaseException as exc:  # re-raised in the caller's thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target, name="vlmsafety-run-sync")
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+class ChatClient:
+    """Bounded-concurrency, retrying client for one OpenAI-compatible endpoint.
+
+    Args:
+        base_url: Server URL, with or without ``/v1``; default ``$<env_prefix>_BASE_URL``.
+        model: Model name; default ``$<env_prefix>_MODEL``.
+        api_key: Bearer token; default ``$<env_prefix>_API_KEY``, then ``$OPENAI_API_KEY``, else none.
+        concurrency: Requests in flight at most.
+        retry: The :class:`RetryPolicy`.
+        params: Extra request fields (``temperature``, ``max_tokens``, ``seed``...).
+        env_prefix: Prefix of the environment variables (``VLMSAFETY_JUDGE``; ``generate`` uses its own).
+        progress: Show a tqdm progress bar in :meth:`acomplete_many`.
+        transport: An ``httpx`` async transport (tests).
+
+    Settings are resolved at every call, so changing the environment between calls takes effect,
+    and the key is never stored on the object.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        *,
+        concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        params: Mapping[str, Any] | None = None,
+        env_prefix: str = "VLMSAFETY_JUDGE",
+        progress: bool = True,
+        transport: Any = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        self._base_url, self._model = base_url, model
+        self._api_key = api_key  # kept in memory only; never written or logged
+        self.concurrency = concurrency
+        self.retry = retry or RetryPolicy()
+        self.params = dict(params or {})
+        self.env_prefix = env_prefix
+        self.progress = progress
+        self._transport = transport
+
+    def settings(self) -> ChatSettings:
+        """Resolve base URL, model and key now (see :func:`resolve_settings`)."""
+        return resolve_settings(self._base_url, self._model, self._api_key,
+                                env_prefix=self.env_prefix)
+
+    async def _one(self, http: Any, url: str, headers: Mapping[str, str], model: str,
+                   messages: Messages) -> ChatResult:
+        import httpx
+
+        policy = self.retry
+        deadline = time.monotonic() + policy.total_timeout
+        payload = {"model": model, "messages": list(messages), **self.params}
+        error, status, transient = "no attempt made", None, True
+        attempt = 0
+        while attempt < policy.max_attempts:
+            attempt += 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                error = f"total timeout {policy.total_timeout:g}s exceeded; last error: {error}"
+                break
+            wait: float | None = None
+            try:
+                resp = await http.post(url, json=payload, headers=headers,
+                                       timeout=min(policy.request_timeout, remaining))
+                status = resp.status_code
+                if status == 200:
+                    try:
+                        body = resp.json()
+                    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+                        error = f"malformed JSON body: {resp.text[:120]!r}"
+                    else:
+                        text = _reply_text(body)
+                        if text is not None:
+                            return ChatResult(text, None, attempt, False, status, body)
+                        error = f"no message content in reply: {json.dumps(body)[:120]}"
+                elif status in _RETRY_STATUS:
+                    error = f"HTTP {status}: {resp.text[:200]}"
+                    wait = _retry_after(resp.headers.get("retry-after"))
+                else:
+                    return ChatResult(None, f"HTTP {status}: {resp.text[:200]}", attempt, False,
+                                      status)
+            except httpx.TimeoutException as exc:
+                error = f"timeout: {type(exc).__name__}"
+            except httpx.TransportError as exc:
+                error = f"connection error: {type(exc).__name__}: {exc}"
+            if attempt >= policy.max_attempts:
+                break
+            backoff = min(policy.backoff_max, policy.backoff_base * 2 ** (attempt - 1))
+            backoff *= random.uniform(0.5, 1.5)
+            delay = max(backoff, min(wait, policy.backoff_max)) if wait is not None else backoff
+            if time.monotonic() + delay >= deadline:
+                error = (f"total timeout {policy.total_timeout:g}s would be exceeded by the next "
+                         f"wait ({delay:.3g}s); last error: {error}")
+                break
+            await asyncio.sleep(delay)
+        return ChatResult(None, f"{error} (after {attempt} attempt{'s' * (attempt != 1)})",
+                          attempt, transient, status)
+
+    async def acomplete_many(
+        self,
+        requests: Sequence[Messages],
+        *,
+        on_result: Callable[[int, ChatResult], None] | None = None,
+        desc: str = "chat",
+    ) -> list[ChatResult]:
+        """Send every request; return one result per request, in order.
+
+        Args:
+            requests: One ``messages`` list per request.
+            on_result: Called as ``on_result(index, result)`` as each request finishes (e.g. to
+                write a cache), in completion order.
+            desc: Progress bar label.
+
+        Raises:
+            JudgeError: the settings are missing (before any request is sent).
+        """
+        import httpx
+        from tqdm.auto import tqdm
+
+        s = self.settings()
+        url = chat_url(s.base_url)
+        headers = {"Content-Type": "application/json"}
+        if s.api_key:
+            headers["Authorization"] = f"Bearer {s.api_key}"
+        results: list[ChatResult | None] = [None] * len(requests)
+        if not requests:
+            return []
+        limits = httpx.Limits(max_connections=self.concurrency,
+                              max_keepalive_connections=self.concurrency)
+        semaphore = asyncio.Semaphore(self.concurrency)
+        bar = tqdm(total=len(requests), desc=desc, unit="req",
+                   disable=not self.progress or None, leave=False)
+        next_index = iter(range(len(requests)))
+
+        async def worker(http: httpx.AsyncClient) -> None:
+            for i in next_index:
+                async with semaphore:
+                    res = await self._one(http, url, headers, s.model, requests[i])
+                results[i] = res
+                bar.update(1)
+                if on_result is not None:
+                    on_result(i, res)
+
+        try:
+            async with httpx.AsyncClient(limits=limits, transport=self._transport) as http:
+                workers = [asyncio.ensure_future(worker(http))
+                           for _ in range(min(self.concurrency, len(requests)))]
+                try:
+                    await asyncio.gather(*workers)
+                except BaseException:
+                    for w in workers:
+                        w.cancel()
+                    await asyncio.gather(*workers, return_exceptions=True)
+                    raise
+        finally:
+            bar.close()
+        return [r if r is not None else ChatResult(None, "not run", 0, True) for r in results]
+
+    def complete_many(
+        self,
+        requests: Sequence[Messages],
+        *,
+        on_result: Callable[[int, ChatResult], None] | None = None,
+        desc: str = "chat",
+    ) -> list[ChatResult]:
+        """Blocking :meth:`acomplete_many` for callers without an event loop."""
+        return run_sync(self.acomplete_many(requests, on_result=on_result, desc=desc))
+
+    async def acomplete(self, messages: Messages) -> ChatResult:
+        """Send one request (same retries)."""
+        return (await self.acomplete_many([messages]))[0]

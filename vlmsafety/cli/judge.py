@@ -1,0 +1,109 @@
+"""``vlmsafety judge``: turn a predictions JSONL into a judged JSONL and print label counts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+_EPILOG = """\
+The chat judge sends, for each line, the line's "prompt" field when present, else --prompt.
+Endpoint, model and key default to VLMSAFETY_JUDGE_BASE_URL, VLMSAFETY_JUDGE_MODEL and
+VLMSAFETY_JUDGE_API_KEY (then OPENAI_API_KEY); the key is never written anywhere. Chat verdicts
+are cached (SQLite) as each one arrives: a killed run, re-run with the same command, judges only
+what is missing. Failed requests are not cached and are retried on a re-run.
+
+examples:
+  vlmsafety judge --predictions preds.jsonl --out judged.jsonl
+  vlmsafety judge --judge chat --scheme dual --base-url http://localhost:8000/v1 \\
+      --model Qwen/Qwen2.5-7B-Instruct --predictions preds.jsonl --out judged.jsonl
+"""
+
+
+def default_cache() -> Path:
+    """``$VLMSAFETY_CACHE_DIR/judge_cache.sqlite``, else ``~/.cache/vlmsafety/judge_cache.sqlite``."""
+    root = os.environ.get("VLMSAFETY_CACHE_DIR") or Path.home() / ".cache" / "vlmsafety"
+    return Path(root) / "judge_cache.sqlite"
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "judge", help="label each response of a predictions file (keyword or LLM judge)",
+        description="Label each response of a predictions JSONL with a behaviour label "
+        "(refusal, partial_refusal, safe_completion, direct_answer, irrelevant, unscored) and "
+        "write the judged JSONL; prints counts per label.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--judge", choices=("keyword", "chat"), default="keyword",
+                   help="keyword: offline rules (default); chat: LLM judge over an "
+                   "OpenAI-compatible endpoint")
+    p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="dual",
+                   help="rubric of the chat judge (DUAL-Bench 3-way, VSCBench 4-way, XSTest "
+                   "3-way); the keyword judge ignores it")
+    p.add_argument("--predictions", required=True, type=Path, metavar="P",
+                   help="predictions JSONL: {id, response, ...}")
+    p.add_argument("--out", required=True, type=Path, metavar="J", help="judged JSONL to write")
+    p.add_argument("--prompt", default="Describe the image",
+                   help="prompt shown to the chat judge for lines without a 'prompt' field "
+                   "(default: %(default)r)")
+    p.add_argument("--base-url", help="endpoint (default $VLMSAFETY_JUDGE_BASE_URL)")
+    p.add_argument("--model", help="judge model (default $VLMSAFETY_JUDGE_MODEL)")
+    p.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
+    p.add_argument("--template", type=Path, help="your own rubric template file")
+    p.add_argument("--cache", type=Path, help=f"SQLite cache (default {default_cache()})")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
+    p.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per item")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per HTTP attempt")
+    p.add_argument("--rules", type=Path, help="keyword rules JSON (default: packaged rules)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vlmsafety.judges import ChatJudge, JudgeItem, KeywordJudge
+    from vlmsafety.judges.base import Judge
+    from vlmsafety.labels import LABELS, UNSCORED
+    from vlmsafety.predictions import Judgement, read_predictions, write_jsonl
+
+    preds = read_predictions(args.predictions)
+    judge: Judge
+    if args.judge == "keyword":
+        judge = KeywordJudge(args.rules)
+    else:
+        from vlmsafety.chat_client import RetryPolicy
+
+        judge = ChatJudge(
+            args.scheme, base_url=args.base_url, model=args.model, template=args.template,
+            cache=None if args.no_cache else (args.cache or default_cache()),
+            concurrency=args.concurrency,
+            retry=RetryPolicy(max_attempts=args.max_attempts, request_timeout=args.timeout,
+                              total_timeout=max(600.0, args.timeout * args.max_attempts)),
+        )
+    items = []
+    for pr in preds:
+        prompt = pr.extra.get("prompt")
+        items.append(JudgeItem(pr.response, prompt if isinstance(prompt, str) else args.prompt,
+                               dict(pr.extra), pr.error))
+    verdicts = judge.judge_many(items)
+    out = []
+    for pr, v in zip(preds, verdicts):
+        extra = {k: val for k, val in pr.extra.items() if k not in ("label", "judge", "reason")}
+        if pr.error is not None:
+            extra["error"] = pr.error
+        if v.raw is not None:
+            extra["raw"] = v.raw
+        out.append(Judgement(pr.id, v.label, v.judge, pr.response, pr.model, v.reason, extra))
+    write_jsonl(args.out, out)
+    counts = Counter(v.label for v in verdicts)
+    print(f"judge: {verdicts[0].judge if verdicts else judge.name}")
+    print(f"wrote {len(out)} judged lines to {args.out}")
+    width = max(map(len, LABELS))
+    for label in LABELS:
+        n = counts.get(label, 0)
+        share = n / len(verdicts) if verdicts else 0.0
+        print(f"  {label:<{width}}  {n:>7}  {share:6.1%}")
+    reasons = Counter(v.reason.split(":")[0] for v in verdicts if v.label == UNSCORED and v.reason)
+    for reason, n in reasons.most_common(5):
+        print(f"  unscored because {reason!r}: {n}")
+    return 0

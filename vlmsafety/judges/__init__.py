@@ -1,0 +1,43 @@
+"""Judges turn a model's response into a behaviour label of :mod:`vlmsafety.labels`.
+
+* :class:`KeywordJudge` — offline, rules as data (``vlmsafety/data/keyword_rules.json``), measured
+  on XSTest's human labels (see :mod:`vlmsafety.judges.keyword` and ``docs/judges.md``).
+* :class:`ChatJudge` — an LLM judge over any OpenAI-compatible ``/v1/chat/completions`` endpoint,
+  concurrent, retried, cached on disk (:class:`SQLiteCache`).
+* :class:`CallableJudge` — your own function ``f(response, prompt) -> label``.
+
+All implement :class:`Judge`: ``judge(response, prompt=None, *, metadata=None) -> Verdict`` and
+``judge_many(items) -> list[Verdict]``.
+
+Example:
+    >>> from vlmsafety.judges import KeywordJudge
+    >>> KeywordJudge().judge("I'm sorry, but I can't assist with that.").label
+    'refusal'
+"""
+
+from __future__ import annotations
+
+from vlmsafety.judges.base import (
+    BaseJudge,
+    CallableJudge,
+    Judge,
+    JudgeItem,
+    Verdict,
+    as_item,
+)
+from vlmsafety.judges.cache import SQLiteCache
+from vlmsafety.judges.chat import ChatJudge, parse_verdict
+from vlmsafety.judges.keyword import KeywordJudge
+
+__all__ = [
+    "Judge",
+    "Verdict",
+    "JudgeItem",
+    "BaseJudge",
+    "CallableJudge",
+    "KeywordJudge",
+    "ChatJudge",
+    "SQLiteCache",
+    "parse_verdict",
+    "as_item",
+]
