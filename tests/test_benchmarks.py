@@ -1,0 +1,45 @@
+"""The benchmark suite's quick mode runs end to end (that it runs, not how fast)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BENCHMARKS = REPO / "benchmarks"
+KEYS = {"benchmark", "case", "metric", "value", "unit", "target", "ok"}
+
+
+def _name(path: Path) -> str:
+    """The module's ``NAME`` (what its rows carry in ``benchmark``), read without importing it."""
+    found = re.search(r"^NAME\s*(?::\s*\w+\s*)?=\s*[\"']([^\"']+)[\"']", path.read_text(), re.M)
+    return found.group(1) if found else path.stem.removeprefix("bench_")
+
+
+@pytest.mark.slow
+def test_quick_suite_runs_and_every_benchmark_reports(tmp_path: Path) -> None:
+    out = tmp_path / "rows.json"
+    # os.environ carries the autouse fixture's offline settings and temporary HF_HOME
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--json", str(out)],
+        cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=150,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    rows = json.loads(out.read_text())
+    discovered = {_name(p) for p in BENCHMARKS.glob("bench_*.py")}
+    assert discovered, "no benchmarks found"
+    reported = {r["benchmark"] for r in rows}
+    assert discovered <= reported, f"no rows from {sorted(discovered - reported)}"
+    for r in rows:
+        assert KEYS <= set(r), f"row lacks {sorted(KEYS - set(r))}: {r}"
+        assert isinstance(r["value"], (int, float)) and math.isfinite(r["value"]), r
+        assert r["ok"] in (True, False, None), r
+        assert r["ok"] is None or r["target"], f"a row with ok set needs a target: {r}"
+    assert "benchmark" in proc.stdout and "mode: quick" in proc.stdout  # the table was printed
