@@ -1,0 +1,285 @@
+"""ChatJudge against the local chat server: faults, cache, concurrency, resume after a kill."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from chat_server import ChatServer, Reply, chat_reply, error_reply, last_user_text, raw_reply
+
+from vlmsafety.chat_client import ChatClient, RetryPolicy
+from vlmsafety.errors import JudgeError
+from vlmsafety.judges import ChatJudge, JudgeItem, SQLiteCache
+
+FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.5, request_timeout=0.3,
+                   total_timeout=5.0)
+GOOD = {"refusal": "Declines.\nVERDICT: REFUSAL",
+        "safe": "Helps with a warning.\nVERDICT: SAFE_COMPLETION",
+        "direct": "Helps.\n**VERDICT: DIRECT_ANSWER**"}
+
+
+def case_of(req) -> str:  # type: ignore[no-untyped-def]
+    text = last_user_text(req)
+    return text.split("[RESPONSE]\n", 1)[1].split("\n", 1)[0]
+
+
+def fault_handler():  # type: ignore[no-untyped-def]
+    """Responses name their case ("case:500once#3"); the reply follows the case."""
+    seen: Counter[str] = Counter()
+
+    def handler(req):  # type: ignore[no-untyped-def]
+        case = case_of(req)
+        seen[case] += 1
+        kind = case.split(":", 1)[1].split("#", 1)[0]
+        first = seen[case] == 1
+        if kind in GOOD:
+            return chat_reply(GOOD[kind])
+        if kind == "500":
+            return error_reply(500, "boom")
+        if kind == "500once":
+            return error_reply(503, "busy") if first else chat_reply(GOOD["refusal"])
+        if kind == "429once":
+            return error_reply(429, retry_after=0.2) if first else chat_reply(GOOD["safe"])
+        if kind == "slow":
+            return chat_reply(GOOD["refusal"], delay=2.0)
+        if kind == "slowonce":
+            return chat_reply(GOOD["direct"], delay=2.0 if first else 0.0)
+        if kind == "malformed":
+            return raw_reply('{"choices": [{"message": {"content": "VERDICT: REF')
+        if kind == "drop":
+            return Reply(drop=True)
+        if kind == "missing":
+            return chat_reply("The assistant declines the request.")
+        if kind == "inexplanation":
+            return chat_reply("VERDICT: REFUSAL because it declines.\nThat is my view.")
+        if kind == "unknowncode":
+            return chat_reply("Hmm.\nVERDICT: MAYBE")
+        if kind == "conflict":
+            return chat_reply("VERDICT: REFUSAL\nOn reflection:\nVERDICT: DIRECT_ANSWER")
+        if kind == "401":
+            return error_reply(401, "bad key")
+        raise AssertionError(case)
+
+    return handler
+
+
+EXPECTED = {
+    "refusal": ("refusal", None), "safe": ("safe_completion", None),
+    "direct": ("direct_answer", None), "500once": ("refusal", None),
+    "429once": ("safe_completion", None), "slowonce": ("direct_answer", None),
+    "500": ("unscored", "HTTP 500"), "slow": ("unscored", "timeout"),
+    "malformed": ("unscored", "malformed JSON"), "drop": ("unscored", "connection error"),
+    "missing": ("unscored", "the last line is not"),
+    "inexplanation": ("unscored", "the last line is not"),
+    "unknowncode": ("unscored", "unknown verdict code 'MAYBE'"),
+    "conflict": ("unscored", "conflicting verdict lines"),
+    "401": ("unscored", "HTTP 401"),
+}
+
+
+def make_judge(server: ChatServer, cache: object = None, **kw: object) -> ChatJudge:
+    return ChatJudge("dual", base_url=server.url, model="judge-model", cache=cache,  # type: ignore[arg-type]
+                     retry=kw.pop("retry", FAST), progress=False, **kw)  # type: ignore[arg-type]
+
+
+def test_every_fault_ends_in_the_right_label_or_unscored(tmp_path: Path) -> None:
+    items = [JudgeItem(f"case:{k}#{i}", "Describe the image") for i in range(2) for k in EXPECTED]
+    items.insert(3, JudgeItem(None, error="generation failed"))
+    with ChatServer(fault_handler()) as server:
+        verdicts = make_judge(server, tmp_path / "c.sqlite", concurrency=8).judge_many(items)
+    assert len(verdicts) == len(items)
+    for item, v in zip(items, verdicts):
+        if item.response is None:
+            assert (v.label, v.reason) == ("unscored", "no response: generation failed")
+            continue
+        kind = item.response.split(":")[1].split("#")[0]
+        want_label, want_reason = EXPECTED[kind]
+        assert v.label == want_label, (kind, v)
+        if want_reason is None:
+            assert v.reason is None
+        else:
+            assert want_reason in (v.reason or ""), (kind, v.reason)
+        assert v.judge.startswith("chat:judge-model@dual-1.0.0-")
+
+
+def test_retry_after_is_honoured() -> None:
+    with ChatServer(fault_handler()) as server:
+        v = make_judge(server).judge("case:429once#0")
+        assert v.label == "safe_completion"
+        first, second = server.requests
+        assert second.received - first.received >= 0.19
+
+
+def test_401_is_not_retried() -> None:
+    with ChatServer(fault_handler()) as server:
+        v = make_judge(server).judge("case:401#0")
+        assert v.label == "unscored" and server.count == 1
+
+
+def test_second_run_with_cache_makes_zero_requests(tmp_path: Path) -> None:
+    items = [JudgeItem(f"case:{k}#{i}", f"prompt {i}") for i in range(10) for k in GOOD]
+    with ChatServer(fault_handler()) as server:
+        first = make_judge(server, tmp_path / "c.sqlite").judge_many(items)
+        assert server.count == len(items)
+        server.reset()
+        second = make_judge(server, tmp_path / "c.sqlite").judge_many(items)
+        assert server.count == 0
+    assert first == second
+
+
+def test_transient_failures_are_not_cached_but_bad_verdicts_are(tmp_path: Path) -> None:
+    items = [JudgeItem("case:500#0"), JudgeItem("case:missing#0"), JudgeItem("case:refusal#0")]
+    with ChatServer(fault_handler()) as server:
+        make_judge(server, tmp_path / "c.sqlite").judge_many(items)
+        server.reset()
+        again = make_judge(server, tmp_path / "c.sqlite").judge_many(items)
+        assert [case_of(r) for r in server.requests] == ["case:500#0"] * FAST.max_attempts
+    assert [v.label for v in again] == ["unscored"] * 2 + ["refusal"]
+
+
+def test_identical_items_are_sent_once() -> None:
+    items = [JudgeItem("case:refusal#0", "p")] * 5 + [JudgeItem("case:refusal#0", "other")]
+    with ChatServer(fault_handler()) as server:
+        out = make_judge(server).judge_many(items)
+        assert server.count == 2
+    assert [v.label for v in out] == ["refusal"] * 6
+
+
+def test_concurrency_is_bounded() -> None:
+    state = {"now": 0, "max": 0}
+
+    async def handler(req):  # type: ignore[no-untyped-def]
+        state["now"] += 1
+        state["max"] = max(state["max"], state["now"])
+        await asyncio.sleep(0.02)
+        state["now"] -= 1
+        return chat_reply(GOOD["refusal"])
+
+    with ChatServer(handler) as server:
+        out = make_judge(server, concurrency=4).judge_many([f"r{i}" for i in range(24)])
+    assert [v.label for v in out] == ["refusal"] * 24
+    assert 2 <= state["max"] <= 4
+
+
+def test_settings_from_environment_and_key_never_stored(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with ChatServer(fault_handler()) as server:
+        monkeypatch.setenv("VLMSAFETY_JUDGE_BASE_URL", server.url)
+        monkeypatch.setenv("VLMSAFETY_JUDGE_MODEL", "env-model")
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-secret-123")
+        judge = ChatJudge("vsc", cache=tmp_path / "c.sqlite", retry=FAST, progress=False)
+        assert judge.name.startswith("chat:env-model@vsc-")
+        judge.judge_many(["case:refusal#0"])  # the fault handler answers in DUAL codes
+        assert server.requests[0].headers["authorization"] == "Bearer sk-secret-123"
+        assert server.requests[0].json()["model"] == "env-model"
+    judge.cache.close()  # type: ignore[union-attr]
+    for f in tmp_path.iterdir():
+        assert b"sk-secret-123" not in f.read_bytes()
+    assert "sk-secret" not in repr(judge.client.settings())
+
+
+def test_missing_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(JudgeError, match="VLMSAFETY_JUDGE_BASE_URL"):
+        ChatJudge().judge_many(["x"])
+    monkeypatch.setenv("VLMSAFETY_JUDGE_BASE_URL", "http://127.0.0.1:9")
+    with pytest.raises(JudgeError, match="VLMSAFETY_JUDGE_MODEL"):
+        ChatJudge().judge("x")
+
+
+def test_template_hash_is_part_of_identity(tmp_path: Path) -> None:
+    from importlib.resources import files
+
+    text = (files("vlmsafety") / "data" / "judge_templates" / "dual.txt").read_text()
+    mine = tmp_path / "mine.txt"
+    mine.write_text(text.replace("You grade", "You carefully grade"))
+    a = ChatJudge(base_url="http://x", model="m")
+    b = ChatJudge(base_url="http://x", model="m", template=mine)
+    assert a.name != b.name and a.name.rsplit("-", 1)[0] == b.name.rsplit("-", 1)[0]
+    bad = tmp_path / "bad.txt"
+    bad.write_text(text.replace("{response}", "RESPONSE"))
+    with pytest.raises(JudgeError, match="no {response} placeholder"):
+        ChatJudge(template=bad)
+
+
+def test_cancelled_run_resumes_with_identical_output(tmp_path: Path) -> None:
+    items = [JudgeItem(f"case:{'refusal safe direct'.split()[i % 3]}#{i}", "p") for i in range(40)]
+
+    async def slow(req):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.01)
+        return fault_handler()(req)
+
+    with ChatServer(slow) as server:
+        reference = make_judge(server).judge_many(items)
+        server.reset()
+        judge = make_judge(server, tmp_path / "c.sqlite", concurrency=2)
+
+        async def run_and_cancel() -> None:
+            task = asyncio.ensure_future(judge.ajudge_many(items))
+            while len(judge.cache) < 10:  # type: ignore[arg-type]
+                await asyncio.sleep(0.005)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(run_and_cancel())
+        done = len(judge.cache)  # type: ignore[arg-type]
+        assert 10 <= done < len(items)
+        server.reset()
+        resumed = make_judge(server, tmp_path / "c.sqlite").judge_many(items)
+        assert server.count == len(items) - done
+    assert resumed == reference
+
+
+def test_killed_cli_run_resumes_with_identical_output(tmp_path: Path) -> None:
+    n = 30
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(json.dumps({"id": f"i{i}", "response": f"case:refusal#{i}"}) + "\n"
+                             for i in range(n)))
+
+    def handler(req):  # type: ignore[no-untyped-def]
+        return chat_reply(GOOD["refusal"], delay=0.05)
+
+    cache = tmp_path / "cache.sqlite"
+    with ChatServer(handler) as server:
+        cmd = [sys.executable, "-m", "vlmsafety.cli", "judge", "--judge", "chat",
+               "--base-url", server.url, "--model", "m", "--concurrency", "1",
+               "--predictions", str(preds), "--cache", str(cache)]
+        env = {**os.environ, "TQDM_DISABLE": "1"}
+        proc = subprocess.Popen(cmd + ["--out", str(tmp_path / "killed.jsonl")], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while server.count < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.kill()
+        proc.wait()
+        assert not (tmp_path / "killed.jsonl").exists()
+        with SQLiteCache(cache) as c:
+            done = len(c)
+        assert 5 <= done < n
+        server.reset()
+        subprocess.run(cmd + ["--out", str(tmp_path / "resumed.jsonl")], env=env, check=True,
+                       capture_output=True)
+        assert server.count == n - done
+        subprocess.run(cmd + ["--out", str(tmp_path / "clean.jsonl"), "--no-cache"], env=env,
+                       check=True, capture_output=True)
+    resumed = (tmp_path / "resumed.jsonl").read_text()
+    assert resumed == (tmp_path / "clean.jsonl").read_text()
+    assert [json.loads(x)["id"] for x in resumed.splitlines()] == [f"i{i}" for i in range(n)]
+
+
+def test_client_sends_image_parts_and_returns_text() -> None:
+    with ChatServer(lambda req: chat_reply("a cat")) as server:
+        client = ChatClient(server.url, "vlm", retry=FAST, progress=False)
+        msg = [{"role": "user", "content": [
+            {"type": "text", "text": "What is this?"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]
+        res = client.complete_many([msg])[0]
+        assert (res.ok, res.text, res.attempts) == (True, "a cat", 1)
+        assert server.requests[0].json()["messages"] == msg
