@@ -272,7 +272,9 @@ def robustness_curves(
     cols = max(1, min(ncols, n))
     rows = math.ceil(n / cols)
     nan = float("nan")
-    with _figure(3.6 * cols + 0.4, 2.9 * rows + 0.6) as fig:
+    height = 2.9 * rows + 0.6
+    title_in, legend_in = (0.35 if title else 0.0), 0.25  # inches reserved above the panels
+    with _figure(3.6 * cols + 0.4, height) as fig:
         axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
         for k, (name, curves) in enumerate(perturbations.items()):
             ax = axes[k // cols][k % cols]
@@ -298,8 +300,8 @@ def robustness_curves(
             [], [], color=colour[m], marker="o", markersize=4, linewidth=1.6, label=m)
             for m in metrics]
         fig.legend(handles=handles, loc="upper center", ncol=len(metrics), frameon=False,
-                   bbox_to_anchor=(0.5, 1.0 if not title else 0.955))
+                   bbox_to_anchor=(0.5, 1 - title_in / height))
         if title:
-            fig.suptitle(title, fontsize=12, y=1.0)
-        fig.tight_layout(rect=(0, 0, 1, 0.93 if title else 0.95))
+            fig.suptitle(title, fontsize=12, y=1 - 0.05 / height, va="top")
+        fig.tight_layout(rect=(0, 0, 1, 1 - (title_in + legend_in) / height))
         return _save(fig, path)
