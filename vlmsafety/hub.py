@@ -291,7 +291,8 @@ def _check_repo_id(repo_id: str) -> None:
 
 
 def plan_push(
-    folder: str | os.PathLike[str], repo_id: str, *, kind: Literal["auto", "dataset", "metric"] = "auto",
+    folder: str | os.PathLike[str], repo_id: str, *,
+    kind: Literal["auto", "dataset", "metric"] = "auto",
     private: bool = False, gated: Gating | None = None, revision: str | None = None,
 ) -> PushPlan:
     """Validate ``folder`` and list what a push to ``repo_id`` would upload. No network.
@@ -352,7 +353,8 @@ def _token() -> str:
 
 
 def push(
-    folder: str | os.PathLike[str], repo_id: str, *, kind: Literal["auto", "dataset", "metric"] = "auto",
+    folder: str | os.PathLike[str], repo_id: str, *,
+    kind: Literal["auto", "dataset", "metric"] = "auto",
     private: bool = False, gated: Gating | None = None, revision: str | None = None,
     message: str | None = None, dry_run: bool = False, api: Any = None,
 ) -> PushResult:

@@ -122,7 +122,8 @@ def _as_id(value: Any, where: str, source: str) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     raise PredictionsFormatError(
-        f"id must be text or an integer, got {type(value).__name__} {value!r} ({where})", path=source
+        f"id must be text or an integer, got {type(value).__name__} {value!r} ({where})",
+        path=source,
     )
 
 
@@ -384,8 +385,10 @@ def read_vlmevalkit(
     p = Path(path)
     fmt = _table_format(p, None)
     if fmt == "parquet":
-        raise PredictionsFormatError("VLMEvalKit writes .xlsx or .tsv prediction files, not parquet; "
-                                     "use the plain table importer", path=str(p))
+        raise PredictionsFormatError(
+            "VLMEvalKit writes .xlsx or .tsv prediction files, not parquet; use the plain table "
+            "importer", path=str(p),
+        )
     names, rows = _read_rows(p, fmt, sheet)
     if id_column is None:
         id_column = "id" if "id" in names else "index"

@@ -1,4 +1,4 @@
-"""``vlmsafety import-predictions FORMAT SOURCE --out P``: other harnesses' outputs to predictions JSONL.
+"""``vlmsafety import-predictions FORMAT SOURCE --out P``: other harnesses' outputs as predictions.
 
 Formats: ``lmms-eval`` (``--log_samples`` files), ``vlmevalkit`` (xlsx/tsv prediction files),
 ``table`` (CSV, TSV, xlsx or parquet with a column mapping). Field mappings: ``docs/importers.md``.
@@ -37,8 +37,10 @@ def register(sub: Any) -> None:
     )
     formats = p.add_subparsers(dest="format", metavar="FORMAT")
 
-    lm = formats.add_parser("lmms-eval", help="lmms-eval --log_samples file (*_samples_<task>.jsonl "
-                            "or older <task>.json)")
+    lm = formats.add_parser(
+        "lmms-eval",
+        help="lmms-eval --log_samples file (*_samples_<task>.jsonl or older <task>.json)",
+    )
     _common(lm)
     lm.add_argument("--id-field", default="doc.id",
                     help="dotted path of the dataset id in each sample (default: doc.id)")

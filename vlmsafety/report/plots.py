@@ -236,7 +236,8 @@ def tradeoff_scatter(
 def robustness_curves(
     path: str | os.PathLike[str],
     perturbations: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float | None],
-                                                   Sequence[float | None], Sequence[float | None]]]],
+                                                   Sequence[float | None],
+                                                   Sequence[float | None]]]],
     title: str = "", ylabel: str = "rate", xlabel: str = "severity", *, ncols: int = 3,
 ) -> Path:
     """Small multiples: one panel per perturbation, one line per metric with a shaded interval.
