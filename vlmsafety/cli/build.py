@@ -9,7 +9,7 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHES: tuple[str, ...] = ("dual",)
+BENCHES: tuple[str, ...] = ("dual", "vsc")
 
 
 def register(sub: Any) -> None:

@@ -1,0 +1,74 @@
+"""``vlmsafety build vsc``: VSCBench as a Hub-ready folder (image_centric, text_centric, text_only).
+
+    vlmsafety build vsc --images VSCBench.zip --out vsc                 # workbooks: pinned download
+    vlmsafety build vsc --source DIR --images DIR_OR_ZIP --out vsc      # workbooks from DIR
+    vlmsafety build vsc --source DIR --out vsc --render-missing --placeholders   # no image archive
+
+Inputs are checked against their pinned sha256; every image must decode. Missing or corrupt images
+are one error listing them all, unless --render-missing (typography/FigStep re-drawn from the
+workbook text) and/or --placeholders (grey placeholder images) are given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "vsc",
+        help="VSCBench: configs image_centric, text_centric, text_only (workbooks + image archive)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (must not exist)")
+    p.add_argument("--source", metavar="DIR",
+                   help="folder with vscbench_image_centric.xlsx and vscbench_text_centric.xlsx "
+                        "(default: download them from the pinned commit)")
+    p.add_argument("--images", metavar="DIR_OR_ZIP",
+                   help="the release's image folder or zip archive")
+    p.add_argument("--xstest", metavar="FILE",
+                   help="XSTest's xstest_prompts.csv (default: --source's copy, else the pinned "
+                        "download)")
+    p.add_argument("--placeholders", action="store_true",
+                   help="use grey placeholders for missing/corrupt images (image_source=placeholder)")
+    p.add_argument("--render-missing", action="store_true",
+                   help="re-render missing typography/FigStep images from the workbook text "
+                        "(image_source=rendered)")
+    p.add_argument("--image-size", type=int, metavar="N",
+                   help="side of rendered images and placeholders (default 512)")
+    p.add_argument("--base-url", metavar="URL",
+                   help="raw-file host for downloads (default https://raw.githubusercontent.com)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="seconds per download (default 60)")
+    p.add_argument("--allow-unpinned", action="store_true",
+                   help="accept inputs whose sha256 differs from the pinned release (card says so)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``vlmsafety build vsc``; prints a JSON summary (folder, rows per config)."""
+    from huggingface_hub import DatasetCard
+
+    from vlmsafety.builders.vsc import DATASET_VERSION, build_vsc
+
+    options: dict[str, Any] = {}
+    if args.image_size is not None:
+        options["image_size"] = args.image_size
+    if args.base_url is not None:
+        options["base_url"] = args.base_url
+    out = build_vsc(
+        args.out, source=args.source, images=args.images, xstest=args.xstest,
+        placeholders=args.placeholders, render_missing=args.render_missing,
+        overwrite=args.overwrite, timeout=args.timeout, allow_unpinned=args.allow_unpinned,
+        **options,
+    )
+    infos = DatasetCard.load(out / "README.md").data.to_dict().get("dataset_info", [])
+    rows = {i["config_name"]: i["splits"][0]["num_examples"] for i in infos}
+    print(json.dumps({"out": str(out), "version": DATASET_VERSION, "rows": rows}, indent=2))
+    return 0
