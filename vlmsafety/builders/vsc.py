@@ -102,8 +102,8 @@ DATASET_VERSION: Final = "1.0.0"
 """Version of the published dataset (in the card, in ``dataset_info`` and in the changelog)."""
 
 CHANGELOG: Final[tuple[tuple[str, str], ...]] = (
-    ("1.0.0", "First release: configs image_centric (1,800), text_centric (1,800) and text_only "
-              "(450) from VSCBench commit 426fa1f; every source defect flagged in `defects`."),
+    ("1.0.0", ("First release: configs image_centric (1,800), text_centric (1,800) and text_only "
+               "(450) from VSCBench commit 426fa1f; every source defect flagged in `defects`.")),
 )
 """``(dataset version, change)`` pairs, newest first; rendered as the card's changelog."""
 
@@ -643,7 +643,7 @@ def _read_text_centric(data: bytes, xstest: list[dict[str, str]]) -> list[TextCe
             mm_codes.append("unrephrased_prompt_mm")
         if mm != mm_raw and "text_whitespace" not in mm_codes:
             mm_codes.append("text_whitespace")
-        images = {s: (cells[f"{s}_img"] or "").strip() for s in SETTINGS}
+        images: dict[str, str] = {s: (cells[f"{s}_img"] or "").strip() for s in SETTINGS}
         defects: dict[str, tuple[str, ...]] = {"text": tuple(dict.fromkeys(common))}
         for s in SETTINGS:
             codes = list(common) if s == "figstep" else list(mm_codes)
@@ -733,17 +733,17 @@ def plan_rows(records: VSCRecords, config: str) -> Iterator[dict[str, Any]]:
         raise DatasetBuildError(f"unknown config {config!r}; allowed: {', '.join(map(repr, CONFIGS))}")
     if config == "image_centric":
         folder = IMAGE_FOLDERS["image_centric"]
-        for rec in records.image_centric:
+        for ic in records.image_centric:
             for lab in ITEM_LABELS:
-                for k, file in enumerate(rec.images[lab]):
+                for k, file in enumerate(ic.images[lab]):
                     yield {
-                        "id": image_centric_id(rec.number, lab, k), "prompt_id": rec.prompt_id,
-                        "pair_id": pair_id(rec.number, k), "pair_index": k,
-                        "source_row": rec.number + 1, "category": rec.category,
-                        "category_raw": rec.category_raw, "label": lab, "prompt": rec.prompt,
-                        "prompt_raw": rec.prompt_raw,
-                        "image_file": f"{folder}/{rec.category_raw}/{file}",
-                        "defects": list(rec.defects.get((lab, k), ())),
+                        "id": image_centric_id(ic.number, lab, k), "prompt_id": ic.prompt_id,
+                        "pair_id": pair_id(ic.number, k), "pair_index": k,
+                        "source_row": ic.number + 1, "category": ic.category,
+                        "category_raw": ic.category_raw, "label": lab, "prompt": ic.prompt,
+                        "prompt_raw": ic.prompt_raw,
+                        "image_file": f"{folder}/{ic.category_raw}/{file}",
+                        "defects": list(ic.defects.get((lab, k), ())),
                         "_setting": "image_centric", "_render": None,
                     }
         return
@@ -915,6 +915,10 @@ def build_vsc(
 
     if not isinstance(image_size, int) or image_size < 32:
         raise DatasetBuildError(f"image_size must be an int >= 32, got {image_size!r}")
+    out = Path(out_dir)
+    if out.exists() and not overwrite:  # fail before any download or image work
+        raise DatasetBuildError(f"output folder {out} already exists; pass overwrite=True "
+                                "(--overwrite) to replace it")
     records = read_vsc_records(source, xstest=xstest, base_url=base_url, timeout=timeout,
                                allow_unpinned=allow_unpinned)
     store = _ImageStore(Path(images) if images is not None else None)
@@ -930,7 +934,6 @@ def build_vsc(
     stats: dict[str, Counter[str]] = {}
     rows: dict[str, int] = {}
     defect_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    out = Path(out_dir)
     try:
         with HubFolderWriter(out, overwrite=overwrite) as folder:
             for config in CONFIGS:
@@ -1055,7 +1058,7 @@ images, stable ids and the safe/unsafe pairing explicit.
 ```python
 from datasets import load_dataset
 
-ds = load_dataset("vlmsafety/vsc", "image_centric", split="test")
+ds = load_dataset("vlmsafety/vsc", "image_centric")["test"]
 text = load_dataset("vlmsafety/vsc", "text_centric", split="test")
 ```
 
