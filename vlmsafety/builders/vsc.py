@@ -635,16 +635,18 @@ def _read_text_centric(data: bytes, xstest: list[dict[str, str]]) -> list[TextCe
             else:
                 text_codes.append("corrupted_prompt_origin")
                 origin = reference
-        ws = any(_norm(cells[c]) != cells[c] for c in ("prompt_origin", "object", "focus",
-                                                   "prompt_figstep"))
-        common = text_codes + (["text_whitespace"] if ws else [])
+        def spaced(*cols: str) -> list[str]:
+            return ["text_whitespace"] if any(_norm(cells[c]) != (cells[c] or "") for c in cols) else []
+
+        text_only_codes = text_codes + spaced("prompt_origin", "focus")
+        common = text_codes + spaced("prompt_origin", "focus", "object", "prompt_figstep")
         mm_codes = list(common)
         if mm == _norm(origin_raw):
             mm_codes.append("unrephrased_prompt_mm")
         if mm != mm_raw and "text_whitespace" not in mm_codes:
             mm_codes.append("text_whitespace")
         images: dict[str, str] = {s: (cells[f"{s}_img"] or "").strip() for s in SETTINGS}
-        defects: dict[str, tuple[str, ...]] = {"text": tuple(dict.fromkeys(common))}
+        defects: dict[str, tuple[str, ...]] = {"text": tuple(text_only_codes)}
         for s in SETTINGS:
             codes = list(common) if s == "figstep" else list(mm_codes)
             file = images[s]
