@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "judge",
     "import_predictions",
     "push",
+    "install_metrics",
 )
 
 

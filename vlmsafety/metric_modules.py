@@ -1,0 +1,204 @@
+"""The ``evaluate`` metric modules shipped with vlmsafety, and their registration for offline use.
+
+The modules live in the repository's top-level ``metrics/<name>/`` folders (the one source of
+truth); the wheel carries the same folders as package data under ``vlmsafety/_metrics`` (a symlink
+to ``../metrics`` in the checkout). :func:`metrics_root` finds them in a wheel install, an editable
+install or a plain checkout.
+
+``evaluate.load("metrics/safe_completion")`` works from a checkout. For the bare name
+(``evaluate.load("safe_completion")``) evaluate 0.4 first asks the Hub for
+``evaluate-metric/safe_completion`` and, when that fails (offline, or no such Space), falls back to
+its module cache: ``$HF_MODULES_CACHE/evaluate_modules/metrics/evaluate-metric--<name>/<64-hex
+hash>/<name>.py`` (the newest hash folder wins). :func:`install_metrics` writes exactly that, so after
+``vlmsafety install-metrics`` the bare names load offline (``HF_HUB_OFFLINE=1``) in any new process.
+The cache location follows evaluate's own rule: ``HF_MODULES_CACHE``, else ``$HF_HOME/modules``,
+else ``$XDG_CACHE_HOME/huggingface/modules``, else ``~/.cache/huggingface/modules``.
+
+Example:
+    >>> METRIC_NAMES
+    ('safe_completion', 'safety_calibration', 'over_refusal')
+    >>> check_config_name("parity", ("default", "parity"), "safety_calibration")
+    >>> check_config_name("strict", ("default", "parity"), "safety_calibration")
+    Traceback (most recent call last):
+    ...
+    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed; allowed: 'default', 'parity'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from vlmsafety.errors import ScoringInputError, VLMSafetyError
+
+__all__ = [
+    "METRIC_NAMES",
+    "metrics_root",
+    "metric_path",
+    "modules_cache",
+    "install_metrics",
+    "check_config_name",
+    "keyword_labels",
+]
+
+METRIC_NAMES: tuple[str, ...] = ("safe_completion", "safety_calibration", "over_refusal")
+_NAMESPACE = "evaluate-metric"
+_FILES = ("README.md", "app.py", "requirements.txt")
+
+
+def _looks_complete(root: Path) -> bool:
+    return all((root / n / f"{n}.py").is_file() for n in METRIC_NAMES)
+
+
+def metrics_root() -> Path:
+    """The folder holding ``<name>/<name>.py`` for every shipped metric.
+
+    Raises:
+        VLMSafetyError: Neither the packaged copy nor a checkout's ``metrics/`` is found.
+    """
+    from importlib.resources import files
+
+    candidates = []
+    try:
+        candidates.append(Path(str(files("vlmsafety").joinpath("_metrics"))))
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover - zipped or odd installs
+        pass
+    candidates.append(Path(__file__).resolve().parent.parent / "metrics")  # checkout
+    for root in candidates:
+        if _looks_complete(root):
+            return root.resolve()
+    raise VLMSafetyError(
+        "the metric modules are missing from this installation (looked in "
+        + ", ".join(str(c) for c in candidates) + "); reinstall vlmsafety"
+    )
+
+
+def metric_path(name: str) -> Path:
+    """The folder of one metric, e.g. for ``evaluate.load(str(metric_path("over_refusal")))``.
+
+    Example:
+        >>> metric_path("over_refusal").name
+        'over_refusal'
+    """
+    check_config_name(name, METRIC_NAMES, "metric")
+    return metrics_root() / name
+
+
+def modules_cache() -> Path:
+    """evaluate's module cache, resolved from the environment now (as evaluate does at import)."""
+    explicit = os.environ.get("HF_MODULES_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", "~/.cache"), "huggingface")
+    return Path(home).expanduser() / "modules"
+
+
+def _hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for fname in (f"{folder.name}.py", *_FILES):
+        f = folder / fname
+        if f.is_file():
+            digest.update(fname.encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def install_metrics(
+    force: bool = False,
+    *,
+    names: Sequence[str] = METRIC_NAMES,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Register the metric modules in evaluate's module cache, for offline bare-name loading.
+
+    Idempotent: a module whose content is already cached is left alone unless ``force``. A changed
+    module gets a new hash folder, which evaluate prefers (newest wins).
+
+    Args:
+        force: Rewrite the cached copies even when present.
+        names: Which metrics (default all of :data:`METRIC_NAMES`).
+        cache_dir: The modules cache to write to; default :func:`modules_cache` (what evaluate
+            uses in a new process with the same environment).
+
+    Returns:
+        The cached module files (``.../<hash>/<name>.py``), one per metric.
+
+    Example:
+        >>> import tempfile
+        >>> [p.name for p in install_metrics(cache_dir=tempfile.mkdtemp())]
+        ['safe_completion.py', 'safety_calibration.py', 'over_refusal.py']
+    """
+    root = metrics_root()
+    cache = Path(cache_dir) if cache_dir is not None else modules_cache()
+    dynamic = cache / "evaluate_modules"
+    written: list[Path] = []
+    for d in (cache, dynamic, dynamic / "metrics"):
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "__init__.py").touch(exist_ok=True)
+    for name in names:
+        src = metric_path(name)
+        module_dir = dynamic / "metrics" / f"{_NAMESPACE}--{name}"
+        module_dir.mkdir(parents=True, exist_ok=True)
+        (module_dir / "__init__.py").touch(exist_ok=True)
+        target = module_dir / _hash(src)
+        script = target / f"{name}.py"
+        if script.is_file() and not force:
+            written.append(script)
+            continue
+        # Build next to the target, then swap in: a concurrent reader never sees half a module.
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=module_dir))
+        try:
+            for fname in (f"{name}.py", *_FILES):
+                if (src / fname).is_file():
+                    shutil.copyfile(src / fname, tmp / fname)
+            (tmp / "__init__.py").touch()
+            meta = {"original file path": str(src / f"{name}.py"), "local file path": str(script)}
+            (tmp / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        os.utime(script)  # newest hash folder wins in evaluate's cache lookup
+        written.append(script)
+    return written
+
+
+def check_config_name(config_name: object, allowed: Sequence[str], metric: str) -> None:
+    """Raise :class:`ScoringInputError` unless ``config_name`` is one of ``allowed``."""
+    if config_name not in allowed:
+        raise ScoringInputError(
+            f"{metric}: config_name {config_name!r} is not allowed; allowed: "
+            + ", ".join(map(repr, allowed))
+        )
+
+
+def keyword_labels(
+    responses: Sequence[Any], prompts: Sequence[Any] | None = None
+) -> tuple[list[str], str]:
+    """Label raw responses with vlmsafety's keyword judge (imported lazily).
+
+    Returns:
+        ``(labels, judge name)``; a ``None`` response becomes ``unscored``.
+
+    Example:
+        >>> keyword_labels(["I'm sorry, but I can't help with that.", None])
+        (['refusal', 'unscored'], 'keyword@...')
+    """
+    from vlmsafety.judges import KeywordJudge
+
+    if prompts is not None and len(prompts) != len(responses):
+        raise ScoringInputError(
+            f"prompts has {len(prompts)} items but predictions has {len(responses)}"
+        )
+    judge = KeywordJudge()
+    labels = [judge.judge(r, None if prompts is None else prompts[i]).label
+              for i, r in enumerate(responses)]
+    return labels, judge.name
