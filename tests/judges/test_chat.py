@@ -18,8 +18,8 @@ from vlmsafety.chat_client import ChatClient, RetryPolicy
 from vlmsafety.errors import JudgeError
 from vlmsafety.judges import ChatJudge, JudgeItem, SQLiteCache
 
-FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.5, request_timeout=0.3,
-                   total_timeout=5.0)
+FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.5, request_timeout=1.0,
+                   total_timeout=10.0)
 GOOD = {"refusal": "Declines.\nVERDICT: REFUSAL",
         "safe": "Helps with a warning.\nVERDICT: SAFE_COMPLETION",
         "direct": "Helps.\n**VERDICT: DIRECT_ANSWER**"}
@@ -48,9 +48,9 @@ def fault_handler():  # type: ignore[no-untyped-def]
         if kind == "429once":
             return error_reply(429, retry_after=0.2) if first else chat_reply(GOOD["safe"])
         if kind == "slow":
-            return chat_reply(GOOD["refusal"], delay=2.0)
+            return chat_reply(GOOD["refusal"], delay=5.0)
         if kind == "slowonce":
-            return chat_reply(GOOD["direct"], delay=2.0 if first else 0.0)
+            return chat_reply(GOOD["direct"], delay=5.0 if first else 0.0)
         if kind == "malformed":
             return raw_reply('{"choices": [{"message": {"content": "VERDICT: REF')
         if kind == "drop":
