@@ -469,7 +469,7 @@ def count_families(
     for f, off in zip(families, offsets):
         size = f.n_cells * n_lab
         p = point[off:off + size].reshape(f.n_cells, n_lab)
-        r = None if reps is None else reps[:, off:off + size].reshape(-1, f.n_cells, n_lab)
+        r = None if reps is None else reps[:, off:off + size].reshape(n_boot, f.n_cells, n_lab)
         out.append((p, r))
     return out
 

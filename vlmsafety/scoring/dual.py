@@ -103,6 +103,7 @@ DUAL_RATE_NAMES: tuple[str, ...] = (
 )
 DELTA_RATE_NAMES: tuple[str, ...] = ("refusal_rate", "direct_answer_rate", "safe_completion_rate")
 _ALL = "all"
+_L = len(LABELS)
 
 
 def _numerators(policy: str) -> dict[str, tuple[str, ...]]:
@@ -427,12 +428,12 @@ def safe_completion(
             cl_c, cl_r = label_counts(np.zeros(int(is_clean.sum()), np.int64), 1,
                                       labels[is_clean]), None
         clean_rates = mk(cl_c[0], None if cl_r is None else cl_r[:, 0])
-        ps_c3 = ps_c.reshape(n_p, n_s, -1)
-        ps_r4 = None if ps_r is None else ps_r.reshape(ps_r.shape[0], n_p, n_s, -1)
-        pert_c3 = pert_c.reshape(n_p, n_s, -1)
-        pert_r4 = None if pert_r is None else pert_r.reshape(pert_r.shape[0], n_p, n_s, -1)
-        cps_c3 = cps_c.reshape(n_p, n_s, -1)
-        cps_r4 = None if cps_r is None else cps_r.reshape(cps_r.shape[0], n_p, n_s, -1)
+        ps_c3 = ps_c.reshape(n_p, n_s, _L)
+        ps_r4 = None if ps_r is None else ps_r.reshape(ps_r.shape[0], n_p, n_s, _L)
+        pert_c3 = pert_c.reshape(n_p, n_s, _L)
+        pert_r4 = None if pert_r is None else pert_r.reshape(pert_r.shape[0], n_p, n_s, _L)
+        cps_c3 = cps_c.reshape(n_p, n_s, _L)
+        cps_r4 = None if cps_r is None else cps_r.reshape(cps_r.shape[0], n_p, n_s, _L)
         n_sources_p = _paired_sources(src, p_code, n_p, ~is_clean & counted & clean_has[src])
         n_sources_ps = _paired_sources(src, ps_code, n_p * n_s,
                                        ~is_clean & counted & clean_has[src]).reshape(n_p, n_s)

@@ -65,6 +65,7 @@ from vlmsafety.labels import (
     SAFE_COMPLETION,
 )
 from vlmsafety.scoring.core import (
+    LABEL_INDEX,
     UNSCORED_CODE,
     Estimate,
     Family,
@@ -237,8 +238,6 @@ def item_correct(
 
 
 def _right_table(mode: str) -> np.ndarray:
-    from vlmsafety.scoring.core import LABEL_INDEX
-
     table = np.zeros((2, len(LABEL_INDEX)), bool)
     for r, ref in enumerate(SAFETY_REFERENCES):
         for lab in RIGHT[mode][ref]:
@@ -335,8 +334,8 @@ def safety_calibration(
     breakdowns: dict[str, dict[str, CalibrationRates]] = {"categories": {}, "settings": {}}
     for name, (slot, levels) in slots.items():
         c, r = boot[slot]
-        c3 = c.reshape(len(levels), 2, -1)
-        r4 = None if r is None else r.reshape(r.shape[0], len(levels), 2, -1)
+        c3 = c.reshape(len(levels), 2, len(LABEL_INDEX))
+        r4 = None if r is None else r.reshape(r.shape[0], len(levels), 2, len(LABEL_INDEX))
         breakdowns[name] = {str(v): calib(c3[i], None if r4 is None else r4[:, i])
                             for i, v in enumerate(levels)}
 
