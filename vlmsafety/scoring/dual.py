@@ -382,10 +382,11 @@ def safe_completion(
         paired_row = ~is_clean & clean_has[src]
         n_unpaired = int(np.sum(~is_clean & counted & ~clean_has[src]))
         clean_counts = label_counts(src[is_clean], n_src, labels[is_clean])  # (sources, L)
-        fam_clean_p, fam_clean_ps = (
-            _clean_side(src, code, ~is_clean & counted & clean_has[src], clean_counts, n_cells)
-            for code, n_cells in ((p_code, n_p), (ps_code, n_p * n_s))
-        )
+        paired_counted = ~is_clean & counted & clean_has[src]
+        pairs_p = _pairs(src, p_code, paired_counted, n_src, n_p)
+        pairs_ps = _pairs(src, ps_code, paired_counted, n_src, n_p * n_s)
+        fam_clean_p = _clean_side(pairs_p, clean_counts, n_p)
+        fam_clean_ps = _clean_side(pairs_ps, clean_counts, n_p * n_s)
         pert_slot = len(families)
         families += [
             Family(np.where(paired_row, ps_code, -1), labels, src, n_p * n_s),
@@ -434,9 +435,8 @@ def safe_completion(
         pert_r4 = None if pert_r is None else pert_r.reshape(pert_r.shape[0], n_p, n_s, _L)
         cps_c3 = cps_c.reshape(n_p, n_s, _L)
         cps_r4 = None if cps_r is None else cps_r.reshape(cps_r.shape[0], n_p, n_s, _L)
-        n_sources_p = _paired_sources(src, p_code, n_p, ~is_clean & counted & clean_has[src])
-        n_sources_ps = _paired_sources(src, ps_code, n_p * n_s,
-                                       ~is_clean & counted & clean_has[src]).reshape(n_p, n_s)
+        n_sources_p = np.bincount(pairs_p[1], minlength=n_p)
+        n_sources_ps = np.bincount(pairs_ps[1], minlength=n_p * n_s).reshape(n_p, n_s)
         for i, p in enumerate(p_levels):
             pk = str(p)
             sev_rates = {}
@@ -474,22 +474,26 @@ def safe_completion(
     )
 
 
-def _clean_side(src: np.ndarray, code: np.ndarray, paired_counted: np.ndarray,
-                clean_counts: np.ndarray, n_cells: int) -> Family:
+def _pairs(src: np.ndarray, code: np.ndarray, keep: np.ndarray, n_src: int,
+           n_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (source, cell) pairs among the rows in ``keep``, sorted by source then cell."""
+    width = max(n_cells, 1)
+    keys = src[keep] * width + code[keep]
+    if n_src * width <= (1 << 26):  # presence table: linear time, no sort
+        present = np.flatnonzero(np.bincount(keys, minlength=n_src * width))
+    else:
+        present = np.unique(keys)
+    return present // width, present % width
+
+
+def _clean_side(pairs: tuple[np.ndarray, np.ndarray], clean_counts: np.ndarray,
+                n_cells: int) -> Family:
     """Entries adding each paired source's clean label counts to every cell it is paired in."""
-    n_src = clean_counts.shape[0]
-    pairs = np.unique(src[paired_counted] * max(n_cells, 1) + code[paired_counted])
-    p_src, p_cell = pairs // max(n_cells, 1), pairs % max(n_cells, 1)
-    n_lab = len(LABELS)
+    p_src, p_cell = pairs
+    n_lab = clean_counts.shape[1]
     weights = clean_counts[p_src].ravel()  # (pairs * L)
     return Family(np.repeat(p_cell, n_lab), np.tile(np.arange(n_lab), p_src.size),
                   np.repeat(p_src, n_lab), n_cells, weights)
-
-
-def _paired_sources(src: np.ndarray, code: np.ndarray, n_cells: int,
-                    paired_counted: np.ndarray) -> np.ndarray:
-    pairs = np.unique(src[paired_counted] * max(n_cells, 1) + code[paired_counted])
-    return np.bincount(pairs % max(n_cells, 1), minlength=n_cells)
 
 
 def _deltas(pert: np.ndarray, pert_r: np.ndarray | None, clean: np.ndarray,

@@ -110,9 +110,12 @@ def wilson_interval(
 
 def _replicate_weights(rng: np.random.Generator, n_rep: int, n_clusters: int) -> np.ndarray:
     """``(n_rep, n_clusters)`` matrix: how often each cluster is drawn in each replicate."""
-    draws = rng.integers(0, n_clusters, size=(n_rep, n_clusters))
-    draws += (np.arange(n_rep) * n_clusters)[:, None]
-    return np.bincount(draws.ravel(), minlength=n_rep * n_clusters).reshape(n_rep, n_clusters)
+    # int32 draws are twice as fast to generate; adding int64 offsets yields the int64 index
+    # bincount wants in the same pass.
+    dtype = np.int32 if n_clusters < (1 << 31) else np.int64
+    draws = rng.integers(0, n_clusters, size=(n_rep, n_clusters), dtype=dtype)
+    flat = draws + (np.arange(n_rep, dtype=np.int64) * n_clusters)[:, None]
+    return np.bincount(flat.ravel(), minlength=n_rep * n_clusters).reshape(n_rep, n_clusters)
 
 
 def cluster_bootstrap_counts(
