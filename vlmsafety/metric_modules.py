@@ -134,7 +134,7 @@ def install_metrics(
         >>> [p.name for p in install_metrics(cache_dir=tempfile.mkdtemp())]
         ['safe_completion.py', 'safety_calibration.py', 'over_refusal.py']
     """
-    root = metrics_root()
+    metrics_root()  # fail early, naming where the modules were looked for
     cache = Path(cache_dir) if cache_dir is not None else modules_cache()
     dynamic = cache / "evaluate_modules"
     written: list[Path] = []

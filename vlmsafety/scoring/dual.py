@@ -57,6 +57,7 @@ from vlmsafety.scoring.core import (
     LABEL_INDEX,
     UNSCORED_CODE,
     Family,
+    _nan_to_none,
     Rate,
     RateGroup,
     ScoreResult,
@@ -165,10 +166,9 @@ class DeltaIR:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``nan`` -> ``None``)."""
-        nn = lambda v: None if isinstance(v, float) and math.isnan(v) else v  # noqa: E731
-        return {"value": nn(self.value), "perturbed": self.perturbed.to_dict(),
+        return {"value": _nan_to_none(self.value), "perturbed": self.perturbed.to_dict(),
                 "clean": self.clean.to_dict(), "n_sources": self.n_sources,
-                "boot_low": nn(self.boot_low), "boot_high": nn(self.boot_high)}
+                "boot_low": _nan_to_none(self.boot_low), "boot_high": _nan_to_none(self.boot_high)}
 
 
 @dataclass(frozen=True)
@@ -398,7 +398,9 @@ def safe_completion(
                          Family(np.where(is_clean, 0, -1), labels, src, 1)]
 
     boot = count_families(families, n_clusters=n_src, n_boot=n_boot, seed=seed)
-    mk = lambda c, r: _make_label_rates(c, r, partial_refusal, unscored, confidence)  # noqa: E731
+
+    def mk(c: np.ndarray, r: np.ndarray | None) -> LabelRates:
+        return _make_label_rates(c, r, partial_refusal, unscored, confidence)
 
     type_counts, type_reps = boot[0]
     overall = mk(type_counts.sum(axis=0), None if type_reps is None else type_reps.sum(axis=1))
