@@ -23,6 +23,10 @@ def _offline_hf_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     monkeypatch.setenv("HF_EVALUATE_OFFLINE", "1")
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setenv("TQDM_DISABLE", "1")
+    # datasets reads its cache path at import time: patch the module value too.
+    import datasets.config
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 # (module under vlmsafety.cli, in the order shown by --help). A module is listed only once its
 # command works end to end.
 COMMANDS: tuple[str, ...] = (
-
+    "demo",
     "build",
     "judge",
     "import_predictions",
