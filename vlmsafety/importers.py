@@ -572,7 +572,7 @@ def dataset_ids(dataset: str | os.PathLike[str], config: str) -> list[str]:
 
 def _write(
     records: list[dict[str, Any]], source: str, out: str | os.PathLike[str], fmt: str, *,
-    known_ids: Collection[str] | None, overwrite: bool, n_failures: int,
+    known_ids: Collection[str] | None, overwrite: bool,
 ) -> ImportSummary:
     out_path = Path(out)
     if out_path.exists() and not overwrite:
@@ -601,7 +601,8 @@ def _write(
         out_path.unlink(missing_ok=True)
         raise PredictionsFormatError(f"read back {len(back)} lines, wrote {len(records)}",
                                      path=str(out_path))
-    return ImportSummary(source, str(out_path), fmt, len(records), n_failures, n_missing)
+    return ImportSummary(source, str(out_path), fmt, len(records),
+                         sum(r["response"] is None for r in records), n_missing)
 
 
 def import_table(
@@ -621,8 +622,7 @@ def import_table(
     records = read_table(path, id_column=id_column, response_column=response_column,
                          model_column=model_column, model=model, on_empty=on_empty,
                          file_format=file_format, sheet=sheet)
-    return _write(records, str(path), out, "table", known_ids=known_ids, overwrite=overwrite,
-                  n_failures=sum(r["response"] is None for r in records))
+    return _write(records, str(path), out, "table", known_ids=known_ids, overwrite=overwrite)
 
 
 def import_vlmevalkit(
@@ -635,8 +635,7 @@ def import_vlmevalkit(
     records = read_vlmevalkit(path, id_column=id_column, response_column=response_column,
                               model_column=model_column, model=model, on_empty=on_empty,
                               sheet=sheet)
-    return _write(records, str(path), out, "vlmevalkit", known_ids=known_ids, overwrite=overwrite,
-                  n_failures=sum(r["response"] is None for r in records))
+    return _write(records, str(path), out, "vlmevalkit", known_ids=known_ids, overwrite=overwrite)
 
 
 def import_lmms_eval(
@@ -650,5 +649,4 @@ def import_lmms_eval(
     records = read_lmms_eval(path, id_field=id_field, row_ids=row_ids,
                              response_field=response_field, filter_name=filter_name, model=model,
                              on_empty=on_empty)
-    return _write(records, str(path), out, "lmms-eval", known_ids=known_ids, overwrite=overwrite,
-                  n_failures=sum(r["response"] is None for r in records))
+    return _write(records, str(path), out, "lmms-eval", known_ids=known_ids, overwrite=overwrite)

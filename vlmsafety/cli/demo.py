@@ -60,13 +60,12 @@ def run(args: argparse.Namespace) -> int:
     folder = work / "dual-sample"
     print(f"1/4 building the embedded sample -> {folder}", file=sys.stderr)
     build_sample(folder, overwrite=True, progress=False)
-    cfg_rows: dict[str, Any] = {}
+    rows: list[dict[str, Any]] = []
     for config in ("clean", "perturbed"):
         ds = datasets.load_dataset(str(folder), config, split="test",
                                    download_mode="force_redownload")
-        cfg_rows[config] = ds.remove_columns(["image"]).to_list()
-    rows = cfg_rows["clean"] + cfg_rows["perturbed"]
-    names = datasets.load_dataset(str(folder), "clean", split="test").features
+        rows += ds.remove_columns(["image"]).to_list()
+    names = ds.features  # both configs share DUAL_FEATURES
     cat_names = names["category"].names
     type_names = names["instruction_type"].names
     pert_names = names["perturbation"].names
