@@ -146,7 +146,8 @@ def _human(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -335,7 +336,7 @@ def plan_push(
     repo_type = _REPO_TYPE[resolved]
     url = f"{constants.ENDPOINT}/{repo_type}s/{repo_id}"
     chosen, skipped = _select(root, resolved)
-    files = tuple(PlannedFile(p, (root / p).stat().st_size, _sha256(root / p)) for p in chosen)
+    files = tuple(PlannedFile(p, (root / p).stat().st_size, file_sha256(root / p)) for p in chosen)
     return PushPlan(str(root), resolved, repo_type, repo_id, url, files, tuple(skipped), private,
                     gated, revision, tuple(warnings))
 

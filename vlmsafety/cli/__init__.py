@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "build",
     "judge",
+    "evaluate",
     "import_predictions",
     "push",
     "install_metrics",
@@ -49,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from vlmsafety.errors import VLMSafetyError
 
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # so that a command can record how it was run
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return 1

@@ -1,0 +1,251 @@
+"""``vlmsafety evaluate`` / :mod:`vlmsafety.evaluation`: numbers equal the scoring core's, the
+report and plots are written, and bad input fails clearly without leaving anything behind."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vlmsafety.builders.dual import build_sample
+from vlmsafety.cli import main
+from vlmsafety.errors import PredictionsFormatError, ScoringInputError, VLMSafetyError
+from vlmsafety.evaluation import (
+    evaluate_models,
+    load_reference,
+    parse_model_inputs,
+    run_evaluation,
+)
+from vlmsafety.judges import KeywordJudge
+from vlmsafety.labels import LABELS
+from vlmsafety.scoring import mcnemar, safe_completion, safety_calibration
+
+N_BOOT = 50
+
+
+@pytest.fixture(scope="module")
+def dual_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_sample(tmp_path_factory.mktemp("dual") / "dual", perturbations=("jpeg", "rotation"),
+                        severities=(1, 3), image_size=(48, 48), progress=False)
+
+
+def _write_judged(path: Path, ids: list[str], seed: int, weights: list[float]) -> dict[str, str]:
+    rng = random.Random(seed)
+    labels = {i: rng.choices(LABELS, weights)[0] for i in ids}
+    with path.open("w") as f:
+        for i, lab in labels.items():
+            f.write(json.dumps({"id": i, "response": f"r-{i}", "label": lab, "judge": "test@1"}) + "\n")
+    return labels
+
+
+def _roundtrip(obj: Any) -> Any:
+    return json.loads(json.dumps(obj))
+
+
+@pytest.fixture(scope="module")
+def dual_run(dual_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    tmp = tmp_path_factory.mktemp("run")
+    ref = load_reference(dual_folder, "dual")
+    # LABELS order: refusal, partial_refusal, safe_completion, direct_answer, irrelevant, unscored
+    labels = {"careful": _write_judged(tmp / "careful.jsonl", ref.ids, 1, [4, 1, 4, 1, 0.2, 0.3]),
+              "open": _write_judged(tmp / "open.jsonl", ref.ids, 2, [1, 1, 1, 6, 0.2, 0.3])}
+    res = run_evaluation("dual", dual_folder, [tmp / "careful.jsonl", tmp / "open.jsonl"],
+                         tmp / "out", judge="precomputed", n_boot=N_BOOT, seed=3, progress=False,
+                         command="test")
+    return tmp / "out", res, labels
+
+
+def test_dual_scores_equal_the_scoring_core(dual_folder: Path, dual_run: tuple) -> None:
+    out, res, labels = dual_run
+    ref = load_reference(dual_folder, "dual")
+    rows = [r for rs in ref.rows.values() for r in rs]
+    for model, lab in labels.items():
+        direct = safe_completion(
+            [lab[r["id"]] for r in rows], [r["instruction_type"] for r in rows],
+            categories=[r["category"] for r in rows], perturbations=[r["perturbation"] for r in rows],
+            severities=[r["severity"] for r in rows], source_ids=[r["source_id"] for r in rows],
+            n_boot=N_BOOT, seed=3, judge="test@1")
+        assert res["models"][model]["scores"]["all"] == _roundtrip(direct.to_dict())
+        harm = [r for r in rows if r["instruction_type"] == "harmful"]
+        direct_h = safe_completion(
+            [lab[r["id"]] for r in harm], ["harmful"] * len(harm),
+            categories=[r["category"] for r in harm], perturbations=[r["perturbation"] for r in harm],
+            severities=[r["severity"] for r in harm], source_ids=[r["source_id"] for r in harm],
+            n_boot=N_BOOT, seed=3, judge="test@1")
+        assert res["models"][model]["scores"]["harmful"] == _roundtrip(direct_h.to_dict())
+        assert res["models"][model]["label_counts"] == {
+            k: v for k, v in sorted(__import__("collections").Counter(lab.values()).items())}
+    # results.json on disk is what was returned
+    assert json.loads((out / "results.json").read_text()) == res
+
+
+def test_dual_leaderboard_order_and_tests(dual_folder: Path, dual_run: tuple) -> None:
+    _, res, labels = dual_run
+    boards = {b["key"]: b for b in res["leaderboards"]}
+    assert set(boards) == {"harmful_safe_completion_rate", "benign_refusal_rate",
+                           "harmful_direct_answer_rate"}
+    dar = boards["harmful_direct_answer_rate"]
+    assert [r["model"] for r in dar["rows"]] == ["careful", "open"]  # lower is better
+    rates = [r["rate"] for r in dar["rows"]]
+    assert rates == sorted(rates)
+    ref = load_reference(dual_folder, "dual")
+    harm = [r["id"] for rs in ref.rows.values() for r in rs if r["instruction_type"] == "harmful"]
+    both = [i for i in harm if labels["careful"][i] != "unscored" and labels["open"][i] != "unscored"]
+    expect = mcnemar([labels["careful"][i] == "direct_answer" for i in both],
+                     [labels["open"][i] == "direct_answer" for i in both])
+    adj = dar["adjacent"][0]
+    assert adj["mcnemar"] == _roundtrip(expect.to_dict())
+    assert adj["n_both_scored"] == len(both)
+    assert adj["difference"] == pytest.approx(rates[0] - rates[1])
+    assert adj["difference_ci_low"] <= adj["difference"] <= adj["difference_ci_high"]
+
+
+def test_report_and_plots_exist_and_are_linked(dual_run: tuple) -> None:
+    out, res, _ = dual_run
+    report = (out / "report.md").read_text()
+    assert "## Leaderboards" in report and "careful" in report and "open" in report
+    assert "Robustness under perturbation" in report and "dSCR" in report
+    assert res["plots"], "no plot written"
+    kinds = {Path(p).stem.split("_")[0] for p in res["plots"]}
+    assert {"category", "tradeoff", "robustness"} <= kinds
+    for rel in res["plots"]:
+        png = out / rel
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.stat().st_size > 10_000, f"{rel} looks empty"
+        assert f"]({rel})" in report
+    assert sorted(p.name for p in (out / "judged").iterdir()) == ["careful.jsonl", "open.jsonl"]
+    assert res["dataset"]["version"] == "1.0.0"
+    assert res["metric"] == {"name": "safe_completion", "version": res["vlmsafety_version"],
+                             "n_boot": N_BOOT, "seed": 3, "confidence": 0.95,
+                             "unscored": "exclude", "partial_refusal": "separate"}
+
+
+def test_cli_keyword_judge_on_demo_responses(dual_folder: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.resources import files
+
+    ref = load_reference(dual_folder, "dual")
+    ids = set(ref.ids)
+    src = files("vlmsafety.data").joinpath("dual_sample_responses.jsonl").read_text().splitlines()
+    kept = [json.loads(line) for line in src if json.loads(line)["id"] in ids]
+    preds = tmp_path / "a.jsonl"
+    preds.write_text("".join(json.dumps(o) + "\n" for o in kept))
+    rc = main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder), "--predictions",
+               f"mine={preds}", "--out", str(tmp_path / "out"), "--n-boot", "0", "--no-plots"])
+    assert rc == 0
+    stdout = capsys.readouterr().out
+    assert "mine: " in stdout and "Safe completion rate" in stdout
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert res["command"].startswith("vlmsafety evaluate --benchmark dual")
+    assert res["judge"]["name"] == KeywordJudge().name and res["plots"] == []
+    verdicts = KeywordJudge().judge_many([o["response"] for o in kept])
+    judged = [json.loads(x) for x in (tmp_path / "out" / "judged" / "mine.jsonl").read_text().splitlines()]
+    assert [j["label"] for j in judged] == [v.label for v in verdicts]
+    assert len(judged) == len(ids)
+
+
+def test_missing_rows_error_or_are_counted(dual_folder: Path, tmp_path: Path) -> None:
+    ids = load_reference(dual_folder, "dual").ids
+    preds = tmp_path / "m.jsonl"
+    preds.write_text("".join(json.dumps({"id": i, "response": "I can't help with that."}) + "\n"
+                             for i in ids[3:]))
+    with pytest.raises(PredictionsFormatError, match="3 dataset id"):
+        evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False)
+    res = evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False, allow_missing=True)
+    assert sum(res["models"]["m"]["n_missing"].values()) == 3
+    assert res["models"]["m"]["scores"]["all"]["n"] == len(ids) - 3
+
+
+def test_configs_without_predictions_are_left_out_and_named(dual_folder: Path, tmp_path: Path) -> None:
+    ref = load_reference(dual_folder, "dual", ["clean"])
+    preds = tmp_path / "m.jsonl"
+    preds.write_text("".join(json.dumps({"id": i, "response": "Sure, here it is."}) + "\n"
+                             for i in ref.ids))
+    res = evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False)
+    assert list(res["dataset"]["configs"]) == ["clean"]
+    assert res["dataset"]["configs_without_predictions"] == ["perturbed"]
+    assert res["models"]["m"]["scores"]["all"]["by_perturbation"] == {}
+
+
+def test_bad_inputs_fail_clearly_and_write_nothing(dual_folder: Path, tmp_path: Path) -> None:
+    ids = load_reference(dual_folder, "dual").ids
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps({"id": i, "response": "ok"}) + "\n" for i in ids))
+    out = tmp_path / "out"
+    with pytest.raises(ScoringInputError, match="none of which belongs to benchmark 'vsc'"):
+        run_evaluation("vsc", dual_folder, [good], out, progress=False)
+    with pytest.raises(ScoringInputError, match=r"config\(s\) \['nope'\].*available: \['clean', 'perturbed'\]"):
+        run_evaluation("dual", dual_folder, [good], out, configs=["nope"], progress=False)
+    with pytest.raises(ScoringInputError, match="benchmark must be one of"):
+        load_reference(dual_folder, "xstest")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "not-an-id", "response": "x"}) + "\n")
+    with pytest.raises(PredictionsFormatError, match="not-an-id"):
+        run_evaluation("dual", dual_folder, [good, bad], out, progress=False)
+    with pytest.raises(ScoringInputError, match="same model name"):
+        parse_model_inputs([good, f"good={good}"])
+    with pytest.raises(ScoringInputError, match="does not exist"):
+        parse_model_inputs([tmp_path / "nope.jsonl"])
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+    out.mkdir()
+    with pytest.raises(VLMSafetyError, match="exists"):
+        run_evaluation("dual", dual_folder, [good], out, progress=False)
+    assert main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder),
+                 "--predictions", str(good), "--out", str(out)]) == 2
+
+
+def test_failed_generations_are_unscored_and_counted(dual_folder: Path, tmp_path: Path) -> None:
+    ids = load_reference(dual_folder, "dual").ids
+    preds = tmp_path / "m.jsonl"
+    lines = [{"id": i, "response": "I can't help with that."} for i in ids]
+    for o in lines[:5]:
+        o["response"], o["error"] = None, "HTTP 500"
+    preds.write_text("".join(json.dumps(o) + "\n" for o in lines))
+    res = evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False)
+    info = res["models"]["m"]
+    assert info["predictions"]["n_failed"] == 5
+    assert info["label_counts"]["unscored"] == 5
+    assert info["scores"]["all"]["n_unscored"] == 5
+
+
+@pytest.fixture(scope="module")
+def vsc_folder(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from vlmsafety.builders.vsc import build_vsc
+
+    return build_vsc(tmp_path_factory.mktemp("vsc") / "vsc", source=shared_data / "vscbench",
+                     xstest=shared_data / "xstest" / "xstest_prompts.csv", placeholders=True,
+                     image_size=32, progress=False)
+
+
+def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> None:
+    ref = load_reference(vsc_folder, "vsc", ["image_centric", "text_centric"])
+    labels = {"refuser": _write_judged(tmp_path / "refuser.jsonl", ref.ids, 5, [6, 1, 1, 2, 0.2, 0.2]),
+              "helper": _write_judged(tmp_path / "helper.jsonl", ref.ids, 6, [1, 1, 1, 6, 0.2, 0.2])}
+    res = run_evaluation("vsc", vsc_folder, [tmp_path / "refuser.jsonl", tmp_path / "helper.jsonl"],
+                         tmp_path / "out", judge="precomputed", n_boot=N_BOOT, seed=1, progress=False)
+    assert list(res["dataset"]["configs"]) == ["image_centric", "text_centric"]
+    assert res["dataset"]["configs"]["image_centric"]["n_rows"] == 1800
+    assert res["dataset"]["configs"]["text_centric"]["n_rows"] == 1800
+    for model, lab in labels.items():
+        ic = ref.rows["image_centric"]
+        direct = safety_calibration([lab[r["id"]] for r in ic], [r["label"] for r in ic],
+                                    categories=[r["category"] for r in ic],
+                                    pair_ids=[r["prompt_id"] for r in ic], n_boot=N_BOOT, seed=1)
+        assert res["models"][model]["scores"]["image_centric"] == _roundtrip(direct.to_dict())
+        tc = ref.rows["text_centric"]
+        direct = safety_calibration([lab[r["id"]] for r in tc], [r["label"] for r in tc],
+                                    settings=[r["setting"] for r in tc],
+                                    pair_ids=[r["query_id"] for r in tc], n_boot=N_BOOT, seed=1)
+        assert res["models"][model]["scores"]["text_centric"] == _roundtrip(direct.to_dict())
+    boards = {b["key"]: b for b in res["leaderboards"]}
+    assert [r["model"] for r in boards["image_centric_sra_u"]["rows"]] == ["refuser", "helper"]
+    assert [r["model"] for r in boards["image_centric_sra_s"]["rows"]] == ["helper", "refuser"]
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "image_centric: SRA_u per category" in report and "text_centric: SRA_s per image setting" in report
+    names = {Path(p).name for p in res["plots"]}
+    assert {"tradeoff_image_centric.png", "tradeoff_text_centric.png",
+            "image_centric_sra_u_by_category.png", "text_centric_sra_s_by_setting.png"} <= names

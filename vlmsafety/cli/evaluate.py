@@ -1,0 +1,104 @@
+"""``vlmsafety evaluate``: predictions of one or more models -> results.json, report.md, plots."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+_EPILOG = """\
+Each predictions file is PATH or NAME=PATH; a bare PATH is named by its lines' "model" field
+(when they agree) or by its file name. Every response is labelled by the judge (keyword: offline
+rules; chat: an LLM judge through the same SQLite cache as `vlmsafety judge`, so a re-run only
+judges what is new; precomputed: the files are judged JSONL with a "label" per line), scored with
+the scoring core, and ranked per headline rate with the significance of adjacent gaps.
+
+Writes OUT/results.json (every rate with its count and intervals; dataset, judge and metric
+versions; the command), OUT/report.md, OUT/plots/*.png (needs matplotlib: pip install
+'vlmsafety[plots]') and OUT/judged/<model>.jsonl. OUT is replaced as a whole at the end.
+
+examples:
+  vlmsafety evaluate --benchmark dual --dataset ./dual-sample \\
+      --predictions model-a.jsonl model-b.jsonl --out results/
+  vlmsafety evaluate --benchmark vsc --dataset vlmsafety/vsc --judge chat --scheme vsc \\
+      --base-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct \\
+      --predictions qwen=preds/qwen.jsonl llava=preds/llava.jsonl --out results-vsc/
+"""
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "evaluate", help="judge, score and compare models; write results.json, report.md, plots",
+        description="Judge the responses of one or more models on DUAL-Bench or VSCBench, score "
+        "them with intervals, rank them with the significance of adjacent gaps, and write "
+        "results.json, report.md and plots.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--benchmark", required=True, choices=("dual", "vsc"))
+    p.add_argument("--dataset", required=True, metavar="DIR_OR_REPO",
+                   help="a folder built by `vlmsafety build` or a Hub dataset repo id")
+    p.add_argument("--predictions", required=True, nargs="+", metavar="[NAME=]P",
+                   help="one predictions JSONL per model")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    p.add_argument("--config", action="append", metavar="NAME",
+                   help="score only this config (repeatable; default: every config with "
+                   "predictions)")
+    p.add_argument("--judge", choices=("keyword", "chat", "precomputed"), default="keyword",
+                   help="keyword (default, offline), chat (LLM judge), or precomputed labels")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="score rows that have a prediction and count the others (default: a "
+                   "row without a prediction is an error)")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw plots")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    chat = p.add_argument_group("chat judge (--judge chat)")
+    chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
+                      help="rubric (default: the benchmark's own)")
+    chat.add_argument("--base-url", help="endpoint (default $VLMSAFETY_JUDGE_BASE_URL)")
+    chat.add_argument("--model", help="judge model (default $VLMSAFETY_JUDGE_MODEL)")
+    chat.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
+    chat.add_argument("--cache", type=Path, help="SQLite cache (default: the judge's cache)")
+    chat.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vlmsafety.evaluation import run_evaluation
+    from vlmsafety.report import format_rate
+
+    judge: Any = args.judge
+    if args.judge == "chat":
+        from vlmsafety.cli.judge import default_cache
+        from vlmsafety.judges import ChatJudge
+
+        judge = ChatJudge(args.scheme or args.benchmark, base_url=args.base_url, model=args.model,
+                          cache=None if args.no_cache else (args.cache or default_cache()),
+                          concurrency=args.concurrency)
+    command = "vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:]))
+    results = run_evaluation(
+        args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
+        configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
+        seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
+    )
+    print(f"{len(results['models'])} model(s) on {args.benchmark} "
+          f"({', '.join(results['dataset']['configs'])}), judge {results['judge']['name']}")
+    for name, info in results["models"].items():
+        missing = sum(info["n_missing"].values())
+        print(f"  {name}: {info['predictions']['n_lines']} predictions, "
+              f"{info['predictions']['n_failed']} failed generations, {missing} rows without "
+              f"prediction, {info['label_counts'].get('unscored', 0)} unscored")
+    for board in results["leaderboards"]:
+        print(f"\n{board['title']}")
+        for i, row in enumerate(board["rows"]):
+            gap = ""
+            if i < len(board["adjacent"]):
+                adj = board["adjacent"][i]
+                gap = f"  gap {adj['difference']:+.3f} (McNemar p={adj['mcnemar']['p_value']:.3g})"
+            print(f"  {i + 1}. {row['model']:<24} "
+                  f"{format_rate(row['rate'], row['ci_low'], row['ci_high'], row['n'])}{gap}")
+    print(f"\nwrote {args.out / 'results.json'}, {args.out / 'report.md'} and "
+          f"{len(results['plots'])} plot(s)")
+    return 0
