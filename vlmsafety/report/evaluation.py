@@ -41,10 +41,6 @@ def _r(rate: Mapping[str, Any] | None, *, n: bool = True) -> str:
                        rate.get("n") if n else None)
 
 
-def _num(v: float | None) -> float:
-    return math.nan if v is None else float(v)
-
-
 def _header(results: Mapping[str, Any]) -> list[str]:
     ds, judge, metric = results["dataset"], results["judge"], results["metric"]
     configs = ", ".join(f"`{c}` ({v['n_rows']} rows)" for c, v in ds["configs"].items())
@@ -176,7 +172,7 @@ def _vsc_sections(results: Mapping[str, Any]) -> list[str]:
             o = res["overall"]
             m = o["sra_mean"]
             rows.append([name, config, res["n"], _r(o["sra_u"], n=True), _r(o["sra_s"], n=True),
-                         f"{_num(m['value']):.3f} {_interval(m['boot_low'], m['boot_high'])}",
+                         format_rate(m["value"], m["boot_low"], m["boot_high"]),
                          _r(res["pair_consistency"]) if res.get("pair_consistency") else "-",
                          res["n_unscored"]])
     lines.append(markdown_table(["model", "config", "n", "SRA_u", "SRA_s", "mean [bootstrap]",
