@@ -1,14 +1,28 @@
-"""Shared fixtures. Tests are offline: HF_HOME points at a temp dir and the Hub is disabled."""
+"""Shared fixtures. Tests are offline: HF_HOME points at a temp dir and the Hub is disabled.
+
+``tests/chat_server.py`` (a local chat-completions server) is importable as ``chat_server`` from
+every test: ``from chat_server import ChatServer, chat_reply, error_reply, last_user_text``.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+_CHAT_SERVER = Path(__file__).resolve().parent / "chat_server.py"
+if "chat_server" not in sys.modules:  # --import-mode=importlib does not put tests/ on sys.path
+    _spec = importlib.util.spec_from_file_location("chat_server", _CHAT_SERVER)
+    assert _spec is not None and _spec.loader is not None
+    _mod = importlib.util.module_from_spec(_spec)
+    sys.modules["chat_server"] = _mod
+    _spec.loader.exec_module(_mod)
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 COMMANDS: tuple[str, ...] = (
     "demo",
     "build",
+    "generate",
     "judge",
     "evaluate",
     "import_predictions",
