@@ -293,3 +293,17 @@ def test_one_request_per_row_even_when_two_rows_ask_the_same(tmp_path: Path) -> 
     assert (s.n_sent, s.n_ok) == (4, 4)
     lines = _lines(tmp_path / "p.jsonl")
     assert lines[3]["id"] == "twin" and lines[3]["response"] == lines[0]["response"]
+
+
+def test_datasets_objects_as_input(folder: Path, tmp_path: Path) -> None:
+    ds = datasets.load_dataset(str(folder), "clean", split="test")
+    with ChatServer(_echo) as server:
+        s = generate(ds, out=tmp_path / "a.jsonl", base_url=server.url, model="m", limit=4,
+                     progress=False)
+        it = datasets.load_dataset(str(folder), "clean", split="test", streaming=True)
+        s2 = generate(it, out=tmp_path / "b.jsonl", base_url=server.url, model="m", limit=4,
+                      progress=False)
+    assert (s.n_ok, s2.n_ok) == (4, 4)
+    a, b = _lines(tmp_path / "a.jsonl"), _lines(tmp_path / "b.jsonl")
+    assert [x["id"] for x in a] == [x["id"] for x in b] == ds["id"][:4]
+    assert all("config" not in x for x in a)

@@ -5,7 +5,8 @@ the image as a ``data:`` URL followed by the prompt text (rows without an image,
 ``text_only`` config, send the text alone), after an optional system message. The replies are
 written as a predictions JSONL (:mod:`vlmsafety.predictions`), one line per row in dataset order::
 
-    {"id": "...", "response": "...", "model": "m", "config": "clean", "prompt": "...", "finish_reason": "stop"}
+    {"id": "...", "response": "...", "model": "m", "config": "clean", "prompt": "...",
+     "finish_reason": "stop"}
 
 A request that failed after the retries of :class:`vlmsafety.chat_client.ChatClient` is written as
 ``"response": null`` with an ``"error"`` saying why — never as an empty response.
@@ -43,6 +44,7 @@ import hashlib
 import io
 import json
 import os
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +81,8 @@ Row = Mapping[str, Any]
 
 
 def default_cache() -> Path:
-    """``$VLMSAFETY_CACHE_DIR/generate_cache.sqlite``, else ``~/.cache/vlmsafety/generate_cache.sqlite``.
+    """The default cache file: ``$VLMSAFETY_CACHE_DIR/generate_cache.sqlite``, else
+    ``~/.cache/vlmsafety/generate_cache.sqlite`` (beside the judge's cache).
 
     Example:
         >>> default_cache().name
@@ -277,7 +280,9 @@ def _as_item(row: Row, config: str | None, position: int) -> _Item:
 
 
 def _is_hf_dataset(obj: Any) -> bool:
-    return hasattr(obj, "cast_column") and hasattr(obj, "column_names") and hasattr(obj, "iter")
+    """A ``datasets.Dataset`` (an ``IterableDataset`` is read as an iterable of rows)."""
+    mod = sys.modules.get("datasets")
+    return mod is not None and isinstance(obj, mod.Dataset)
 
 
 def _hf_rows(ds: Any, chunk: int) -> Iterator[Row]:
@@ -296,11 +301,11 @@ def _hf_rows(ds: Any, chunk: int) -> Iterator[Row]:
         yield from (dict(zip(names, vals)) for vals in zip(*batch.values()))
 
 
-def _load_configs(source: str, configs: Sequence[str] | None) -> list[str]:
+def _load_configs(source: str, configs: Sequence[str] | None, revision: str | None) -> list[str]:
     import datasets
 
     try:
-        available = list(datasets.get_dataset_config_names(source))
+        available = list(datasets.get_dataset_config_names(source, revision=revision))
     except Exception as exc:
         raise DatasetBuildError(f"cannot read the configs of dataset {source!r}: {exc}") from exc
     if not configs:
@@ -312,11 +317,11 @@ def _load_configs(source: str, configs: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(configs))
 
 
-def _load_config(source: str, config: str, limit: int | None) -> Any:
+def _load_config(source: str, config: str, limit: int | None, revision: str | None) -> Any:
     import datasets
 
     try:
-        ds = datasets.load_dataset(source, config, split="test")
+        ds = datasets.load_dataset(source, config, split="test", revision=revision)
     except Exception as exc:
         raise DatasetBuildError(f"cannot load config {config!r} (split 'test') of dataset "
                                 f"{source!r}: {exc}") from exc
@@ -359,6 +364,7 @@ def generate(
     model: str | None = None,
     api_key: str | None = None,
     configs: Sequence[str] | None = None,
+    revision: str | None = None,
     concurrency: int = 8,
     retry: RetryPolicy | None = None,
     params: Mapping[str, Any] | None = None,
@@ -383,6 +389,7 @@ def generate(
             ``$VLMSAFETY_GENERATE_MODEL``, ``$VLMSAFETY_GENERATE_API_KEY`` (then
             ``$OPENAI_API_KEY``; none is needed by local servers).
         configs: Configs to read (folder or repo id only); default all of them.
+        revision: The Hub revision (commit sha or tag) to pin a repo id to.
         concurrency: Requests in flight at most.
         retry: Retry policy of each request (default :class:`RetryPolicy`).
         params: Extra request fields (``temperature``, ``max_tokens``, ``seed``...), part of
@@ -438,8 +445,8 @@ def generate(
     config_names: tuple[str, ...] = ()
     if isinstance(dataset, (str, os.PathLike)):
         source = os.fspath(dataset)
-        names = _load_configs(source, configs)
-        loaded = {c: _load_config(source, c, limit) for c in names}
+        names = _load_configs(source, configs, revision)
+        loaded = {c: _load_config(source, c, limit, revision) for c in names}
         total = _check_unique_ids(loaded)
         sources = [(c, _hf_rows(ds, chunk)) for c, ds in loaded.items()]
         config_names = tuple(names)

@@ -37,6 +37,8 @@ def register(sub: Any) -> None:
                    help="dataset folder built by vlmsafety, or a Hub repo id")
     p.add_argument("--config", action="append", metavar="NAME",
                    help="config to read (repeatable; default: every config)")
+    p.add_argument("--revision", metavar="SHA_OR_TAG",
+                   help="pin a Hub repo id to this revision (recommended for published results)")
     p.add_argument("--out", required=True, type=Path, metavar="P",
                    help="predictions JSONL to write")
     p.add_argument("--overwrite", action="store_true", help="replace --out when it exists")
@@ -44,7 +46,7 @@ def register(sub: Any) -> None:
                    help="server URL, with or without /v1 (default $VLMSAFETY_GENERATE_BASE_URL)")
     p.add_argument("--model", help="model name (default $VLMSAFETY_GENERATE_MODEL)")
     p.add_argument("--system", help="system prompt sent before each row's message")
-    p.add_argument("--temperature", type=float, default=0.0, help="default %(default)s")
+    p.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (default 0: greedy)")
     p.add_argument("--max-tokens", type=int, help="reply length cap (default: the server's)")
     p.add_argument("--seed", type=int, help="sampling seed passed to the server")
     p.add_argument("--limit", type=int, metavar="N",
@@ -52,7 +54,8 @@ def register(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
     p.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per row")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per HTTP attempt")
-    p.add_argument("--cache", type=Path, help="SQLite cache (default $VLMSAFETY_CACHE_DIR/generate_cache.sqlite, "
+    p.add_argument("--cache", type=Path,
+                   help="SQLite cache (default $VLMSAFETY_CACHE_DIR/generate_cache.sqlite, "
                    "else ~/.cache/vlmsafety/generate_cache.sqlite)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         params["seed"] = args.seed
     summary = generate(
         args.dataset, out=args.out, base_url=args.base_url, model=args.model,
-        configs=args.config, concurrency=args.concurrency,
+        configs=args.config, revision=args.revision, concurrency=args.concurrency,
         retry=RetryPolicy(max_attempts=args.max_attempts, request_timeout=args.timeout,
                           total_timeout=max(600.0, args.timeout * args.max_attempts)),
         params=params, system=args.system,
