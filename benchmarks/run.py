@@ -3,9 +3,11 @@
     python benchmarks/run.py            # full suite (figures in BENCHMARKS.md)
     python benchmarks/run.py --quick    # small sizes, < 2 minutes; run by the test suite
     python benchmarks/run.py --only scoring keyword_judge --json out.json
+    python benchmarks/run.py --only chat --profile benchmarks/profiles   # + pyinstrument profiles
 
 Every module ``benchmarks/bench_<name>.py`` exposes ``NAME`` and ``run(quick: bool) -> list[dict]``.
-Each returned row is one figure measured side by side with its baseline in the same process::
+A module whose ``run`` also takes ``profile_dir`` writes pyinstrument text profiles of its
+slowest case there when ``--profile DIR`` is given. Each returned row is one figure measured side by side with its baseline in the same process::
 
     {"benchmark": "scoring", "case": "1M rows", "metric": "speed-up vs pandas",
      "value": 23.1, "unit": "x", "target": ">= 10", "ok": True, "note": "..."}
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import platform
 import sys
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (< 2 minutes)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--profile", metavar="DIR", type=Path,
+                        help="benchmarks that support it write pyinstrument profiles to DIR")
     args = parser.parse_args(argv)
     found = discover()
     names = args.only or list(found)
@@ -75,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         print(f"# {name} ...", file=sys.stderr, flush=True)
         try:
-            rows.extend(load(found[name]).run(quick=args.quick))
+            module = load(found[name])
+            kwargs: dict[str, Any] = {"quick": args.quick}
+            if args.profile is not None and "profile_dir" in inspect.signature(module.run).parameters:
+                kwargs["profile_dir"] = args.profile
+            rows.extend(module.run(**kwargs))
         except Exception as exc:  # report and go on: one broken benchmark must not hide the rest
             failed.append(name)
             print(f"# {name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
