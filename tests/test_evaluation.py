@@ -152,8 +152,19 @@ def test_missing_rows_error_or_are_counted(dual_folder: Path, tmp_path: Path) ->
     preds = tmp_path / "m.jsonl"
     preds.write_text("".join(json.dumps({"id": i, "response": "I can't help with that."}) + "\n"
                              for i in ids[3:]))
-    with pytest.raises(PredictionsFormatError, match="3 dataset id"):
-        evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False)
+    class CountingJudge(KeywordJudge):
+        calls = 0
+
+        def judge_many(self, items: Any, **kw: Any) -> Any:
+            CountingJudge.calls += 1
+            return super().judge_many(items, **kw)
+
+    with pytest.raises(PredictionsFormatError,
+                       match=r"model 'm': 3 of \d+ in 'clean'.*--allow-missing") as err:
+        evaluate_models("dual", dual_folder, [preds], judge=CountingJudge(), n_boot=0,
+                        progress=False)
+    assert repr(ids[0]) in str(err.value)
+    assert CountingJudge.calls == 0  # checked before any (possibly paid-for) judging
     res = evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False, allow_missing=True)
     assert sum(res["models"]["m"]["n_missing"].values()) == 3
     assert res["models"]["m"]["scores"]["all"]["n"] == len(ids) - 3
@@ -249,3 +260,46 @@ def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> 
     names = {Path(p).name for p in res["plots"]}
     assert {"tradeoff_image_centric.png", "tradeoff_text_centric.png",
             "image_centric_sra_u_by_category.png", "text_centric_sra_s_by_setting.png"} <= names
+
+
+def test_cli_chat_judge_through_the_cache(dual_folder: Path, tmp_path: Path) -> None:
+    """--judge chat: the judge sees each image's instruction, a judge failure is unscored, and a
+    re-run is answered from the SQLite cache without a single request."""
+    import zlib
+
+    from chat_server import ChatServer, chat_reply, error_reply, last_user_text
+
+    ref = load_reference(dual_folder, "dual")
+    by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}
+    verdicts = ("REFUSAL", "SAFE_COMPLETION", "DIRECT_ANSWER")
+    broken = ref.ids[5]
+    preds = tmp_path / "m.jsonl"
+    preds.write_text("".join(json.dumps({"id": i, "response": f"answer to {i}"}) + "\n"
+                             for i in ref.ids))
+
+    def handler(req):  # type: ignore[no-untyped-def]
+        text = last_user_text(req)
+        rid = text.split("answer to ", 1)[1].split()[0]
+        assert by_id[rid]["instruction"] in text  # the instruction written in the image
+        if rid == broken:
+            return error_reply(400, "judge refuses to judge")
+        return chat_reply(f"ok\nVERDICT: {verdicts[zlib.crc32(rid.encode()) % 3]}")
+
+    argv = ["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder), "--predictions",
+            f"m={preds}", "--judge", "chat", "--model", "judge-m", "--cache",
+            str(tmp_path / "judge.sqlite"), "--n-boot", "0", "--no-plots"]
+    with ChatServer(handler) as server:
+        assert main([*argv, "--base-url", server.url, "--out", str(tmp_path / "a")]) == 0
+        first = server.count
+        assert first >= len(ref.ids)
+        assert main([*argv, "--base-url", server.url, "--out", str(tmp_path / "b")]) == 0
+        assert server.count == first + 1  # only the failed item is asked again
+    for out in ("a", "b"):
+        judged = {j["id"]: j["label"] for j in map(json.loads, (
+            tmp_path / out / "judged" / "m.jsonl").read_text().splitlines())}
+        expected = {i: verdicts[zlib.crc32(i.encode()) % 3].lower() for i in ref.ids}
+        expected[broken] = "unscored"
+        assert judged == expected
+        res = json.loads((tmp_path / out / "results.json").read_text())
+        assert res["judge"]["kind"] == "ChatJudge" and "judge-m" in res["judge"]["name"]
+        assert res["models"]["m"]["scores"]["all"]["n_unscored"] == 1

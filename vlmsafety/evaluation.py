@@ -54,7 +54,12 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from vlmsafety.errors import DatasetBuildError, ScoringInputError, VLMSafetyError
+from vlmsafety.errors import (
+    DatasetBuildError,
+    PredictionsFormatError,
+    ScoringInputError,
+    VLMSafetyError,
+)
 from vlmsafety.labels import DIRECT_ANSWER, REFUSAL, SAFE_COMPLETION, UNSCORED
 
 __all__ = [
@@ -243,26 +248,53 @@ def _judge_prompt(benchmark: str, row: Mapping[str, Any]) -> str:
     return str(row.get("prompt") or "")
 
 
-def _judge_model(model: ModelInput, ref: Reference, judge: Any, by_id: Mapping[str, Any],
-                 ) -> tuple[list[Any], str]:
-    """Judgements of one model's file (or its own labels when ``judge`` is None)."""
-    from vlmsafety.judges import JudgeItem
-    from vlmsafety.predictions import Judgement, read_judgements, read_predictions
+def _read_model(model: ModelInput, judge: Any, by_id: Mapping[str, Any]) -> list[Any]:
+    """One model's predictions (or, when ``judge`` is None, its judgements), ids checked."""
+    from vlmsafety.predictions import read_judgements, read_predictions
 
     if judge is None:
-        judged = read_judgements(model.path, known_ids=by_id.keys())
-        names = sorted({j.judge for j in judged})
-        return judged, "+".join(names) or "precomputed"
-    preds = read_predictions(model.path, known_ids=by_id.keys())
+        return read_judgements(model.path, known_ids=by_id.keys())
+    return read_predictions(model.path, known_ids=by_id.keys())
+
+
+def _judge_model(model: ModelInput, records: Sequence[Any], ref: Reference, judge: Any,
+                 by_id: Mapping[str, Any]) -> tuple[list[Any], str]:
+    """Judgements of one model's records (its own labels when ``judge`` is None)."""
+    from vlmsafety.judges import JudgeItem
+    from vlmsafety.predictions import Judgement
+
+    if judge is None:
+        names = sorted({j.judge for j in records})
+        return list(records), "+".join(names) or "precomputed"
     items = [JudgeItem(p.response, _judge_prompt(ref.benchmark, by_id[p.id]), None, p.error)
-             for p in preds]
+             for p in records]
     verdicts = judge.judge_many(items)
     judged = []
-    for p, v in zip(preds, verdicts):
+    for p, v in zip(records, verdicts):
         extra = {"error": p.error} if p.error is not None else {}
         judged.append(Judgement(p.id, v.label, v.judge, p.response, p.model or model.name,
                                 v.reason, extra))
     return judged, judge.name
+
+
+def _check_coverage(records_by_model: Mapping[str, Sequence[Any]], ref: Reference) -> None:
+    """Raise before any judging when a model lacks a prediction for a row being scored."""
+    problems = []
+    for name, records in records_by_model.items():
+        have = {r.id for r in records}
+        absent = {c: [r["id"] for r in rows if r["id"] not in have]
+                  for c, rows in ref.rows.items()}
+        absent = {c: ids for c, ids in absent.items() if ids}
+        if absent:
+            where = ", ".join(f"{len(ids)} of {len(ref.rows[c])} in {c!r}"
+                              for c, ids in absent.items())
+            first = [i for ids in absent.values() for i in ids][:3]
+            problems.append(f"model {name!r}: {where} (e.g. {', '.join(map(repr, first))})")
+    if problems:
+        raise PredictionsFormatError(
+            "dataset rows without a prediction: " + "; ".join(problems)
+            + ". Pass allow_missing=True (--allow-missing) to score the rows that have one "
+            "and count the others, or config=... (--config) to score fewer configs")
 
 
 # ---------------------------------------------------------------------------------- scoring
@@ -484,22 +516,25 @@ def _evaluate(
     by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}
     config_of = {r["id"]: c for c, rows in ref.rows.items() for r in rows}
 
-    judged_by_model: dict[str, list[Any]] = {}
-    judge_names: set[str] = set()
-    bar = tqdm(models_in, desc="judging", unit="model", disable=not progress or None)
-    for m in bar:
-        bar.set_postfix_str(m.name)
-        judged, judge_name = _judge_model(m, ref, judge_obj, by_id)
-        judged_by_model[m.name] = judged
-        judge_names.add(judge_name)
-
-    covered = {config_of[j.id] for js in judged_by_model.values() for j in js}
+    records_by_model = {m.name: _read_model(m, judge_obj, by_id) for m in models_in}
+    covered = {config_of[r.id] for rs in records_by_model.values() for r in rs}
     skipped = [c for c in ref.rows if c not in covered]
     if configs is None:
         for c in skipped:
             del ref.rows[c]
     if not ref.rows:
         raise ScoringInputError("no predictions file covers any row of the dataset")
+    if not allow_missing:  # before judging, which may be slow or paid for
+        _check_coverage(records_by_model, ref)
+
+    judged_by_model: dict[str, list[Any]] = {}
+    judge_names: set[str] = set()
+    bar = tqdm(models_in, desc="judging", unit="model", disable=not progress or None)
+    for m in bar:
+        bar.set_postfix_str(m.name)
+        judged, judge_name = _judge_model(m, records_by_model[m.name], ref, judge_obj, by_id)
+        judged_by_model[m.name] = judged
+        judge_names.add(judge_name)
 
     results: dict[str, Any] = {
         "vlmsafety_version": __version__,
@@ -530,8 +565,7 @@ def _evaluate(
         labels[m.name] = lab
         missing = {}
         for c, rows in ref.rows.items():
-            absent = check_coverage(lab.keys(), (r["id"] for r in rows),
-                                    missing="skip" if allow_missing else "error")
+            absent = check_coverage(lab.keys(), (r["id"] for r in rows), missing="skip")
             missing[c] = len(absent)
         counts = Counter(j.label for j in judged)
         info: dict[str, Any] = {

@@ -249,7 +249,7 @@ def check_coverage(
         >>> check_coverage(["a"], ["a", "b"])
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.PredictionsFormatError: 1 dataset id(s) have no prediction: 'b'; pass missing='skip' (--missing skip) to score without them
+        vlmsafety.errors.PredictionsFormatError: 1 dataset id(s) have no prediction: 'b'; pass missing='skip' to score without them
     """
     if missing not in _MISSING_POLICIES:
         raise ValueError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}")
@@ -258,7 +258,7 @@ def check_coverage(
     if absent and missing == "error":
         raise PredictionsFormatError(
             f"{len(absent)} dataset id(s) have no prediction: {_preview(absent)}; "
-            "pass missing='skip' (--missing skip) to score without them"
+            "pass missing='skip' to score without them"
         )
     return absent
 

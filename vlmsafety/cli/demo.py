@@ -119,8 +119,9 @@ def run(args: argparse.Namespace) -> int:
     print(markdown_table(["model", "perturbation", "dRR", "dDAR", "dSCR"], dtable))
     if not args.no_install_metrics:
         installed = install_metrics()
-        print(f"\n4/4 metric modules registered for offline evaluate.load(): {len(installed)} "
-              "(safe_completion, safety_calibration, over_refusal)", file=sys.stderr)
+        names = ", ".join(p.stem for p in installed)
+        print(f"\n{len(installed)} metric module(s) registered for offline evaluate.load(): "
+              f"{names}", file=sys.stderr)
     if args.out:
         (work / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False))
         print(f"\nwrote {work / 'results.json'}")
