@@ -9,6 +9,10 @@ Judge: ``ChatJudge("dual").judge_many`` on distinct text responses. Generate:
 ``vlmsafety.generate.generate`` on in-memory rows, each with its own 64x64 PNG image (sent as a
 data URL, as for a real dataset) and written to a predictions JSONL.
 
+Reference (no target): the same requests at concurrency 64 from a bare ``aiohttp`` client (one
+session, JSON in and out, no retries or cache), when aiohttp is installed (``.[bench]``): what
+this server and machine allow a leaner HTTP layer than httpx/httpcore.
+
 ``python benchmarks/bench_chat.py --profile DIR`` (or ``run.py --only chat --profile DIR``) also
 writes a pyinstrument text profile of the judge at concurrency 64 to ``DIR/chat_c64.txt``.
 """
@@ -181,6 +185,42 @@ def _self_time_table(root: Any, top: int = 25) -> str:
     return "\n".join(lines)
 
 
+def _aiohttp_rows(url: str, quick: bool) -> list[dict[str, Any]]:
+    try:
+        import aiohttp
+    except ImportError:
+        return []
+    import asyncio
+
+    from vlmsafety.chat_client import chat_url
+
+    c = 64
+    n = _sizes(quick)[c]
+    target = chat_url(url)
+
+    async def fetch_all(tag: str) -> float:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=c)) as session:
+            todo = iter(range(n))
+
+            async def worker() -> None:
+                for i in todo:
+                    payload = {"model": "bench", "messages": [{"role": "user", "content": f"{tag} {i}"}]}
+                    async with session.post(target, json=payload,
+                                            timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                        body = await resp.json()
+                        assert body["choices"][0]["message"]["content"]
+
+            await asyncio.gather(*(worker() for _ in range(c)))  # opens the connections
+            todo = iter(range(n))
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(c)))
+            return time.perf_counter() - t0
+
+    row = _rate_row("reference: bare aiohttp client", c, n, asyncio.run(fetch_all("aiohttp")))
+    row["target"] = row["ok"] = None
+    return [row]
+
+
 def _generate_rows(url: str, quick: bool) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -209,7 +249,8 @@ def run(quick: bool, profile_dir: Path | None = None) -> list[dict[str, Any]]:
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
-        return _judge_rows(url, quick, profile_dir) + _generate_rows(url, quick)
+        return (_judge_rows(url, quick, profile_dir) + _generate_rows(url, quick)
+                + _aiohttp_rows(url, quick))
     finally:
         proc.terminate()
         proc.wait(10)
