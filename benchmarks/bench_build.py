@@ -11,6 +11,17 @@ image, image_file) with synthetic JPEG images made lazily row by row (see ``_com
 
 Full: 3,600 and 36,000 rows at 512x512 (~100 KB per image, ~3.6 GB on disk at 10x, deleted after
 measuring). Quick: 360 and 3,600 rows at 128x128.
+
+The real VSCBench builder (``vlmsafety.builders.vsc.build_vsc``) also runs, in a child, on the
+release workbooks in ``../shared/data/vscbench`` (and XSTest's prompts; read in place, never
+copied) with a synthetic image folder laid out as the release is (``vscbench_image_centric_images/
+<category>/<file>`` and ``vscbench_text_centric_images/<setting>/<file>``, one file per path the
+workbooks name, each the synthetic JPEG of the size above whatever its extension: the builder
+checks images by content). It writes all three configs: 1,800 image-centric + 1,800 text-centric
+image rows + 450 text-only rows. Its baseline is the ``HubFolderWriter`` build of 3,600 synthetic
+rows of the same size (the writer alone), so the ratio is the builder's own cost (reading the
+workbooks, reading every image file, decoding it fully to validate it). Skipped when the shared
+data is absent.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ import _common  # noqa: E402
 
 NAME = "build"
 RSS_TARGET = 1.3
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _folder_bytes(path: Path) -> int:
@@ -78,7 +90,55 @@ def job_pyarrow(n: int, size: int, workdir: str) -> dict[str, Any]:
     return result
 
 
-JOBS = {"build": job_build, "pyarrow": job_pyarrow}
+def job_vsc(images: str, workdir: str, size: int) -> dict[str, Any]:
+    """Child: the real VSCBench builder on the release workbooks and a synthetic image folder."""
+    import pyarrow.parquet as pq
+
+    from vlmsafety.builders import vsc  # imports outside the timed region
+
+    start_rss = _common.current_rss_mb()
+    out = Path(workdir) / "vscbench"
+    t0 = time.perf_counter()
+    vsc.build_vsc(out, source=SHARED_DATA / "vscbench",
+                  xstest=SHARED_DATA / "xstest" / "xstest_prompts.csv", images=images,
+                  image_size=size, progress=False)
+    seconds = time.perf_counter() - t0
+    counts = {config: sum(pq.ParquetFile(f).metadata.num_rows
+                          for f in out.rglob(f"{config}/*.parquet"))
+              for config in vsc.CONFIGS}
+    result = {"rows": sum(counts.values()), "by_config": counts, "seconds": seconds,
+              "bytes": _folder_bytes(out), "start_rss_mb": start_rss}
+    shutil.rmtree(out)
+    return result
+
+
+JOBS = {"build": job_build, "pyarrow": job_pyarrow, "vsc": job_vsc}
+
+
+def write_release_images(root: Path, size: int) -> int:
+    """Write one synthetic image per path the VSCBench workbooks name, under ``root``."""
+    from vlmsafety.builders import vsc
+
+    records = vsc.read_vsc_records(SHARED_DATA / "vscbench",
+                                   xstest=SHARED_DATA / "xstest" / "xstest_prompts.csv")
+    pool = _common.ImagePool(size)
+    paths = {r["image_file"] for config in ("image_centric", "text_centric")
+             for r in vsc.plan_rows(records, config)}
+    for i, rel in enumerate(sorted(paths)):
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pool.image(i, rel))
+    return len(paths)
+
+
+def measure_vsc(size: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="vlmsafety-bench-vsc-") as workdir:
+        images = Path(workdir) / "images"
+        n_files = write_release_images(images, size)
+        result = _common.run_child(Path(__file__), {"kind": "vsc", "images": str(images),
+                                                    "workdir": workdir, "size": size})
+        result["image_files"] = n_files
+        return result
 
 
 def measure(kind: str, n: int, size: int) -> dict[str, Any]:
@@ -108,6 +168,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         note=f"child start {b['start_rss_mb']:.0f} MiB; "
                         f"plain pyarrow peak {p['child_maxrss_mb']:.0f} MiB"),
         ]
+    if (SHARED_DATA / "vscbench").is_dir():
+        rows += _vsc_rows(measure_vsc(size), results["build", 3_600], size)
     b1, b10 = results["build", small], results["build", large]
     ratio = b10["child_maxrss_mb"] / b1["child_maxrss_mb"]
     growth1 = b1["child_maxrss_mb"] - b1["start_rss_mb"]
@@ -118,6 +180,24 @@ def run(quick: bool) -> list[dict[str, Any]]:
         note=f"growth above child start: {growth1:.0f} -> {growth10:.0f} MiB",
     ))
     return rows
+
+
+def _vsc_rows(v: dict[str, Any], writer: dict[str, Any], size: int) -> list[dict[str, Any]]:
+    """Rows for the real builder, against the writer-only build of 3,600 rows of the same size."""
+    case = f"VSCBench builder, 1x: {v['rows']:,} rows {size}x{size}"
+    by_config = ", ".join(f"{k} {n:,}" for k, n in v["by_config"].items())
+    rate = v["rows"] / v["seconds"]
+    return [
+        _common.row(NAME, case, "rows/s (build_vsc)", rate, "rows/s",
+                    note=f"{v['seconds']:.1f} s ({by_config}); {v['image_files']:,} image files; "
+                    f"{v['bytes'] / 2**20:,.0f} MiB written"),
+        _common.row(NAME, case, "speed vs HubFolderWriter alone (3,600 rows)",
+                    rate / (writer["rows"] / writer["seconds"]), "x",
+                    note=f"writer alone {writer['rows'] / writer['seconds']:,.0f} rows/s"),
+        _common.row(NAME, case, "peak RSS (build_vsc)", v["child_maxrss_mb"], "MiB",
+                    note=f"child start {v['start_rss_mb']:.0f} MiB; writer-alone peak "
+                    f"{writer['child_maxrss_mb']:.0f} MiB"),
+    ]
 
 
 if __name__ == "__main__":
