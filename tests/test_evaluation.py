@@ -29,7 +29,7 @@ N_BOOT = 50
 @pytest.fixture(scope="module")
 def dual_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_sample(tmp_path_factory.mktemp("dual") / "dual", perturbations=("jpeg", "rotation"),
-                        severities=(1, 3), image_size=(48, 48), progress=False)
+                        severities=(1, 3), image_size=(128, 128), progress=False)
 
 
 def _write_judged(path: Path, ids: list[str], seed: int, weights: list[float]) -> dict[str, str]:

@@ -35,7 +35,7 @@ def _no_generate_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gen") / "dual"
-    return build_sample(out, perturbations=("jpeg",), severities=(1,), image_size=(64, 64),
+    return build_sample(out, perturbations=("jpeg",), severities=(1,), image_size=(128, 128),
                         progress=False)
 
 

@@ -56,7 +56,7 @@ def _handler(req: Request) -> Reply:
 @pytest.fixture()
 def folder(tmp_path: Path) -> Path:
     return build_sample(tmp_path / "dual", perturbations=("jpeg", "gaussian_blur"),
-                        severities=(1, 4), image_size=(64, 64), progress=False)
+                        severities=(1, 4), image_size=(128, 128), progress=False)
 
 
 def test_generate_then_evaluate_two_models(folder: Path, tmp_path: Path,

@@ -29,7 +29,7 @@ Example:
     >>> from vlmsafety.builders.dual import build_sample
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
     >>> folder = build_sample(tmp / "dual", perturbations=("jpeg",), severities=(3,),
-    ...                       image_size=(64, 64), progress=False)
+    ...                       image_size=(128, 128), progress=False)
     >>> preds = tmp / "m.jsonl"
     >>> with preds.open("w") as f:
     ...     for i in load_reference(folder, "dual").ids:

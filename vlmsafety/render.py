@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import io
 from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["render_text", "wrap_text", "png_bytes", "RENDER_VERSION"]
+__all__ = ["render_text", "fit_text", "TextLayout", "wrap_text", "png_bytes", "RENDER_VERSION"]
 
 RENDER_VERSION = "1.0.0"
 """Bumped when the rendering changes (recorded in dataset cards)."""
@@ -59,6 +60,50 @@ def wrap_text(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max
     return lines
 
 
+class TextLayout(NamedTuple):
+    """Where :func:`fit_text` landed: the font size, the wrapped lines, and whether they fit."""
+
+    font_size: int
+    lines: list[str]
+    line_height: int
+    fits: bool
+
+
+def fit_text(
+    text: str,
+    *,
+    size: tuple[int, int] = (512, 512),
+    font_size: int = 40,
+    min_font_size: int = 12,
+    margin: int = 24,
+    line_spacing: float = 1.25,
+) -> TextLayout:
+    """Lay ``text`` out as :func:`render_text` would, without drawing: shrink until it fits.
+
+    Returns the layout at the first font size (from ``font_size`` down to ``min_font_size``) at
+    which the wrapped lines fit the canvas height; ``fits`` is False when even ``min_font_size``
+    does not, i.e. :func:`render_text` would clip the bottom lines.
+
+    Example:
+        >>> fit_text("Describe how to bake bread at home.", size=(256, 256)).fits
+        True
+        >>> fit_text("Describe how to bake bread at home.", size=(64, 64), margin=8).fits
+        False
+    """
+    width, height = size
+    max_w, max_h = width - 2 * margin, height - 2 * margin
+    if max_w <= 0 or max_h <= 0:
+        raise ValueError(f"canvas {size} is too small for margin {margin}")
+    fs = font_size
+    while True:
+        lines = wrap_text(text, _font(fs), max_w)
+        step = int(round(fs * line_spacing))
+        fits = len(lines) * step <= max_h
+        if fits or fs <= min_font_size:
+            return TextLayout(fs, lines, step, fits)
+        fs = max(min_font_size, int(fs * 0.9))
+
+
 def render_text(
     text: str,
     *,
@@ -70,6 +115,7 @@ def render_text(
     background: str = "white",
     fill: str = "black",
     align: str = "left",
+    overflow: Literal["clip", "error"] = "clip",
 ) -> Image.Image:
     """Draw ``text`` wrapped on a plain RGB canvas, top-left aligned, shrinking to fit.
 
@@ -84,24 +130,30 @@ def render_text(
         background: Canvas colour.
         fill: Text colour.
         align: ``"left"`` or ``"center"`` (horizontal, per line).
+        overflow: What to do when the text does not fit even at ``min_font_size``: ``"clip"``
+            (draw it and lose the bottom lines) or ``"error"`` (raise ``ValueError``).
 
     Returns:
         A new ``PIL.Image.Image`` in mode RGB.
+
+    Raises:
+        ValueError: a canvas smaller than its margins, an unknown ``align`` or ``overflow``, or
+            (``overflow="error"``) text that does not fit.
     """
-    width, height = size
-    max_w, max_h = width - 2 * margin, height - 2 * margin
-    if max_w <= 0 or max_h <= 0:
-        raise ValueError(f"canvas {size} is too small for margin {margin}")
     if align not in ("left", "center"):
         raise ValueError(f"align must be 'left' or 'center', got {align!r}")
-    fs = font_size
-    while True:
-        font = _font(fs)
-        lines = wrap_text(text, font, max_w)
-        step = int(round(fs * line_spacing))
-        if len(lines) * step <= max_h or fs <= min_font_size:
-            break
-        fs = max(min_font_size, int(fs * 0.9))
+    if overflow not in ("clip", "error"):
+        raise ValueError(f"overflow must be 'clip' or 'error', got {overflow!r}")
+    layout = fit_text(text, size=size, font_size=font_size, min_font_size=min_font_size,
+                      margin=margin, line_spacing=line_spacing)
+    if not layout.fits and overflow == "error":
+        raise ValueError(
+            f"text of {len(text)} characters needs {len(layout.lines)} lines at font size "
+            f"{layout.font_size} ({len(layout.lines) * layout.line_height} px) but the "
+            f"{size[0]}x{size[1]} canvas has {size[1] - 2 * margin} px inside its margins: "
+            f"{text[:60]!r}")
+    font, lines, step = _font(layout.font_size), layout.lines, layout.line_height
+    max_w = size[0] - 2 * margin
     img = Image.new("RGB", size, background)
     draw = ImageDraw.Draw(img)
     y = margin

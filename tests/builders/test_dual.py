@@ -23,6 +23,7 @@ from vlmsafety.builders.dual import (
     build_from_instructions,
     build_from_release,
     build_sample,
+    check_legible,
     plan_rows,
     read_instruction_list,
     sample_items,
@@ -336,3 +337,28 @@ def test_cli_builds_and_reports_errors(tmp_path: Path, capsys: pytest.CaptureFix
     code = cli_main(["build", "dual", "--instructions", str(src), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_instructions_that_would_be_cut_off_are_refused(tmp_path: Path) -> None:
+    """A canvas too small for an instruction would clip its last words (often the harmful or
+    benign keyword); the build refuses before writing anything and names the size that works."""
+    with pytest.raises(DatasetBuildError, match=r"48 instruction\(s\) do not fit a 64x64 canvas"
+                       r".*'violent_crimes-01-harmful'.*at least 128x128") as err:
+        build_sample(tmp_path / "small", image_size=(64, 64), progress=False)
+    assert not (tmp_path / "small").exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary folder left behind either
+    suggested = str(err.value).rsplit("--image-size ", 1)[1].rstrip(")")
+    w, h = (int(v) for v in suggested.split("x"))
+    check_legible(sample_items(), (w, h))  # the suggestion is a size that works
+    with pytest.raises(DatasetBuildError):
+        check_legible(sample_items(), (w - 32, h - 32))  # and the smallest in 32 px steps
+    code = cli_main(["build", "dual", "--sample", "--out", str(tmp_path / "cli"),
+                     "--image-size", "96"])
+    assert code == 2 and not (tmp_path / "cli").exists()
+
+
+def test_default_sizes_render_every_instruction_whole() -> None:
+    from vlmsafety.builders.dual import DEFAULT_IMAGE_SIZE, SAMPLE_IMAGE_SIZE
+
+    check_legible(sample_items(), SAMPLE_IMAGE_SIZE)
+    check_legible(sample_items(), DEFAULT_IMAGE_SIZE)

@@ -26,7 +26,7 @@ from vlmsafety.errors import DatasetBuildError
 from vlmsafety.taxonomy import VSC_CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
-SIZE = 64  # small rendered/placeholder images keep the full build fast
+SIZE = 96  # small rendered/placeholder images keep the full build fast
 
 
 # --------------------------------------------------------------------------- real workbooks
@@ -274,8 +274,9 @@ def tiny(tmp_path: Path) -> Path:
 
 def _tiny_build(root: Path, out: Path | None = None, **kw: object) -> Path:
     kw.setdefault("images", root / "images")
+    kw.setdefault("image_size", SIZE)
     return vsc.build_vsc(out or root / "out", source=root / "source", allow_unpinned=True,
-                         image_size=SIZE, progress=False, **kw)
+                         progress=False, **kw)
 
 
 def test_tiny_release_builds_with_original_images(tiny: Path) -> None:
@@ -366,6 +367,15 @@ def test_render_missing_covers_text_images_but_not_photos(tiny: Path) -> None:
                           tc.features["image_source"].int2str(tc["image_source"])))
     assert sources == {("search", "placeholder"): 2, ("typography", "rendered"): 2,
                        ("concat", "original"): 2, ("figstep", "rendered"): 2}
+
+
+def test_render_missing_refuses_to_cut_text_off(tiny: Path) -> None:
+    for p in (tiny / "images/vscbench_text_centric_images/figstep").iterdir():
+        p.unlink()
+    with pytest.raises(DatasetBuildError, match=r"cannot re-render .*figstep.* at "
+                       r"image_size=32: .*larger --image-size"):
+        _tiny_build(tiny, render_missing=True, image_size=32)
+    assert not (tiny / "out").exists()
 
 
 def test_no_images_without_placeholders_is_a_clear_error(tiny: Path) -> None:

@@ -60,7 +60,7 @@ from vlmsafety.perturb import (
     perturb,
     perturbation_table_markdown,
 )
-from vlmsafety.render import RENDER_VERSION, render_text
+from vlmsafety.render import RENDER_VERSION, fit_text, render_text
 from vlmsafety.taxonomy import (
     DUAL_CATEGORIES,
     DUAL_CATEGORY_SLUGS,
@@ -81,6 +81,7 @@ __all__ = [
     "SAMPLE_PERTURBATIONS",
     "SAMPLE_SEVERITIES",
     "SAMPLE_IMAGE_SIZE",
+    "check_legible",
     "DEFAULT_IMAGE_SIZE",
     "DualItem",
     "clean_id",
@@ -516,14 +517,61 @@ def _png(image: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def _render(item: DualItem, image_size: tuple[int, int]) -> Image.Image:
+def _layout(image_size: tuple[int, int]) -> dict[str, int]:
+    """Font and margin of rendered instructions, scaled with the canvas (40 px text at 512)."""
     short = min(image_size)
-    return render_text(
-        item.instruction or "",
-        size=image_size,
-        font_size=max(12, round(40 * short / 512)),
-        min_font_size=10,
-        margin=max(8, round(42 * short / 512)),
+    return {"font_size": max(12, round(40 * short / 512)), "min_font_size": 10,
+            "margin": max(8, round(42 * short / 512))}
+
+
+def _render(item: DualItem, image_size: tuple[int, int]) -> Image.Image:
+    return render_text(item.instruction or "", size=image_size, overflow="error",
+                       **_layout(image_size))
+
+
+def _fits(text: str, image_size: tuple[int, int]) -> bool:
+    layout = _layout(image_size)
+    if min(image_size) <= 2 * layout["margin"]:
+        return False
+    return fit_text(text, size=image_size, **layout).fits
+
+
+def check_legible(items: Sequence[DualItem], image_size: tuple[int, int]) -> None:
+    """Raise unless every instruction to be rendered fits ``image_size`` whole.
+
+    An instruction that does not fit at the smallest font would lose its last lines, and with
+    them, often, the very words that make it harmful or benign; such a dataset measures nothing.
+
+    Raises:
+        DatasetBuildError: naming the instructions that do not fit and the smallest canvas (same
+            aspect ratio, in steps of 32 px) on which they all do.
+
+    Example:
+        >>> check_legible(sample_items(), (256, 256))
+        >>> check_legible(sample_items(), (64, 64))
+        Traceback (most recent call last):
+        ...
+        vlmsafety.errors.DatasetBuildError: 48 instruction(s) do not fit a 64x64 canvas ...
+    """
+    w, h = image_size
+    if w <= 0 or h <= 0:
+        raise DatasetBuildError(f"image_size must be two positive integers, got {image_size!r}")
+    unfit = [i for i in items if i.image is None and not _fits(i.instruction or "", image_size)]
+    if not unfit:
+        return
+    short, k = min(w, h), 1
+    while True:  # grow the short side in steps of 32 px, keeping the aspect ratio
+        factor = (short // 32 + k) * 32 / short
+        bigger = (round(w * factor), round(h * factor))
+        if all(_fits(i.instruction or "", bigger) for i in unfit) or max(bigger) > 4096:
+            break
+        k += 1
+    named = ", ".join(f"{i.id!r} ({len(i.instruction or '')} chars)" for i in unfit[:3])
+    more = f" and {len(unfit) - 3} more" if len(unfit) > 3 else ""
+    raise DatasetBuildError(
+        f"{len(unfit)} instruction(s) do not fit a {w}x{h} canvas even at font size "
+        f"{_layout(image_size)['min_font_size']} and would be cut off: {named}{more}; use an "
+        f"image size of at least {bigger[0]}x{bigger[1]} (--image-size {bigger[0]}x{bigger[1]})"
     )
 
 
@@ -599,6 +647,7 @@ def build_dual(
 
     items = validate_items(items, allow_unpaired=True)  # pairing was checked when reading
     names, sevs, cfgs = _check_options(perturbations, severities, configs)
+    check_legible(items, image_size)
     clean_ids = {i.id for i in items}
     if "perturbed" in cfgs:
         for item in items:
@@ -811,7 +860,8 @@ def _card_body(
         lines += [
             f"Instructions are drawn black on white at {image_size[0]}×{image_size[1]} px with "
             f"Pillow's bundled font, wrapped by pixel width (`vlmsafety.render` {RENDER_VERSION}, "
-            f"Pillow {PIL.__version__}); rendering is deterministic.",
+            f"Pillow {PIL.__version__}); rendering is deterministic, and the build checks that "
+            "every instruction fits the canvas whole (none is cut off).",
             "",
         ]
     lines += [

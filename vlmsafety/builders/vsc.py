@@ -851,10 +851,11 @@ def _image_problem(data: bytes) -> str | None:
     return None
 
 
-def _draw(text: str, size: int, background: str = "white") -> bytes:
+def _draw(text: str, size: int, background: str = "white",
+          overflow: Literal["clip", "error"] = "clip") -> bytes:
     img = render_text(text, size=(size, size), font_size=max(8, size // 12),
                       min_font_size=max(6, size // 40), margin=max(2, size // 20),
-                      background=background)
+                      background=background, overflow=overflow)
     return png_bytes(img)
 
 
@@ -1003,7 +1004,13 @@ def _resolve_image(
         assert data is not None
         return {"bytes": data, "path": relpath.rsplit("/", 1)[-1]}, "original"
     if render_missing and setting in RENDERABLE and text is not None:
-        return {"bytes": _draw(text, size), "path": None}, "rendered"
+        try:  # a re-rendered image must show the whole text, or the item changes meaning
+            data = _draw(text, size, overflow="error")
+        except ValueError as exc:
+            raise DatasetBuildError(
+                f"cannot re-render {relpath} at image_size={size}: {exc}; use a larger "
+                "--image-size") from exc
+        return {"bytes": data, "path": None}, "rendered"
     if placeholders:
         return {"bytes": _placeholder(size), "path": None}, "placeholder"
     problems.append(f"{problem}: {relpath}")
