@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,6 +110,18 @@ def _hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def _live_evaluate_cache() -> Path | None:
+    """The module cache of an ``evaluate`` already imported in this process, if any.
+
+    evaluate reads ``HF_MODULES_CACHE`` once, at import; when the environment changed since (a
+    notebook that set ``HF_HOME`` late, a test harness), this process loads from that old path
+    while a new process would use :func:`modules_cache`.
+    """
+    config = sys.modules.get("evaluate.config")
+    cache = getattr(config, "HF_MODULES_CACHE", None)
+    return Path(cache).expanduser() if cache is not None else None
+
+
 def install_metrics(
     force: bool = False,
     *,
@@ -123,11 +136,14 @@ def install_metrics(
     Args:
         force: Rewrite the cached copies even when present.
         names: Which metrics (default all of :data:`METRIC_NAMES`).
-        cache_dir: The modules cache to write to; default :func:`modules_cache` (what evaluate
-            uses in a new process with the same environment).
+        cache_dir: The modules cache to write to. Default: :func:`modules_cache` (what evaluate
+            uses in a new process with the same environment) and, when ``evaluate`` is already
+            imported here with another cache path, that one too, so that ``evaluate.load(name)``
+            also works in this process.
 
     Returns:
-        The cached module files (``.../<hash>/<name>.py``), one per metric.
+        The cached module files (``.../<hash>/<name>.py``), one per metric, in ``cache_dir`` or
+        :func:`modules_cache`.
 
     Example:
         >>> import tempfile
@@ -135,7 +151,19 @@ def install_metrics(
         ['safe_completion.py', 'safety_calibration.py', 'over_refusal.py']
     """
     metrics_root()  # fail early, naming where the modules were looked for
-    cache = Path(cache_dir) if cache_dir is not None else modules_cache()
+    for name in names:
+        check_config_name(name, METRIC_NAMES, "metric")
+    if cache_dir is not None:
+        return _install_into(Path(cache_dir), names, force)
+    written = _install_into(modules_cache(), names, force)
+    live = _live_evaluate_cache()
+    if live is not None and live.resolve() != modules_cache().resolve():
+        _install_into(live, names, force)
+    return written
+
+
+def _install_into(cache: Path, names: Sequence[str], force: bool) -> list[Path]:
+    """Write the named modules into one modules cache (see :func:`install_metrics`)."""
     dynamic = cache / "evaluate_modules"
     written: list[Path] = []
     for d in (cache, dynamic, dynamic / "metrics"):

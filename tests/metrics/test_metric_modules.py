@@ -156,6 +156,28 @@ def test_install_metrics_layout_idempotence_and_env(tmp_path: Path, monkeypatch:
     assert install_metrics(names=["over_refusal"])[0].is_relative_to(tmp_path / "explicit")
 
 
+def test_install_metrics_also_reaches_an_already_imported_evaluate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """evaluate reads HF_MODULES_CACHE once, at import: when the environment moved since, the
+    bare name must still load in this process (the demo registers, then a notebook loads)."""
+    import evaluate
+    import evaluate.config
+
+    monkeypatch.setattr(evaluate.config, "HF_MODULES_CACHE", tmp_path / "live")
+    monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "env"))
+    paths = install_metrics(names=["over_refusal"])
+    assert paths[0].is_relative_to(tmp_path / "env")  # what a new process will read
+    live = tmp_path / "live/evaluate_modules/metrics/evaluate-metric--over_refusal"
+    assert (live / paths[0].parent.name / "over_refusal.py").is_file()
+    scores = evaluate.load("over_refusal").compute(predictions=["refusal", "direct_answer"],
+                                                   references=["safe", "safe"], n_boot=0)
+    assert scores["over_refusal_rate"] == 0.5
+    # an explicit cache_dir is written alone
+    only = install_metrics(names=["over_refusal"], cache_dir=tmp_path / "only")
+    assert only[0].is_relative_to(tmp_path / "only")
+
+
 def test_bare_names_load_offline_in_a_new_process(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1",
