@@ -10,8 +10,8 @@ Judge: ``ChatJudge("dual").judge_many`` on distinct text responses. Generate:
 data URL, as for a real dataset) and written to a predictions JSONL.
 
 Reference (no target): the same requests at concurrency 64 from a bare ``aiohttp`` client (one
-session, JSON in and out, no retries or cache), when aiohttp is installed (``.[bench]``): what
-this server and machine allow a leaner HTTP layer than httpx/httpcore.
+session, JSON in and out, no retries, cache or progress bar): what this server and machine allow
+the transport alone, so the gap to it is vlmsafety's own overhead.
 
 ``python benchmarks/bench_chat.py --profile DIR`` (or ``run.py --only chat --profile DIR``) also
 writes a pyinstrument text profile of the judge at concurrency 64 to ``DIR/chat_c64.txt``.
@@ -71,25 +71,41 @@ def _generate(url: str, rows: list[dict[str, Any]], out: Path, concurrency: int,
     return summary
 
 
+def _repeats(quick: bool) -> int:
+    """Timed repeats per rate case; the best is kept (a busy spell on the shared 2-core machine
+    slows a CPU-bound run at 64 by up to a third)."""
+    return 1 if quick else 3
+
+
 def _sizes(quick: bool) -> dict[int, int]:
     rounds = 4 if quick else 12
     return {c: c * rounds if c > 1 else (10 if quick else 40) for c in CONCURRENCY}
 
 
-def _rate_row(kind: str, c: int, n: int, dt: float) -> dict[str, Any]:
+def _rate_row(kind: str, c: int, n: int, dt: float, repeats: int = 1) -> dict[str, Any]:
     rate, ideal = n / dt, c / DELAY
+    best = f", best of {repeats}" if repeats > 1 else ""
     return {"benchmark": NAME, "case": f"{kind}, concurrency {c}, {n} items",
             "metric": "achieved / ideal rate", "value": rate / ideal, "unit": "",
             "target": ">= 0.7" if c == 64 else None,
             "ok": rate / ideal >= 0.7 if c == 64 else None,
-            "note": f"{rate:,.0f} req/s of ideal {ideal:,.0f}"}
+            "note": f"{rate:,.0f} req/s of ideal {ideal:,.0f}{best}"}
 
 
-def _cached_row(kind: str, n: int, t_first: float, t_again: float) -> dict[str, Any]:
+def _cached_row(kind: str, n: int, t_first: float, t_again: float, repeats: int
+                ) -> dict[str, Any]:
+    best = f" (best of {repeats})" if repeats > 1 else ""
     return {"benchmark": NAME, "case": f"{kind}, {n} items, concurrency 8",
             "metric": "cached re-run speed-up", "value": t_first / t_again, "unit": "x",
             "target": ">= 100", "ok": t_first / t_again >= 100,
-            "note": f"uncached {t_first:.2f}s, cached {t_again * 1000:.1f} ms"}
+            "note": f"uncached {t_first:.2f}s, cached {t_again * 1000:.1f} ms{best}"}
+
+
+def _best_again(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Best time of ``repeats`` fully cached re-runs (the uncached first run cannot be repeated:
+    it fills the cache), and the last result."""
+    runs = [_timed(fn) for _ in range(repeats)]
+    return min(t for t, _ in runs), runs[-1][1]
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -103,10 +119,13 @@ def _judge_rows(url: str, quick: bool, profile: Path | None) -> list[dict[str, A
     for c, n in _sizes(quick).items():
         judge = _judge(url, c, None)
         judge.judge_many([f"warm {i}" for i in range(c)])
-        items = [f"response {c}-{i}" for i in range(n)]
-        dt, out = _timed(lambda: judge.judge_many(items))  # noqa: B023 - called at once
-        assert [v.label for v in out] == ["refusal"] * n
-        rows.append(_rate_row("judge", c, n, dt))
+        times = []
+        for r in range(_repeats(quick)):
+            items = [f"response {c}-{r}-{i}" for i in range(n)]
+            dt, out = _timed(lambda: judge.judge_many(items))  # noqa: B023 - called at once
+            assert [v.label for v in out] == ["refusal"] * n
+            times.append(dt)
+        rows.append(_rate_row("judge", c, n, min(times), len(times)))
         if c == 64 and profile is not None:
             _profile_judge(judge, n, profile)
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,10 +133,10 @@ def _judge_rows(url: str, quick: bool, profile: Path | None) -> list[dict[str, A
         items = [f"cached {i}" for i in range(n)]
         judge = _judge(url, 8, Path(tmp) / "c.sqlite")
         t_first, first = _timed(lambda: judge.judge_many(items))
-        t_again, again = _timed(lambda: judge.judge_many(items))
+        t_again, again = _best_again(lambda: judge.judge_many(items), _repeats(quick))
         assert first == again
         judge.cache.close()
-    rows.append(_cached_row("judge", n, t_first, t_again))
+    rows.append(_cached_row("judge", n, t_first, t_again, _repeats(quick)))
     return rows
 
 
@@ -135,7 +154,7 @@ def _profile_judge(judge: Any, n: int, out_dir: Path) -> None:
 
     session = profiler.last_session
     assert session is not None
-    shown = {"show_regex": r".*(vlmsafety|httpx|httpcore|anyio|h11|sniffio).*",
+    shown = {"show_regex": r".*(vlmsafety|aiohttp|yarl|multidict).*",
              "filter_threshold": 0.01}
     tree = ConsoleRenderer(processor_options=shown).render(session)
     flat = _self_time_table(session.root_frame(trim_stem=False))
@@ -204,19 +223,24 @@ def _aiohttp_rows(url: str, quick: bool) -> list[dict[str, Any]]:
 
             async def worker() -> None:
                 for i in todo:
-                    payload = {"model": "bench", "messages": [{"role": "user", "content": f"{tag} {i}"}]}
+                    message = {"role": "user", "content": f"{tag} {i}"}
+                    payload = {"model": "bench", "messages": [message]}
                     async with session.post(target, json=payload,
                                             timeout=aiohttp.ClientTimeout(total=10)) as resp:
                         body = await resp.json()
                         assert body["choices"][0]["message"]["content"]
 
             await asyncio.gather(*(worker() for _ in range(c)))  # opens the connections
-            todo = iter(range(n))
-            t0 = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(c)))
-            return time.perf_counter() - t0
+            times = []
+            for _ in range(_repeats(quick)):
+                todo = iter(range(n))
+                t0 = time.perf_counter()
+                await asyncio.gather(*(worker() for _ in range(c)))
+                times.append(time.perf_counter() - t0)
+            return min(times)
 
-    row = _rate_row("reference: bare aiohttp client", c, n, asyncio.run(fetch_all("aiohttp")))
+    row = _rate_row("reference: bare aiohttp client", c, n, asyncio.run(fetch_all("aiohttp")),
+                    _repeats(quick))
     row["target"] = row["ok"] = None
     return [row]
 
@@ -227,18 +251,21 @@ def _generate_rows(url: str, quick: bool) -> list[dict[str, Any]]:
         out = Path(tmp) / "preds.jsonl"
         for c, n in _sizes(quick).items():
             _generate(url, _gen_rows(f"warm{c}", c), out, c)
-            data = _gen_rows(f"c{c}", n)
-            dt, _ = _timed(lambda: _generate(url, data, out, c))  # noqa: B023 - called at once
-            rows.append(_rate_row("generate", c, n, dt))
+            times = []
+            for r in range(_repeats(quick)):
+                data = _gen_rows(f"c{c}-{r}", n)
+                times.append(_timed(lambda: _generate(url, data, out, c))[0])  # noqa: B023
+            rows.append(_rate_row("generate", c, n, min(times), len(times)))
         n = 200 if quick else 1000
         data = _gen_rows("cached", n)
         cache = Path(tmp) / "g.sqlite"
         t_first, first = _timed(lambda: _generate(url, data, out, 8, cache))
         first_lines = out.read_bytes()
-        t_again, again = _timed(lambda: _generate(url, data, out, 8, cache))
+        t_again, again = _best_again(lambda: _generate(url, data, out, 8, cache),
+                                     _repeats(quick))
         assert first.n_sent == n and again.n_cached == n and again.n_sent == 0
         assert out.read_bytes() == first_lines
-    rows.append(_cached_row("generate", n, t_first, t_again))
+    rows.append(_cached_row("generate", n, t_first, t_again, _repeats(quick)))
     return rows
 
 
@@ -262,7 +289,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--profile", type=Path, metavar="DIR",
-                        help=f"write a pyinstrument profile of the judge at 64 to DIR/{PROFILE_FILE}")
+                        help=f"write a pyinstrument profile of the judge at 64 to "
+                        f"DIR/{PROFILE_FILE}")
     args = parser.parse_args()
     for result in run(quick=args.quick, profile_dir=args.profile):
         print(result)

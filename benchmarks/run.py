@@ -7,7 +7,8 @@
 
 Every module ``benchmarks/bench_<name>.py`` exposes ``NAME`` and ``run(quick: bool) -> list[dict]``.
 A module whose ``run`` also takes ``profile_dir`` writes pyinstrument text profiles of its
-slowest case there when ``--profile DIR`` is given. Each returned row is one figure measured side by side with its baseline in the same process::
+slowest case there when ``--profile DIR`` is given. Each returned row is one figure measured side
+by side with its baseline in the same process::
 
     {"benchmark": "scoring", "case": "1M rows", "metric": "speed-up vs pandas",
      "value": 23.1, "unit": "x", "target": ">= 10", "ok": True, "note": "..."}
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             module = load(found[name])
             kwargs: dict[str, Any] = {"quick": args.quick}
-            if args.profile is not None and "profile_dir" in inspect.signature(module.run).parameters:
+            takes_profile = "profile_dir" in inspect.signature(module.run).parameters
+            if args.profile is not None and takes_profile:
                 kwargs["profile_dir"] = args.profile
             rows.extend(module.run(**kwargs))
         except Exception as exc:  # report and go on: one broken benchmark must not hide the rest

@@ -74,7 +74,7 @@ CACHE_NAMESPACE = "generate"
 DEFAULT_PARAMS: Mapping[str, Any] = {"temperature": 0.0}
 """Request parameters used when ``params`` is not given (greedy decoding)."""
 
-_KEY_VERSION = "generate/1"
+_KEY_VERSION = "generate/2"
 _SHOW_ERRORS = 5
 
 Row = Mapping[str, Any]
@@ -222,9 +222,13 @@ class _Item:
     image: tuple[bytes, str] | None
     config: str | None
 
-    def key_messages(self, system: str | None) -> list[dict[str, Any]]:
-        """The request as it is sent, with the data URL replaced by the image's sha256."""
-        return self._messages(system, None)
+    def key_parts(self) -> tuple[str, str | None, str | None]:
+        """What identifies the request besides model, params and system prompt: the prompt and
+        the image's type and sha256 (not its data URL)."""
+        if self.image is None:
+            return self.prompt, None, None
+        data, mime = self.image
+        return self.prompt, mime, hashlib.sha256(data).hexdigest()
 
     def messages(self, system: str | None) -> list[dict[str, Any]]:
         return self._messages(system, image_data_url(*self.image) if self.image else None)
@@ -233,12 +237,9 @@ class _Item:
         out: list[dict[str, Any]] = []
         if system is not None:
             out.append({"role": "system", "content": system})
-        if self.image is None:
+        if url is None:  # text only
             out.append({"role": "user", "content": self.prompt})
             return out
-        if url is None:
-            data, mime = self.image
-            url = f"{mime};sha256:{hashlib.sha256(data).hexdigest()}"
         out.append({"role": "user", "content": [
             {"type": "image_url", "image_url": {"url": url}},
             {"type": "text", "text": self.prompt},
@@ -473,9 +474,9 @@ def generate(
                disable=not progress or None)
 
     def key_of(item: _Item) -> str:
-        return SQLiteCache.make_key(_KEY_VERSION, model_name,
-                                    json.dumps(item.key_messages(system), sort_keys=True),
-                                    params_json)
+        # Length-prefixed parts (no JSON of the message): the same request gives the same key.
+        return SQLiteCache.make_key(_KEY_VERSION, model_name, params_json, system,
+                                    *item.key_parts())
 
     def run_chunk(items: list[_Item]) -> Iterator[dict[str, Any]]:
         keys = [key_of(it) for it in items]

@@ -283,3 +283,59 @@ def test_client_sends_image_parts_and_returns_text() -> None:
         res = client.complete_many([msg])[0]
         assert (res.ok, res.text, res.attempts) == (True, "a cat", 1)
         assert server.requests[0].json()["messages"] == msg
+
+
+def test_redirects_are_not_followed_and_non_ascii_survives() -> None:
+    """A 3xx fails at once, as other non-retryable statuses: a POST must not be replayed elsewhere.
+    The JSON body is sent as UTF-8 (non-ASCII prompts are common in VSCBench)."""
+    def handler(req):  # type: ignore[no-untyped-def]
+        if last_user_text(req) == "move":
+            return Reply(status=307, body=b"", headers={"Location": "http://127.0.0.1:9/v1/x"})
+        return chat_reply(last_user_text(req))
+
+    with ChatServer(handler) as server:
+        client = ChatClient(server.url, "vlm", retry=FAST, progress=False)
+        moved, text = client.complete_many([[{"role": "user", "content": "move"}],
+                                            [{"role": "user", "content": "piñata ☂"}]])
+        assert (moved.ok, moved.status, moved.attempts, moved.transient) == (False, 307, 1, False)
+        assert moved.error is not None and moved.error.startswith("HTTP 307")
+        assert text.text == "piñata ☂"
+        assert server.count == 2
+
+
+def test_ssl_context_follows_cert_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    import certifi
+
+    from vlmsafety.chat_client import _ssl_context
+
+    default = _ssl_context(None, None)
+    assert default.verify_mode == ssl.CERT_REQUIRED and default.check_hostname
+    assert default is _ssl_context(None, None)  # built once
+    assert _ssl_context(certifi.where(), None).cert_store_stats()["x509_ca"] > 0
+    with pytest.raises((FileNotFoundError, ssl.SSLError)):
+        _ssl_context(str(tmp_path / "missing.pem"), None)
+
+
+def test_proxy_from_the_environment_is_used_and_no_proxy_bypasses_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTP_PROXY points at the local server; the target host does not resolve, so a request can
+    only succeed through the proxy (the absolute URL arrives as the request target)."""
+    for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+                "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    target = "http://vlmsafety-proxy-test.invalid/v1"
+    with ChatServer(lambda req: chat_reply("via proxy")) as server:
+        monkeypatch.setenv("HTTP_PROXY", server.url.rsplit("/v1", 1)[0])
+        client = ChatClient(target, "vlm", retry=FAST, progress=False)
+        res = client.complete_many([[{"role": "user", "content": "hi"}]])[0]
+        assert (res.ok, res.text) == (True, "via proxy")
+        assert server.requests[0].path == target + "/chat/completions"
+        # NO_PROXY: sent directly (to a closed local port: a connection error), not via the proxy
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = ChatClient("http://127.0.0.1:9/v1", "vlm", retry=FAST, progress=False)
+        bypassed = direct.complete_many([[{"role": "user", "content": "hi"}]])[0]
+        assert not bypassed.ok and bypassed.error is not None
+        assert bypassed.error.startswith("connection error") and server.count == 1
