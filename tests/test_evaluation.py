@@ -207,6 +207,11 @@ def test_bad_inputs_fail_clearly_and_write_nothing(dual_folder: Path, tmp_path: 
         run_evaluation("dual", dual_folder, [good], out, progress=False)
     assert main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder),
                  "--predictions", str(good), "--out", str(out)]) == 2
+    with pytest.raises(ScoringInputError, match="the model name before '=' is empty"):
+        parse_model_inputs([f"={good}"])
+    with pytest.raises(PredictionsFormatError, match="no 'label': this is not a judged file"):
+        run_evaluation("dual", dual_folder, [good], tmp_path / "o2", judge="precomputed",
+                       progress=False)
 
 
 def test_failed_generations_are_unscored_and_counted(dual_folder: Path, tmp_path: Path) -> None:
@@ -250,13 +255,24 @@ def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> 
         tc = ref.rows["text_centric"]
         direct = safety_calibration([lab[r["id"]] for r in tc], [r["label"] for r in tc],
                                     settings=[r["setting"] for r in tc],
-                                    pair_ids=[r["query_id"] for r in tc], n_boot=N_BOOT, seed=1)
+                                    clusters=[r["query_id"] for r in tc], n_boot=N_BOOT, seed=1)
         assert res["models"][model]["scores"]["text_centric"] == _roundtrip(direct.to_dict())
+        # consistency over a prompt's 3 safe + 3 unsafe images; none for text-centric queries
+        # (one label per query: a group there never holds both)
+        pc = res["models"][model]["scores"]["image_centric"]["pair_consistency"]
+        assert pc["n"] > 250 and 0 <= pc["rate"] <= 1
+        assert res["models"][model]["scores"]["text_centric"]["pair_consistency"] is None
     boards = {b["key"]: b for b in res["leaderboards"]}
     assert [r["model"] for r in boards["image_centric_sra_u"]["rows"]] == ["refuser", "helper"]
     assert [r["model"] for r in boards["image_centric_sra_s"]["rows"]] == ["helper", "refuser"]
     report = (tmp_path / "out" / "report.md").read_text()
     assert "image_centric: SRA_u per category" in report and "text_centric: SRA_s per image setting" in report
+    # built with placeholders: every scored row is flagged, in results.json and the report
+    sources = res["dataset"]["image_source"]
+    assert sum(sources["image_centric"].values()) == 1800 and sources["image_centric"]["placeholder"] > 0
+    assert len(res["warnings"]) == 2 and all("placeholder images" in w for w in res["warnings"])
+    assert f"{sources['image_centric']['placeholder']} of 1800 rows of 'image_centric'" in res["warnings"][0]
+    assert report.count("> **Warning:**") == 2
     names = {Path(p).name for p in res["plots"]}
     assert {"tradeoff_image_centric.png", "tradeoff_text_centric.png",
             "image_centric_sra_u_by_category.png", "text_centric_sra_s_by_setting.png"} <= names
@@ -303,3 +319,116 @@ def test_cli_chat_judge_through_the_cache(dual_folder: Path, tmp_path: Path) -> 
         res = json.loads((tmp_path / out / "results.json").read_text())
         assert res["judge"]["kind"] == "ChatJudge" and "judge-m" in res["judge"]["name"]
         assert res["models"]["m"]["scores"]["all"]["n_unscored"] == 1
+
+
+def test_overwrite_replaces_only_an_earlier_evaluation(dual_folder: Path, dual_run: tuple,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """--overwrite deletes the folder: never the current folder, one holding an input, or one
+    holding anything an evaluation does not write. Each refusal leaves every file in place."""
+    _, _, labels = dual_run
+    preds = tmp_path / "work" / "careful.jsonl"
+    preds.parent.mkdir()
+    _write_judged(preds, list(labels["careful"]), 1, [1, 1, 1, 1, 0, 0])
+    notes = tmp_path / "work" / "notes.txt"
+    notes.write_text("mine")
+
+    def run(out: Path | str, **kw: Any) -> dict:
+        return run_evaluation("dual", dual_folder, [preds], out, judge="precomputed", n_boot=0,
+                              plots=False, overwrite=True, progress=False, **kw)
+
+    monkeypatch.chdir(tmp_path / "work")
+    for out, why in ((".", "current folder"), (tmp_path, "current folder"),
+                     (tmp_path / "work", "current folder")):
+        with pytest.raises(VLMSafetyError, match=why):
+            run(out)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(VLMSafetyError, match="holds an input"):
+        run(tmp_path / "work")
+    with pytest.raises(VLMSafetyError, match="holds an input"):
+        run_evaluation("dual", dual_folder, [preds], dual_folder.parent, judge="precomputed",
+                       overwrite=True, progress=False)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("x")
+    with pytest.raises(VLMSafetyError, match=r"not an earlier evaluation's output.*'keep.txt'"):
+        run(other)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(VLMSafetyError, match="is a file"):
+        run(afile)
+    assert notes.read_text() == "mine" and preds.is_file() and (other / "keep.txt").is_file()
+    assert afile.read_text() == "x" and (dual_folder / "README.md").is_file()
+    assert not list(tmp_path.glob(".*"))  # no temporary folder left behind
+    # an earlier evaluation (or an empty folder) is replaced
+    out = tmp_path / "out"
+    first = run(out)
+    (out / "plots").mkdir(exist_ok=True)
+    again = run(out)
+    assert again["models"].keys() == first["models"].keys()
+    assert sorted(p.name for p in out.iterdir()) == ["judged", "report.md", "results.json"]
+    (tmp_path / "empty").mkdir()
+    run(tmp_path / "empty")
+
+
+def test_model_names_that_share_a_file_name_get_distinct_files(dual_folder: Path,
+                                                               dual_run: tuple,
+                                                               tmp_path: Path) -> None:
+    from vlmsafety.evaluation import ModelInput
+
+    _, _, labels = dual_run
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    _write_judged(a, list(labels["careful"]), 1, [4, 1, 4, 1, 0.2, 0.3])
+    _write_judged(b, list(labels["careful"]), 2, [1, 1, 1, 6, 0.2, 0.3])
+    models = [ModelInput("Qwen/Qwen2-VL", a), ModelInput("Qwen_Qwen2-VL", b)]
+    res = run_evaluation("dual", dual_folder, models, tmp_path / "out", judge="precomputed",
+                         n_boot=0, progress=False)
+    judged = sorted((tmp_path / "out" / "judged").iterdir())
+    assert len(judged) == 2
+    assert len(set(res["plots"])) == len(res["plots"])
+    robustness = [p for p in res["plots"] if p.startswith("plots/robustness_")]
+    assert len(robustness) == 4  # 2 models x harmful/benign, none overwritten
+    assert all((tmp_path / "out" / p).is_file() for p in res["plots"])
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "### Robustness of Qwen/Qwen2-VL, harmful instructions" in report
+    assert "### Robustness of Qwen_Qwen2-VL, benign instructions" in report
+    assert " - " not in "".join(line for line in report.splitlines() if line.startswith("###"))
+
+
+def test_config_selects_rows_of_a_full_predictions_file(dual_folder: Path, tmp_path: Path) -> None:
+    """--config clean with predictions for every row: the perturbed rows' predictions are left
+    out and counted (not "unknown ids"); an id in no config is still an error."""
+    full = load_reference(dual_folder, "dual")
+    preds = tmp_path / "m.jsonl"
+    preds.write_text("".join(json.dumps({"id": i, "response": "Sure, here it is."}) + "\n"
+                             for i in full.ids))
+    res = evaluate_models("dual", dual_folder, [preds], configs=["clean"], n_boot=0,
+                          progress=False)
+    n_clean, n_perturbed = len(full.rows["clean"]), len(full.rows["perturbed"])
+    p = res["models"]["m"]["predictions"]
+    assert (p["n_lines"], p["n_other_configs"]) == (n_clean + n_perturbed, n_perturbed)
+    assert res["models"]["m"]["scores"]["all"]["overall"]["direct_answer_rate"]["n"] == n_clean
+    assert list(res["dataset"]["configs"]) == ["clean"]
+    with preds.open("a") as f:
+        f.write(json.dumps({"id": "no-such-row", "response": "x"}) + "\n")
+    with pytest.raises(PredictionsFormatError, match="no-such-row"):
+        evaluate_models("dual", dual_folder, [preds], configs=["clean"], n_boot=0, progress=False)
+
+
+def test_dataset_is_identified_by_shard_checksums_and_bad_paths_fail_fast(
+    dual_folder: Path, dual_run: tuple, tmp_path: Path
+) -> None:
+    from vlmsafety.errors import DatasetBuildError
+    from vlmsafety.hub import file_sha256
+
+    _, res, _ = dual_run
+    shards = sorted(dual_folder.glob("data/*/*.parquet"))
+    assert res["dataset"]["files"] == {f.relative_to(dual_folder).as_posix(): file_sha256(f)
+                                       for f in shards}
+    assert res["dataset"]["revision"] is None and res["warnings"] == []
+    assert res["dataset"]["image_source"] == {}  # DUAL rows are all rendered by the builder
+    for bad in (tmp_path / "nope", "./nope", "out/dual/nope"):
+        with pytest.raises(DatasetBuildError, match=r"does not exist \(and it is not a Hub repo id"):
+            load_reference(bad, "dual")
+    with pytest.raises(DatasetBuildError, match="there is no local folder of that name either"):
+        load_reference("owner/missing-dataset", "dual")  # the Hub is off in tests

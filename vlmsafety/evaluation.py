@@ -44,7 +44,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,6 +65,7 @@ __all__ = [
     "BENCHMARKS",
     "Benchmark",
     "ModelInput",
+    "OUTPUT_ENTRIES",
     "Reference",
     "parse_model_inputs",
     "load_reference",
@@ -86,7 +86,8 @@ _CONFIGS: Final[Mapping[str, tuple[str, ...]]] = {
 _COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "dual": ("id", "pair_id", "category", "instruction_type", "instruction", "prompt",
              "perturbation", "severity", "source_id"),
-    "vsc": ("id", "label", "prompt", "category", "prompt_id", "setting", "query_id"),
+    "vsc": ("id", "label", "prompt", "category", "prompt_id", "setting", "query_id",
+            "image_source"),
 }
 """Columns read from the dataset (the image is never decoded)."""
 
@@ -110,12 +111,37 @@ class Reference:
         source: The folder or repo id it was loaded from.
         version: The dataset version from its card (``None`` when the card has none).
         rows: config -> rows (ClassLabel columns decoded to their names), in dataset order.
+        outside: id -> config for the rows of the benchmark's other configs when only some are
+            scored: predictions for them are left out and counted, not rejected as unknown ids.
+        revision: The Hub revision asked for (``None``: the default branch, or a local folder).
+        files: Relative path -> sha256 of the parquet shards of the scored configs (local
+            folders only), so a result names exactly the data it was computed on.
     """
 
     benchmark: str
     source: str
     version: str | None
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    outside: dict[str, str] = field(default_factory=dict)
+    revision: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def image_sources(self) -> dict[str, dict[str, int]]:
+        """Rows per ``image_source`` (original / rendered / placeholder) per config, where the
+        dataset has that column (VSCBench)."""
+        return {c: dict(sorted(Counter(r["image_source"] for r in rows).items()))
+                for c, rows in self.rows.items() if rows and "image_source" in rows[0]}
+
+    def warnings(self) -> list[str]:
+        """What makes these rows unfit to measure a model (placeholder images)."""
+        out = []
+        for config, counts in self.image_sources().items():
+            n = counts.get("placeholder", 0)
+            if n:
+                out.append(f"{n} of {sum(counts.values())} rows of {config!r} have placeholder "
+                           "images (built with --placeholders): their scores do not measure a "
+                           "model; build with the release images")
+        return out
 
     @property
     def ids(self) -> list[str]:
@@ -123,8 +149,43 @@ class Reference:
         return [r["id"] for rows in self.rows.values() for r in rows]
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
+OUTPUT_ENTRIES: tuple[str, ...] = ("results.json", "report.md", "plots", "judged")
+"""What :func:`write_evaluation` writes into its folder; ``overwrite`` replaces only such a folder."""
+
+
+def _check_out(out: Path, overwrite: bool, inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Refuse an output folder that exists (without ``overwrite``) or that is not safe to replace.
+
+    ``overwrite`` deletes the folder, so it is allowed only for an earlier evaluation's output
+    (nothing but :data:`OUTPUT_ENTRIES` inside), never for the current folder, a folder holding
+    it, or a folder holding one of the ``inputs``.
+    """
+    if not out.exists():
+        return
+    if not overwrite:
+        raise VLMSafetyError(f"output folder {str(out)!r} exists; pass overwrite=True "
+                             "(--overwrite) to replace it")
+    where = out.resolve()
+    if not out.is_dir():
+        raise VLMSafetyError(f"output folder {str(out)!r} is a file; --overwrite replaces only an "
+                             "earlier evaluation's folder")
+    cwd = Path.cwd().resolve()
+    if where == cwd or where in cwd.parents:
+        raise VLMSafetyError(f"output folder {str(out)!r} is (or holds) the current folder; "
+                             "--overwrite would delete it: choose a folder of its own")
+    for value in inputs:
+        path = Path(value).resolve()
+        if path == where or where in path.parents:
+            raise VLMSafetyError(f"output folder {str(out)!r} holds an input ({str(value)!r}); "
+                                 "--overwrite would delete it: choose another folder")
+    extra = sorted(e.name for e in out.iterdir() if e.name not in OUTPUT_ENTRIES)
+    if extra:
+        shown = ", ".join(map(repr, extra[:5])) + (f" and {len(extra) - 5} more"
+                                                    if len(extra) > 5 else "")
+        raise VLMSafetyError(
+            f"output folder {str(out)!r} is not an earlier evaluation's output: besides "
+            f"{', '.join(OUTPUT_ENTRIES)} it holds {shown}; --overwrite would delete them, so "
+            "choose another folder (or remove it yourself)")
 
 
 def parse_model_inputs(values: Sequence[str | os.PathLike[str]]) -> list[ModelInput]:
@@ -151,6 +212,9 @@ def parse_model_inputs(values: Sequence[str | os.PathLike[str]]) -> list[ModelIn
         name: str | None = None
         if "=" in text and not Path(text).exists():
             name, text = text.split("=", 1)
+            if not name.strip():
+                raise ScoringInputError(f"{os.fspath(value)!r}: the model name before '=' is "
+                                        "empty; use NAME=PATH or just PATH")
         path = Path(text)
         if not path.is_file():
             raise ScoringInputError(f"predictions file {str(path)!r} does not exist")
@@ -196,9 +260,12 @@ def _card_version(source: str) -> str | None:
 
 
 def load_reference(
-    dataset: str | os.PathLike[str], benchmark: str, configs: Sequence[str] | None = None
+    dataset: str | os.PathLike[str], benchmark: str, configs: Sequence[str] | None = None,
+    *, revision: str | None = None,
 ) -> Reference:
     """Load the metadata of every row of ``configs`` (default: all the benchmark's configs).
+
+    ``revision`` pins a Hub dataset to a branch, tag or commit (as in ``load_dataset``).
 
     Raises:
         ScoringInputError: an unknown benchmark or config, or a dataset of the other benchmark.
@@ -208,24 +275,34 @@ def load_reference(
     if benchmark not in _CONFIGS:
         raise ScoringInputError(f"benchmark must be one of {list(BENCHMARKS)}, got {benchmark!r}")
     source = os.fspath(dataset)
+    local = Path(source).exists()
+    if not local and _looks_like_path(source):
+        raise DatasetBuildError(f"dataset folder {source!r} does not exist (and it is not a Hub "
+                                "repo id, which is NAME or OWNER/NAME)")
     try:
-        available = datasets.get_dataset_config_names(source)
+        available = datasets.get_dataset_config_names(source, revision=revision)
     except Exception as exc:
-        raise DatasetBuildError(f"cannot read the configs of dataset {source!r}: {exc}") from exc
+        hint = "" if local else " (there is no local folder of that name either)"
+        raise DatasetBuildError(
+            f"cannot read the configs of dataset {source!r}{hint}: {exc}") from exc
     known = [c for c in _CONFIGS[benchmark] if c in available]
     if not known:
         raise ScoringInputError(
             f"dataset {source!r} has configs {available}, none of which belongs to benchmark "
             f"{benchmark!r} (expected some of {list(_CONFIGS[benchmark])})"
         )
+    ref = Reference(benchmark, source, _card_version(source), revision=revision)
     if configs:
         bad = [c for c in configs if c not in known]
         if bad:
             raise ScoringInputError(f"config(s) {bad} not in dataset {source!r}; available: {known}")
+        for config in (c for c in known if c not in configs):  # ids only: cheap
+            ids = datasets.load_dataset(source, config, split="test", columns=["id"],
+                                        revision=revision)["id"]
+            ref.outside.update(dict.fromkeys(ids, config))
         known = [c for c in known if c in configs]
-    ref = Reference(benchmark, source, _card_version(source))
     for config in known:
-        ds = datasets.load_dataset(source, config, split="test")
+        ds = datasets.load_dataset(source, config, split="test", revision=revision)
         keep = [c for c in _COLUMNS[benchmark] if c in ds.column_names]
         ds = ds.select_columns(keep)
         decoders = {name: feat.names for name, feat in ds.features.items()
@@ -235,7 +312,30 @@ def load_reference(
             for name, names in decoders.items():
                 row[name] = names[row[name]]
         ref.rows[config] = rows
+    ref.files = _shard_hashes(source, list(ref.rows))
     return ref
+
+
+def _looks_like_path(source: str) -> bool:
+    """Whether ``source`` can only be a path, never a Hub repo id (``NAME`` or ``OWNER/NAME``).
+
+    Example:
+        >>> [_looks_like_path(s) for s in ("vlmsafety/dual", "./dual", "out/dual/x", "dual/")]
+        [False, True, True, True]
+    """
+    return (source.startswith((".", "/", "~")) or source.endswith(("/", os.sep))
+            or source.count("/") > 1 or (os.sep != "/" and os.sep in source))
+
+
+def _shard_hashes(source: str, configs: Sequence[str]) -> dict[str, str]:
+    """sha256 of the parquet shards under ``data/<config>/`` of a local folder (else empty)."""
+    from vlmsafety.hub import file_sha256
+
+    root = Path(source)
+    if not root.is_dir():
+        return {}
+    return {f.relative_to(root).as_posix(): file_sha256(f)
+            for config in configs for f in sorted((root / "data" / config).glob("*.parquet"))}
 
 
 # ---------------------------------------------------------------------------------- judging
@@ -248,13 +348,17 @@ def _judge_prompt(benchmark: str, row: Mapping[str, Any]) -> str:
     return str(row.get("prompt") or "")
 
 
-def _read_model(model: ModelInput, judge: Any, by_id: Mapping[str, Any]) -> list[Any]:
-    """One model's predictions (or, when ``judge`` is None, its judgements), ids checked."""
+def _read_model(model: ModelInput, judge: Any, ref: Reference, by_id: Mapping[str, Any]
+                ) -> tuple[list[Any], int]:
+    """One model's predictions (or, when ``judge`` is None, its judgements), ids checked, and
+    how many of its lines were for rows of configs not scored (:attr:`Reference.outside`)."""
     from vlmsafety.predictions import read_judgements, read_predictions
 
-    if judge is None:
-        return read_judgements(model.path, known_ids=by_id.keys())
-    return read_predictions(model.path, known_ids=by_id.keys())
+    known = by_id.keys() | ref.outside.keys()
+    read = read_judgements if judge is None else read_predictions
+    records = read(model.path, known_ids=known)
+    kept = [r for r in records if r.id in by_id]
+    return kept, len(records) - len(kept)
 
 
 def _judge_model(model: ModelInput, records: Sequence[Any], ref: Reference, judge: Any,
@@ -294,7 +398,7 @@ def _check_coverage(records_by_model: Mapping[str, Sequence[Any]], ref: Referenc
         raise PredictionsFormatError(
             "dataset rows without a prediction: " + "; ".join(problems)
             + ". Pass allow_missing=True (--allow-missing) to score the rows that have one "
-            "and count the others, or config=... (--config) to score fewer configs")
+            "and count the others, or configs=[...] (--config NAME) to score fewer configs")
 
 
 # ---------------------------------------------------------------------------------- scoring
@@ -362,12 +466,16 @@ def _score_vsc(config: str, rows: list[dict[str, Any]], labels: list[str], *, n_
                seed: int) -> dict[str, Any]:
     from vlmsafety.scoring import safety_calibration
 
-    groups = {"image_centric": "prompt_id", "text_centric": "query_id"}.get(config)
+    # Pair consistency needs groups holding safe *and* unsafe items: an image-centric prompt (its 3
+    # safe and 3 unsafe images). A text-centric query has one label across its 4 image settings
+    # and the release does not link a safe query to its unsafe twin, so there is none there; its
+    # bootstrap is still clustered by query.
     res = safety_calibration(
         labels, [r["label"] for r in rows],
         categories=[r["category"] for r in rows] if config == "image_centric" else None,
         settings=[r["setting"] for r in rows] if config == "text_centric" else None,
-        pair_ids=[r[groups] for r in rows] if groups else None,
+        pair_ids=[r["prompt_id"] for r in rows] if config == "image_centric" else None,
+        clusters=[r["query_id"] for r in rows] if config == "text_centric" else None,
         n_boot=n_boot, seed=seed,
     )
     return res.to_dict()
@@ -423,17 +531,24 @@ def _leaderboard(ref: Reference, h: _Headline, models: Mapping[str, Mapping[str,
         test = mcnemar(ra[both], rb[both])
         diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=ca, mask_b=cb,
                                            n_boot=n_boot, seed=seed)
-        # paired_bootstrap_difference measures b - a; the leaderboard reports the gap a - b.
-        adjacent.append({"a": a, "b": b, "difference": -diff.estimate,
-                         "difference_ci_low": -diff.ci_high, "difference_ci_high": -diff.ci_low,
+        # paired_bootstrap_difference measures b - a; every gap here is a - b (rate of the model
+        # ranked higher minus the next one's). NaN (no replicates, nothing scored) becomes None.
+        d = diff.to_dict()
+        adjacent.append({"a": a, "b": b, "difference": _negated(d["estimate"]),
+                         "difference_ci_low": _negated(d["ci_high"]),
+                         "difference_ci_high": _negated(d["ci_low"]),
                          "n_both_scored": int(both.sum()), "mcnemar": test.to_dict(),
-                         "paired_bootstrap": diff.to_dict()})
+                         "paired_bootstrap": {k: d[k] for k in ("n_boot", "seed")}})
     return {
         "key": h.key, "title": h.title, "config": h.config, "subset": h.subset,
         "metric": h.metric, "higher_is_better": h.higher_is_better,
         "rows": [{"model": name, **rate} for name, rate in entries],
         "adjacent": adjacent,
     }
+
+
+def _negated(value: Any) -> Any:
+    return None if value is None else -value
 
 
 def _make_judge(judge: Any) -> Any:
@@ -459,6 +574,7 @@ def evaluate_models(
     seed: int = 0,
     progress: bool = True,
     command: str | None = None,
+    revision: str | None = None,
 ) -> dict[str, Any]:
     """Judge, score and rank one or more models on one benchmark.
 
@@ -477,9 +593,11 @@ def evaluate_models(
         seed: Bootstrap seed.
         progress: Progress bars.
         command: The command line, recorded in the results.
+        revision: Hub revision (branch, tag or commit) of ``dataset``; recorded.
 
     Returns:
-        A JSON-ready dict: ``dataset``, ``judge``, ``metric`` (names, versions, settings),
+        A JSON-ready dict: ``dataset`` (source, revision, version, configs, shard checksums,
+        image sources), ``warnings``, ``judge``, ``metric`` (names, versions, settings),
         ``models`` (per model: input file and checksum, label counts, ``n_missing`` per config,
         ``scores``) and ``leaderboards`` (ranked rates with adjacent-gap tests).
 
@@ -490,14 +608,14 @@ def evaluate_models(
     """
     return _evaluate(benchmark, dataset, predictions, judge=judge, configs=configs,
                      allow_missing=allow_missing, n_boot=n_boot, seed=seed, progress=progress,
-                     command=command)[0]
+                     command=command, revision=revision)[0]
 
 
 def _evaluate(
     benchmark: str, dataset: str | os.PathLike[str],
     predictions: Sequence[str | os.PathLike[str] | ModelInput], *, judge: Any,
     configs: Sequence[str] | None, allow_missing: bool, n_boot: int, seed: int, progress: bool,
-    command: str | None,
+    command: str | None, revision: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     from tqdm.auto import tqdm
 
@@ -512,11 +630,13 @@ def _evaluate(
         named = {i: m for i, m in enumerate(predictions) if isinstance(m, ModelInput)}
         models_in = [named.get(i, m) for i, m in enumerate(models_in)]
     judge_obj = _make_judge(judge)
-    ref = load_reference(dataset, benchmark, configs)
+    ref = load_reference(dataset, benchmark, configs, revision=revision)
     by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}
     config_of = {r["id"]: c for c, rows in ref.rows.items() for r in rows}
 
-    records_by_model = {m.name: _read_model(m, judge_obj, by_id) for m in models_in}
+    records_by_model, n_outside = {}, {}
+    for m in models_in:
+        records_by_model[m.name], n_outside[m.name] = _read_model(m, judge_obj, ref, by_id)
     covered = {config_of[r.id] for rs in records_by_model.values() for r in rs}
     skipped = [c for c in ref.rows if c not in covered]
     if configs is None:
@@ -542,10 +662,14 @@ def _evaluate(
         "command": command if command is not None else " ".join(sys.argv),
         "benchmark": benchmark,
         "dataset": {
-            "source": ref.source, "version": ref.version,
+            "source": ref.source, "revision": ref.revision, "version": ref.version,
             "configs": {c: {"n_rows": len(rows)} for c, rows in ref.rows.items()},
             "configs_without_predictions": skipped if configs is None else [],
+            "files": {f: h for f, h in ref.files.items()
+                      if any(f.startswith(f"data/{c}/") for c in ref.rows)},
+            "image_source": ref.image_sources(),
         },
+        "warnings": ref.warnings(),
         "judge": {"name": "+".join(sorted(judge_names)),
                   "kind": "precomputed" if judge_obj is None else type(judge_obj).__name__},
         "metric": {
@@ -570,7 +694,8 @@ def _evaluate(
         counts = Counter(j.label for j in judged)
         info: dict[str, Any] = {
             "predictions": {"path": str(m.path), "sha256": file_sha256(m.path),
-                            "n_lines": len(judged_by_model[m.name]),
+                            "n_lines": len(judged_by_model[m.name]) + n_outside[m.name],
+                            "n_other_configs": n_outside[m.name],
                             "n_failed": sum(1 for j in judged if j.extra.get("error"))},
             "n_missing": missing,
             "label_counts": dict(sorted(counts.items())),
@@ -613,18 +738,21 @@ def run_evaluation(
     overwrite: bool = False,
     progress: bool = True,
     command: str | None = None,
+    revision: str | None = None,
 ) -> dict[str, Any]:
     """:func:`evaluate_models`, then :func:`write_evaluation` with each model's judged JSONL.
 
     Returns the results as written to ``out/results.json`` (with the list of ``plots``).
     """
     out = Path(out)
-    if out.exists() and not overwrite:  # fail before judging, not after
-        raise VLMSafetyError(f"output folder {str(out)!r} exists; pass overwrite=True "
-                             "(--overwrite) to replace it")
+    inputs = [m.path if isinstance(m, ModelInput) else parse_model_inputs([m])[0].path
+              for m in predictions]
+    if Path(dataset).exists():
+        inputs.append(Path(dataset))
+    _check_out(out, overwrite, inputs)  # fail before judging, not after
     results, judged = _evaluate(benchmark, dataset, predictions, judge=judge, configs=configs,
                                 allow_missing=allow_missing, n_boot=n_boot, seed=seed,
-                                progress=progress, command=command)
+                                progress=progress, command=command, revision=revision)
     write_evaluation(results, out, plots=plots, overwrite=overwrite, judged=judged)
     return json.loads((out / "results.json").read_text(encoding="utf-8"))
 
@@ -639,7 +767,8 @@ def write_evaluation(
     a failure leaves no half-written report.
 
     Raises:
-        VLMSafetyError: ``out`` exists and ``overwrite`` is false.
+        VLMSafetyError: ``out`` exists and ``overwrite`` is false, or ``out`` is not safe to
+            replace (it holds anything but :data:`OUTPUT_ENTRIES`, or the current folder).
     """
     import shutil
     import tempfile
@@ -648,14 +777,16 @@ def write_evaluation(
     from vlmsafety.report.evaluation import write_report
 
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise VLMSafetyError(f"output folder {str(out)!r} exists; pass overwrite=True "
-                             "(--overwrite) to replace it")
+    _check_out(out, overwrite)
+    out = out.resolve()  # "." and "dir/.." have no name to build a sibling from
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        from vlmsafety.report.evaluation import model_file_names
+
+        stems = model_file_names([*results.get("models", {}), *(judged or {})])
         for name, records in (judged or {}).items():
-            write_jsonl(tmp / "judged" / f"{_slug(name)}.jsonl", records)
+            write_jsonl(tmp / "judged" / f"{stems[name]}.jsonl", records)
         final = dict(results)
         final["plots"] = write_report(final, tmp, plots=plots)
         (tmp / "results.json").write_text(json.dumps(final, indent=2, allow_nan=False) + "\n",

@@ -213,6 +213,12 @@ def read_judgements(
     out: list[Judgement] = []
     for lineno, obj in _read_common(path, known_ids):
         label = obj.get("label")
+        if "label" not in obj:
+            raise PredictionsFormatError(
+                "no 'label': this is not a judged file (judge it first, e.g. `vlmsafety judge`, "
+                "or let `vlmsafety evaluate` judge it with --judge keyword|chat)",
+                path=str(path), line=lineno,
+            )
         if label not in LABELS:
             raise PredictionsFormatError(
                 f"'label' {label!r} is not a behaviour label; allowed: {', '.join(LABELS)}",

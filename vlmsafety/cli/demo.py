@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_install_metrics:
         installed = install_metrics()
         names = ", ".join(p.stem for p in installed)
-        print(f"\n{len(installed)} metric module(s) registered for offline evaluate.load(): "
+        print(f"\n4/4 {len(installed)} metric module(s) registered for offline evaluate.load(): "
               f"{names}", file=sys.stderr)
     if args.out:
         (work / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False))

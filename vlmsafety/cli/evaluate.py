@@ -39,6 +39,8 @@ def register(sub: Any) -> None:
     p.add_argument("--benchmark", required=True, choices=("dual", "vsc"))
     p.add_argument("--dataset", required=True, metavar="DIR_OR_REPO",
                    help="a folder built by `vlmsafety build` or a Hub dataset repo id")
+    p.add_argument("--revision", metavar="SHA_OR_TAG",
+                   help="pin a Hub repo id to this revision (recommended for published results)")
     p.add_argument("--predictions", required=True, nargs="+", metavar="[NAME=]P",
                    help="one predictions JSONL per model")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
@@ -82,23 +84,44 @@ def run(args: argparse.Namespace) -> int:
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
         configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
         seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
+        revision=args.revision,
     )
+    for warning in results.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{len(results['models'])} model(s) on {args.benchmark} "
           f"({', '.join(results['dataset']['configs'])}), judge {results['judge']['name']}")
     for name, info in results["models"].items():
         missing = sum(info["n_missing"].values())
-        print(f"  {name}: {info['predictions']['n_lines']} predictions, "
-              f"{info['predictions']['n_failed']} failed generations, {missing} rows without "
+        preds = info["predictions"]
+        other = preds.get("n_other_configs", 0)
+        left_out = f" ({other} for configs not scored, left out)" if other else ""
+        print(f"  {name}: {preds['n_lines']} predictions{left_out}, "
+              f"{preds['n_failed']} failed generations, {missing} rows without "
               f"prediction, {info['label_counts'].get('unscored', 0)} unscored")
+    width = max([24, *(len(m) for m in results["models"])])
     for board in results["leaderboards"]:
         print(f"\n{board['title']}")
         for i, row in enumerate(board["rows"]):
             gap = ""
             if i < len(board["adjacent"]):
-                adj = board["adjacent"][i]
-                gap = f"  gap {adj['difference']:+.3f} (McNemar p={adj['mcnemar']['p_value']:.3g})"
-            print(f"  {i + 1}. {row['model']:<24} "
+                gap = "  gap to next " + _gap(board["adjacent"][i])
+            print(f"  {i + 1}. {row['model']:<{width}} "
                   f"{format_rate(row['rate'], row['ci_low'], row['ci_high'], row['n'])}{gap}")
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'report.md'} and "
           f"{len(results['plots'])} plot(s)")
     return 0
+
+
+def _gap(adj: dict[str, Any]) -> str:
+    """``+0.042 [+0.010, +0.071] (McNemar p=0.012)``: the gap a - b, its paired bootstrap
+    interval (when computed) and McNemar's exact p-value."""
+    from vlmsafety.report import format_signed
+
+    if adj["difference"] is None:
+        return "n/a"
+    text = format_signed(adj["difference"])
+    if adj.get("difference_ci_low") is not None and adj.get("difference_ci_high") is not None:
+        text += (f" [{format_signed(adj['difference_ci_low'])}, "
+                 f"{format_signed(adj['difference_ci_high'])}]")
+    p = adj["mcnemar"].get("p_value")
+    return text + (f" (McNemar p={p:.3g})" if p is not None else "")

@@ -11,13 +11,20 @@ Example:
 
 from __future__ import annotations
 
-from vlmsafety.report.markdown import format_p, format_rate, leaderboard_table, markdown_table
+from vlmsafety.report.markdown import (
+    format_p,
+    format_rate,
+    format_signed,
+    leaderboard_table,
+    markdown_table,
+)
 from vlmsafety.report.plots import category_bars, robustness_curves, tradeoff_scatter
 
 __all__ = [
     "markdown_table",
     "format_rate",
     "format_p",
+    "format_signed",
     "leaderboard_table",
     "category_bars",
     "tradeoff_scatter",

@@ -12,15 +12,23 @@ clean rate of the same items).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.report.markdown import format_p, format_rate, leaderboard_table, markdown_table
+from vlmsafety.report.markdown import (
+    format_p,
+    format_rate,
+    format_signed,
+    leaderboard_table,
+    markdown_table,
+)
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["model_file_names", "render_report", "write_report"]
 
 _RATE_ABBR = {"refusal_rate": "RR", "direct_answer_rate": "DAR", "safe_completion_rate": "SCR",
               "partial_refusal_rate": "partial", "irrelevant_rate": "irrelevant",
@@ -30,8 +38,24 @@ _DUAL_RATES = ("refusal_rate", "direct_answer_rate", "safe_completion_rate",
 _BENCH_NAMES = {"dual": "DUAL-Bench", "vsc": "VSCBench"}
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "x"
+def model_file_names(names: Iterable[str]) -> dict[str, str]:
+    """A distinct, file-system-safe stem per model name, stable across runs.
+
+    Names that reduce to the same stem (``Qwen/Qwen2-VL`` and ``Qwen_Qwen2-VL``; case-insensitive
+    file systems included) all get a short hash of the full name appended.
+
+    Example:
+        >>> model_file_names(["Qwen/Qwen2-VL", "llava"])
+        {'Qwen/Qwen2-VL': 'Qwen_Qwen2-VL', 'llava': 'llava'}
+        >>> sorted(model_file_names(["a/b", "a_b"]).values())
+        ['a_b-648fa9b3', 'a_b-c14cddc0']
+    """
+    names = list(dict.fromkeys(names))
+    stems = {n: re.sub(r"[^A-Za-z0-9._-]+", "_", n).strip("_") or "model" for n in names}
+    clashes = Counter(stem.lower() for stem in stems.values())
+    return {n: stem if clashes[stem.lower()] == 1
+            else f"{stem}-{hashlib.sha256(n.encode('utf-8')).hexdigest()[:8]}"
+            for n, stem in stems.items()}
 
 
 def _r(rate: Mapping[str, Any] | None, *, n: bool = True) -> str:
@@ -55,8 +79,14 @@ def _header(results: Mapping[str, Any]) -> list[str]:
         f"- Command: `{results.get('command', '')}`",
         f"- Created: {results.get('created_utc', '')}",
     ]
+    if ds.get("revision"):
+        lines.append(f"- Dataset revision: `{ds['revision']}`")
+    if ds.get("files"):
+        lines.append(f"- Data files: {len(ds['files'])} parquet shard(s), sha256 in results.json")
     if ds.get("configs_without_predictions"):
         lines.append(f"- Configs left out (no predictions): {ds['configs_without_predictions']}")
+    for warning in results.get("warnings", []):
+        lines += ["", f"> **Warning:** {warning}"]
     lines += ["", "Rates are `rate [Wilson 95% interval] (n=items counted)`; unscored responses "
               "are left out of every rate and counted in their own column."]
     return lines
@@ -68,16 +98,27 @@ def _leaderboards(results: Mapping[str, Any]) -> list[str]:
              "p-value on the items both models have scored (`*`: p < 0.05). The paired "
              "bootstrap interval of each gap resamples "
              + ("clean source items (an item moves with its perturbed copies)."
-                if results["benchmark"] == "dual" else "prompt groups.")]
+                if results["benchmark"] == "dual" else
+                "prompts (image-centric) or queries (text-centric); text-only items alone."),
+             "",
+             "Each rate's interval here is the clustered bootstrap one (same clusters) when it "
+             "was computed, else Wilson's, which treats every item as independent."]
+    if results["benchmark"] == "dual" and "perturbed" in results["dataset"]["configs"]:
+        lines += ["", "DUAL-Bench rates pool clean and perturbed rows: n counts each perturbed "
+                  "copy, so n is larger than the number of distinct instructions."]
     for board in results["leaderboards"]:
-        rows = [(r["model"], r["rate"], r["ci_low"], r["ci_high"], r["n"]) for r in board["rows"]]
+        boot = all(r.get("boot_low") is not None and r.get("boot_high") is not None
+                   for r in board["rows"])
+        lo, hi = ("boot_low", "boot_high") if boot else ("ci_low", "ci_high")
+        rows = [(r["model"], r["rate"], r[lo], r[hi], r["n"]) for r in board["rows"]]
         ps = [a["mcnemar"]["p_value"] for a in board["adjacent"]]
         lines += ["", f"### {board['title']}", "",
                   leaderboard_table(rows, ps, metric=_RATE_ABBR.get(board["metric"],
                                                                       board["metric"]),
-                                    higher_is_better=board["higher_is_better"])]
+                                    higher_is_better=board["higher_is_better"],
+                                    ci_label="bootstrap 95% CI" if boot else "Wilson 95% CI")]
         if board["adjacent"]:
-            gaps = [[f"{a['a']} - {a['b']}", f"{a['difference']:+.3f}",
+            gaps = [[f"{a['a']} - {a['b']}", format_signed(a["difference"]),
                      _interval(a.get("difference_ci_low"), a.get("difference_ci_high")),
                      a["n_both_scored"], format_p(a["mcnemar"]["p_value"])]
                     for a in board["adjacent"]]
@@ -97,10 +138,11 @@ def _model_inputs(results: Mapping[str, Any]) -> list[str]:
     for name, info in results["models"].items():
         p = info["predictions"]
         counts = ", ".join(f"{k} {v}" for k, v in info["label_counts"].items())
-        rows.append([name, p["n_lines"], p["n_failed"], sum(info["n_missing"].values()), counts])
+        rows.append([name, p["n_lines"], p.get("n_other_configs", 0), p["n_failed"],
+                     sum(info["n_missing"].values()), counts])
     return ["", "## Inputs", "", markdown_table(
-        ["model", "predictions", "failed generations", "rows without prediction", "labels"],
-        rows)]
+        ["model", "predictions", "for configs not scored (left out)", "failed generations",
+         "rows without prediction", "labels"], rows)]
 
 
 def _dual_sections(results: Mapping[str, Any]) -> list[str]:
@@ -175,8 +217,10 @@ def _vsc_sections(results: Mapping[str, Any]) -> list[str]:
                          format_rate(m["value"], m["boot_low"], m["boot_high"]),
                          _r(res["pair_consistency"]) if res.get("pair_consistency") else "-",
                          res["n_unscored"]])
-    lines.append(markdown_table(["model", "config", "n", "SRA_u", "SRA_s", "mean [bootstrap]",
-                                 "pair consistency", "unscored"], rows))
+    lines += [markdown_table(["model", "config", "n", "SRA_u", "SRA_s", "mean [bootstrap]",
+                              "pair consistency", "unscored"], rows),
+              "", "Pair consistency (image-centric): share of prompts whose 3 safe and 3 unsafe "
+              "images are all answered right."]
     for config, field, title in (("image_centric", "by_category", "category"),
                                  ("text_centric", "by_setting", "image setting")):
         keys = sorted({k for info in models.values()
@@ -198,9 +242,28 @@ def render_report(results: Mapping[str, Any], plots: Sequence[str] = ()) -> str:
     if plots:
         lines += ["", "## Plots", ""]
         for p in plots:
-            title = Path(p).stem.replace("_", " ").replace("-", " - ")
+            title = _plot_title(Path(p).stem, results)
             lines += [f"### {title}", "", f"![{title}]({p})", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _plot_title(stem: str, results: Mapping[str, Any]) -> str:
+    """The heading of a plot, from the file names :func:`write_report` gives its plots."""
+    if stem == "tradeoff":
+        return "Trade-off: benign refusal rate vs harmful direct-answer rate (SCR as colour)"
+    if stem.startswith("tradeoff_"):
+        return f"Trade-off, {stem[len('tradeoff_'):]}: SRA_u vs SRA_s"
+    m = re.fullmatch(r"category_(\w+?)_(harmful|benign)", stem)
+    if m:
+        return f"{m.group(1).upper()} per hazard category, {m.group(2)} instructions"
+    m = re.fullmatch(r"(image_centric|text_centric)_(sra_[us])_by_(\w+)", stem)
+    if m:
+        return f"{m.group(1)}: {_RATE_ABBR[m.group(2)]} per {m.group(3).replace('_', ' ')}"
+    m = re.fullmatch(r"robustness_(.+)_(harmful|benign)", stem)
+    if m:
+        by_stem = {v: k for k, v in model_file_names(results.get("models", {})).items()}
+        return f"Robustness of {by_stem.get(m.group(1), m.group(1))}, {m.group(2)} instructions"
+    return stem.replace("_", " ")
 
 
 def _bar_series(models: Mapping[str, Any], getter: Any, keys: Sequence[str], metric: str
@@ -227,6 +290,7 @@ def _plots_dual(results: Mapping[str, Any], folder: Path) -> list[Path]:
     from vlmsafety.report.plots import category_bars, robustness_curves, tradeoff_scatter
 
     models = results["models"]
+    stems = model_file_names(models)
     written = []
     for itype, metric, label in (("harmful", "safe_completion_rate", "SCR"),
                                  ("benign", "refusal_rate", "RR")):
@@ -274,7 +338,7 @@ def _plots_dual(results: Mapping[str, Any], folder: Path) -> list[Path]:
                                                  [r["ci_high"] for r in seq])
                 panels[pert] = panel
             written.append(robustness_curves(
-                folder / f"robustness_{_slug(name)}_{itype}.png", panels,
+                folder / f"robustness_{stems[name]}_{itype}.png", panels,
                 title=f"{name}: {itype} instructions under perturbation (0 = clean)"))
     return written
 

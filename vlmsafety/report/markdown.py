@@ -20,7 +20,7 @@ from typing import Any
 
 from vlmsafety.errors import ScoringInputError
 
-__all__ = ["markdown_table", "format_rate", "format_p", "leaderboard_table"]
+__all__ = ["markdown_table", "format_rate", "format_p", "format_signed", "leaderboard_table"]
 
 _ALIGN = {"l": "left", "left": "left", "r": "right", "right": "right", "c": "center",
           "center": "center", None: None, "": None}
@@ -139,6 +139,19 @@ def format_p(p: float | None) -> str:
     if not 0.0 <= p <= 1.0:
         raise ScoringInputError(f"a p-value must be in [0, 1], got {p!r}")
     return "p<0.001" if p < 0.001 else f"p={p:.3f}"
+
+
+def format_signed(value: float | None, digits: int = 3) -> str:
+    """A difference with its sign; a tie is ``+0.000`` (never ``-0.000``), ``None`` is ``-``.
+
+    Example:
+        >>> format_signed(0.0421), format_signed(-0.00001), format_signed(None)
+        ('+0.042', '+0.000', '-')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    text = f"{value:+.{digits}f}"
+    return "+" + text[1:] if float(text) == 0 else text
 
 
 def leaderboard_table(
