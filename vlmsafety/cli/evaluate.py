@@ -100,13 +100,15 @@ def run(args: argparse.Namespace) -> int:
               f"prediction, {info['label_counts'].get('unscored', 0)} unscored")
     width = max([24, *(len(m) for m in results["models"])])
     for board in results["leaderboards"]:
-        print(f"\n{board['title']}")
+        boot = all(r.get("boot_low") is not None for r in board["rows"])
+        lo, hi = ("boot_low", "boot_high") if boot else ("ci_low", "ci_high")
+        print(f"\n{board['title']}: rate [{'bootstrap' if boot else 'Wilson'} 95% CI] (n)")
         for i, row in enumerate(board["rows"]):
             gap = ""
             if i < len(board["adjacent"]):
                 gap = "  gap to next " + _gap(board["adjacent"][i])
             print(f"  {i + 1}. {row['model']:<{width}} "
-                  f"{format_rate(row['rate'], row['ci_low'], row['ci_high'], row['n'])}{gap}")
+                  f"{format_rate(row['rate'], row[lo], row[hi], row['n'])}{gap}")
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'report.md'} and "
           f"{len(results['plots'])} plot(s)")
     return 0

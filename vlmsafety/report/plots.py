@@ -6,6 +6,11 @@ pyplot, so nothing is left open in pyplot's global state; style settings are app
 the call. Output is 150 dpi, cropped to its content (``bbox_inches="tight"``), without the
 matplotlib version in the PNG metadata, so equal inputs give equal files.
 
+Layout rules shared by the figures: rate axes run from -0.04 to 1.04, so that markers at 0 or 1
+are drawn whole; figures are at most :data:`MAX_WIDTH` inches wide, so that their text stays
+legible when a report scales them to page width; texts are measured with the renderer and moved
+(wrapped, tilted, offset) until they neither overlap each other nor leave the figure.
+
 Example:
     >>> import pathlib, tempfile
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "bars.png"
@@ -17,21 +22,53 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from vlmsafety.errors import ScoringInputError, require
 
-__all__ = ["category_bars", "tradeoff_scatter", "robustness_curves", "DPI"]
+__all__ = ["DPI", "MAX_WIDTH", "METRIC_STYLES", "RATE_LIMITS", "category_bars",
+           "robustness_curves", "tradeoff_scatter"]
 
 DPI = 150
+MAX_WIDTH = 9.0
+"""Widest figure, in inches: at 6.5 inches of page width its 9 pt text still prints at 6.5 pt."""
+RATE_LIMITS = (-0.04, 1.04)
+"""Limits of every rate axis: [0, 1] with room for the markers drawn at 0 and 1."""
+METRIC_STYLES: Mapping[str, tuple[str, str]] = {
+    "SCR": ("#2ca02c", "o"),
+    "RR": ("#1f77b4", "s"),
+    "DAR": ("#ff7f0e", "^"),
+    "partial": ("#9467bd", "D"),
+    "irrelevant": ("#7f7f7f", "v"),
+}
+"""Colour and marker of each known metric label, the same in every robustness figure."""
+
 _WRAP = 16  # characters per line of a category / panel label
+_WRAP_NARROW = 10  # ... when category labels side by side would overlap
+_WRAP_TILTED = 24  # ... when they are tilted because even narrow ones overlap
+_TILTS = (35, 45, 60, 90)  # degrees, the flattest that keeps tilted labels apart wins
+_BAR_AXES_HEIGHT = 3.2  # inches of plotting area in a category bar figure
+_ZERO_TICK = 0.01  # rates below this draw no visible bar, so they get a tick at 0 instead
+_LABEL_SIZE = 8.5  # points, model labels in the trade-off scatter
+_MARKER_AREA = 70.0  # points^2, trade-off scatter markers
+_LABEL_RINGS = (7.0, 14.0, 24.0, 36.0, 50.0)  # offsets from a point to its label, in points
+_LABEL_SPOTS = (  # (x sign, y sign, ha, va) around a point, in order of preference
+    (1, 1, "left", "bottom"), (1, -1, "left", "top"), (-1, 1, "right", "bottom"),
+    (-1, -1, "right", "top"), (1, 0, "left", "center"), (-1, 0, "right", "center"),
+    (0, 1, "center", "bottom"), (0, -1, "center", "top"),
+)
 Interval = tuple[float, float]
+Curve = tuple[Sequence[float], Sequence[float | None], Sequence[float | None],
+              Sequence[float | None]]
+"""One metric of one robustness panel: (severities, values, ci_lows, ci_highs)."""
+_Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in display pixels
 
 _STYLE = {
     "font.size": 9,
@@ -48,13 +85,21 @@ _STYLE = {
 
 
 @contextmanager
-def _figure(width: float, height: float) -> Iterator[Any]:
-    """A new Agg figure under the report style; rcParams are restored on exit."""
+def _figure(width: float, height: float, *, constrained: bool = False) -> Iterator[Any]:
+    """A new Agg figure under the report style; rcParams are restored on exit.
+
+    Args:
+        width, height: Size in inches (the width is capped at :data:`MAX_WIDTH`).
+        constrained: Use matplotlib's constrained layout (decorations and ``"outside"``
+            figure legends get room of their own).
+    """
     mpl = require("matplotlib", "plots")
     figure_mod = require("matplotlib.figure", "plots")
     agg = require("matplotlib.backends.backend_agg", "plots")
     with mpl.rc_context(_STYLE):  # type: ignore[attr-defined]
-        fig = figure_mod.Figure(figsize=(width, height), dpi=DPI)  # type: ignore[attr-defined]
+        fig = figure_mod.Figure(  # type: ignore[attr-defined]
+            figsize=(min(width, MAX_WIDTH), height), dpi=DPI,
+            layout="constrained" if constrained else None)
         agg.FigureCanvasAgg(fig)  # type: ignore[attr-defined]
         try:
             yield fig
@@ -71,13 +116,27 @@ def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def _wrap(label: str, width: int = _WRAP) -> str:
-    return "\n".join(textwrap.wrap(str(label), width=width, break_long_words=True)) or str(label)
+    """``label`` on lines of at most ``width`` characters, broken between words only."""
+    return "\n".join(textwrap.wrap(str(label), width=width, break_long_words=False)) or str(label)
 
 
 def _colours(n: int) -> list[Any]:
     cm = require("matplotlib", "plots").colormaps  # type: ignore[attr-defined]
     base = cm["tab10"].colors if n <= 10 else cm["tab20"].colors
     return [base[i % len(base)] for i in range(n)]
+
+
+def _metric_styles(metrics: Sequence[str]) -> dict[str, tuple[Any, str]]:
+    """``{metric: (colour, marker)}``: :data:`METRIC_STYLES` for known labels, the other labels
+    take the remaining colours of the default cycle in order of appearance."""
+    fixed = {c.lower() for c, _ in METRIC_STYLES.values()}
+    to_hex = require("matplotlib.colors", "plots").to_hex  # type: ignore[attr-defined]
+    spare = [c for c in _colours(10) if to_hex(c) not in fixed]
+    others = (m for m in metrics if m not in METRIC_STYLES)
+    styles: dict[str, tuple[Any, str]] = {m: (spare[i % len(spare)], "o")
+                                          for i, m in enumerate(others)}
+    styles.update({m: METRIC_STYLES[m] for m in metrics if m in METRIC_STYLES})
+    return styles
 
 
 def _finite(x: float | None) -> bool:
@@ -95,6 +154,83 @@ def _err(values: Sequence[float | None], lows: Sequence[float | None],
     return [below, above]
 
 
+def _box(artist: Any, renderer: Any, pad: float = 0.0) -> _Box:
+    """The artist's window extent, grown by ``pad`` pixels on each side."""
+    b = artist.get_window_extent(renderer)
+    return b.x0 - pad, b.y0 - pad, b.x1 + pad, b.y1 + pad
+
+
+def _overlap(a: _Box, b: _Box) -> float:
+    """Area (pixels^2) shared by two boxes."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0.0, w) * max(0.0, h)
+
+
+def _outside(a: _Box, frame: _Box) -> float:
+    """Area (pixels^2) of ``a`` that lies outside ``frame``."""
+    return (a[2] - a[0]) * (a[3] - a[1]) - _overlap(a, frame)
+
+
+def _side_by_side_overlap(fig: Any, texts: Sequence[Any], gap: float) -> bool:
+    """Whether texts laid out left to right come closer than ``gap`` pixels (after a layout)."""
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    boxes = sorted(_box(t, renderer) for t in texts if t.get_visible() and t.get_text())
+    return any(a[2] + gap > b[0] for a, b in itertools.pairwise(boxes))
+
+
+def _fit_category_labels(fig: Any, ax: Any, categories: Sequence[str]) -> None:
+    """Category tick labels that do not overlap: wrapped on words, narrower, or else tilted.
+
+    Tilted labels are parallel strips one tick spacing apart, ``spacing * sin(angle)`` from
+    each other: the angle is the flattest of :data:`_TILTS` at which the thickest label (its
+    lines) fits in that distance.
+    """
+    gap = 4 * fig.dpi / 72
+    for width in (_WRAP, _WRAP_NARROW):
+        ax.set_xticklabels([_wrap(c, width) for c in categories])
+        if not _side_by_side_overlap(fig, ax.get_xticklabels(), gap):
+            return
+    labels = ax.set_xticklabels([_wrap(c, _WRAP_TILTED) for c in categories])
+    renderer = fig.canvas.get_renderer()
+    thickness = max(t.get_window_extent(renderer).height for t in labels)
+    spacing = ax.get_window_extent(renderer).width / len(categories)
+    # 10 % spare: tilted labels reaching left of the axes push them right and narrow them
+    angle = next((a for a in _TILTS if 0.9 * spacing * math.sin(math.radians(a))
+                  >= thickness + gap), _TILTS[-1])
+    for t in labels:
+        t.update({"rotation": angle, "ha": "right", "rotation_mode": "anchor",
+                  "multialignment": "right"})
+
+
+def _legend_below(fig: Any, ax: Any, title: str) -> None:
+    """A figure legend under the axes, in as few balanced rows as fit the figure's width."""
+    handles, labels = ax.get_legend_handles_labels()
+    renderer = fig.canvas.get_renderer()
+    room = 0.96 * fig.get_figwidth() * fig.dpi
+    kw = {"loc": "outside lower center", "frameon": False, "title": title,
+          "columnspacing": 1.5, "handlelength": 1.5}
+    fits = 1
+    for ncol in range(len(labels), 1, -1):
+        trial = fig.legend(handles, labels, ncol=ncol, **kw)
+        width = trial.get_window_extent(renderer).width
+        trial.remove()
+        if width <= room:
+            fits = ncol
+            break
+    rows = math.ceil(len(labels) / fits)
+    fig.legend(handles, labels, ncol=math.ceil(len(labels) / rows), **kw)
+
+
+def _fit_height(fig: Any, ax: Any, axes_height: float) -> None:
+    """Resize the figure so that ``ax`` is ``axes_height`` inches tall after layout, whatever
+    room its title, tick labels and legend take."""
+    fig.draw_without_rendering()
+    decorations = fig.get_figheight() - ax.get_window_extent().height / fig.dpi
+    fig.set_size_inches(fig.get_figwidth(), axes_height + decorations)
+
+
 def category_bars(
     path: str | os.PathLike[str], categories: Sequence[str],
     series: Mapping[str, tuple[Sequence[float | None], Sequence[float | None],
@@ -103,9 +239,13 @@ def category_bars(
 ) -> Path:
     """Grouped bars: one group per category, one bar per model, with interval error bars.
 
+    Category labels are wrapped on words; when neighbours would still overlap they are wrapped
+    narrower, then tilted. The model legend sits under the axes in balanced rows. A rate of 0
+    (no visible bar) is drawn as a thick tick at 0 in the model's colour.
+
     Args:
         path: The PNG to write (parent folders are created).
-        categories: Category names, in display order (long names are wrapped; many are tilted).
+        categories: Category names, in display order.
         series: ``{model: (rates, ci_lows, ci_highs)}``, each as long as ``categories``; a
             ``None``/NaN rate (no items) leaves the bar out and prints ``n/a``.
         title: Figure title.
@@ -129,9 +269,7 @@ def category_bars(
     nm = len(models)
     group = min(0.8, 0.25 + 0.2 * nm)
     bar = group / nm
-    width = min(max(6.0, 1.2 + ncat * (0.22 * nm + 0.35)), 16.0)
-    tilt = ncat > 6 or max(len(str(c)) for c in categories) > 3 * _WRAP
-    with _figure(width, 4.5) as fig:
+    with _figure(max(6.0, 1.2 + ncat * (0.22 * nm + 0.35)), 4.5, constrained=True) as fig:
         ax = fig.add_subplot()
         for j, (m, colour) in enumerate(zip(models, _colours(nm))):
             rates, lows, highs = series[m]
@@ -143,24 +281,63 @@ def category_bars(
                 if not _finite(r):
                     ax.text(x, 0.01, "n/a", ha="center", va="bottom", fontsize=7, rotation=90,
                             color="0.4")
+                elif r < _ZERO_TICK:  # type: ignore[operator]
+                    ax.plot([x - bar * 0.46, x + bar * 0.46], [0.0, 0.0], color=colour,
+                            linewidth=3, solid_capstyle="butt", zorder=3)
         ax.set_xticks(range(ncat))
-        labels = [_wrap(c) for c in categories]
-        if tilt:
-            ax.set_xticklabels(labels, rotation=35, ha="right", rotation_mode="anchor")
-            for tick in ax.get_xticklabels():
-                tick.set_multialignment("right")
-        else:
-            ax.set_xticklabels(labels)
         ax.set_xlim(-0.6, ncat - 0.4)
-        ax.set_ylim(0, 1.05)
+        ax.set_ylim(*RATE_LIMITS)
         ax.set_ylabel(ylabel)
         ax.grid(axis="x", visible=False)
         if title:
             ax.set_title(title)
         if nm > 1 or models[0]:
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-                      title="model")
+            _legend_below(fig, ax, "model")
+        _fit_category_labels(fig, ax, categories)
+        _fit_height(fig, ax, _BAR_AXES_HEIGHT)
         return _save(fig, path)
+
+
+def _label_points(ax: Any, names: Sequence[str], xy: Sequence[tuple[float, float]]) -> None:
+    """Name each point with a label that overlaps no other label or marker and stays inside
+    the axes.
+
+    Greedy: each label, in turn, takes the first free spot around its point, trying rings of
+    growing offset (right of the point first, left of it near the right edge); where no spot
+    is free, the one with the least overlap. Labels away from their point get a leader line.
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    ax.apply_aspect()
+    frame = _box(ax, renderer)
+    px = fig.dpi / 72
+    half = math.sqrt(_MARKER_AREA) / 2 * px + 1
+    taken = [(cx - half, cy - half, cx + half, cy + half)
+             for cx, cy in ax.transData.transform(xy)]
+    for name, point in zip(names, xy):
+        label = ax.annotate(name, point, xytext=(0, 0), textcoords="offset points",
+                            fontsize=_LABEL_SIZE)
+        best: tuple[float, float, int, int, str, str, _Box] | None = None
+        for ring, (sx, sy, ha, va) in itertools.product(_LABEL_RINGS, _LABEL_SPOTS):
+            label.xyann = (sx * ring, sy * ring)
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+            box = _box(label, renderer, pad=px)
+            cost = 20 * _outside(box, frame) + sum(_overlap(box, t) for t in taken)
+            if best is None or cost < best[0]:
+                best = (cost, ring, sx, sy, ha, va, box)
+            if cost == 0:
+                break
+        assert best is not None
+        _, ring, sx, sy, ha, va, box = best
+        label.remove()
+        leader = None if ring == _LABEL_RINGS[0] else {  # from the corner nearest the point
+            "arrowstyle": "-", "color": "0.45", "linewidth": 0.6, "shrinkA": 1, "shrinkB": 4,
+            "relpos": ((1 - sx) / 2, (1 - sy) / 2)}
+        ax.annotate(name, point, xytext=(sx * ring, sy * ring), textcoords="offset points",
+                    ha=ha, va=va, fontsize=_LABEL_SIZE, zorder=4, annotation_clip=False,
+                    arrowprops=leader)
+        taken.append(box)
 
 
 def tradeoff_scatter(
@@ -173,12 +350,14 @@ def tradeoff_scatter(
 
     VSCBench: x = SRA_u (unsafe), y = SRA_s (safe), ``better="upper right"``. DUAL-Bench: x =
     benign refusal rate, y = harmful direct-answer rate, value = SCR, ``better="lower left"``.
+    Model labels are placed so that they neither overlap each other nor leave the axes.
 
     Args:
         path: The PNG to write.
         points: ``{model: (x, y, (x_lo, x_hi) | None, (y_lo, y_hi) | None, value | None)}``.
-            When any value is given, points are coloured by it (viridis, with a colour bar named
-            ``value_label``); otherwise each model has its own colour.
+            When any value is given, points are coloured by it (viridis on the fixed scale
+            [0, 1], since values are rates, with a colour bar named ``value_label``); otherwise
+            each model has its own colour.
         xlabel, ylabel, title: Axis labels and title.
         value_label: Name of the colour scale.
         better: Corner where the better models lie (``"upper right"``, ``"lower left"``, ...);
@@ -196,29 +375,22 @@ def tradeoff_scatter(
     for m, (x, y, *_rest) in points.items():
         if not (_finite(x) and _finite(y)):
             raise ScoringInputError(f"point {m!r} has a missing coordinate ({x!r}, {y!r})")
-    values = [p[4] for p in points.values() if _finite(p[4])]
-    coloured = bool(values)
+    coloured = any(_finite(p[4]) for p in points.values())
     mpl = require("matplotlib", "plots")
+    norm = mpl.colors.Normalize(vmin=0.0, vmax=1.0)  # type: ignore[attr-defined]
+    cmap = mpl.colormaps["viridis"]  # type: ignore[attr-defined]
     with _figure(6.4 if coloured else 5.6, 5.0) as fig:
         ax = fig.add_subplot()
-        norm = cmap = None
-        if coloured:
-            lo, hi = min(values), max(values)  # type: ignore[type-var]
-            if lo == hi:
-                lo, hi = lo - 0.05, hi + 0.05  # type: ignore[operator]
-            norm = mpl.colors.Normalize(vmin=lo, vmax=hi)  # type: ignore[attr-defined]
-            cmap = mpl.colormaps["viridis"]  # type: ignore[attr-defined]
         for (m, (x, y, xci, yci, v)), colour in zip(points.items(), _colours(len(points))):
             face = cmap(norm(v)) if coloured and _finite(v) else ("0.6" if coloured else colour)
             xerr = [[max(0.0, x - xci[0])], [max(0.0, xci[1] - x)]] if xci else None
             yerr = [[max(0.0, y - yci[0])], [max(0.0, yci[1] - y)]] if yci else None
             ax.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="none", ecolor="0.45",
                         elinewidth=1, capsize=2.5, zorder=2)
-            ax.scatter([x], [y], s=70, color=[face], edgecolors="0.15", linewidths=0.8, zorder=3)
-            ax.annotate(m, (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8.5,
-                        zorder=4, annotation_clip=False)
-        ax.set_xlim(-0.03, 1.03)
-        ax.set_ylim(-0.03, 1.03)
+            ax.scatter([x], [y], s=_MARKER_AREA, color=[face], edgecolors="0.15",
+                       linewidths=0.8, zorder=3)
+        ax.set_xlim(*RATE_LIMITS)
+        ax.set_ylim(*RATE_LIMITS)
         ax.set_aspect("equal")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
@@ -230,23 +402,56 @@ def tradeoff_scatter(
         if coloured:
             sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)  # type: ignore[attr-defined]
             fig.colorbar(sm, ax=ax, shrink=0.8, label=value_label or "")
+        _label_points(ax, list(points), [(p[0], p[1]) for p in points.values()])
         return _save(fig, path)
+
+
+def _severity_axis(perturbations: Mapping[str, Mapping[str, Curve]]
+                   ) -> tuple[float, float, float, list[float] | None]:
+    """Shared x axis of the panels: (lowest, highest, smallest step, integer ticks or None)."""
+    sevs = sorted({float(s) for curves in perturbations.values() for c in curves.values()
+                   for s in c[0]} | {0.0})
+    steps = [b - a for a, b in itertools.pairwise(sevs)]
+    lo, hi = sevs[0], sevs[-1]
+    ticks = None
+    if all(s.is_integer() for s in sevs) and hi - lo <= 12:
+        ticks = [float(t) for t in range(int(lo), int(hi) + 1)]
+    return lo, hi, min(steps, default=1.0), ticks
+
+
+def _curve(ax: Any, curve: Curve, style: tuple[Any, str], dodge: float) -> None:
+    """One metric in one panel: a line with gaps at missing values, interval error bars."""
+    sev, vals, lows, highs = curve
+    order = sorted(range(len(sev)), key=lambda i: sev[i])
+    xs = [float(sev[i]) + dodge for i in order]
+    ys = [vals[i] if _finite(vals[i]) else math.nan for i in order]
+    colour, marker = style
+    ax.plot(xs, ys, marker=marker, markersize=4, linewidth=1.6, color=colour, zorder=3)
+    known = [i for i in order if _finite(vals[i]) and _finite(lows[i]) and _finite(highs[i])]
+    if known:
+        ax.errorbar([float(sev[i]) + dodge for i in known], [vals[i] for i in known],
+                    yerr=_err(*([seq[i] for i in known] for seq in (vals, lows, highs))),
+                    fmt="none", ecolor=colour, elinewidth=0.9, capsize=2, alpha=0.75, zorder=2)
 
 
 def robustness_curves(
     path: str | os.PathLike[str],
-    perturbations: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float | None],
-                                                   Sequence[float | None],
-                                                   Sequence[float | None]]]],
+    perturbations: Mapping[str, Mapping[str, Curve]],
     title: str = "", ylabel: str = "rate", xlabel: str = "severity", *, ncols: int = 3,
 ) -> Path:
-    """Small multiples: one panel per perturbation, one line per metric with a shaded interval.
+    """Small multiples: one panel per perturbation, one line per metric with interval bars.
+
+    Panels share both axes (x from 0 = clean to the highest severity); unused grid cells are
+    removed. Each metric's markers and bars are nudged sideways a little, so that the intervals
+    of different metrics at one severity stay apart.
 
     Args:
         path: The PNG to write.
         perturbations: ``{perturbation: {metric: (severities, values, ci_lows, ci_highs)}}``,
             e.g. ``{"blur": {"SCR": ([0, 1, 2], [.8, .7, .6], [...], [...]), "RR": ...}}``.
-            A metric keeps the same colour in every panel; ``None``/NaN values are gaps.
+            The labels of :data:`METRIC_STYLES` have a fixed colour and marker in every figure,
+            other labels the remaining default colours; ``None``/NaN values are gaps.
+            Panel titles show ``_`` as a space.
         title: Figure title.
         ylabel, xlabel: Axis labels (rates on [0, 1]).
         ncols: Panels per row.
@@ -268,41 +473,37 @@ def robustness_curves(
                 )
             if metric not in metrics:
                 metrics.append(metric)
-    colour = dict(zip(metrics, _colours(len(metrics))))
+    styles = _metric_styles(metrics)
+    lo, hi, step, ticks = _severity_axis(perturbations)
+    dodge = {m: 0.07 * step * (i - (len(metrics) - 1) / 2) for i, m in enumerate(metrics)}
     n = len(perturbations)
     cols = max(1, min(ncols, n))
     rows = math.ceil(n / cols)
-    nan = float("nan")
-    height = 2.9 * rows + 0.6
-    title_in, legend_in = (0.35 if title else 0.0), 0.25  # inches reserved above the panels
-    with _figure(3.6 * cols + 0.4, height) as fig:
-        axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
-        for k, (name, curves) in enumerate(perturbations.items()):
-            ax = axes[k // cols][k % cols]
-            for metric, (sev, vals, lows, highs) in curves.items():
-                v = [x if _finite(x) else nan for x in vals]
-                lo = [x if _finite(x) else nan for x in lows]
-                hi = [x if _finite(x) else nan for x in highs]
-                ax.fill_between(sev, lo, hi, color=colour[metric], alpha=0.18, linewidth=0)
-                ax.plot(sev, v, marker="o", markersize=3.5, linewidth=1.6, color=colour[metric],
-                        label=metric)
-            ax.set_title(_wrap(name, 28), fontsize=10)
-            ax.set_ylim(0, 1.02)
-            sevs = sorted({s for c in curves.values() for s in c[0]})
-            if sevs and all(float(s).is_integer() for s in sevs):
-                ax.set_xticks(sevs)
+    with _figure(2.9 * cols + 0.3, 2.3 * rows + 0.7, constrained=True) as fig:
+        grid = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+        panels = [ax for row in grid for ax in row]
+        for ax in panels[n:]:
+            ax.remove()
+        for k, (ax, (name, curves)) in enumerate(zip(panels, perturbations.items())):
+            for metric, curve in curves.items():
+                _curve(ax, curve, styles[metric], dodge[metric])
+            ax.set_title(_wrap(name.replace("_", " "), 28), fontsize=10)
             if k % cols == 0:
                 ax.set_ylabel(ylabel)
-            if k // cols == rows - 1 or k + cols >= n:
+            if k + cols >= n:  # no panel below this one: it shows the x axis
                 ax.set_xlabel(xlabel)
-        for k in range(n, rows * cols):
-            axes[k // cols][k % cols].set_visible(False)
+                ax.tick_params(axis="x", labelbottom=True)
+        margin = 0.3 * step
+        panels[0].set_xlim(lo - margin, hi + margin)
+        panels[0].set_ylim(*RATE_LIMITS)
+        if ticks is not None:
+            panels[0].set_xticks(ticks)
         handles = [require("matplotlib.lines", "plots").Line2D(  # type: ignore[attr-defined]
-            [], [], color=colour[m], marker="o", markersize=4, linewidth=1.6, label=m)
-            for m in metrics]
-        fig.legend(handles=handles, loc="upper center", ncol=len(metrics), frameon=False,
-                   bbox_to_anchor=(0.5, 1 - title_in / height))
+            [], [], color=styles[m][0], marker=styles[m][1], markersize=4, linewidth=1.6,
+            label=m) for m in metrics]
+        # under the panels: constrained layout would stack an upper legend onto the suptitle
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(metrics),
+                   frameon=False)
         if title:
-            fig.suptitle(title, fontsize=12, y=1 - 0.05 / height, va="top")
-        fig.tight_layout(rect=(0, 0, 1, 1 - (title_in + legend_in) / height))
+            fig.suptitle(title, fontsize=12)
         return _save(fig, path)
