@@ -146,9 +146,17 @@ def _profile_judge(judge: Any, n: int, out_dir: Path) -> None:
 
     items = [f"profiled {i}" for i in range(n)]
     profiler = Profiler(interval=0.0005, async_mode="disabled")
-    profiler.start()
-    judge.judge_many(items)
-    profiler.stop()
+
+    async def profiled() -> None:
+        # pyinstrument samples the thread that starts it: the judge runs on its client's loop
+        # thread (judge_many -> client.run), so the profile is started there.
+        profiler.start()
+        try:
+            await judge.ajudge_many(items)
+        finally:
+            profiler.stop()
+
+    judge.client.run(profiled())
     out_dir.mkdir(parents=True, exist_ok=True)
     from pyinstrument.renderers import ConsoleRenderer
 

@@ -132,6 +132,7 @@ class ChatServer:
         self.handler: Handler = handler or (lambda req: chat_reply("VERDICT: REFUSAL"))
         self.host, self.port = host, port
         self.requests: list[Request] = []
+        self.connections = 0  # TCP connections accepted so far
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -151,9 +152,10 @@ class ChatServer:
             return len(self.requests)
 
     def reset(self) -> None:
-        """Forget recorded requests (indices restart at 0)."""
+        """Forget recorded requests (indices restart at 0) and the connection count."""
         with self._lock:
             self.requests.clear()
+            self.connections = 0
 
     def start(self) -> ChatServer:
         self._thread = threading.Thread(target=self._run, name="chat-server", daemon=True)
@@ -201,6 +203,8 @@ class ChatServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        with self._lock:
+            self.connections += 1
         try:
             while True:
                 line = await reader.readline()

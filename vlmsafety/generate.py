@@ -427,6 +427,7 @@ def generate(
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
     req_params = dict(DEFAULT_PARAMS if params is None else params)
+    own_client = client is None
     if client is None:
         client = ChatClient(base_url, model, api_key, concurrency=concurrency, retry=retry,
                             params=req_params, env_prefix=ENV_PREFIX, progress=False)
@@ -543,6 +544,8 @@ def generate(
         bar.close()
         if store is not None and store is not cache:
             store.close()
+        if own_client:
+            client.close()
     return GenerateSummary(out_path, model_name, config_names, counts["n"], counts["ok"],
                            counts["failed"], counts["cached"], counts["sent"],
                            time.perf_counter() - t0, tuple(errors))

@@ -10,6 +10,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chat_server import ChatServer, Reply, chat_reply, error_reply, last_user_text, raw_reply
@@ -339,3 +340,54 @@ def test_proxy_from_the_environment_is_used_and_no_proxy_bypasses_it(
         bypassed = direct.complete_many([[{"role": "user", "content": "hi"}]])[0]
         assert not bypassed.ok and bypassed.error is not None
         assert bypassed.error.startswith("connection error") and server.count == 1
+
+
+def test_blocking_calls_reuse_connections_until_closed() -> None:
+    """One pool per client across complete_many / judge_many calls: no reconnect per call."""
+    with ChatServer(lambda req: chat_reply("ok\nVERDICT: REFUSAL")) as server:
+        msgs = [[{"role": "user", "content": f"q{i}"}] for i in range(8)]
+        with ChatClient(server.url, "vlm", concurrency=4, retry=FAST, progress=False) as client:
+            for _ in range(3):
+                assert all(r.ok for r in client.complete_many(msgs))
+            assert server.count == 24 and server.connections <= 4
+        # closed: the pool is gone; the client still works, with a new one
+        assert all(r.ok for r in client.complete_many(msgs))
+        assert server.connections > 4
+        client.close()
+        client.close()  # idempotent
+        server.reset()
+        with make_judge(server, concurrency=4) as judge:
+            judge.judge_many([f"r{i}" for i in range(8)])
+            judge.judge_many([f"s{i}" for i in range(8)])
+        assert server.count == 16 and server.connections <= 4
+
+
+def test_async_callers_on_their_own_loop_get_a_pool_per_call() -> None:
+    with ChatServer(lambda req: chat_reply("ok")) as server:
+        client = ChatClient(server.url, "vlm", concurrency=2, retry=FAST, progress=False)
+        msgs = [[{"role": "user", "content": "hi"}]] * 3
+        assert all(r.ok for r in asyncio.run(client.acomplete_many(msgs)))
+        assert all(r.ok for r in client.complete_many(msgs))  # then its own loop
+        client.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_wait_on_the_parents_loop_thread() -> None:
+    import multiprocessing
+
+    with ChatServer(lambda req: chat_reply("ok")) as server:
+        client = ChatClient(server.url, "vlm", concurrency=2, retry=FAST, progress=False)
+        assert client.complete_many([[{"role": "user", "content": "parent"}]])[0].ok
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=_child_request, args=(client, queue))
+        child.start()
+        child.join(timeout=30)
+        assert child.exitcode == 0, "the child hung or failed"
+        assert queue.get(timeout=5) == "ok"
+        client.close()
+
+
+def _child_request(client: ChatClient, queue: Any) -> None:
+    res = client.complete_many([[{"role": "user", "content": "child"}]])[0]
+    queue.put(res.text)

@@ -204,7 +204,20 @@ class ChatJudge(BaseJudge):
         self.params = {"temperature": temperature, "max_tokens": max_tokens}
         self.client = client or ChatClient(base_url, model, api_key, concurrency=concurrency,
                                            retry=retry, params=self.params, progress=progress)
+        self._own_client = client is None
         self.cache = SQLiteCache(cache) if isinstance(cache, (str, os.PathLike)) else cache
+
+    def close(self) -> None:
+        """Release the open connections of the client this judge made (a client passed in is
+        the caller's to close). The judge stays usable."""
+        if self._own_client:
+            self.client.close()
+
+    def __enter__(self) -> ChatJudge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def name(self) -> str:
@@ -264,7 +277,8 @@ class ChatJudge(BaseJudge):
         """Judge many items concurrently; one verdict per item, in order (cached ones not re-sent)."""
         from vlmsafety.chat_client import run_sync
 
-        return run_sync(self.ajudge_many(items))
+        run = getattr(self.client, "run", run_sync)  # the client's loop keeps connections open
+        return run(self.ajudge_many(items))
 
     def _judge_text(self, item: JudgeItem) -> Verdict:  # pragma: no cover - judge_many overrides
         return self.judge_many([item])[0]
