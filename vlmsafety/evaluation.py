@@ -238,7 +238,8 @@ def _model_name_of(path: Path) -> str:
                 obj = json.loads(line)
             except ValueError:
                 break  # read_predictions reports the bad line later
-            names.add(obj.get("model") if isinstance(obj, dict) and obj.get("model") else "")
+            model = obj.get("model") if isinstance(obj, dict) else None
+            names.add(model if isinstance(model, str) else "")
             if len(names) > 1:
                 break
     if len(names) == 1 and "" not in names:
@@ -623,12 +624,15 @@ def _evaluate(
     from vlmsafety.hub import file_sha256
     from vlmsafety.predictions import check_coverage
 
-    models_in = [m if isinstance(m, ModelInput) else None for m in predictions]
-    if any(m is None for m in models_in):
-        models_in = parse_model_inputs([m.path if isinstance(m, ModelInput) else m
-                                        for m in predictions])
-        named = {i: m for i, m in enumerate(predictions) if isinstance(m, ModelInput)}
-        models_in = [named.get(i, m) for i, m in enumerate(models_in)]
+    # Paths (or NAME=PATH) are parsed (checked, named); ModelInput objects are kept as given.
+    paths = [m for m in predictions if not isinstance(m, ModelInput)]
+    parsed = iter(parse_model_inputs(paths) if paths or not predictions else [])
+    models_in: list[ModelInput] = [m if isinstance(m, ModelInput) else next(parsed)
+                                   for m in predictions]
+    dupes = sorted(n for n, c in Counter(m.name for m in models_in).items() if c > 1)
+    if dupes:
+        raise ScoringInputError(
+            f"two predictions files have the same model name {dupes}; name them as NAME=PATH")
     judge_obj = _make_judge(judge)
     ref = load_reference(dataset, benchmark, configs, revision=revision)
     by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}

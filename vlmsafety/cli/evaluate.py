@@ -59,11 +59,9 @@ def register(sub: Any) -> None:
     chat = p.add_argument_group("chat judge (--judge chat)")
     chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
                       help="rubric (default: the benchmark's own)")
-    chat.add_argument("--base-url", help="endpoint (default $VLMSAFETY_JUDGE_BASE_URL)")
-    chat.add_argument("--model", help="judge model (default $VLMSAFETY_JUDGE_MODEL)")
-    chat.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
-    chat.add_argument("--cache", type=Path, help="SQLite cache (default: the judge's cache)")
-    chat.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
+    from vlmsafety.cli.judge import add_chat_arguments
+
+    add_chat_arguments(chat)
     p.set_defaults(handler=run)
 
 
@@ -73,12 +71,9 @@ def run(args: argparse.Namespace) -> int:
 
     judge: Any = args.judge
     if args.judge == "chat":
-        from vlmsafety.cli.judge import default_cache
-        from vlmsafety.judges import ChatJudge
+        from vlmsafety.cli.judge import chat_judge_from_args
 
-        judge = ChatJudge(args.scheme or args.benchmark, base_url=args.base_url, model=args.model,
-                          cache=None if args.no_cache else (args.cache or default_cache()),
-                          concurrency=args.concurrency)
+        judge = chat_judge_from_args(args, args.scheme or args.benchmark)
     command = "vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:]))
     results = run_evaluation(
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,

@@ -6,7 +6,7 @@ import argparse
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 _EPILOG = """\
 The chat judge sends, for each line, the line's "prompt" field when present, else --prompt.
@@ -48,20 +48,42 @@ def register(sub: Any) -> None:
     p.add_argument("--prompt", default="Describe the image",
                    help="prompt shown to the chat judge for lines without a 'prompt' field "
                    "(default: %(default)r)")
-    p.add_argument("--base-url", help="endpoint (default $VLMSAFETY_JUDGE_BASE_URL)")
-    p.add_argument("--model", help="judge model (default $VLMSAFETY_JUDGE_MODEL)")
-    p.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
-    p.add_argument("--template", type=Path, help="your own rubric template file")
-    p.add_argument("--cache", type=Path, help=f"SQLite cache (default {default_cache()})")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
-    p.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per item")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per HTTP attempt")
+    add_chat_arguments(p)
     p.add_argument("--rules", type=Path, help="keyword rules JSON (default: packaged rules)")
     p.set_defaults(handler=run)
 
 
+def add_chat_arguments(group: Any) -> None:
+    """The chat judge's options (shared by ``vlmsafety judge`` and ``vlmsafety evaluate``)."""
+    group.add_argument("--base-url", help="endpoint (default $VLMSAFETY_JUDGE_BASE_URL)")
+    group.add_argument("--model", help="judge model (default $VLMSAFETY_JUDGE_MODEL)")
+    group.add_argument("--concurrency", type=int, default=8,
+                       help="requests in flight (default 8)")
+    group.add_argument("--template", type=Path, help="your own rubric template file")
+    group.add_argument("--cache", type=Path, help=f"SQLite cache (default {default_cache()})")
+    group.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
+    group.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per item")
+    group.add_argument("--timeout", type=float, default=120.0, help="seconds per HTTP attempt")
+
+
+def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
+    """A :class:`~vlmsafety.judges.ChatJudge` from the options of :func:`add_chat_arguments`."""
+    from vlmsafety.chat_client import RetryPolicy
+    from vlmsafety.judges import ChatJudge
+    from vlmsafety.labels import Scheme
+
+    return ChatJudge(
+        cast(Scheme, scheme),  # argparse's choices are the Scheme literals
+        base_url=args.base_url, model=args.model, template=args.template,
+        cache=None if args.no_cache else (args.cache or default_cache()),
+        concurrency=args.concurrency,
+        retry=RetryPolicy(max_attempts=args.max_attempts, request_timeout=args.timeout,
+                          total_timeout=max(600.0, args.timeout * args.max_attempts)),
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    from vlmsafety.judges import ChatJudge, JudgeItem, KeywordJudge
+    from vlmsafety.judges import JudgeItem, KeywordJudge
     from vlmsafety.judges.base import Judge
     from vlmsafety.labels import LABELS, UNSCORED
     from vlmsafety.predictions import Judgement, read_predictions, write_jsonl
@@ -71,15 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if args.judge == "keyword":
         judge = KeywordJudge(args.rules)
     else:
-        from vlmsafety.chat_client import RetryPolicy
-
-        judge = ChatJudge(
-            args.scheme, base_url=args.base_url, model=args.model, template=args.template,
-            cache=None if args.no_cache else (args.cache or default_cache()),
-            concurrency=args.concurrency,
-            retry=RetryPolicy(max_attempts=args.max_attempts, request_timeout=args.timeout,
-                              total_timeout=max(600.0, args.timeout * args.max_attempts)),
-        )
+        judge = chat_judge_from_args(args, args.scheme)
     items = []
     for pr in preds:
         prompt = pr.extra.get("prompt")
