@@ -314,7 +314,7 @@ class _LoopThread:
                     pass
             raise
 
-    async def _close_session(self) -> None:
+    async def close_session(self) -> None:
         if self.session is not None:
             await self.session.close()
         self.session = self.session_key = None
@@ -324,12 +324,12 @@ class _LoopThread:
         if self.loop.is_closed():
             return
         if threading.current_thread() is self._thread:  # collected on the loop itself: no join
-            self.loop.create_task(self._close_session()).add_done_callback(
+            self.loop.create_task(self.close_session()).add_done_callback(
                 lambda _: self.loop.stop())
             return
         if os.getpid() == self.pid and self._thread.is_alive():
             try:
-                self.run(self._close_session())
+                self.run(self.close_session())
             finally:
                 self.loop.call_soon_threadsafe(self.loop.stop)
                 self._thread.join(timeout=10)
@@ -495,8 +495,6 @@ class ChatClient:
             return []
         ssl_context = _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         proxy = _env_proxy(url)
-        bar = tqdm(total=len(requests), desc=desc, unit="req",
-                   disable=not self.progress or None, leave=False)
         next_index = iter(range(len(requests)))
 
         async def worker(http: aiohttp.ClientSession) -> None:
@@ -510,27 +508,25 @@ class ChatClient:
 
         own = self._loop if (self._loop is not None
                              and asyncio.get_running_loop() is self._loop.loop) else None
-        kept = own is not None
+        # On the client's own loop the pool is kept for the next call; on another loop (an async
+        # caller) it lives for this call only.
+        http = (await self._kept_session(own, ssl_context) if own is not None
+                else self._new_session(ssl_context))
+        bar = tqdm(total=len(requests), desc=desc, unit="req",
+                   disable=not self.progress or None, leave=False)
+        workers = [asyncio.ensure_future(worker(http))
+                   for _ in range(min(self.concurrency, len(requests)))]
         try:
-            if own is not None:
-                http = await self._kept_session(own, ssl_context)
-            else:  # another loop (an async caller): a pool for this call only
-                http = self._new_session(ssl_context)
-            try:
-                workers = [asyncio.ensure_future(worker(http))
-                           for _ in range(min(self.concurrency, len(requests)))]
-                try:
-                    await asyncio.gather(*workers)
-                except BaseException:
-                    for w in workers:
-                        w.cancel()
-                    await asyncio.gather(*workers, return_exceptions=True)
-                    raise
-            finally:
-                if not kept:
-                    await http.close()
+            await asyncio.gather(*workers)
+        except BaseException:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
         finally:
             bar.close()
+            if own is None:
+                await http.close()
         return [r if r is not None else ChatResult(None, "not run", 0, True) for r in results]
 
     def _new_session(self, ssl_context: ssl.SSLContext) -> Any:
@@ -545,7 +541,7 @@ class ChatClient:
         certificates changed since it was made."""
         key = (self.concurrency, ssl_context)
         if own.session is None or own.session.closed or own.session_key != key:
-            await own._close_session()
+            await own.close_session()
             own.session, own.session_key = self._new_session(ssl_context), key
         return own.session
 

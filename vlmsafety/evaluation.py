@@ -208,14 +208,7 @@ def parse_model_inputs(values: Sequence[str | os.PathLike[str]]) -> list[ModelIn
         raise ScoringInputError("at least one predictions file is needed")
     out: list[ModelInput] = []
     for value in values:
-        text = os.fspath(value)
-        name: str | None = None
-        if "=" in text and not Path(text).exists():
-            name, text = text.split("=", 1)
-            if not name.strip():
-                raise ScoringInputError(f"{os.fspath(value)!r}: the model name before '=' is "
-                                        "empty; use NAME=PATH or just PATH")
-        path = Path(text)
+        name, path = _split_input(value)
         if not path.is_file():
             raise ScoringInputError(f"predictions file {str(path)!r} does not exist")
         out.append(ModelInput(name or _model_name_of(path), path))
@@ -226,6 +219,18 @@ def parse_model_inputs(values: Sequence[str | os.PathLike[str]]) -> list[ModelIn
             f"two predictions files have the same model name {dupes}; name them as NAME=PATH"
         )
     return out
+
+
+def _split_input(value: str | os.PathLike[str]) -> tuple[str | None, Path]:
+    """``NAME=PATH`` -> ``(NAME, PATH)``; a bare path (also one holding '=') -> ``(None, PATH)``."""
+    text = os.fspath(value)
+    if "=" in text and not Path(text).exists():
+        name, text = text.split("=", 1)
+        if not name.strip():
+            raise ScoringInputError(f"{os.fspath(value)!r}: the model name before '=' is "
+                                    "empty; use NAME=PATH or just PATH")
+        return name, Path(text)
+    return None, Path(text)
 
 
 def _model_name_of(path: Path) -> str:
@@ -749,8 +754,7 @@ def run_evaluation(
     Returns the results as written to ``out/results.json`` (with the list of ``plots``).
     """
     out = Path(out)
-    inputs = [m.path if isinstance(m, ModelInput) else parse_model_inputs([m])[0].path
-              for m in predictions]
+    inputs = [m.path if isinstance(m, ModelInput) else _split_input(m)[1] for m in predictions]
     if Path(dataset).exists():
         inputs.append(Path(dataset))
     _check_out(out, overwrite, inputs)  # fail before judging, not after
