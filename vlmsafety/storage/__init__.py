@@ -1,0 +1,12 @@
+"""Shared I/O below its users: files written atomically, checksums, JSONL, images, the on-disk cache.
+
+Every module that reads or writes files (builders, generate, judges' cache, evaluation, importers)
+takes these helpers from here rather than keeping its own copy. Nothing here knows a benchmark.
+
+Submodules:
+    * :mod:`vlmsafety.storage.images` -- image encoding/decoding helpers shared by builders.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
