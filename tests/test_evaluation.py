@@ -418,7 +418,7 @@ def test_config_selects_rows_of_a_full_predictions_file(dual_folder: Path, tmp_p
 def test_dataset_is_identified_by_shard_checksums_and_bad_paths_fail_fast(
     dual_folder: Path, dual_run: tuple, tmp_path: Path
 ) -> None:
-    from vlmsafety.errors import DatasetBuildError
+    from vlmsafety.errors import DatasetNotFoundError
     from vlmsafety.hub import file_sha256
 
     _, res, _ = dual_run
@@ -428,7 +428,7 @@ def test_dataset_is_identified_by_shard_checksums_and_bad_paths_fail_fast(
     assert res["dataset"]["revision"] is None and res["warnings"] == []
     assert res["dataset"]["image_source"] == {}  # DUAL rows are all rendered by the builder
     for bad in (tmp_path / "nope", "./nope", "out/dual/nope"):
-        with pytest.raises(DatasetBuildError, match=r"does not exist \(and it is not a Hub repo id"):
+        with pytest.raises(DatasetNotFoundError, match=r"does not exist \(and it is not a Hub repo id"):
             load_reference(bad, "dual")
-    with pytest.raises(DatasetBuildError, match="there is no local folder of that name either"):
+    with pytest.raises(DatasetNotFoundError, match="there is no local folder of that name either"):
         load_reference("owner/missing-dataset", "dual")  # the Hub is off in tests

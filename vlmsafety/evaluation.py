@@ -54,7 +54,8 @@ from typing import Any, Final, Literal
 import numpy as np
 
 from vlmsafety.errors import (
-    DatasetBuildError,
+    DatasetNotFoundError,
+    OutputExistsError,
     PredictionsFormatError,
     ScoringInputError,
     VLMSafetyError,
@@ -163,26 +164,26 @@ def _check_out(out: Path, overwrite: bool, inputs: Iterable[str | os.PathLike[st
     if not out.exists():
         return
     if not overwrite:
-        raise VLMSafetyError(f"output folder {str(out)!r} exists; pass overwrite=True "
+        raise OutputExistsError(f"output folder {str(out)!r} exists; pass overwrite=True "
                              "(--overwrite) to replace it")
     where = out.resolve()
     if not out.is_dir():
-        raise VLMSafetyError(f"output folder {str(out)!r} is a file; --overwrite replaces only an "
+        raise OutputExistsError(f"output folder {str(out)!r} is a file; --overwrite replaces only an "
                              "earlier evaluation's folder")
     cwd = Path.cwd().resolve()
     if where == cwd or where in cwd.parents:
-        raise VLMSafetyError(f"output folder {str(out)!r} is (or holds) the current folder; "
+        raise OutputExistsError(f"output folder {str(out)!r} is (or holds) the current folder; "
                              "--overwrite would delete it: choose a folder of its own")
     for value in inputs:
         path = Path(value).resolve()
         if path == where or where in path.parents:
-            raise VLMSafetyError(f"output folder {str(out)!r} holds an input ({str(value)!r}); "
+            raise OutputExistsError(f"output folder {str(out)!r} holds an input ({str(value)!r}); "
                                  "--overwrite would delete it: choose another folder")
     extra = sorted(e.name for e in out.iterdir() if e.name not in OUTPUT_ENTRIES)
     if extra:
         shown = ", ".join(map(repr, extra[:5])) + (f" and {len(extra) - 5} more"
                                                     if len(extra) > 5 else "")
-        raise VLMSafetyError(
+        raise OutputExistsError(
             f"output folder {str(out)!r} is not an earlier evaluation's output: besides "
             f"{', '.join(OUTPUT_ENTRIES)} it holds {shown}; --overwrite would delete them, so "
             "choose another folder (or remove it yourself)")
@@ -283,13 +284,13 @@ def load_reference(
     source = os.fspath(dataset)
     local = Path(source).exists()
     if not local and _looks_like_path(source):
-        raise DatasetBuildError(f"dataset folder {source!r} does not exist (and it is not a Hub "
+        raise DatasetNotFoundError(f"dataset folder {source!r} does not exist (and it is not a Hub "
                                 "repo id, which is NAME or OWNER/NAME)")
     try:
         available = datasets.get_dataset_config_names(source, revision=revision)
     except Exception as exc:
         hint = "" if local else " (there is no local folder of that name either)"
-        raise DatasetBuildError(
+        raise DatasetNotFoundError(
             f"cannot read the configs of dataset {source!r}{hint}: {exc}") from exc
     known = [c for c in _CONFIGS[benchmark] if c in available]
     if not known:
@@ -775,7 +776,7 @@ def write_evaluation(
     a failure leaves no half-written report.
 
     Raises:
-        VLMSafetyError: ``out`` exists and ``overwrite`` is false, or ``out`` is not safe to
+        OutputExistsError: ``out`` exists and ``overwrite`` is false, or ``out`` is not safe to
             replace (it holds anything but :data:`OUTPUT_ENTRIES`, or the current folder).
     """
     import shutil

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from vlmsafety.errors import VLMSafetyError
+from vlmsafety.errors import HubPublishError
 
 __all__ = [
     "HubPublishError",
@@ -67,10 +67,6 @@ ALLOW_PATTERNS: dict[str, tuple[str, ...]] = {
 
 IGNORE_PATTERNS: tuple[str, ...] = (".*", "*/.*", "*__pycache__*", "*.pyc")
 """Never uploaded: hidden files and folders, Python caches (plus huggingface_hub's own defaults)."""
-
-
-class HubPublishError(VLMSafetyError, ValueError):
-    """A folder cannot be published as asked (invalid folder, bad repo id, missing token)."""
 
 
 @dataclass(frozen=True)

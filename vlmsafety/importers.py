@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from vlmsafety.errors import PredictionsFormatError
+from vlmsafety.errors import InvalidArgumentError, PredictionsFormatError
 from vlmsafety.predictions import check_coverage, read_predictions, write_jsonl
 
 __all__ = [
@@ -132,7 +132,7 @@ class _Collector:
 
     def __init__(self, source: str, on_empty: OnEmpty, model: str | None) -> None:
         if on_empty not in _ON_EMPTY:
-            raise ValueError(f"on_empty must be one of {_ON_EMPTY}, got {on_empty!r}")
+            raise InvalidArgumentError(f"on_empty must be one of {_ON_EMPTY}, got {on_empty!r}")
         if model is not None and (not isinstance(model, str) or not model.strip()):
             raise PredictionsFormatError(f"model name must be non-empty text, got {model!r}")
         self.source = source
@@ -506,7 +506,7 @@ def read_lmms_eval(
     """
     p, source = Path(path), str(path)
     if response_field not in _LMMS_RESPONSE_FIELDS:
-        raise ValueError(f"response_field must be one of {_LMMS_RESPONSE_FIELDS}, "
+        raise InvalidArgumentError(f"response_field must be one of {_LMMS_RESPONSE_FIELDS}, "
                          f"got {response_field!r}")
     other = _LMMS_RESPONSE_FIELDS[1 - _LMMS_RESPONSE_FIELDS.index(response_field)]
     out = _Collector(source, on_empty, model)

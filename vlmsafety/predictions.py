@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from vlmsafety.errors import PredictionsFormatError
+from vlmsafety.errors import InvalidArgumentError, PredictionsFormatError
 from vlmsafety.labels import LABELS, Label
 
 __all__ = [
@@ -258,7 +258,7 @@ def check_coverage(
         vlmsafety.errors.PredictionsFormatError: 1 dataset id(s) have no prediction: 'b'; pass missing='skip' to score without them
     """
     if missing not in _MISSING_POLICIES:
-        raise ValueError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}")
+        raise InvalidArgumentError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}")
     have = set(ids)
     absent = sorted(i for i in dict.fromkeys(dataset_ids) if i not in have)
     if absent and missing == "error":
