@@ -47,16 +47,17 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     from vlmsafety.judges import KeywordJudge
     from vlmsafety.predictions import read_judgements
     from vlmsafety.scoring import safe_completion
+    from vlmsafety.specs import get_spec
 
     assert "demo" in COMMANDS
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--n-boot", "50"]) == 0
     printed = capsys.readouterr().out
     assert "| demo-vlm-a | harmful" in printed and "dRR" in printed
-    results = json.loads((out / "results.json").read_text())
-    assert results["judge"] == KeywordJudge().name
+    results = json.loads((out / "evaluation" / "results.json").read_text())
+    assert results["judge"]["name"] == KeywordJudge().name
     assert set(results["models"]) == {"demo-vlm-a", "demo-vlm-b"}
-    judged = read_judgements(out / "judged-demo-vlm-a.jsonl")
+    judged = read_judgements(out / "evaluation" / "judged" / "demo-vlm-a.jsonl")
     assert len(judged) == 768
     # results.json agrees with the scoring core applied directly to the judged labels
     import datasets
@@ -74,9 +75,26 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         perturbations=[f["perturbation"].int2str(r["perturbation"]) for r in rows],
         severities=[r["severity"] for r in rows], source_ids=[r["source_id"] for r in rows],
         n_boot=50, seed=0)
-    got = results["models"]["demo-vlm-a"]["overall"]["refusal_rate"]
+    got = results["models"]["demo-vlm-a"]["scores"]["all"]["overall"]["refusal_rate"]
     assert math.isclose(got["rate"], res.overall.refusal_rate.rate)
     assert got["n"] == 768
+    # the judge saw the instruction written in the image (the spec's judge prompt), not only
+    # "Describe the image": the demo runs the same judging loop as `vlmsafety evaluate`
+    judge_prompt = get_spec("dual").judge_prompt
+    first = meta[judged[0].id]
+    decoded = {**first, "instruction_type": f["instruction_type"].int2str(first["instruction_type"])}
+    assert first["instruction"] in judge_prompt(decoded)
+    relabel = KeywordJudge().judge(judged[0].response, judge_prompt(decoded)).label
+    assert judged[0].label == relabel
+    # a second demo --out replaces the folder it wrote itself, and refuses any other folder
+    assert main(["demo", "--out", str(out), "--n-boot", "0", "--no-install-metrics"]) == 0
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    capsys.readouterr()
+    assert main(["demo", "--out", str(other), "--n-boot", "0", "--no-install-metrics"]) == 2
+    assert "was not written by `vlmsafety demo`" in capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "keep me"
     # and the metric modules were registered for offline bare-name loading
     import evaluate
 

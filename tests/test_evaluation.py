@@ -12,7 +12,12 @@ import pytest
 
 from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
-from vlmsafety.errors import PredictionsFormatError, ScoringInputError, VLMSafetyError
+from vlmsafety.errors import (
+    PredictionsFormatError,
+    ScoringInputError,
+    UnknownNameError,
+    VLMSafetyError,
+)
 from vlmsafety.evaluation import (
     evaluate_models,
     load_reference,
@@ -190,7 +195,7 @@ def test_bad_inputs_fail_clearly_and_write_nothing(dual_folder: Path, tmp_path: 
         run_evaluation("vsc", dual_folder, [good], out, progress=False)
     with pytest.raises(ScoringInputError, match=r"config\(s\) \['nope'\].*available: \['clean', 'perturbed'\]"):
         run_evaluation("dual", dual_folder, [good], out, configs=["nope"], progress=False)
-    with pytest.raises(ScoringInputError, match="benchmark must be one of"):
+    with pytest.raises(UnknownNameError, match="unknown benchmark 'xstest'; allowed: dual, vsc"):
         load_reference(dual_folder, "xstest")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "not-an-id", "response": "x"}) + "\n")

@@ -15,6 +15,7 @@ handlers keep working::
     │   ├── ScoringInputError                metric inputs disagree (lengths, empty, missing ids)
     │   └── DatasetRowError                  a dataset row lacks a column or holds a bad image
     ├── SourceDataError                      a release's files are missing, corrupt or mismatched
+    │   └── DatasetBuildError                old name, kept for one release
     ├── DatasetNotFoundError                 a dataset folder or Hub repo cannot be read
     ├── OutputExistsError (FileExistsError)  an output exists, or writing it would clobber an input
     ├── EndpointError                        an endpoint is misconfigured (URL, model, key)
@@ -24,7 +25,7 @@ handlers keep working::
 
 Failures while judging one response are never raised: they become ``unscored`` verdicts.
 
-Old names kept for one release: ``DatasetBuildError`` is :class:`SourceDataError`.
+Old names kept for one release: ``DatasetBuildError`` (a :class:`SourceDataError`).
 
 Example:
     >>> from vlmsafety.errors import LabelError, OutputExistsError, VLMSafetyError
@@ -114,8 +115,8 @@ class SourceDataError(VLMSafetyError):
     """A benchmark release's files are missing, corrupt, or do not match their pinned checksum."""
 
 
-DatasetBuildError = SourceDataError
-"""Old name of :class:`SourceDataError`, kept for one release."""
+class DatasetBuildError(SourceDataError):
+    """Old name of :class:`SourceDataError`, kept for one release (catch SourceDataError)."""
 
 
 class DatasetNotFoundError(VLMSafetyError):

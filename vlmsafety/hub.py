@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vlmsafety.errors import HubPublishError
+from vlmsafety.storage.checksums import file_sha256
 
 __all__ = [
     "HubPublishError",
@@ -140,15 +141,6 @@ def _human(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"  # pragma: no cover
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _front_matter(readme: Path) -> dict[str, Any] | None:

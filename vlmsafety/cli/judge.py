@@ -83,10 +83,11 @@ def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vlmsafety.judges import JudgeItem, KeywordJudge
+    from vlmsafety.judges import KeywordJudge
+    from vlmsafety.judges.apply import judge_predictions
     from vlmsafety.judges.base import Judge
     from vlmsafety.labels import LABELS, UNSCORED
-    from vlmsafety.predictions import Judgement, read_predictions, write_jsonl
+    from vlmsafety.predictions import read_predictions, write_jsonl
 
     preds = read_predictions(args.predictions)
     judge: Judge
@@ -94,21 +95,9 @@ def run(args: argparse.Namespace) -> int:
         judge = KeywordJudge(args.rules)
     else:
         judge = chat_judge_from_args(args, args.scheme)
-    items = []
-    for pr in preds:
-        prompt = pr.extra.get("prompt")
-        items.append(JudgeItem(pr.response, prompt if isinstance(prompt, str) else args.prompt,
-                               dict(pr.extra), pr.error))
-    verdicts = judge.judge_many(items)
-    out = []
-    for pr, v in zip(preds, verdicts):
-        extra = {k: val for k, val in pr.extra.items() if k not in ("label", "judge", "reason")}
-        if pr.error is not None:
-            extra["error"] = pr.error
-        if v.raw is not None:
-            extra["raw"] = v.raw
-        out.append(Judgement(pr.id, v.label, v.judge, pr.response, pr.model, v.reason, extra))
+    out = judge_predictions(preds, judge, default_prompt=args.prompt)
     write_jsonl(args.out, out)
+    verdicts = out
     counts = Counter(v.label for v in verdicts)
     print(f"judge: {verdicts[0].judge if verdicts else judge.name}")
     print(f"wrote {len(out)} judged lines to {args.out}")
