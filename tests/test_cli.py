@@ -100,3 +100,35 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
     sc = evaluate.load("safe_completion")
     assert sc.compute(predictions=["refusal", "direct_answer"], references=["harmful", "benign"])["refusal_rate"] == 0.5
+
+
+def _key_tree(obj: object) -> object:
+    """The nesting of keys of a JSON value (values left out; lists by their first element)."""
+    if isinstance(obj, dict):
+        return {k: _key_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_key_tree(obj[0])] if obj else []
+    return None
+
+
+def test_demo_and_evaluate_write_the_same_results(tmp_path: Path) -> None:
+    """`vlmsafety demo` is `vlmsafety evaluate` on the packaged sample: same schema, same numbers."""
+    from importlib.resources import files
+
+    from vlmsafety.cli.demo import DEMO_MODELS
+
+    demo = tmp_path / "demo"
+    assert main(["demo", "--out", str(demo), "--n-boot", "20", "--no-install-metrics"]) == 0
+    data = files("vlmsafety.data")
+    preds = [f"{name}={data.joinpath(fname)}" for name, fname in DEMO_MODELS]
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--benchmark", "dual", "--dataset", str(demo / "dual-sample"),
+                 "--predictions", *preds, "--out", str(out), "--n-boot", "20"]) == 0
+    a = json.loads((demo / "evaluation" / "results.json").read_text())
+    b = json.loads((out / "results.json").read_text())
+    assert a["schema_version"] == b["schema_version"] == "2"
+    assert _key_tree(a) == _key_tree(b)
+    for key in ("models", "leaderboards", "judge", "metric"):
+        strip = (lambda d: {m: {**v, "predictions": {**v["predictions"], "path": None}}
+                            for m, v in d.items()}) if key == "models" else (lambda d: d)
+        assert strip(a[key]) == strip(b[key]), key

@@ -50,5 +50,4 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
         adjacent.append(GapTest(a, b, _negated(d["estimate"]), _negated(d["ci_high"]),
                                 _negated(d["ci_low"]), int(both.sum()), test.to_dict(),
                                 {k: d[k] for k in ("n_boot", "seed")}))
-    return Leaderboard(h.key, h.title, h.config, h.subset, h.metric, h.higher_is_better,
-                       [{"model": name, **rate} for name, rate in entries], adjacent)
+    return Leaderboard(h, [{"model": name, **rate} for name, rate in entries], adjacent)

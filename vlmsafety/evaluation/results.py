@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
+from vlmsafety.specs.base import Headline
+
 __all__ = [
     "SCHEMA_VERSION",
     "DatasetInfo",
@@ -137,19 +139,12 @@ class GapTest:
 class Leaderboard:
     """One headline rate, models ranked, with a test of every adjacent gap."""
 
-    key: str
-    title: str
-    config: str | None
-    subset: str
-    metric: str
-    higher_is_better: bool
+    headline: Headline
     rows: list[dict[str, Any]]
     adjacent: list[GapTest]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "config": self.config,
-                "subset": self.subset, "metric": self.metric,
-                "higher_is_better": self.higher_is_better, "rows": [dict(r) for r in self.rows],
+        return {**asdict(self.headline), "rows": [dict(r) for r in self.rows],
                 "adjacent": [a.to_dict() for a in self.adjacent]}
 
 
