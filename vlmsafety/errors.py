@@ -19,6 +19,7 @@ __all__ = [
     "DatasetBuildError",
     "PredictionsFormatError",
     "ScoringInputError",
+    "CorpusError",
     "MissingDependencyError",
 ]
 
@@ -64,6 +65,11 @@ class PredictionsFormatError(VLMSafetyError, ValueError):
 
 class ScoringInputError(VLMSafetyError, ValueError):
     """Inputs to a metric are inconsistent (length mismatch, empty, unknown value, missing id)."""
+
+
+class CorpusError(VLMSafetyError, ValueError):
+    """A human-labelled corpus cannot be read: unknown name, missing data folder, checksum
+    mismatch, missing column or a label outside the allowed set."""
 
 
 class MissingDependencyError(VLMSafetyError, ImportError):
