@@ -23,7 +23,8 @@ would only give the repeated (mostly one-line refusal) responses extra weight.
 The data folder is ``data_dir`` if given, else ``$VLMSAFETY_DATA_DIR``, else ``../shared/data``
 beside a source checkout; a folder that does not exist is an error naming the variable.
 
-Your own corpus: a ``.csv`` or ``.jsonl`` file with a ``response`` column and a label column
+Your own corpus: a CSV in XSTest's format (e.g. another model's completions, read by
+:func:`read_xstest`), or a ``.csv`` or ``.jsonl`` file with a ``response`` column and a label column
 (``label``, or ``human_label``), optionally ``id``, ``prompt``, ``group`` and ``source``. Labels
 must be vocabulary labels unless a ``label_map`` maps your raw values onto them.
 
@@ -69,6 +70,7 @@ __all__ = [
     "CorpusRow",
     "CorpusSpec",
     "load_corpus",
+    "read_xstest",
     "resolve_data_dir",
 ]
 
@@ -220,20 +222,45 @@ def _need(row: Mapping[str, object], cols: tuple[str, ...], where: str) -> None:
                           f"found {', '.join(map(repr, row))}")
 
 
-def _load_xstest(name: str, path: Path, spec: CorpusSpec) -> Corpus:
+_XSTEST_COLUMNS: Final = ("id", "prompt", "completion", "annotation_1", "annotation_2",
+                          "final_label")
+
+
+def read_xstest(path: str | os.PathLike[str], name: str | None = None) -> Corpus:
+    """Read any completions file in XSTest's format (columns ``id, type, prompt, completion,
+    annotation_1, annotation_2, agreement, final_label``), e.g. another model's.
+
+    No checksum is checked (use :func:`load_corpus` for the shipped files). Rows are grouped by
+    prompt and keep both annotators' labels. :func:`load_corpus` reads a path with these columns
+    the same way.
+
+    Args:
+        path: The CSV file.
+        name: The corpus name (default: the path).
+    """
+    p = Path(path)
     rows: list[CorpusRow] = []
-    cols = ("id", "prompt", "completion", "annotation_1", "annotation_2", "final_label")
-    for lineno, r in _read_csv(path):
-        where = f"{path} line {lineno}"
-        _need(r, cols, where)
+    label = name or str(p)
+    for lineno, r in _read_csv(p):
+        where = f"{p} line {lineno}"
+        _need(r, _XSTEST_COLUMNS, where)
         try:
-            label = map_label(r["final_label"], "xstest")
+            human = map_label(r["final_label"], "xstest")
             notes = (map_label(r["annotation_1"], "xstest"), map_label(r["annotation_2"], "xstest"))
         except LabelError as exc:
             raise CorpusError(f"{where} (id {r['id']!r}): {exc}") from None
-        rows.append(CorpusRow(r["id"], r["prompt"], r["completion"], label, r["final_label"],
-                              r["prompt"], name, notes))
-    return Corpus(name, tuple(rows), spec.distinguishes, spec.description)
+        rows.append(CorpusRow(r["id"], r["prompt"], r["completion"], human, r["final_label"],
+                              r["prompt"], label, notes))
+    if not rows:
+        raise CorpusError(f"corpus file {str(p)!r} has no rows")
+    shipped = SHIPPED_CORPORA.get(name or "")
+    description = shipped.description if shipped is not None else (
+        f"XSTest-format completions {p.name} ({len(rows)} rows)")
+    return Corpus(label, tuple(rows), _XSTEST_LABELS, description)
+
+
+def _load_xstest(name: str, path: Path, spec: CorpusSpec) -> Corpus:
+    return read_xstest(path, name)
 
 
 def _load_gptfuzz(name: str, path: Path, spec: CorpusSpec) -> Corpus:
@@ -320,7 +347,20 @@ def _read_records(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
                       "allowed: '.csv', '.jsonl'")
 
 
+def _is_xstest(path: Path) -> bool:
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return set(_XSTEST_COLUMNS) <= set(header)
+
+
 def _load_user(path: Path, label_map: Mapping[str, str] | None) -> Corpus:
+    if label_map is None and _is_xstest(path):
+        return read_xstest(path)
     records = _read_records(path)
     if label_map is not None:
         label_map = {str(k): v for k, v in label_map.items()}

@@ -82,18 +82,26 @@ def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
     )
 
 
+def make_judge(args: argparse.Namespace) -> Any:
+    """The judge named by ``--judge`` (keyword rules from ``--rules``; chat from its options)."""
+    from vlmsafety.errors import JudgeError
+    from vlmsafety.judges import KeywordJudge
+
+    if args.judge == "keyword":
+        return KeywordJudge(getattr(args, "rules", None))
+    if args.judge == "chat":
+        return chat_judge_from_args(args, args.scheme)
+    raise JudgeError(f"unknown judge {args.judge!r}; allowed: 'keyword', 'chat'")
+
+
 def run(args: argparse.Namespace) -> int:
-    from vlmsafety.judges import JudgeItem, KeywordJudge
+    from vlmsafety.judges import JudgeItem
     from vlmsafety.judges.base import Judge
     from vlmsafety.labels import LABELS, UNSCORED
     from vlmsafety.predictions import Judgement, read_predictions, write_jsonl
 
     preds = read_predictions(args.predictions)
-    judge: Judge
-    if args.judge == "keyword":
-        judge = KeywordJudge(args.rules)
-    else:
-        judge = chat_judge_from_args(args, args.scheme)
+    judge: Judge = make_judge(args)
     items = []
     for pr in preds:
         prompt = pr.extra.get("prompt")
