@@ -558,13 +558,10 @@ def _negated(value: Any) -> Any:
 
 
 def _make_judge(judge: Any) -> Any:
-    from vlmsafety.judges import KeywordJudge
+    from vlmsafety.judges.registry import load_judge
 
-    if judge == "keyword":
-        return KeywordJudge()
-    if isinstance(judge, str) and judge not in ("precomputed",):
-        raise ScoringInputError(
-            f"judge must be 'keyword', 'precomputed', None or a Judge object, got {judge!r}")
+    if isinstance(judge, str) and judge != "precomputed":
+        return load_judge(judge)  # a registered name; unknown names name the registered ones
     return None if judge in (None, "precomputed") else judge
 
 

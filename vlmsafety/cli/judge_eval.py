@@ -26,6 +26,7 @@ examples:
 
 def register(sub: Any) -> None:
     from vlmsafety.cli.judge import add_chat_arguments
+    from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 
     p: argparse.ArgumentParser = sub.add_parser(
         "judge-eval", help="measure a judge against human labels (accuracy, F1, kappa)",
@@ -34,8 +35,9 @@ def register(sub: Any) -> None:
         "matrix, predicted vs human refusal rate, each with a clustered bootstrap interval.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--judge", default="keyword",
-                   help="judge name, e.g. keyword, keyword@1.0.0, chat (default %(default)s)")
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
+                   help="a registered judge, e.g. keyword@1.0.0, keyword (latest), chat "
+                   "(default %(default)s)")
     p.add_argument("--corpus", required=True, metavar="NAME_OR_PATH",
                    help="shipped corpus name or your own .csv/.jsonl file")
     p.add_argument("--data-dir", type=Path, metavar="D",
@@ -78,9 +80,9 @@ def run(args: argparse.Namespace) -> int:
     inputs = [Path(args.corpus)] if Path(args.corpus).is_file() else []
     outputs = {"json": args.json, "errors": args.errors}
     write_outputs(None, outputs, overwrite=args.overwrite, inputs=inputs, check_only=True)
+    judge = make_judge(args)
     corpus = load_corpus(args.corpus, data_dir=args.data_dir,
                          label_map=parse_label_map(args.label_map))
-    judge = make_judge(args)
     result = evaluate_judge(judge, corpus, n_boot=args.n_boot, seed=args.seed)
     print(format_result(result))
     write_outputs(result, outputs, overwrite=args.overwrite, inputs=inputs)
