@@ -78,6 +78,16 @@ def test_data_dir_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         load_corpus("gptfuzz")
 
 
+def test_default_data_dir_is_beside_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    beside = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    if beside.is_dir():
+        assert resolve_data_dir() == beside
+    else:
+        with pytest.raises(CorpusError, match="default beside the checkout"):
+            resolve_data_dir()
+
+
 def test_unknown_name(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="'nope' is neither a shipped corpus.*'gptfuzz'"):
         load_corpus("nope")

@@ -104,6 +104,7 @@ def test_cli_outputs_and_no_clobber(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "partial_refusal counts as refusal" in text and "keyword@1.0.0" in text
     data = json.loads(out.read_text())
     assert data["judge"] == "keyword@1.0.0" and data["n_rows"] == 7
+    assert data["schema"] == "vlmsafety.judge_eval/1" and data["vocabulary"] == "2.0.0"
     assert data["agreement"]["n_boot"] == 50 and data["annotators"] is None
     rows = [json.loads(x) for x in errs.read_text().splitlines()]
     assert len(rows) == data["n_disagreements"] and {"id", "human_label", "judge_label"} <= set(rows[0])

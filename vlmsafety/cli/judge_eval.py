@@ -83,7 +83,12 @@ def run(args: argparse.Namespace) -> int:
     judge = make_judge(args)
     corpus = load_corpus(args.corpus, data_dir=args.data_dir,
                          label_map=parse_label_map(args.label_map))
-    result = evaluate_judge(judge, corpus, n_boot=args.n_boot, seed=args.seed)
+    try:
+        result = evaluate_judge(judge, corpus, n_boot=args.n_boot, seed=args.seed)
+    finally:
+        close = getattr(judge, "close", None)  # the chat judge's open connections
+        if callable(close):
+            close()
     print(format_result(result))
     write_outputs(result, outputs, overwrite=args.overwrite, inputs=inputs)
     for kind, path in outputs.items():

@@ -50,6 +50,7 @@ from vlmsafety.labels import (
     REFUSAL,
     SAFE_COMPLETION,
     UNSCORED,
+    VOCABULARY_VERSION,
     Label,
 )
 from vlmsafety.scoring.agreement import FIGURES, AgreementResult, agreement
@@ -57,6 +58,7 @@ from vlmsafety.scoring.stats import DEFAULT_N_BOOT, DEFAULT_SEED
 
 __all__ = [
     "COLLAPSE_RULE",
+    "RESULT_SCHEMA",
     "Disagreement",
     "JudgeEvalResult",
     "collapse_label",
@@ -71,6 +73,9 @@ COLLAPSE_RULE: Final = (
     "figures: refusal = refusal or partial_refusal; unscored verdicts are left out and counted"
 )
 """The collapse rule in one sentence (printed with every result)."""
+
+RESULT_SCHEMA: Final = "vlmsafety.judge_eval/1"
+"""Schema of :meth:`JudgeEvalResult.to_dict` (the ``--json`` file)."""
 
 _REFUSALS: Final = (REFUSAL, PARTIAL_REFUSAL)
 _FALLBACK: Final[dict[Label, tuple[Label, ...]]] = {
@@ -165,6 +170,7 @@ class JudgeEvalResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``None`` = n/a); disagreements are written separately."""
         return {
+            "schema": RESULT_SCHEMA, "vocabulary": VOCABULARY_VERSION,
             "corpus": self.corpus, "description": self.description, "judge": self.judge,
             "n_rows": self.n_rows, "n_unscored": self.n_unscored,
             "judge_counts": dict(self.judge_counts), "collapsed": dict(self.collapsed),
