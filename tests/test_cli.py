@@ -20,7 +20,8 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert cmd in out
 
 
-@pytest.mark.parametrize("cmd", ["demo", "build", "judge", "push", "install-metrics", "import-predictions"])
+@pytest.mark.parametrize("cmd", ["demo", "build", "judge", "judge-eval", "push", "install-metrics",
+                                 "import-predictions"])
 def test_subcommand_help(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([cmd, "--help"])

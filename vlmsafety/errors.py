@@ -13,7 +13,8 @@ handlers keep working::
     ├── InputDataError (ValueError)          data handed in is malformed or inconsistent
     │   ├── PredictionsFormatError           a predictions / judgements file is malformed
     │   ├── ScoringInputError                metric inputs disagree (lengths, empty, missing ids)
-    │   └── DatasetRowError                  a dataset row lacks a column or holds a bad image
+    │   ├── DatasetRowError                  a dataset row lacks a column or holds a bad image
+    │   └── CorpusError                      a human-labelled corpus cannot be read or is malformed
     ├── SourceDataError                      a release's files are missing, corrupt or mismatched
     │   └── DatasetBuildError                old name, kept for one release
     ├── DatasetNotFoundError                 a dataset folder or Hub repo cannot be read
@@ -47,6 +48,7 @@ __all__ = [
     "PredictionsFormatError",
     "ScoringInputError",
     "DatasetRowError",
+    "CorpusError",
     "SourceDataError",
     "DatasetNotFoundError",
     "OutputExistsError",
@@ -109,6 +111,11 @@ class ScoringInputError(InputDataError):
 
 class DatasetRowError(InputDataError):
     """A dataset row lacks a needed column, has a bad id, or holds an image that cannot be read."""
+
+
+class CorpusError(InputDataError):
+    """A human-labelled corpus cannot be read: unknown name, missing data folder, checksum
+    mismatch, missing column or a label outside the allowed set."""
 
 
 class SourceDataError(VLMSafetyError):

@@ -51,8 +51,9 @@ def register(sub: Any) -> None:
     p.add_argument("--config", action="append", metavar="NAME",
                    help="score only this config (repeatable; default: every config with "
                    "predictions)")
-    p.add_argument("--judge", choices=("keyword", "chat", "precomputed"), default="keyword",
-                   help="keyword (default, offline), chat (LLM judge), or precomputed labels")
+    p.add_argument("--judge", default="keyword", metavar="NAME",
+                   help="a registered judge (keyword = offline rules, latest version, default; "
+                   "keyword@1.0.0; chat = LLM judge), or precomputed labels")
     p.add_argument("--allow-missing", action="store_true",
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vlmsafety.errors import PredictionsFormatError, ScoringInputError
+from vlmsafety.errors import PredictionsFormatError
 from vlmsafety.evaluation.inputs import ModelInput
 from vlmsafety.evaluation.reference import Reference
 from vlmsafety.judges.apply import judge_predictions
@@ -24,15 +24,12 @@ def make_judge(judge: Any) -> Judge | None:
     """A judge object from ``judge`` (``None``: the files hold labels already).
 
     Raises:
-        ScoringInputError: a string that names no judge.
+        JudgeError: a string that names no registered judge (the message lists them).
     """
-    from vlmsafety.judges import KeywordJudge
+    from vlmsafety.judges.registry import load_judge
 
-    if judge == "keyword":
-        return KeywordJudge()
     if isinstance(judge, str) and judge != "precomputed":
-        raise ScoringInputError(
-            f"judge must be 'keyword', 'precomputed', None or a Judge object, got {judge!r}")
+        return load_judge(judge)  # a registered name; unknown names name the registered ones
     return None if judge in (None, "precomputed") else judge
 
 

@@ -6,6 +6,9 @@
   concurrent, retried, cached on disk (:class:`SQLiteCache`).
 * :class:`CallableJudge` — your own function ``f(response, prompt) -> label``.
 
+By name: :func:`load_judge` (``"keyword@1.0.0"``, ``"keyword"`` = latest, ``"chat"`` with its
+options), :func:`register_judge` for your own, :data:`DEFAULT_OFFLINE_JUDGE` (the default).
+
 All implement :class:`Judge`: ``judge(response, prompt=None, *, metadata=None) -> Verdict`` and
 ``judge_many(items) -> list[Verdict]``.
 
@@ -28,6 +31,12 @@ from vlmsafety.judges.base import (
 from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.judges.chat import ChatJudge, parse_verdict
 from vlmsafety.judges.keyword import KeywordJudge
+from vlmsafety.judges.registry import (
+    DEFAULT_OFFLINE_JUDGE,
+    available_judges,
+    load_judge,
+    register_judge,
+)
 
 __all__ = [
     "Judge",
@@ -40,4 +49,8 @@ __all__ = [
     "SQLiteCache",
     "parse_verdict",
     "as_item",
+    "load_judge",
+    "register_judge",
+    "available_judges",
+    "DEFAULT_OFFLINE_JUDGE",
 ]

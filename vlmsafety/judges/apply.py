@@ -42,11 +42,8 @@ def to_judgement(prediction: Prediction, verdict: Verdict, model: str | None = N
         extra["error"] = prediction.error
     if verdict.raw is not None:
         extra["raw"] = verdict.raw
-    confidence = getattr(verdict, "confidence", None)
-    if confidence is not None:
-        extra["confidence"] = confidence
     return Judgement(prediction.id, verdict.label, verdict.judge, prediction.response,
-                     prediction.model or model, verdict.reason, extra)
+                     prediction.model or model, verdict.reason, extra, verdict.confidence)
 
 
 def judge_predictions(
