@@ -75,6 +75,7 @@ __all__ = [
     "FLAGS",
     "FLAG_RAW",
     "HARM_CODES",
+    "N_ITEMS",
     "REFUSAL_LABELS",
     "SENSITIVITY_RATE_NAMES",
     "STIMULI",
@@ -83,6 +84,7 @@ __all__ = [
     "OverSensitivityResult",
     "SensitivityRates",
     "Stimulus",
+    "item_id",
     "over_sensitivity",
     "stimulus_name",
 ]
@@ -132,6 +134,30 @@ _NUMERATORS: Final[dict[str, tuple[str, ...]]] = {
     "compliance_rate": (DIRECT_ANSWER, SAFE_COMPLETION),
     "irrelevant_rate": (IRRELEVANT,),
 }
+
+
+N_ITEMS: Final = 300
+"""Items in the release (``pid`` 1-300)."""
+
+
+def item_id(pid: object) -> str:
+    """The dataset id of the release's ``pid`` (``"7"`` -> ``"mossbench-007"``).
+
+    Example:
+        >>> item_id("7"), item_id(300)
+        ('mossbench-007', 'mossbench-300')
+        >>> item_id("07")
+        Traceback (most recent call last):
+        ...
+        vlmsafety.errors.ScoringInputError: pid '07' is not a MOSSBench problem id; allowed: 1 to 300 written in decimal
+    """
+    text = str(pid) if isinstance(pid, (int, str)) and not isinstance(pid, bool) else None
+    if (text is None or not (text.isascii() and text.isdigit()) or text != str(int(text))
+            or not 1 <= int(text) <= N_ITEMS):
+        raise ScoringInputError(
+            f"pid {pid!r} is not a MOSSBench problem id; allowed: 1 to {N_ITEMS} written in decimal"
+        )
+    return f"mossbench-{int(text):03d}"
 
 
 def stimulus_name(value: str) -> Stimulus:
