@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
@@ -207,7 +207,7 @@ class SensitivityRates(RateGroup):
     n_unscored: int
     n_empty: int
 
-    RATE_NAMES: ClassVar[tuple[str, ...]] = SENSITIVITY_RATE_NAMES
+    RATE_NAMES = SENSITIVITY_RATE_NAMES  # a class attribute (no annotation: not a field)
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
