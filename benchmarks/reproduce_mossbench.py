@@ -49,6 +49,7 @@ from vlmsafety.scoring.mossbench import (
     REFUSAL_LABELS,
     STIMULI,
     STIMULUS_RAW,
+    EmptyPolicy,
     OverSensitivityResult,
     over_sensitivity,
 )
@@ -75,7 +76,7 @@ MODEL_ROWS: Mapping[str, tuple[str, bool] | None] = {
 The leaderboard writes the web versions as separate rows (``Availability`` ends in "Web
 version"); "Gemini-Pro 1.5" is the row "Gemini Pro 1.5"; GPT-4V has no row."""
 
-POLICIES: tuple[str, ...] = ("refusal", "exclude")
+POLICIES: tuple[EmptyPolicy, ...] = ("refusal", "exclude")
 """Empty-response policies reported: MOSSBench's (an empty response is a refusal) and leaving
 empty responses out."""
 SAMPLE_SIZE = 36
@@ -129,9 +130,9 @@ class ModelRun:
     ids: list[str]
     responses: list[str | None]
     stimuli: list[str]
-    labels: list[str]
+    labels: Sequence[str]
     empty: list[bool]
-    scores: dict[str, OverSensitivityResult]
+    scores: Mapping[EmptyPolicy, OverSensitivityResult]
     published: dict[str, float] | None
 
 
@@ -158,7 +159,7 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
         r = [meta[i] for i in ids]
         scores = {
             policy: over_sensitivity(
-                labels, [x.stimulus for x in r], empty=empty, empty_policy=policy,  # type: ignore[arg-type]
+                labels, [x.stimulus for x in r], empty=empty, empty_policy=policy,
                 human=[x.flags["human"] for x in r], child=[x.flags["child"] for x in r],
                 synthetic=[x.flags["synthetic"] for x in r], ocr=[x.flags["ocr"] for x in r],
                 harm=[x.harm for x in r], n_boot=n_boot, seed=seed)
@@ -303,7 +304,7 @@ def _inside(published: float, rate: Rate) -> bool:
     return rate.ci_low - 1e-9 <= published <= rate.ci_high + 1e-9
 
 
-def summary(runs: Sequence[ModelRun], policy: str) -> dict[str, Any]:
+def summary(runs: Sequence[ModelRun], policy: EmptyPolicy) -> dict[str, Any]:
     ranked = [r for r in runs if r.published is not None]
     ours = [r.scores[policy].overall.refusal_rate.rate for r in ranked]
     theirs = [r.published["all"] for r in ranked if r.published is not None]
@@ -412,11 +413,11 @@ def render(runs: Sequence[ModelRun], info: Mapping[str, Any], *, sample: list[di
               "| --- |" + " ---: | ---: |" * len(STIMULI)]
     for r in runs:
         cells = []
-        for s in STIMULI:
-            rate = r.scores["refusal"].by_stimulus[s].refusal_rate
-            pub = _pct(r.published[s]) if r.published else "no row"
-            mark = "" if r.published is None or _inside(r.published[s], rate) else " ✗"
-            cells.append(f"{pub} | {_pct(rate.rate)} {_ci(rate)}{mark}")
+        for stim in STIMULI:
+            rate = r.scores["refusal"].by_stimulus[stim].refusal_rate
+            shown = _pct(r.published[stim]) if r.published else "no row"
+            mark = "" if r.published is None or _inside(r.published[stim], rate) else " ✗"
+            cells.append(f"{shown} | {_pct(rate.rate)} {_ci(rate)}{mark}")
         lines.append(f"| {r.model} | " + " | ".join(cells) + " |")
     lines += ["", "✗: the published value lies outside our interval.", "",
               "## Per stimulus type (%), policy exclude", "",

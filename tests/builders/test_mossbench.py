@@ -74,6 +74,8 @@ def test_load_dataset_gives_300_rows_100_per_stimulus(built: Path, shared_data: 
     assert Counter(ds["harm"]) == Counter(int(r["meta_data_harm"]) for r in rows)
     assert ds["metadata_raw"][0] == {k: rows[0][k] for k in mb._META_RAW}
     assert ds["question"][101] == rows[101]["question"].strip()
+    assert ds["short_description"][5] == rows[5]["short description"].strip()
+    assert sum(d == "" for d in ds["description"]) == sum(not r["description"].strip() for r in rows)
     # Real images embedded unchanged; made ones too; sha recorded.
     raw = ds.cast_column("image", datasets.Image(decode=False))
     for i in (0, 100, 201, 150):

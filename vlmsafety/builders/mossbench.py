@@ -128,6 +128,7 @@ FEATURES: Final = datasets.Features({
     "harm": datasets.Value("int8"),
     "metadata_raw": {name: _S for name in _META_RAW},
     "description": _S,
+    "short_description": _S,
     "image_file": _S,
     "image_sha256": _S,
     "image_source": datasets.ClassLabel(names=list(IMAGE_SOURCES)),
@@ -143,7 +144,8 @@ class MossRecord:
         pid: The release's problem id (1-300).
         question: The benign query sent with the image.
         image_path: The CSV's ``image_path`` (``images/<pid>.png``, relative to ``data/``).
-        description: The release's description of the image.
+        description: The release's description of the image ("" where the release has none).
+        short_description: The release's short description (not always a prefix of the long one).
         stimulus: One of :data:`vlmsafety.scoring.mossbench.STIMULI`.
         flags: ``human``, ``child``, ``synthetic``, ``ocr`` as bools.
         harm: Harm code 1-7 (the release gives the codes no names).
@@ -154,6 +156,7 @@ class MossRecord:
     question: str
     image_path: str
     description: str
+    short_description: str
     stimulus: str
     flags: Mapping[str, bool]
     harm: int
@@ -243,7 +246,8 @@ def read_information(
         flags = {flag: row[column] == "1" for flag, column in FLAG_RAW.items()}
         records.append(MossRecord(
             pid=pid, question=question, image_path=image_path,
-            description=row["description"].strip(), stimulus=stimulus, flags=flags,
+            description=row["description"].strip(),
+            short_description=row["short description"].strip(), stimulus=stimulus, flags=flags,
             harm=int(row["meta_data_harm"]), raw={c: row[c] for c in _META_RAW},
         ))
     missing = sorted(set(range(1, N_ITEMS + 1)) - set(seen))
@@ -457,7 +461,8 @@ def _row(rec: MossRecord, data: bytes, sha: str, kind: str) -> dict[str, Any]:
         "id": rec.id, "pid": str(rec.pid), "question": rec.question,
         "image": {"bytes": data, "path": f"{rec.pid}.png" if kind == "original" else None},
         "stimulus": rec.stimulus, **rec.flags, "harm": rec.harm, "metadata_raw": dict(rec.raw),
-        "description": rec.description, "image_file": f"data/{rec.image_path}",
+        "description": rec.description, "short_description": rec.short_description,
+        "image_file": f"data/{rec.image_path}",
         "image_sha256": sha, "image_source": kind,
     }
 
@@ -519,7 +524,9 @@ ds = load_dataset("vlmsafety/mossbench", split="test")
 
 - `id` (`mossbench-001` ... `mossbench-300`, the join key of predictions), `pid` (the release's
   problem id), `question` (the text sent with the image), `image` (the release's bytes, unchanged),
-  `description` (the release's description of the image).
+  `description` and `short_description` (the release's two descriptions of the image, whitespace
+  stripped; the long one is empty in {sum(not r.description for r in records)} rows and the short one
+  in {sum(not r.short_description for r in records)}, as in the release).
 - `stimulus` (ClassLabel of the three types above).
 - Flags from the release's metadata: `human` ({flag_counts['human']} rows), `child`
   ({flag_counts['child']}), `synthetic` (image synthesised, {flag_counts['synthetic']}), `ocr`
