@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import csv
-import http.server
 import io
 import json
 import subprocess
 import sys
-import threading
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import datasets
@@ -395,33 +392,15 @@ def test_modified_workbook_fails_its_checksum_unless_allowed(tiny: Path) -> None
 # --------------------------------------------------------------------------- downloads
 
 @pytest.fixture()
-def server(shared_data: Path) -> Iterator[tuple[str, dict[str, bytes]]]:
+def server(shared_data: Path, raw_host: tuple[str, dict[str, bytes]]) -> tuple[str, dict[str, bytes]]:
     """A raw-file host on 127.0.0.1 serving the pinned inputs (tests may replace the bytes)."""
-    files = {
+    base, files = raw_host
+    files.update({
         f"/{f.repo}/{f.commit}/{f.path}": (
             shared_data / ("xstest" if key == "xstest" else "vscbench") / f.path).read_bytes()
         for key, f in vsc.SOURCE_FILES.items()
-    }
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = files.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", files
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    })
+    return base, files
 
 
 def test_download_from_pinned_commit(server: tuple[str, dict[str, bytes]]) -> None:
