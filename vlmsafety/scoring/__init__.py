@@ -8,6 +8,10 @@ Pure numpy: no files, network, logging or global random state. Every ``evaluate`
 * :func:`over_refusal` - XSTest-style over-refusal and unsafe compliance (:mod:`.xstest`).
 * :func:`wilson_interval`, :func:`paired_bootstrap_difference`, :func:`mcnemar` (:mod:`.stats`).
 
+Imports point one way (``tests/scoring/test_layering.py`` checks it): :mod:`.inputs` (validation,
+integer encoding) <- :mod:`.stats` (intervals, bootstrap, tests) <- :mod:`.core` (rates, result
+types) <- :mod:`.dual_result` <- :mod:`.dual`, :mod:`.vsc`, :mod:`.xstest`.
+
 Example:
     >>> from vlmsafety.scoring import over_refusal
     >>> over_refusal(["refusal", "direct_answer"], ["safe", "safe"], n_boot=0).flatten()["over_refusal_rate"]

@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.scoring.inputs import cluster_codes
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
@@ -42,11 +43,11 @@ __all__ = [
     "McNemarMethod",
     "McNemarResult",
     "PairedDifference",
-    "wilson_interval",
     "cluster_bootstrap_counts",
-    "percentile_interval",
-    "paired_bootstrap_difference",
     "mcnemar",
+    "paired_bootstrap_difference",
+    "percentile_interval",
+    "wilson_interval",
 ]
 
 DEFAULT_CONFIDENCE = 0.95
@@ -277,15 +278,6 @@ def _paired_outcomes(
     return a, b
 
 
-def _cluster_codes(clusters: Sequence[object] | np.ndarray | None, n: int) -> tuple[np.ndarray, int]:
-    if clusters is None:
-        return np.arange(n, dtype=np.int64), n
-    from vlmsafety.scoring.core import encode  # local: core imports this module
-
-    codes, levels = encode(clusters, "clusters")
-    return codes, len(levels)
-
-
 def paired_bootstrap_difference(
     outcome_a: Sequence[object] | np.ndarray,
     outcome_b: Sequence[object] | np.ndarray,
@@ -325,7 +317,7 @@ def paired_bootstrap_difference(
     for name, m in (("mask_a", ma), ("mask_b", mb)):
         if m.size != a.size:
             raise ScoringInputError(f"{name} has length {m.size}, expected {a.size}")
-    codes, n_clusters = _cluster_codes(clusters, a.size)
+    codes, n_clusters = cluster_codes(clusters, a.size)
     if codes.size != a.size:
         raise ScoringInputError(f"clusters has length {codes.size}, expected {a.size}")
     na, nb = int(ma.sum()), int(mb.sum())

@@ -29,21 +29,24 @@ import numpy as np
 
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL, SAFE_COMPLETION
 from vlmsafety.scoring.core import (
-    UNSCORED_CODE,
     Family,
     Rate,
     RateGroup,
     ScoreResult,
+    count_families,
+    flat_rate,
+    label_rates,
+    snake,
+)
+from vlmsafety.scoring.inputs import (
+    UNSCORED_CODE,
     UnscoredPolicy,
     check_lengths,
-    count_families,
+    cluster_codes,
     encode,
     encode_choice,
     encode_labels,
-    flat_rate,
     handle_unscored,
-    label_rates,
-    snake,
 )
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, DEFAULT_SEED
 
@@ -158,11 +161,7 @@ def over_refusal(
     check_lengths(n, references=references, types=types, clusters=clusters)
     handle_unscored(labels, unscored)
     refs = encode_choice(references, "references", _REFS)
-    if clusters is not None:
-        cl, levels = encode(clusters, "clusters")
-        n_cl = len(levels)
-    else:
-        cl, n_cl = np.arange(n, dtype=np.int64), n
+    cl, n_cl = cluster_codes(clusters, n)
     (counts, reps), = count_families([Family(refs, labels, cl, 2)], n_clusters=n_cl,
                                      n_boot=n_boot, seed=seed)
 
