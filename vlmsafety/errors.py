@@ -20,6 +20,7 @@ __all__ = [
     "PredictionsFormatError",
     "ScoringInputError",
     "MissingDependencyError",
+    "DuplicateArgumentError",
 ]
 
 
@@ -68,6 +69,10 @@ class ScoringInputError(VLMSafetyError, ValueError):
 
 class MissingDependencyError(VLMSafetyError, ImportError):
     """An optional dependency is needed for this feature and is not installed."""
+
+
+class DuplicateArgumentError(VLMSafetyError, TypeError):
+    """A renamed keyword argument was given under both its deprecated and its new name."""
 
 
 def require(module: str, extra: str) -> object:

@@ -4,8 +4,8 @@
 folder or a Hub repo id), one predictions JSONL per model, labels every response with a judge
 (the offline :class:`~vlmsafety.judges.KeywordJudge` by default, or a cached
 :class:`~vlmsafety.judges.ChatJudge`), scores each model with the scoring core
-(:func:`~vlmsafety.scoring.safe_completion` for DUAL-Bench,
-:func:`~vlmsafety.scoring.safety_calibration` for VSCBench) and ranks the models on each headline
+(:func:`~vlmsafety.scoring.score_dual` for DUAL-Bench,
+:func:`~vlmsafety.scoring.score_vsc` for VSCBench) and ranks the models on each headline
 rate, testing every adjacent gap with McNemar's exact test and a paired clustered bootstrap
 interval. The result is one JSON-ready dict; :func:`write_evaluation` writes it as
 ``results.json`` with ``report.md`` and the plots (see :mod:`vlmsafety.report.evaluation`).
@@ -446,11 +446,11 @@ def _vsc_headlines(config: str) -> tuple[_Headline, ...]:
 
 def _score_dual(rows: list[dict[str, Any]], labels: list[str], perturbed: bool, *, n_boot: int,
                 seed: int, judge: str) -> dict[str, Any]:
-    from vlmsafety.scoring import safe_completion
+    from vlmsafety.scoring import score_dual
 
     def run(sel: list[int], boot: int) -> dict[str, Any]:
         sub = [rows[i] for i in sel]
-        res = safe_completion(
+        res = score_dual(
             [labels[i] for i in sel], [r["instruction_type"] for r in sub],
             categories=[r["category"] for r in sub],
             perturbations=[r["perturbation"] for r in sub] if perturbed else None,
@@ -470,17 +470,17 @@ def _score_dual(rows: list[dict[str, Any]], labels: list[str], perturbed: bool, 
 
 def _score_vsc(config: str, rows: list[dict[str, Any]], labels: list[str], *, n_boot: int,
                seed: int) -> dict[str, Any]:
-    from vlmsafety.scoring import safety_calibration
+    from vlmsafety.scoring import score_vsc
 
     # Pair consistency needs groups holding safe *and* unsafe items: an image-centric prompt (its 3
     # safe and 3 unsafe images). A text-centric query has one label across its 4 image settings
     # and the release does not link a safe query to its unsafe twin, so there is none there; its
     # bootstrap is still clustered by query.
-    res = safety_calibration(
+    res = score_vsc(
         labels, [r["label"] for r in rows],
         categories=[r["category"] for r in rows] if config == "image_centric" else None,
         settings=[r["setting"] for r in rows] if config == "text_centric" else None,
-        pair_ids=[r["prompt_id"] for r in rows] if config == "image_centric" else None,
+        prompt_ids=[r["prompt_id"] for r in rows] if config == "image_centric" else None,
         clusters=[r["query_id"] for r in rows] if config == "text_centric" else None,
         n_boot=n_boot, seed=seed,
     )

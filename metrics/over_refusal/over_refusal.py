@@ -7,7 +7,7 @@ import datasets
 import evaluate
 
 from vlmsafety.metric_modules import check_config_name
-from vlmsafety.scoring.xstest import over_refusal
+from vlmsafety.scoring.xstest import score_xstest
 
 _VERSION = "1.0.0"
 _CONFIGS = ("default",)
@@ -104,7 +104,7 @@ class OverRefusal(evaluate.Metric):
         seed=0,
         confidence=0.95,
     ):
-        result = over_refusal(
+        result = score_xstest(
             predictions, references, types=types, clusters=clusters, unscored=unscored,
             n_boot=n_boot, seed=seed, confidence=confidence,
         )

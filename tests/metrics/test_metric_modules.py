@@ -24,7 +24,7 @@ from vlmsafety.metric_modules import (
     metrics_root,
     modules_cache,
 )
-from vlmsafety.scoring import over_refusal, safe_completion, safety_calibration
+from vlmsafety.scoring import score_xstest, score_dual, score_vsc
 
 REPO = Path(__file__).resolve().parents[2]
 METRICS = REPO / "metrics"
@@ -89,17 +89,17 @@ def test_safe_completion_module_equals_core() -> None:
     preds = ["safe_completion", "partial_refusal", "refusal", "direct_answer", "unscored", "irrelevant"]
     refs = ["benign", "benign", "harmful", "harmful", "benign", "harmful"]
     got = load_local("safe_completion").compute(predictions=preds, references=refs, **kw)
-    want = safe_completion(preds, refs, **kw).flatten()
+    want = score_dual(preds, refs, **kw).flatten()
     assert got.keys() == want.keys() and all(same(got[k], want[k]) for k in want)
 
 
 def test_safety_calibration_module_equals_core_in_both_modes() -> None:
     preds = ["refusal", "safe_completion", "irrelevant", "direct_answer", "unscored", "safe_completion"]
     refs = ["unsafe", "safe", "safe", "unsafe", "safe", "unsafe"]
-    kw = dict(categories=["drugs"] * 3 + ["violence"] * 3, pair_ids=[1, 1, 2, 2, 3, 3], n_boot=100)
+    kw = dict(categories=["drugs"] * 3 + ["violence"] * 3, prompt_ids=[1, 1, 2, 2, 3, 3], n_boot=100)
     for config in ("default", "parity"):
         got = load_local("safety_calibration", config).compute(predictions=preds, references=refs, **kw)
-        want = safety_calibration(preds, refs, mode=config, **kw).flatten()
+        want = score_vsc(preds, refs, mode=config, **kw).flatten()
         assert got.keys() == want.keys() and all(same(got[k], want[k]) for k in want), config
 
 
@@ -108,7 +108,7 @@ def test_over_refusal_module_equals_core() -> None:
     refs = ["safe", "safe", "safe", "unsafe", "unsafe"]
     kw = dict(types=["a", "a", "b", "contrast_b", "contrast_b"], n_boot=100, seed=9)
     got = load_local("over_refusal").compute(predictions=preds, references=refs, **kw)
-    want = over_refusal(preds, refs, **kw).flatten()
+    want = score_xstest(preds, refs, **kw).flatten()
     assert got.keys() == want.keys() and all(same(got[k], want[k]) for k in want)
 
 
@@ -120,8 +120,8 @@ def test_responses_config_applies_keyword_judge_and_says_so() -> None:
     assert out["judge"] == judge and judge.startswith("keyword@")
     assert labels[0] == "refusal" and labels[2] == "unscored"
     assert out["n_unscored"] == 1
-    assert out == {**safe_completion(labels, ["harmful", "benign", "benign"], n_boot=0,
-                                     judge=judge).flatten()}
+    assert out == {**score_dual(labels, ["harmful", "benign", "benign"], n_boot=0,
+                                judge=judge).flatten()}
     labelled = load_local("safe_completion").compute(predictions=["refusal"], references=["harmful"], n_boot=0)
     assert "judge" not in labelled
 
@@ -231,3 +231,16 @@ def test_cli_lists_install_metrics(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["install-metrics"]) == 0
     out = capsys.readouterr().out
     assert all(f"{n}: " in out for n in METRIC_NAMES)
+
+
+def test_safety_calibration_module_takes_prompt_ids_and_the_old_pair_ids_with_a_warning() -> None:
+    metric = load_local("safety_calibration")
+    kw = dict(predictions=["refusal", "direct_answer", "refusal", "refusal"],
+              references=["unsafe", "safe", "unsafe", "safe"], n_boot=20)
+    new = metric.compute(prompt_ids=["p1", "p1", "p2", "p2"], **kw)
+    assert (new["pair_consistency"], new["pair_consistency_n"]) == (0.5, 2)
+    with pytest.warns(DeprecationWarning, match=r"safety_calibration\(pair_ids=\.\.\.\) is deprecated"):
+        old = metric.compute(pair_ids=["p1", "p1", "p2", "p2"], **kw)
+    assert old.keys() == new.keys() and all(same(old[k], new[k]) for k in new)
+    with pytest.raises(TypeError, match="pass prompt_ids only"):
+        metric.compute(pair_ids=["p1"] * 4, prompt_ids=["p1"] * 4, **kw)

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from vlmsafety.metric_modules import install_metrics
     from vlmsafety.predictions import Judgement, check_coverage, read_predictions, write_jsonl
     from vlmsafety.report import markdown_table
-    from vlmsafety.scoring import safe_completion
+    from vlmsafety.scoring import score_dual
 
     t0 = time.perf_counter()
     work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="vlmsafety-demo-"))
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             write_jsonl(work / f"judged-{model}.jsonl", judged)
         meta = [by_id[j.id] for j in judged]
-        res = safe_completion(
+        res = score_dual(
             [j.label for j in judged],
             [type_names[m["instruction_type"]] for m in meta],
             categories=[cat_names[m["category"]] for m in meta],

@@ -26,7 +26,7 @@ severity is ignored. A perturbed item is *paired* when its source has a counted 
 paired items only and the number of unpaired perturbed items is reported (``n_unpaired``).
 
 Example:
-    >>> r = safe_completion(
+    >>> r = score_dual(
     ...     ["refusal", "safe_completion", "direct_answer", "refusal"],
     ...     ["harmful", "harmful", "benign", "benign"])
     >>> r.overall.refusal_rate.rate, r.overall.safe_completion_rate.rate
@@ -45,6 +45,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from vlmsafety._deprecation import deprecated_alias
 from vlmsafety.errors import ScoringInputError
 from vlmsafety.labels import (
     DIRECT_ANSWER,
@@ -93,6 +94,7 @@ __all__ = [
     "PartialRefusalPolicy",
     "SafeCompletionResult",
     "safe_completion",
+    "score_dual",
 ]
 
 PartialRefusalPolicy = Literal["separate", "refusal", "safe_completion"]
@@ -182,7 +184,7 @@ class _PerturbationRates:
     delta_ir_by_severity: dict[str, dict[str, dict[str, DeltaIR]]] = field(default_factory=dict)
 
 
-def safe_completion(
+def score_dual(
     predictions: Sequence[str],
     references: Sequence[str],
     *,
@@ -227,7 +229,7 @@ def safe_completion(
             ``unscored="raise"`` with unscored items.
 
     Example:
-        >>> r = safe_completion(
+        >>> r = score_dual(
         ...     ["refusal", "refusal", "safe_completion", "direct_answer"],
         ...     ["benign"] * 4,
         ...     perturbations=["none", "blur", "none", "blur"], severities=[0, 3, 0, 3],
@@ -235,7 +237,7 @@ def safe_completion(
         >>> d = r.delta_ir["blur"]["safe_completion_rate"]
         >>> d.perturbed.rate, d.clean.rate, d.value
         (0.0, 0.5, -0.5)
-        >>> safe_completion(["unscored"], ["harmful"]).overall.refusal_rate.n
+        >>> score_dual(["unscored"], ["harmful"]).overall.refusal_rate.n
         0
     """
     check_option(partial_refusal, "partial_refusal", PARTIAL_REFUSAL_POLICIES)
@@ -262,6 +264,11 @@ def safe_completion(
         partial_refusal=partial_refusal, unscored=unscored, n_boot=int(n_boot), seed=int(seed),
         confidence=float(confidence), judge=judge,
     )
+
+
+safe_completion = deprecated_alias(score_dual, "safe_completion",
+                                   new_name="vlmsafety.scoring.score_dual")
+"""Deprecated (removed in 0.2.0): the DUAL metric's old name, shared with a label and a rate."""
 
 
 def _check_inputs(

@@ -1,4 +1,4 @@
-"""Result types of the DUAL-Bench metric (:func:`vlmsafety.scoring.dual.safe_completion`).
+"""Result types of the DUAL-Bench metric (:func:`vlmsafety.scoring.score_dual`).
 
 :class:`SafeCompletionResult` holds the rates overall, per instruction type, category and
 perturbation x severity (:class:`LabelRates` each) and ΔIR (:class:`DeltaIR`); ``flatten()`` gives
@@ -90,7 +90,7 @@ class DeltaIR:
 
 @dataclass(frozen=True)
 class SafeCompletionResult(ScoreResult):
-    """Result of :func:`safe_completion`.
+    """Result of :func:`~vlmsafety.scoring.score_dual`.
 
     Attributes:
         overall: Rates over all items.
