@@ -76,7 +76,7 @@ _CITATION = """
 """
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION)
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class OverRefusal(evaluate.Metric):
     """XSTest-style over-refusal with intervals."""
 

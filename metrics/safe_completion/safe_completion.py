@@ -89,7 +89,7 @@ _CITATION = """
 """
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION)
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SafeCompletion(evaluate.Metric):
     """DUAL-Bench rates with intervals and ΔIR."""
 

@@ -87,7 +87,7 @@ _CITATION = """
 """
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION)
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SafetyCalibration(evaluate.Metric):
     """VSCBench safety calibration with intervals."""
 
