@@ -43,7 +43,7 @@ def test_new_name_does_not_warn() -> None:
 def test_renamed_kwarg_maps_to_the_new_name_and_warns() -> None:
     new = renamed_kwargs(group_ids="groups", factor="scale")(score)
     with pytest.warns(DeprecationWarning) as caught:
-        got = new([1, 2], group_ids=[1, 2, 2], factor=2)
+        got = new([1, 2], group_ids=[1, 2, 2], factor=2)  # type: ignore[call-arg]  # old names on purpose
     assert got == score([1, 2], groups=[1, 2, 2], scale=2) == 8
     assert [str(w.message).split(" is ")[0] for w in caught] == [
         "score(group_ids=...)", "score(factor=...)"]
@@ -56,7 +56,7 @@ def test_renamed_kwarg_maps_to_the_new_name_and_warns() -> None:
 def test_old_and_new_keyword_together_is_an_error() -> None:
     new = renamed_kwargs(group_ids="groups")(score)
     with pytest.raises(DuplicateArgumentError, match="score\\(\\) got group_ids \\(deprecated\\) and its new name groups; pass groups only"):
-        new([1], group_ids=[1], groups=[1])
+        new([1], group_ids=[1], groups=[1])  # type: ignore[call-arg]  # old name on purpose
     with pytest.raises(TypeError):  # still a TypeError for generic handlers
         resolve_renamed("f", "group_ids", [1], "groups", [2])
     assert issubclass(DuplicateArgumentError, VLMSafetyError)

@@ -41,13 +41,9 @@ def local_evaluate_load() -> Iterator[None]:
     def load_local(name: str, *args: Any, **kwargs: Any) -> evaluate.EvaluationModule:
         return real_load(str(METRICS / name), *args, **kwargs)
 
-    marker = doctest.ELLIPSIS_MARKER
-    doctest.ELLIPSIS_MARKER = "[...]"
-    try:
-        with patch("evaluate.load", side_effect=load_local):
-            yield
-    finally:
-        doctest.ELLIPSIS_MARKER = marker
+    with patch("evaluate.load", side_effect=load_local), \
+            patch.object(doctest, "ELLIPSIS_MARKER", "[...]"):
+        yield
 
 
 @pytest.mark.parametrize("name", METRIC_NAMES)

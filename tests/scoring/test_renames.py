@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from vlmsafety import scoring
 from vlmsafety.errors import DuplicateArgumentError
-from vlmsafety.scoring import score_dual, score_vsc, score_xstest
+from vlmsafety.scoring import ScoreResult, score_dual, score_vsc, score_xstest
 
 R, D, S, U = "refusal", "direct_answer", "safe_completion", "unscored"
 
@@ -31,8 +33,8 @@ REFS = [r["label"] for r in ROWS]
 PREDS = [R, D, D, R, R, R] + [D, S, D, R, S, R]
 
 
-def dump(result: object) -> str:
-    return json.dumps(result.to_dict(), sort_keys=True)  # type: ignore[attr-defined]
+def dump(result: ScoreResult) -> str:
+    return json.dumps(result.to_dict(), sort_keys=True)
 
 
 def test_prompt_ids_group_by_prompt_and_pair_ids_would_be_finer() -> None:
@@ -49,11 +51,11 @@ def test_old_pair_ids_keyword_warns_and_gives_the_same_figure() -> None:
     prompts = [r["prompt_id"] for r in ROWS]
     new = score_vsc(PREDS, REFS, prompt_ids=prompts, n_boot=50, seed=3)
     with pytest.warns(DeprecationWarning, match=r"pair_ids=.*deprecated.*prompt_ids="):
-        old = score_vsc(PREDS, REFS, pair_ids=prompts, n_boot=50, seed=3)  # type: ignore[call-arg]
+        old = score_vsc(PREDS, REFS, pair_ids=prompts, n_boot=50, seed=3)  # type: ignore[call-arg]  # old name on purpose
     assert dump(old) == dump(new)
-    assert not new.to_dict()["pair_consistency"] is None
+    assert new.to_dict()["pair_consistency"]["n"] == 2
     with pytest.raises(DuplicateArgumentError, match="pass prompt_ids only"):
-        score_vsc(PREDS, REFS, pair_ids=prompts, prompt_ids=prompts)  # type: ignore[call-arg]
+        score_vsc(PREDS, REFS, pair_ids=prompts, prompt_ids=prompts)  # type: ignore[call-arg]  # old name on purpose
 
 
 def test_errors_name_the_new_keyword() -> None:
@@ -66,16 +68,19 @@ def test_errors_name_the_new_keyword() -> None:
     ("safety_calibration", score_vsc, {"references": ["unsafe", "safe", "safe"]}),
     ("over_refusal", score_xstest, {"references": ["unsafe", "safe", "safe"]}),
 ])
-def test_old_function_names_warn_and_give_the_same_result(old: str, new: object, kwargs: dict) -> None:
+def test_old_function_names_warn_and_give_the_same_result(
+    old: str, new: Callable[..., ScoreResult], kwargs: dict[str, Any]
+) -> None:
     alias = getattr(scoring, old)
     preds = [R, D, U]
-    with pytest.warns(DeprecationWarning, match=f"{old}\\(\\) is deprecated .* use vlmsafety.scoring.{new.__name__}\\(\\)"):  # type: ignore[attr-defined]
+    use = f"use vlmsafety.scoring.{new.__name__}\\(\\)"
+    with pytest.warns(DeprecationWarning, match=f"{old}\\(\\) is deprecated .* {use}"):
         got = alias(preds, n_boot=20, seed=1, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the new name does not warn
-        want = new(preds, n_boot=20, seed=1, **kwargs)  # type: ignore[operator]
+        want = new(preds, n_boot=20, seed=1, **kwargs)
     assert dump(got) == dump(want)
-    assert old in scoring.__all__ and new.__name__ in scoring.__all__  # type: ignore[attr-defined]
+    assert old in scoring.__all__ and new.__name__ in scoring.__all__
 
 
 def test_old_names_also_importable_from_their_modules() -> None:

@@ -79,6 +79,7 @@ def test_incomplete_pairs_and_unscored() -> None:
     r = score_vsc([R, U, R, D], ["unsafe", "safe", "unsafe", "safe"],
                   prompt_ids=["a", "a", "b", "b"], n_boot=0)
     # Group a has its safe item unscored -> incomplete; b is complete and right.
+    assert r.pair_consistency is not None
     assert (r.pair_consistency.count, r.pair_consistency.n, r.n_pairs_incomplete) == (1, 1, 1)
     assert r.n_unscored == 1 and frac(r.sra_s) == 1
     inc = score_vsc([R, U], ["unsafe", "safe"], unscored="include", n_boot=0)

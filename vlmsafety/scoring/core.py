@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -122,7 +122,7 @@ class RateGroup:
     """Mixin for a frozen dataclass of :class:`Rate` fields named in ``RATE_NAMES`` plus ``n`` and
     ``n_unscored``: one subset's rates."""
 
-    RATE_NAMES: tuple[str, ...] = ()
+    RATE_NAMES: ClassVar[tuple[str, ...]] = ()
     n: int
     n_unscored: int
 
@@ -172,7 +172,7 @@ class ScoreResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole result as nested JSON-serialisable dicts (``nan`` -> ``None``)."""
-        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]  # subclasses are dataclasses
 
     def flatten(self) -> dict[str, float | int | str]:  # pragma: no cover - overridden
         """A flat dict of plain Python numbers with stable snake_case keys (``evaluate`` output)."""

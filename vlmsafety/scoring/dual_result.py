@@ -151,8 +151,8 @@ class SafeCompletionResult(ScoreResult):
                                    else snake("perturbation", p, "severity", s))
         for p, metrics in self.delta_ir.items():
             _flat_delta(out, snake("delta_ir", p), metrics)
-        for p, by_sev in self.delta_ir_by_severity.items():
-            for s, metrics in by_sev.items():
+        for p, deltas_by_sev in self.delta_ir_by_severity.items():
+            for s, metrics in deltas_by_sev.items():
                 _flat_delta(out, snake("delta_ir", p, "severity", s), metrics)
         out.update(n_boot=self.n_boot, seed=self.seed)
         if self.judge is not None:

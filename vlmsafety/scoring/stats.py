@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 
@@ -67,6 +67,14 @@ def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 
+@overload
+def wilson_interval(
+    count: int, n: int, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[float, float]: ...
+@overload
+def wilson_interval(
+    count: np.ndarray, n: np.ndarray, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]: ...
 def wilson_interval(
     count: int | np.ndarray, n: int | np.ndarray, confidence: float = DEFAULT_CONFIDENCE
 ) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
@@ -244,7 +252,7 @@ class PairedDifference:
         return {k: _none_if_nan(v) for k, v in self.__dict__.items()}
 
 
-def _none_if_nan(v: object) -> object:
+def _none_if_nan(v: float) -> float | int | None:
     return None if isinstance(v, float) and math.isnan(v) else v
 
 

@@ -98,15 +98,15 @@ from vlmsafety.scoring.stats import (
 )
 
 __all__ = [
-    "VscMode",
-    "VSC_MODES",
-    "SAFETY_REFERENCES",
     "RIGHT",
+    "SAFETY_REFERENCES",
+    "VSC_MODES",
     "CalibrationRates",
     "SafetyCalibrationResult",
+    "VscMode",
+    "item_correct",
     "safety_calibration",
     "score_vsc",
-    "item_correct",
 ]
 
 VscMode = Literal["default", "parity"]
@@ -254,12 +254,13 @@ def _right_table(mode: str) -> np.ndarray:
 def _calibration(counts: np.ndarray, reps: np.ndarray | None, mode: str, unscored: str,
                  confidence: float) -> CalibrationRates:
     """counts: (2 refs, L); reps: (B, 2, L)."""
-    kw = dict(unscored=unscored, confidence=confidence)
     safe_i, unsafe_i = SAFETY_REFERENCES.index("safe"), SAFETY_REFERENCES.index("unsafe")
     u = label_rates(counts[unsafe_i], None if reps is None else reps[:, unsafe_i],
-                    {"sra_u": RIGHT[mode]["unsafe"]}, **kw)["sra_u"]
+                    {"sra_u": RIGHT[mode]["unsafe"]}, unscored=unscored,
+                    confidence=confidence)["sra_u"]
     s = label_rates(counts[safe_i], None if reps is None else reps[:, safe_i],
-                    {"sra_s": RIGHT[mode]["safe"]}, **kw)["sra_s"]
+                    {"sra_s": RIGHT[mode]["safe"]}, unscored=unscored,
+                    confidence=confidence)["sra_s"]
     lo = hi = math.nan
     if reps is not None:
         table = _right_table(mode)
