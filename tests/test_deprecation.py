@@ -1,4 +1,4 @@
-"""vlmsafety._deprecation: old names and keywords warn once per call and behave like the new ones."""
+"""vlmsafety._deprecation: old names and keywords warn at each call and act like the new ones."""
 
 from __future__ import annotations
 
@@ -27,9 +27,11 @@ def test_deprecated_alias_calls_through_and_warns_at_the_callers_line() -> None:
         assert old([1, 2], groups=[1, 1, 2], scale=3) == score([1, 2], groups=[1, 1, 2], scale=3)
     assert len(caught) == 1
     msg = str(caught[0].message)
-    assert msg == f"old_score() is deprecated and will be removed in vlmsafety {REMOVED_IN}; use pkg.score()"
+    assert msg == (f"old_score() is deprecated and will be removed in vlmsafety {REMOVED_IN}; "
+                   "use pkg.score()")
     assert caught[0].filename == __file__  # stacklevel points at the caller, not the helper
-    assert old.__name__ == "old_score" and "Deprecated alias of :func:`pkg.score`" in (old.__doc__ or "")
+    assert old.__name__ == "old_score"
+    assert "Deprecated alias of :func:`pkg.score`" in (old.__doc__ or "")
     assert inspect.signature(old) == inspect.signature(score)
 
 
@@ -55,7 +57,8 @@ def test_renamed_kwarg_maps_to_the_new_name_and_warns() -> None:
 
 def test_old_and_new_keyword_together_is_an_error() -> None:
     new = renamed_kwargs(group_ids="groups")(score)
-    with pytest.raises(DuplicateArgumentError, match="score\\(\\) got group_ids \\(deprecated\\) and its new name groups; pass groups only"):
+    with pytest.raises(DuplicateArgumentError, match=r"score\(\) got group_ids \(deprecated\) "
+                       "and its new name groups; pass groups only"):
         new([1], group_ids=[1], groups=[1])  # type: ignore[call-arg]  # old name on purpose
     with pytest.raises(TypeError):  # still a TypeError for generic handlers
         resolve_renamed("f", "group_ids", [1], "groups", [2])
@@ -70,7 +73,8 @@ def f(new: list[int] | None = None, old: list[int] | None = None) -> list[int] |
 def test_resolve_renamed() -> None:
     assert f(new=[1]) == [1]
     assert f() is None
-    with pytest.warns(DeprecationWarning, match=r"f\(old=\.\.\.\) is deprecated .* use f\(new=\.\.\.\)") as caught:
+    expected = r"f\(old=\.\.\.\) is deprecated .* use f\(new=\.\.\.\)"
+    with pytest.warns(DeprecationWarning, match=expected) as caught:
         assert f(old=[2]) == [2]
     assert caught[0].filename == __file__  # the line calling f, not f itself
     with pytest.raises(DuplicateArgumentError):

@@ -122,7 +122,7 @@ class SafetyCalibration(evaluate.Metric):
                                      prompt_ids)
         result = score_vsc(
             predictions, references, categories=categories, settings=settings,
-            prompt_ids=prompt_ids, clusters=clusters, mode=self.config_name, unscored=unscored, n_boot=n_boot, seed=seed,
-            confidence=confidence,
+            prompt_ids=prompt_ids, clusters=clusters, mode=self.config_name, unscored=unscored,
+            n_boot=n_boot, seed=seed, confidence=confidence,
         )
         return result.flatten()

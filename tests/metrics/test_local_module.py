@@ -35,7 +35,7 @@ def load_module(name: str) -> ModuleType:
 
 @pytest.fixture
 def local_evaluate_load() -> Iterator[None]:
-    """``evaluate.load("name", ...)`` loads ``metrics/name`` (as LocalModuleTest.use_local_metrics)."""
+    """``evaluate.load("name", ...)`` loads ``metrics/name`` (LocalModuleTest.use_local_metrics)."""
     real_load = evaluate.load
 
     def load_local(name: str, *args: Any, **kwargs: Any) -> evaluate.EvaluationModule:

@@ -70,7 +70,8 @@ def test_modules_and_functions_are_small(name: str) -> None:
     for node in ast.walk(ast.parse("\n".join(lines))):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             size = (node.end_lineno or node.lineno) - node.lineno + 1
-            assert size <= MAX_FUNCTION_LINES, f"{path.name}:{node.lineno} {node.name}: {size} lines"
+            where = f"{path.name}:{node.lineno} {node.name}"
+            assert size <= MAX_FUNCTION_LINES, f"{where}: {size} lines"
 
 
 def test_the_checks_catch_an_upward_and_a_lazy_import() -> None:
