@@ -47,7 +47,7 @@ def test_library_error_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capture
 def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vlmsafety.judges import KeywordJudge
     from vlmsafety.predictions import read_judgements
-    from vlmsafety.scoring import safe_completion
+    from vlmsafety.scoring import score_dual
     from vlmsafety.specs import get_spec
 
     assert "demo" in COMMANDS
@@ -69,7 +69,7 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     f = ds.features
     meta = {r["id"]: r for r in ds.to_list()}
     rows = [meta[j.id] for j in judged]
-    res = safe_completion(
+    res = score_dual(
         [j.label for j in judged],
         [f["instruction_type"].int2str(r["instruction_type"]) for r in rows],
         categories=[f["category"].int2str(r["category"]) for r in rows],

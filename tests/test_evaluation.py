@@ -26,7 +26,7 @@ from vlmsafety.evaluation import (
 )
 from vlmsafety.judges import KeywordJudge
 from vlmsafety.labels import LABELS
-from vlmsafety.scoring import mcnemar, safe_completion, safety_calibration
+from vlmsafety.scoring import mcnemar, score_dual, score_vsc
 
 N_BOOT = 50
 
@@ -68,14 +68,14 @@ def test_dual_scores_equal_the_scoring_core(dual_folder: Path, dual_run: tuple) 
     ref = load_reference(dual_folder, "dual")
     rows = [r for rs in ref.rows.values() for r in rs]
     for model, lab in labels.items():
-        direct = safe_completion(
+        direct = score_dual(
             [lab[r["id"]] for r in rows], [r["instruction_type"] for r in rows],
             categories=[r["category"] for r in rows], perturbations=[r["perturbation"] for r in rows],
             severities=[r["severity"] for r in rows], source_ids=[r["source_id"] for r in rows],
             n_boot=N_BOOT, seed=3, judge="test@1")
         assert res["models"][model]["scores"]["all"] == _roundtrip(direct.to_dict())
         harm = [r for r in rows if r["instruction_type"] == "harmful"]
-        direct_h = safe_completion(
+        direct_h = score_dual(
             [lab[r["id"]] for r in harm], ["harmful"] * len(harm),
             categories=[r["category"] for r in harm], perturbations=[r["perturbation"] for r in harm],
             severities=[r["severity"] for r in harm], source_ids=[r["source_id"] for r in harm],
@@ -253,14 +253,14 @@ def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> 
     assert res["dataset"]["configs"]["text_centric"]["n_rows"] == 1800
     for model, lab in labels.items():
         ic = ref.rows["image_centric"]
-        direct = safety_calibration([lab[r["id"]] for r in ic], [r["label"] for r in ic],
-                                    categories=[r["category"] for r in ic],
-                                    pair_ids=[r["prompt_id"] for r in ic], n_boot=N_BOOT, seed=1)
+        direct = score_vsc([lab[r["id"]] for r in ic], [r["label"] for r in ic],
+                           categories=[r["category"] for r in ic],
+                           prompt_ids=[r["prompt_id"] for r in ic], n_boot=N_BOOT, seed=1)
         assert res["models"][model]["scores"]["image_centric"] == _roundtrip(direct.to_dict())
         tc = ref.rows["text_centric"]
-        direct = safety_calibration([lab[r["id"]] for r in tc], [r["label"] for r in tc],
-                                    settings=[r["setting"] for r in tc],
-                                    clusters=[r["query_id"] for r in tc], n_boot=N_BOOT, seed=1)
+        direct = score_vsc([lab[r["id"]] for r in tc], [r["label"] for r in tc],
+                           settings=[r["setting"] for r in tc],
+                           clusters=[r["query_id"] for r in tc], n_boot=N_BOOT, seed=1)
         assert res["models"][model]["scores"]["text_centric"] == _roundtrip(direct.to_dict())
         # consistency over a prompt's 3 safe + 3 unsafe images; none for text-centric queries
         # (one label per query: a group there never holds both)

@@ -8,6 +8,7 @@ handlers keep working::
     VLMSafetyError
     ├── InvalidArgumentError (ValueError)   an argument or option outside its allowed set or range
     │   ├── UnknownNameError                 no benchmark, config, judge, corpus... of that name
+    │   ├── DuplicateArgumentError (TypeError) a renamed keyword given under both names
     │   └── PerturbationError                an unknown perturbation name or severity
     ├── LabelError (ValueError)              a label outside the vocabulary or a benchmark's label set
     ├── InputDataError (ValueError)          data handed in is malformed or inconsistent
@@ -42,6 +43,7 @@ __all__ = [
     "VLMSafetyError",
     "InvalidArgumentError",
     "UnknownNameError",
+    "DuplicateArgumentError",
     "PerturbationError",
     "LabelError",
     "InputDataError",
@@ -71,6 +73,10 @@ class InvalidArgumentError(VLMSafetyError, ValueError):
 
 class UnknownNameError(InvalidArgumentError):
     """No benchmark, config, judge, corpus or other registered thing has this name."""
+
+
+class DuplicateArgumentError(InvalidArgumentError, TypeError):
+    """A renamed keyword argument was given under both its deprecated and its new name."""
 
 
 class PerturbationError(InvalidArgumentError):

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.scoring.inputs import encode
 from vlmsafety.scoring.stats import (
     DEFAULT_CONFIDENCE,
     DEFAULT_N_BOOT,
@@ -210,6 +211,50 @@ def _none(v: float) -> float | None:
     return None if math.isnan(v) else float(v)
 
 
+def _check_agreement_inputs(
+    pred: Sequence[str], ref: Sequence[str], groups: Sequence[object] | None,
+    positive: str | Sequence[str], labels: Sequence[str] | None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The label set and the positive labels, after checking lengths and membership."""
+    if len(pred) != len(ref):
+        raise ScoringInputError(f"pred and ref differ in length: {len(pred)} != {len(ref)}")
+    if len(pred) == 0:
+        raise ScoringInputError("pred and ref are empty; need at least one item")
+    if groups is not None and len(groups) != len(pred):
+        raise ScoringInputError(f"groups has length {len(groups)}, expected {len(pred)}")
+    positives = (positive,) if isinstance(positive, str) else tuple(positive)
+    if not positives:
+        raise ScoringInputError("positive names no label; need at least one")
+    if labels is None:
+        present = {v for v in (*pred, *ref) if isinstance(v, str)} | set(positives)
+        label_set = tuple(sorted(present))
+    else:
+        label_set = tuple(labels)
+        if len(set(label_set)) != len(label_set):
+            raise ScoringInputError(f"labels repeat a value: {label_set!r}")
+    for lab in positives:
+        if lab not in label_set:
+            raise ScoringInputError(f"positive label {lab!r} is not in the label set; "
+                                    f"allowed: {', '.join(map(repr, label_set))}")
+    return label_set, positives
+
+
+def _boot_intervals(g_codes: np.ndarray, cells: np.ndarray, n_groups: int, k: int,
+                    pos: list[int], *, n_boot: int, seed: int, confidence: float
+                    ) -> tuple[dict[str, float], dict[str, float]]:
+    """Percentile intervals of every figure from a bootstrap that resamples groups."""
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    if n_boot:
+        reps = cluster_bootstrap_counts(g_codes, cells, n_clusters=n_groups, n_cells=k * k,
+                                        n_boot=n_boot, seed=seed)
+        boot = figures_from_confusion(reps.reshape(n_boot, k, k), pos)
+        for name in FIGURES:
+            lo, hi = percentile_interval(boot[name][:, None], confidence)
+            low[name], high[name] = float(lo[0]), float(hi[0])
+    return low, high
+
+
 def agreement(
     pred: Sequence[str],
     ref: Sequence[str],
@@ -250,51 +295,19 @@ def agreement(
         >>> r.ref_positive_rate.value, r.ref_positive_rate.n
         (0.3333333333333333, 3)
     """
-    if len(pred) != len(ref):
-        raise ScoringInputError(f"pred and ref differ in length: {len(pred)} != {len(ref)}")
-    if len(pred) == 0:
-        raise ScoringInputError("pred and ref are empty; need at least one item")
-    if groups is not None and len(groups) != len(pred):
-        raise ScoringInputError(f"groups has length {len(groups)}, expected {len(pred)}")
-    positives = (positive,) if isinstance(positive, str) else tuple(positive)
-    if not positives:
-        raise ScoringInputError("positive names no label; need at least one")
-    if labels is None:
-        present = {v for v in (*pred, *ref) if isinstance(v, str)} | set(positives)
-        label_set = tuple(sorted(present))
-    else:
-        label_set = tuple(labels)
-        if len(set(label_set)) != len(label_set):
-            raise ScoringInputError(f"labels repeat a value: {label_set!r}")
-    for lab in positives:
-        if lab not in label_set:
-            raise ScoringInputError(f"positive label {lab!r} is not in the label set; "
-                                    f"allowed: {', '.join(map(repr, label_set))}")
+    label_set, positives = _check_agreement_inputs(pred, ref, groups, positive, labels)
     k = len(label_set)
-    p_codes = _codes(pred, label_set, "pred")
-    r_codes = _codes(ref, label_set, "ref")
-    cells = r_codes * k + p_codes
+    cells = _codes(ref, label_set, "ref") * k + _codes(pred, label_set, "pred")
     pos = sorted({label_set.index(lab) for lab in positives})
     confusion = np.bincount(cells, minlength=k * k).reshape(k, k)
     point = figures_from_confusion(confusion, pos)
-
     if groups is None:
         g_codes, n_groups = np.arange(len(pred), dtype=np.int64), len(pred)
     else:
-        from vlmsafety.scoring.core import encode  # local: core imports stats, as here
-
         g_codes, levels = encode(list(groups), "groups")
         n_groups = len(levels)
-    low: dict[str, float] = {}
-    high: dict[str, float] = {}
-    if n_boot:
-        reps = cluster_bootstrap_counts(g_codes, cells, n_clusters=n_groups, n_cells=k * k,
-                                        n_boot=n_boot, seed=seed)
-        boot = figures_from_confusion(reps.reshape(n_boot, k, k), pos)
-        for name in FIGURES:
-            lo, hi = percentile_interval(boot[name][:, None], confidence)
-            low[name], high[name] = float(lo[0]), float(hi[0])
-
+    low, high = _boot_intervals(g_codes, cells, n_groups, k, pos, n_boot=n_boot, seed=seed,
+                                confidence=confidence)
     n = len(pred)
     dens = _denominators(confusion, pos)
     figs: dict[str, AgreementFigure] = {}

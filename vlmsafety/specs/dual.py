@@ -26,7 +26,7 @@ from typing import Any, Final
 import numpy as np
 
 from vlmsafety.labels import LABEL_DESCRIPTIONS, LABELS, UNSCORED
-from vlmsafety.scoring.dual import rate_labels, safe_completion
+from vlmsafety.scoring.dual import rate_labels, score_dual
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import BENIGN, HARMFUL, INSTRUCTION_TYPE_DEFINITIONS, INSTRUCTION_TYPES
 
@@ -84,7 +84,7 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
 
     def run(sel: list[int]) -> dict[str, Any]:
         sub = [pooled[i] for i in sel]
-        res = safe_completion(
+        res = score_dual(
             [got[i] for i in sel], [r["instruction_type"] for r in sub],
             categories=[r["category"] for r in sub],
             perturbations=[r["perturbation"] for r in sub] if perturbed else None,

@@ -31,7 +31,7 @@ from vlmsafety.labels import (
     SAFE_COMPLETION,
     UNSCORED,
 )
-from vlmsafety.scoring.vsc import item_correct, safety_calibration
+from vlmsafety.scoring.vsc import item_correct, score_vsc
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import SAFE, SAFETY_CLASS_DEFINITIONS, UNSAFE
 
@@ -73,11 +73,11 @@ def _score_config(config: str, rows: Sequence[Mapping[str, Any]], labels: Sequen
     # 3 safe and 3 unsafe images). A text-centric query has one label across its 4 image settings
     # and the release does not link a safe query to its unsafe twin, so there is none there; its
     # bootstrap is still clustered by query.
-    res = safety_calibration(
+    res = score_vsc(
         labels, [r["label"] for r in rows],
         categories=[r["category"] for r in rows] if config == IMAGE_CENTRIC else None,
         settings=[r["setting"] for r in rows] if config == TEXT_CENTRIC else None,
-        pair_ids=[r["prompt_id"] for r in rows] if config == IMAGE_CENTRIC else None,
+        prompt_ids=[r["prompt_id"] for r in rows] if config == IMAGE_CENTRIC else None,
         clusters=[r["query_id"] for r in rows] if config == TEXT_CENTRIC else None,
         mode=mode,  # type: ignore[arg-type]  # checked by the scorer
         n_boot=n_boot, seed=seed,
