@@ -1,8 +1,8 @@
 """The VSCBench dataset card: the text of ``builders/templates/vsc_card.md`` filled for one build.
 
-The template is package data read with :mod:`importlib.resources`; its ``${name}`` placeholders
-(:class:`string.Template`) are filled by :func:`card_body` with the build's counts, checksums and
-the table of defects with the row ids they touched.
+The template is package data (see :mod:`vlmsafety.builders.cards`); :func:`card_body` fills its
+``${name}`` placeholders with the build's counts, checksums and the table of defects with the row
+ids they touched.
 
 Example:
     >>> id_list(["a", "b"])
@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from importlib.resources import files
 from pathlib import Path
-from string import Template
 from typing import Any
 
+from vlmsafety.builders.cards import load_template
 from vlmsafety.builders.vsc.defects import DEFECTS
 from vlmsafety.builders.vsc.schema import (
     BUILDER_VERSION,
@@ -33,16 +32,10 @@ from vlmsafety.builders.vsc.workbook import VSCRecords
 from vlmsafety.render import RENDER_VERSION
 from vlmsafety.taxonomy import VSC_CATEGORIES
 
-__all__ = ["TEMPLATE", "card_body", "id_list", "load_template"]
+__all__ = ["TEMPLATE", "card_body", "id_list"]
 
 TEMPLATE = "vsc_card.md"
 """File name of the card template in ``vlmsafety/builders/templates/``."""
-
-
-def load_template(name: str = TEMPLATE) -> Template:
-    """The card template ``name`` shipped in ``vlmsafety/builders/templates/``."""
-    text = files("vlmsafety.builders").joinpath("templates").joinpath(name)
-    return Template(text.read_text(encoding="utf-8"))
 
 
 def id_list(ids: Sequence[str]) -> str:
@@ -104,7 +97,7 @@ def card_body(
     pin_note = ("All inputs match their pinned sha256." if records.pinned else
                 "**Warning: built from inputs that differ from the pinned release** "
                 "(`allow_unpinned`); the checksums below are those of the files used.")
-    return load_template().substitute(
+    return load_template(TEMPLATE).substitute(
         source_repo=SOURCE_REPO,
         source_commit=SOURCE_COMMIT,
         xstest_repo=XSTEST_REPO,
