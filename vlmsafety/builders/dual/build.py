@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from vlmsafety.builders.dual.card import card_body
 from vlmsafety.builders.dual.images import (
     check_legible,
-    encode_png,
     load_release_image,
     render_instruction,
 )
@@ -49,14 +48,20 @@ from vlmsafety.perturb import (
     list_perturbations,
     perturb,
 )
+from vlmsafety.storage.images import png_bytes
 
 __all__ = [
+    "PNG_COMPRESS_LEVEL",
     "build_dual",
     "build_from_instructions",
     "build_from_release",
     "build_sample",
     "plan_rows",
 ]
+
+PNG_COMPRESS_LEVEL: Final = 1
+"""zlib level of rendered and perturbed images: noise images encode 5x faster than at the
+default level for about 10% more bytes, and parquet compresses again."""
 
 
 def plan_rows(
@@ -96,7 +101,8 @@ def _check_options(
 ) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...]]:
     bad = [c for c in configs if c not in CONFIGS]
     if bad or not configs:
-        raise DatasetBuildError(f"unknown configs {bad or list(configs)}; allowed: {', '.join(CONFIGS)}")
+        raise DatasetBuildError(
+            f"unknown configs {bad or list(configs)}; allowed: {', '.join(CONFIGS)}")
     try:
         names = check_perturbations(perturbations)
         sevs = check_severities(severities) if "perturbed" in configs else tuple(severities)
@@ -139,7 +145,8 @@ def _write_item(
         clean_image: dict[str, Any] = {"bytes": raw, "path": item.image.name}
     else:
         pixels = render_instruction(item, image_size)
-        clean_image = {"bytes": encode_png(pixels), "path": f"{item.id}.png"}
+        clean_image = {"bytes": png_bytes(pixels, compress_level=PNG_COMPRESS_LEVEL),
+                       "path": f"{item.id}.png"}
     for meta in plan_rows([item], perturbations=perturbations, severities=severities,
                           configs=tuple(writers)):
         config = meta.pop("config")
@@ -147,7 +154,8 @@ def _write_item(
             meta["image"] = clean_image
         else:
             img = perturb(pixels, meta["perturbation"], meta["severity"], seed=seed)
-            meta["image"] = {"bytes": encode_png(img), "path": f"{meta['id']}.png"}
+            meta["image"] = {"bytes": png_bytes(img, compress_level=PNG_COMPRESS_LEVEL),
+                             "path": f"{meta['id']}.png"}
         writers[config].write(meta)
 
 

@@ -95,7 +95,8 @@ def _item_from_row(row: Mapping[str, Any], where: str, *, image_base: Path | Non
     itype = (_text(row, "instruction_type", where) or "").lower()
     if itype not in INSTRUCTION_TYPES:
         raise DatasetBuildError(
-            f"{where} (pair_id={pair_id!r}): unknown instruction_type {row.get('instruction_type')!r}; "
+            f"{where} (pair_id={pair_id!r}): unknown instruction_type "
+            f"{row.get('instruction_type')!r}; "
             f"allowed: {', '.join(INSTRUCTION_TYPES)}"
         )
     image: Path | None = None
@@ -256,5 +257,6 @@ def sample_items() -> list[DualItem]:
     items = []
     for n, line in enumerate(resource.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
-            items.append(_item_from_row(json.loads(line), f"dual_sample.jsonl:{n}", image_base=None))
+            items.append(_item_from_row(json.loads(line), f"dual_sample.jsonl:{n}",
+                                        image_base=None))
     return validate_items(items)

@@ -183,8 +183,9 @@ def _search_image_of_other_query(s: TextSlot) -> bool:
     return m is not None and int(m["n"]) != s.xstest_id - 1
 
 
-def _origin_differs(s: TextSlot) -> bool:
-    return norm(s.cells["prompt_origin"]) != s.reference
+def _origin_differs(s: TextSlot, *, by_more_than_diacritics: bool) -> bool:
+    origin = norm(s.cells["prompt_origin"])
+    return origin != s.reference and (fold(origin) != fold(s.reference)) == by_more_than_diacritics
 
 
 def _spaced(s: TextSlot, *columns: str) -> bool:
@@ -251,11 +252,11 @@ DEFECTS: Final[Mapping[str, Defect]] = {d.code: d for d in (
            "image-referencing text copied from `prompt_mm`.",
            "Repaired from XSTest's `xstest_prompts.csv`; the source value is kept in "
            "`prompt_origin_raw` (and `prompt_raw` of `text_only`).",
-           lambda s: _origin_differs(s) and fold(norm(s.cells["prompt_origin"])) != fold(s.reference)),
+           lambda s: _origin_differs(s, by_more_than_diacritics=True)),
     Defect(PROMPT_ORIGIN_DIACRITICS,
            "`prompt_origin` equals XSTest's prompt except for dropped diacritics.",
            "Kept as in VSCBench (the text its text-only baseline sent).",
-           lambda s: _origin_differs(s) and fold(norm(s.cells["prompt_origin"])) == fold(s.reference)),
+           lambda s: _origin_differs(s, by_more_than_diacritics=False)),
     Defect(UNREPHRASED_PROMPT_MM,
            "`prompt_mm` is identical to the source `prompt_origin`: the query was not rewritten to "
            "refer to the image (for the query with a corrupted `prompt_origin`, the equality "

@@ -17,21 +17,18 @@ Example:
 
 from __future__ import annotations
 
-import io
 import unicodedata
-import warnings
 import zipfile
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image
-
 from vlmsafety.builders.vsc.defects import APOSTROPHES
 from vlmsafety.builders.vsc.schema import IMAGE_FOLDERS, RENDERABLE
 from vlmsafety.errors import DatasetBuildError
-from vlmsafety.render import png_bytes, render_text
+from vlmsafety.render import render_text
+from vlmsafety.storage.images import image_problem, png_bytes
 
 __all__ = ["ImageStore", "resolve_image"]
 
@@ -98,20 +95,6 @@ class ImageStore:
             self._zip.close()
 
 
-def _image_problem(data: bytes) -> str | None:
-    """``None`` if ``data`` decodes fully with Pillow, else why not (bomb limit is an error)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                im.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return f"refused as a possible decompression bomb ({exc})"
-    except Exception as exc:  # noqa: BLE001 - any decoder failure means an unusable file
-        return f"unreadable ({type(exc).__name__}: {exc})"
-    return None
-
-
 def _draw(text: str, size: int, background: str = "white",
           overflow: Literal["clip", "error"] = "clip") -> bytes:
     img = render_text(text, size=(size, size), font_size=max(8, size // 12),
@@ -136,7 +119,7 @@ def resolve_image(
     re-rendered whole at ``size`` (an error if it does not fit) or a placeholder.
     """
     data = store.read(relpath) if store.images is not None else None
-    problem = "missing" if data is None else _image_problem(data)
+    problem = "missing" if data is None else image_problem(data)
     if data is not None and problem is None:
         return {"bytes": data, "path": relpath.rsplit("/", 1)[-1]}, "original"
     if render_missing and setting in RENDERABLE and text is not None:
