@@ -32,18 +32,21 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import datasets
-from datasets.info import DatasetInfosDict
-from datasets.utils.metadata import MetadataConfigs
 import pyarrow as pa
 import pyarrow.parquet as pq
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from vlmsafety.errors import DatasetBuildError
 
-__all__ = ["HubFolderWriter", "ConfigWriter", "SPLIT"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["SPLIT", "ConfigWriter", "HubFolderWriter"]
 
 SPLIT = "test"
 """Benchmarks are evaluation sets: every config has a single ``test`` split."""
@@ -148,7 +151,7 @@ class ConfigWriter:
         self._close_shard()
         self.closed = True
 
-    def __enter__(self) -> ConfigWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -186,7 +189,7 @@ class HubFolderWriter:
             raise DatasetBuildError("HubFolderWriter is used outside its `with` block")
         return self._tmp
 
-    def __enter__(self) -> HubFolderWriter:
+    def __enter__(self) -> Self:
         if self.out_dir.exists() and not self.overwrite:
             raise DatasetBuildError(
                 f"output folder {self.out_dir} already exists; pass overwrite=True (--overwrite) "
