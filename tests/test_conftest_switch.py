@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from required import REQUIRED_MARK, required_skip_to_failure  # type: ignore[import-not-found]
 
 

@@ -6,7 +6,7 @@ from vlmsafety import errors
 
 
 def test_tree() -> None:
-    for cls in (errors.LabelError, errors.JudgeError, errors.DatasetBuildError,
+    for cls in (errors.LabelError, errors.JudgeError, errors.SourceDataError,
                 errors.PredictionsFormatError, errors.ScoringInputError, errors.MissingDependencyError):
         assert issubclass(cls, errors.VLMSafetyError)
     assert issubclass(errors.MissingDependencyError, ImportError)
@@ -33,7 +33,8 @@ def test_generic_bases_kept_for_generic_handlers() -> None:
 
 
 def test_old_names_are_aliases() -> None:
-    assert issubclass(errors.DatasetBuildError, errors.SourceDataError)
+    with pytest.warns(DeprecationWarning, match="DatasetBuildError is deprecated.*SourceDataError"):
+        assert errors.DatasetBuildError is errors.SourceDataError
     from vlmsafety.hub import HubPublishError
     from vlmsafety.perturb import PerturbationError
 

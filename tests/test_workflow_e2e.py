@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chat_server import ChatServer, Request, Reply, chat_reply, error_reply
+from chat_server import ChatServer, Reply, Request, chat_reply, error_reply
 from PIL import Image
 
 from vlmsafety.builders.dual import build_sample

@@ -17,7 +17,6 @@ handlers keep working::
     │   ├── DatasetRowError                  a dataset row lacks a column or holds a bad image
     │   └── CorpusError                      a human-labelled corpus cannot be read or is malformed
     ├── SourceDataError                      a release's files are missing, corrupt or mismatched
-    │   └── DatasetBuildError                old name, kept for one release
     ├── DatasetNotFoundError                 a dataset folder or Hub repo cannot be read
     ├── OutputExistsError (FileExistsError)  an output exists, or writing it would clobber an input
     ├── EndpointError                        an endpoint is misconfigured (URL, model, key)
@@ -27,7 +26,8 @@ handlers keep working::
 
 Failures while judging one response are never raised: they become ``unscored`` verdicts.
 
-Old names kept for one release: ``DatasetBuildError`` (a :class:`SourceDataError`).
+Old names kept for one release, with a DeprecationWarning: ``DatasetBuildError`` is
+:class:`SourceDataError`.
 
 Example:
     >>> from vlmsafety.errors import LabelError, OutputExistsError, VLMSafetyError
@@ -58,7 +58,6 @@ __all__ = [
     "JudgeError",
     "HubPublishError",
     "MissingDependencyError",
-    "DatasetBuildError",
     "require",
 ]
 
@@ -128,10 +127,6 @@ class SourceDataError(VLMSafetyError):
     """A benchmark release's files are missing, corrupt, or do not match their pinned checksum."""
 
 
-class DatasetBuildError(SourceDataError):
-    """Old name of :class:`SourceDataError`, kept for one release (catch SourceDataError)."""
-
-
 class DatasetNotFoundError(VLMSafetyError):
     """A dataset folder or Hub repo id cannot be read (no such folder, no configs, offline)."""
 
@@ -185,3 +180,18 @@ def require(module: str, extra: str) -> object:
         raise MissingDependencyError(
             f"{module!r} is needed here: pip install 'vlmsafety[{extra}]'"
         ) from exc
+
+
+_RENAMED = {"DatasetBuildError": "SourceDataError"}
+"""Old exception names -> their new names; the old ones warn and go in 0.2.0."""
+
+
+def __getattr__(name: str) -> type[VLMSafetyError]:
+    if name in _RENAMED:
+        import warnings
+
+        warnings.warn(f"vlmsafety.errors.{name} is deprecated and goes in 0.2.0; use "
+                      f"vlmsafety.errors.{_RENAMED[name]}", DeprecationWarning, stacklevel=2)
+        cls: type[VLMSafetyError] = globals()[_RENAMED[name]]
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

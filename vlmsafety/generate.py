@@ -171,12 +171,6 @@ def _mime(data: bytes) -> str | None:
     return None
 
 
-def _png(image: Any) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def _image_bytes(value: Any, row_id: str) -> tuple[bytes, str] | None:
     """``(bytes, mime)`` of an image given as bytes, ``{"bytes", "path"}``, a path or a PIL image.
 
@@ -204,14 +198,18 @@ def _image_bytes(value: Any, row_id: str) -> tuple[bytes, str] | None:
             raise DatasetRowError(
                 f"row {row_id!r}: image must be bytes, a {{'bytes', 'path'}} dict, a path or a "
                 f"PIL image, got {type(value).__name__}")
-        return _png(value), "image/png"
+        from vlmsafety.storage.images import png_bytes
+
+        return png_bytes(value), "image/png"
     mime = _mime(data)
     if mime is None:
         from PIL import Image, UnidentifiedImageError
 
+        from vlmsafety.storage.images import png_bytes
+
         try:
             with Image.open(io.BytesIO(data)) as im:
-                return _png(im), "image/png"
+                return png_bytes(im), "image/png"
         except (UnidentifiedImageError, OSError) as exc:
             raise DatasetRowError(f"row {row_id!r}: the image bytes are not an image Pillow "
                                     f"can read ({exc})") from None

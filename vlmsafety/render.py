@@ -15,15 +15,15 @@ Example:
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
 from vlmsafety.errors import InvalidArgumentError
+from vlmsafety.storage.images import png_bytes  # kept importable from here
 
-__all__ = ["render_text", "fit_text", "TextLayout", "wrap_text", "png_bytes", "RENDER_VERSION"]
+__all__ = ["RENDER_VERSION", "TextLayout", "fit_text", "png_bytes", "render_text", "wrap_text"]
 
 RENDER_VERSION = "1.0.0"
 """Bumped when the rendering changes (recorded in dataset cards)."""
@@ -99,7 +99,7 @@ def fit_text(
     fs = font_size
     while True:
         lines = wrap_text(text, _font(fs), max_w)
-        step = int(round(fs * line_spacing))
+        step = round(fs * line_spacing)
         fits = len(lines) * step <= max_h
         if fits or fs <= min_font_size:
             return TextLayout(fs, lines, step, fits)
@@ -167,9 +167,3 @@ def render_text(
         y += step
     return img
 
-
-def png_bytes(image: Image.Image) -> bytes:
-    """Encode an image as PNG with fixed settings (deterministic bytes for the same pixels)."""
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=False, compress_level=6)
-    return buf.getvalue()

@@ -16,7 +16,7 @@ from PIL import Image
 
 from vlmsafety.builders import mossbench as mb
 from vlmsafety.cli import main
-from vlmsafety.errors import DatasetBuildError
+from vlmsafety.errors import SourceDataError
 from vlmsafety.scoring.mossbench import STIMULI
 
 REAL = (1, 2, 101, 102, 201, 202)
@@ -131,7 +131,7 @@ def test_bad_and_missing_images_are_one_error(shared_data: Path, tmp_path: Path)
         (images / f"{pid}.png").unlink()
     (images / "11.png").write_bytes(b"not a png")
     (images / "2.png").write_bytes(_made_png(2))  # a known image with other bytes
-    with pytest.raises(DatasetBuildError) as err:
+    with pytest.raises(SourceDataError) as err:
         mb.build_mossbench(tmp_path / "out", source=rel, progress=False)
     msg = str(err.value)
     assert msg.startswith("8 of 300 image(s) missing or unusable")
@@ -158,12 +158,12 @@ def test_tiny_or_huge_images_are_refused(tmp_path: Path) -> None:
 def test_information_csv_is_validated(shared_data: Path) -> None:
     data = (shared_data / "mossbench" / "information.csv").read_bytes()
     text = data.decode("utf-8")
-    with pytest.raises(DatasetBuildError, match=r"line 2, column 'meta_data_over': 'Harmless'"):
+    with pytest.raises(SourceDataError, match=r"line 2, column 'meta_data_over': 'Harmless'"):
         mb.read_information(text.replace("Exaggerated Risk", "Harmless", 1).encode())
     lines = text.splitlines(keepends=True)
-    with pytest.raises(DatasetBuildError, match=r"1 pid\(s\) missing: 300"):
+    with pytest.raises(SourceDataError, match=r"1 pid\(s\) missing: 300"):
         mb.read_information("".join(lines[:-1]).encode())
-    with pytest.raises(DatasetBuildError, match="unexpected header"):
+    with pytest.raises(SourceDataError, match="unexpected header"):
         mb.read_information(text.replace("meta_data_syn", "syn", 1).encode())
 
 
@@ -183,7 +183,7 @@ def test_download_from_pinned_commit(server: tuple[str, dict[str, bytes]], built
                                      tmp_path: Path) -> None:
     base, files = server
     del files[f"/{mb.SOURCE_REPO}/{mb.SOURCE_COMMIT}/data/images/300.png"]
-    with pytest.raises(DatasetBuildError, match=r"1 of 300 image\(s\).*\n  pid 300: missing: "
+    with pytest.raises(SourceDataError, match=r"1 of 300 image\(s\).*\n  pid 300: missing: "
                                                 r"data/images/300.png"):
         mb.build_mossbench(tmp_path / "x", base_url=base, timeout=10, progress=False)
     files[f"/{mb.SOURCE_REPO}/{mb.SOURCE_COMMIT}/data/images/300.png"] = _made_png(300)
@@ -199,12 +199,12 @@ def test_download_with_wrong_csv_is_a_checksum_error(server: tuple[str, dict[str
                                                      tmp_path: Path) -> None:
     base, files = server
     files[f"/{mb.SOURCE_REPO}/{mb.SOURCE_COMMIT}/information.csv"] = b"pid,question\n"
-    with pytest.raises(DatasetBuildError, match="checksum mismatch for information.csv .*"
+    with pytest.raises(SourceDataError, match="checksum mismatch for information.csv .*"
                                                 + mb.INFORMATION_SHA256):
         mb.build_mossbench(tmp_path / "x", base_url=base, timeout=10, progress=False)
 
 
 def test_unreachable_host_names_the_url(tmp_path: Path) -> None:
-    with pytest.raises(DatasetBuildError, match=r"cannot download http://127\.0\.0\.1:9/"):
+    with pytest.raises(SourceDataError, match=r"cannot download http://127\.0\.0\.1:9/"):
         mb.build_mossbench(tmp_path / "x", base_url="http://127.0.0.1:9", timeout=2,
                            progress=False)

@@ -41,7 +41,11 @@ import datasets
 from PIL import Image
 
 from vlmsafety.builders.hubfolder import HubFolderWriter
-from vlmsafety.errors import DatasetBuildError, ScoringInputError
+from vlmsafety.errors import (
+    OutputExistsError,
+    ScoringInputError,
+    SourceDataError,
+)
 from vlmsafety.scoring.mossbench import (
     FLAG_RAW,
     FLAGS,
@@ -192,7 +196,7 @@ def read_information(
         require_all: Every pid 1-300 must be present (off for excerpts).
 
     Raises:
-        DatasetBuildError: a wrong header, a bad cell (named by row and column, with the allowed
+        SourceDataError: a wrong header, a bad cell (named by row and column, with the allowed
             values), repeated or missing pids.
 
     Example:
@@ -205,21 +209,21 @@ def read_information(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DatasetBuildError(f"{where}: not UTF-8 text ({exc})") from exc
+        raise SourceDataError(f"{where}: not UTF-8 text ({exc})") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if tuple(reader.fieldnames or ()) != INFORMATION_COLUMNS:
-        raise DatasetBuildError(f"{where}: unexpected header {reader.fieldnames}; expected "
+        raise SourceDataError(f"{where}: unexpected header {reader.fieldnames}; expected "
                                 f"{list(INFORMATION_COLUMNS)}")
     records: list[MossRecord] = []
     seen: dict[int, int] = {}
     for line, row in enumerate(reader, start=2):
         if None in row or any(v is None for v in row.values()):
-            raise DatasetBuildError(f"{where}, line {line}: wrong number of cells")
+            raise SourceDataError(f"{where}, line {line}: wrong number of cells")
 
         def check(ok: bool, column: str, allowed: str, _line: int = line,
                   _row: Mapping[str, str] = row) -> None:
             if not ok:
-                raise DatasetBuildError(f"{where}, line {_line}, column {column!r}: "
+                raise SourceDataError(f"{where}, line {_line}, column {column!r}: "
                                         f"{_row[column]!r} is not allowed; allowed: {allowed}")
 
         try:
@@ -228,7 +232,7 @@ def read_information(
             check(False, "pid", f"1 to {N_ITEMS} in decimal")
         pid = int(row["pid"])
         if pid in seen:
-            raise DatasetBuildError(f"{where}, line {line}: pid {pid} repeats line {seen[pid]}")
+            raise SourceDataError(f"{where}, line {line}: pid {pid} repeats line {seen[pid]}")
         seen[pid] = line
         check(row["meta_data_over"] in STIMULUS_RAW, "meta_data_over",
               ", ".join(map(repr, STIMULUS_RAW)))
@@ -253,7 +257,7 @@ def read_information(
     missing = sorted(set(range(1, N_ITEMS + 1)) - set(seen))
     if missing and require_all:
         shown = ", ".join(map(str, missing[:10]))
-        raise DatasetBuildError(f"{where}: {len(missing)} pid(s) missing: {shown}"
+        raise SourceDataError(f"{where}: {len(missing)} pid(s) missing: {shown}"
                                 + (" ..." if len(missing) > 10 else ""))
     return sorted(records, key=lambda r: r.pid)
 
@@ -279,31 +283,31 @@ class _Release:
         try:
             response = self._client.get(url)
         except httpx.HTTPError as exc:
-            raise DatasetBuildError(
+            raise SourceDataError(
                 f"cannot download {url}: {type(exc).__name__}: {exc} (use --source DIR to build "
                 "from a local copy of the release)") from exc
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise DatasetBuildError(f"cannot download {url}: HTTP {response.status_code}")
+            raise SourceDataError(f"cannot download {url}: HTTP {response.status_code}")
         return bytes(response.content)
 
     def information(self, allow_unpinned: bool) -> tuple[bytes, str]:
         if self.source is not None:
             path = self.source / INFORMATION_PATH
             if not path.is_file():
-                raise DatasetBuildError(f"input file not found: {path} (expected the release's "
+                raise SourceDataError(f"input file not found: {path} (expected the release's "
                                         f"{INFORMATION_PATH} at the top of --source)")
             data, where = path.read_bytes(), str(path)
         else:
             where = source_url(INFORMATION_PATH, self.base_url)
             got = self._get(INFORMATION_PATH)
             if got is None:
-                raise DatasetBuildError(f"cannot download {where}: HTTP 404")
+                raise SourceDataError(f"cannot download {where}: HTTP 404")
             data = got
         actual = _sha256(data)
         if actual != INFORMATION_SHA256 and not allow_unpinned:
-            raise DatasetBuildError(
+            raise SourceDataError(
                 f"checksum mismatch for {INFORMATION_PATH} ({where}): expected sha256 "
                 f"{INFORMATION_SHA256}, got {actual} (pass allow_unpinned=True / --allow-unpinned "
                 "to build from a modified file; the card then says so)")
@@ -389,18 +393,18 @@ def build_mossbench(
         ``out_dir`` as a :class:`~pathlib.Path`.
 
     Raises:
-        DatasetBuildError: an existing ``out_dir``, a bad ``information.csv``, a failed download, or
+        SourceDataError: an existing ``out_dir``, a bad ``information.csv``, a failed download, or
             missing/bad images (one error naming the first few and giving the count).
     """
     from tqdm.auto import tqdm
 
     out = Path(out_dir)
     if out.exists() and not overwrite:  # fail before any download or image work
-        raise DatasetBuildError(f"output folder {out} already exists; pass overwrite=True "
+        raise OutputExistsError(f"output folder {out} already exists; pass overwrite=True "
                                 "(--overwrite) to replace it")
     src = Path(source) if source is not None else None
     if src is not None and not src.is_dir():
-        raise DatasetBuildError(f"--source {src} is not a folder (expected a clone or copy of "
+        raise SourceDataError(f"--source {src} is not a folder (expected a clone or copy of "
                                 f"{SOURCE_REPO})")
     release = _Release(src, base_url, timeout)
     try:
@@ -432,7 +436,7 @@ def build_mossbench(
                 shown = "\n  ".join(problems[:max_listed])
                 more = f"\n  ... and {len(problems) - max_listed} more" if len(
                     problems) > max_listed else ""
-                raise DatasetBuildError(
+                raise SourceDataError(
                     f"{len(problems)} of {len(records)} image(s) missing or unusable (pass "
                     f"--placeholders to build anyway):\n  {shown}{more}")
             folder.write_card(

@@ -82,6 +82,7 @@ from vlmsafety.scoring.stats import (
     DEFAULT_SEED,
     percentile_interval,
 )
+from vlmsafety.specs.classes import INSTRUCTION_TYPES as SPEC_INSTRUCTION_TYPES
 
 __all__ = [
     "CLEAN_PERTURBATIONS",
@@ -99,7 +100,7 @@ __all__ = [
 
 PartialRefusalPolicy = Literal["separate", "refusal", "safe_completion"]
 PARTIAL_REFUSAL_POLICIES: tuple[str, ...] = ("separate", "refusal", "safe_completion")
-INSTRUCTION_TYPES: tuple[str, ...] = ("harmful", "benign")
+INSTRUCTION_TYPES: tuple[str, ...] = SPEC_INSTRUCTION_TYPES
 CLEAN_PERTURBATIONS: tuple[Any, ...] = ("none", "clean", "", None)
 _L = len(LABELS)
 

@@ -50,6 +50,7 @@ from vlmsafety.scoring.inputs import (
     handle_unscored,
 )
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, DEFAULT_SEED
+from vlmsafety.specs.classes import SAFETY_CLASSES
 
 __all__ = [
     "REFUSAL_RATE_NAMES",
@@ -69,7 +70,7 @@ _NUMERATORS: dict[str, tuple[str, ...]] = {
     "compliance_rate": (DIRECT_ANSWER, SAFE_COMPLETION),
     "irrelevant_rate": (IRRELEVANT,),
 }
-_REFS = ("safe", "unsafe")
+_REFS = SAFETY_CLASSES
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 __all__ = [
     "BENIGN",
+    "InstructionType",
+    "SafetyClass",
     "HARMFUL",
     "INSTRUCTION_TYPES",
     "INSTRUCTION_TYPE_DEFINITIONS",
@@ -24,6 +26,11 @@ __all__ = [
     "SAFETY_CLASS_DEFINITIONS",
     "UNSAFE",
 ]
+
+InstructionType = Literal["harmful", "benign"]
+"""A DUAL-Bench instruction type (type checkers' view of :data:`INSTRUCTION_TYPES`)."""
+SafetyClass = Literal["safe", "unsafe"]
+"""A VSCBench / XSTest item class (type checkers' view of :data:`SAFETY_CLASSES`)."""
 
 HARMFUL: Final = "harmful"
 BENIGN: Final = "benign"
