@@ -16,6 +16,7 @@ __all__ = [
     "VLMSafetyError",
     "LabelError",
     "JudgeError",
+    "EndpointError",
     "DatasetBuildError",
     "PredictionsFormatError",
     "ScoringInputError",
@@ -35,6 +36,15 @@ class JudgeError(VLMSafetyError):
     """A judge is misconfigured (bad endpoint, template, missing key).
 
     Failures while judging one response are *not* raised: they become ``unscored`` verdicts.
+    """
+
+
+class EndpointError(JudgeError):
+    """A chat endpoint is unusable: its URL is malformed, the first request of a batch (the
+    probe) failed, or too many requests in a row failed (the circuit breaker tripped).
+
+    Raised by :class:`vlmsafety.chat_client.ChatClient` and so by the chat judge and ``generate``;
+    the message names the endpoint and what came back.
     """
 
 
