@@ -178,6 +178,23 @@ def test_flaky_endpoint_completes(tmp_path: Path) -> None:
         assert (s.n, s.n_failed) == (60, 20) and server.count == 60
 
 
+def test_a_request_rejected_by_a_working_endpoint_passes_the_probe(tmp_path: Path) -> None:
+    """A 400 (content filter) on the first row is that row's failure, not a dead endpoint; a
+    re-run in which it is the only row left is not stopped either."""
+    def handler(req: Request) -> Reply:
+        if req.messages[-1]["content"] == "prompt 0":
+            return error_reply(400, "content filter")
+        return chat_reply("ok")
+
+    cache = tmp_path / "c.sqlite"
+    with ChatServer(handler) as server:
+        for name in ("a", "b"):
+            s = generate(rows(5), out=tmp_path / f"{name}.jsonl", base_url=server.url, model="m",
+                         progress=False, cache=cache)
+            assert (s.n_ok, s.n_failed) == (4, 1) and "HTTP 400" in s.errors[0]
+        assert server.count == 5 + 1
+
+
 def test_the_probe_is_the_first_rows_real_request(tmp_path: Path) -> None:
     with ChatServer(lambda req: chat_reply(f"reply {req.index}")) as server:
         s = generate(rows(5), out=tmp_path / "p.jsonl", base_url=server.url, model="m",

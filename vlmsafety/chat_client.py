@@ -10,8 +10,9 @@ raises (see the circuit breaker below).
   aiohttp connection pool of that size), progress bar with the failure count.
 * Fail fast on a dead or broken endpoint (a :class:`CircuitBreaker`, one for generate and the chat
   judge alike): the base URL must be ``http(s)://host...``; the first request of a batch goes
-  alone, as a probe, and when it fails (connection refused, an HTTP error, a body that is not
-  JSON or has no ``choices``) :class:`~vlmsafety.errors.EndpointError` says so before anything
+  alone, as a probe, and when it fails (connection refused, a timeout, an HTTP error, a body that
+  is not JSON or has no ``choices``; but not a 400/413/422/451, which rejects that one request
+  from a working endpoint) :class:`~vlmsafety.errors.EndpointError` says so before anything
   else is sent (the probe's reply, when it succeeds, is the first request's real result: nothing
   is sent twice); then, after ``max_consecutive_failures`` requests in a row whose final result
   (after retries, in completion order) is a failure, the requests in flight are cancelled and
@@ -87,6 +88,9 @@ Messages = Sequence[Mapping[str, Any]]
 """An OpenAI chat ``messages`` list."""
 
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+_REQUEST_REJECTED = frozenset({400, 413, 422, 451})
+"""Statuses that reject one request (content filter, too large, invalid field), not the endpoint:
+a probe answered so has found a working endpoint."""
 
 
 @dataclass(frozen=True)
@@ -651,10 +655,11 @@ class ChatClient:
             first = 0
             if guard.probing:  # the first request alone; its result is the real one
                 res = await self._one(http, url, headers, s.model, requests[0], proxy, probe=True)
-                if not res.ok:
+                if not res.ok and res.status not in _REQUEST_REJECTED:
                     guard.record(False)
                     raise EndpointError(f"the endpoint {url} failed the first request (sent "
                                         f"alone, as a probe): {res.error}; nothing else was sent")
+                guard.probing = False  # the endpoint works (it may have rejected this request)
                 finish(0, res)
                 first = 1
             next_index = iter(range(first, len(requests)))
