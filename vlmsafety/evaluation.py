@@ -57,7 +57,6 @@ from vlmsafety.errors import (
     DatasetBuildError,
     PredictionsFormatError,
     ScoringInputError,
-    VLMSafetyError,
 )
 from vlmsafety.labels import DIRECT_ANSWER, REFUSAL, SAFE_COMPLETION, UNSCORED
 
@@ -160,32 +159,10 @@ def _check_out(out: Path, overwrite: bool, inputs: Iterable[str | os.PathLike[st
     (nothing but :data:`OUTPUT_ENTRIES` inside), never for the current folder, a folder holding
     it, or a folder holding one of the ``inputs``.
     """
-    if not out.exists():
-        return
-    if not overwrite:
-        raise VLMSafetyError(f"output folder {str(out)!r} exists; pass overwrite=True "
-                             "(--overwrite) to replace it")
-    where = out.resolve()
-    if not out.is_dir():
-        raise VLMSafetyError(f"output folder {str(out)!r} is a file; --overwrite replaces only an "
-                             "earlier evaluation's folder")
-    cwd = Path.cwd().resolve()
-    if where == cwd or where in cwd.parents:
-        raise VLMSafetyError(f"output folder {str(out)!r} is (or holds) the current folder; "
-                             "--overwrite would delete it: choose a folder of its own")
-    for value in inputs:
-        path = Path(value).resolve()
-        if path == where or where in path.parents:
-            raise VLMSafetyError(f"output folder {str(out)!r} holds an input ({str(value)!r}); "
-                                 "--overwrite would delete it: choose another folder")
-    extra = sorted(e.name for e in out.iterdir() if e.name not in OUTPUT_ENTRIES)
-    if extra:
-        shown = ", ".join(map(repr, extra[:5])) + (f" and {len(extra) - 5} more"
-                                                    if len(extra) > 5 else "")
-        raise VLMSafetyError(
-            f"output folder {str(out)!r} is not an earlier evaluation's output: besides "
-            f"{', '.join(OUTPUT_ENTRIES)} it holds {shown}; --overwrite would delete them, so "
-            "choose another folder (or remove it yourself)")
+    from vlmsafety.storage.files import check_output_folder
+
+    check_output_folder(out, overwrite=overwrite, inputs=inputs, entries=OUTPUT_ENTRIES,
+                        command="evaluation")
 
 
 def parse_model_inputs(values: Sequence[str | os.PathLike[str]]) -> list[ModelInput]:
@@ -778,18 +755,13 @@ def write_evaluation(
         VLMSafetyError: ``out`` exists and ``overwrite`` is false, or ``out`` is not safe to
             replace (it holds anything but :data:`OUTPUT_ENTRIES`, or the current folder).
     """
-    import shutil
-    import tempfile
-
     from vlmsafety.predictions import write_jsonl
     from vlmsafety.report.evaluation import write_report
+    from vlmsafety.storage.files import atomic_path
 
     out = Path(out)
     _check_out(out, overwrite)
-    out = out.resolve()  # "." and "dir/.." have no name to build a sibling from
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_path(out, folder=True) as tmp:
         from vlmsafety.report.evaluation import model_file_names
 
         stems = model_file_names([*results.get("models", {}), *(judged or {})])
@@ -799,10 +771,5 @@ def write_evaluation(
         final["plots"] = write_report(final, tmp, plots=plots)
         (tmp / "results.json").write_text(json.dumps(final, indent=2, allow_nan=False) + "\n",
                                           encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    out = out.resolve()
     return out

@@ -432,18 +432,20 @@ def generate(
             breaker tripped; ``out`` is not written, the replies received are in the cache.
         DatasetBuildError: unreadable dataset, unknown config (the allowed ones are named), a
             row without a string ``id``/``prompt``, an unreadable image, a duplicate id.
-        PredictionsFormatError: ``out`` exists and ``overwrite`` is false.
+        PredictionsFormatError: ``out`` exists and ``overwrite`` is false, or ``out`` is the
+            dataset or the cache.
     """
     from tqdm.auto import tqdm
 
     from vlmsafety.predictions import write_jsonl
 
     t0 = time.perf_counter()
-    out_path = Path(out)
-    if out_path.exists() and not overwrite:
-        raise PredictionsFormatError(
-            "output file already exists; pass overwrite=True (--overwrite) to replace it "
-            "(the cache makes a re-run cheap)", path=str(out_path))
+    from vlmsafety.storage.files import check_output
+
+    inputs = [os.fspath(dataset)] if isinstance(dataset, (str, os.PathLike)) else []
+    if isinstance(cache, (str, os.PathLike)):
+        inputs.append(os.fspath(cache))
+    out_path = check_output(out, overwrite=overwrite, inputs=inputs, error=PredictionsFormatError)
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
     req_params = dict(DEFAULT_PARAMS if params is None else params)

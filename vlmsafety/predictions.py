@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,16 +269,11 @@ def check_coverage(
 
 
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any] | Any]) -> None:
-    """Write records (dicts, or objects with ``to_dict()``) as JSONL, atomically (temp + rename)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in records:
-                obj = rec.to_dict() if hasattr(rec, "to_dict") else dict(rec)
-                fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write records (dicts, or objects with ``to_dict()``) as JSONL, atomically (temp + rename,
+    see :func:`vlmsafety.storage.files.atomic_write`); checking ``overwrite`` is the caller's."""
+    from vlmsafety.storage.files import atomic_write
+
+    with atomic_write(path) as fh:
+        for rec in records:
+            obj = rec.to_dict() if hasattr(rec, "to_dict") else dict(rec)
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")

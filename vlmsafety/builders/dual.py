@@ -656,7 +656,8 @@ def build_dual(
                 if pid in clean_ids:
                     raise DatasetBuildError(f"{item.where}: perturbed id {pid!r} collides with a clean id")
     out = Path(out_dir)
-    with HubFolderWriter(out, overwrite=overwrite) as folder:
+    image_folders = {i.image.parent for i in items if i.image is not None}  # never replaced
+    with HubFolderWriter(out, overwrite=overwrite, inputs=image_folders) as folder:
         writers = {c: folder.config(c, DUAL_FEATURES) for c in cfgs}
         for item in tqdm(items, desc=f"dual -> {out.name}", unit="item", disable=not progress):
             if item.image is not None:

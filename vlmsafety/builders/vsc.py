@@ -918,10 +918,11 @@ def build_vsc(
 
     if not isinstance(image_size, int) or image_size < 32:
         raise DatasetBuildError(f"image_size must be an int >= 32, got {image_size!r}")
-    out = Path(out_dir)
-    if out.exists() and not overwrite:  # fail before any download or image work
-        raise DatasetBuildError(f"output folder {out} already exists; pass overwrite=True "
-                                "(--overwrite) to replace it")
+    from vlmsafety.storage.files import check_output_folder
+
+    inputs = (source, images, xstest)
+    # fail before any download or image work
+    out = check_output_folder(out_dir, overwrite=overwrite, inputs=inputs, error=DatasetBuildError)
     records = read_vsc_records(source, xstest=xstest, base_url=base_url, timeout=timeout,
                                allow_unpinned=allow_unpinned)
     store = _ImageStore(Path(images) if images is not None else None)
@@ -938,7 +939,7 @@ def build_vsc(
     rows: dict[str, int] = {}
     defect_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     try:
-        with HubFolderWriter(out, overwrite=overwrite) as folder:
+        with HubFolderWriter(out, overwrite=overwrite, inputs=inputs) as folder:
             for config in CONFIGS:
                 features = _FEATURES[config]
                 counts: Counter[str] = Counter()

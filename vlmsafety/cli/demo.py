@@ -3,7 +3,8 @@
 Builds the shipped sample (48 instruction images, 12 categories, clean + perturbed), reads two
 shipped sets of model responses, labels them with the offline keyword judge, scores them with the
 ``safe_completion`` scoring core and prints a table. ``--out DIR`` also writes the built dataset,
-the judged JSONL files and ``results.json``. It also registers the metric modules in evaluate's
+the judged JSONL files and ``results.json`` (atomically; an existing DIR is replaced only when an
+earlier demo wrote it, i.e. it holds the marker file ``.vlmsafety-demo``). It also registers the metric modules in evaluate's
 cache so that ``evaluate.load("safe_completion")`` works offline afterwards.
 """
 
@@ -17,6 +18,9 @@ import time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+DEMO_MARKER = ".vlmsafety-demo"
+"""The file that marks a folder written by ``vlmsafety demo --out`` (the only kind it replaces)."""
 
 DEMO_MODELS: tuple[tuple[str, str], ...] = (
     ("demo-vlm-a", "dual_sample_responses.jsonl"),
@@ -46,6 +50,20 @@ def _fmt(rate: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vlmsafety.storage.files import atomic_path, check_output_folder
+
+    if not args.out:
+        return _demo(args, Path(tempfile.mkdtemp(prefix="vlmsafety-demo-")), None)
+    final = check_output_folder(args.out, overwrite=True, marker=DEMO_MARKER,
+                                command="vlmsafety demo")
+    with atomic_path(final, folder=True) as work:  # appears at --out only when complete
+        (work / DEMO_MARKER).write_text("written by `vlmsafety demo --out`; a later demo run may "
+                                        "replace this folder\n", encoding="utf-8")
+        return _demo(args, work, final)
+
+
+def _demo(args: argparse.Namespace, work: Path, final: Path | None) -> int:
+    """The demo, writing into ``work``; ``final`` is where ``work`` ends up (for messages)."""
     import datasets
 
     from vlmsafety.builders.dual import build_sample
@@ -56,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     from vlmsafety.scoring import safe_completion
 
     t0 = time.perf_counter()
-    work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="vlmsafety-demo-"))
     folder = work / "dual-sample"
-    print(f"1/4 building the embedded sample -> {folder}", file=sys.stderr)
+    shown = (final or work) / "dual-sample"
+    print(f"1/4 building the embedded sample -> {shown}", file=sys.stderr)
     build_sample(folder, overwrite=True, progress=False)
     rows: list[dict[str, Any]] = []
     for config in ("clean", "perturbed"):
@@ -72,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     by_id = {r["id"]: r for r in rows}
 
     judge = KeywordJudge()
-    results: dict[str, Any] = {"dataset": str(folder), "judge": judge.name, "models": {}}
+    results: dict[str, Any] = {"dataset": str(shown), "judge": judge.name, "models": {}}
     table: list[list[str]] = []
     print(f"2/4 judging {len(DEMO_MODELS)} models x {len(rows)} responses with {judge.name}",
           file=sys.stderr)
@@ -124,6 +142,6 @@ def run(args: argparse.Namespace) -> int:
               f"{names}", file=sys.stderr)
     if args.out:
         (work / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False))
-        print(f"\nwrote {work / 'results.json'}")
+        print(f"\nwrote {(final or work) / 'results.json'}")
     print(f"\ndone in {time.perf_counter() - t0:.1f}s")
     return 0
