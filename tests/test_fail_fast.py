@@ -14,7 +14,6 @@ import aiohttp
 import pytest
 from chat_server import ChatServer, Reply, Request, chat_reply, error_reply, fault_reply
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.chat_client import ChatClient, CircuitBreaker, RetryPolicy
 from vlmsafety.cli import main
 from vlmsafety.errors import EndpointError, JudgeError
@@ -32,11 +31,9 @@ def _no_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("ff") / "dual"
-    return build_sample(out, perturbations=("jpeg",), severities=(1,), image_size=(128, 128),
-                        progress=False)
+@pytest.fixture
+def folder(small_dual: Path) -> Path:
+    return small_dual
 
 
 @pytest.fixture

@@ -129,13 +129,9 @@ def test_atomic_writes_leave_nothing_on_failure_or_interrupt(tmp_path: Path) -> 
     assert target.read_text() == "old\n" and listing(tmp_path) == ["out.jsonl"]
 
 
-def test_sigterm_removes_the_temporary_file(tmp_path: Path) -> None:
+def test_sigterm_removes_the_temporary_file(tmp_path: Path, small_dual: Path) -> None:
     """`generate` killed with SIGTERM while waiting for the endpoint: no hidden temp file stays."""
-    rows = tmp_path / "rows"
-    from vlmsafety.builders.dual import build_sample
-
-    build_sample(rows, perturbations=("jpeg",), severities=(1,), image_size=(128, 128),
-                 progress=False)
+    rows = small_dual
     out_dir = tmp_path / "o"
     out_dir.mkdir()
     with ChatServer(lambda req: chat_reply("late", delay=60)) as server:

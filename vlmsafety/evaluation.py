@@ -212,7 +212,7 @@ def _split_input(value: str | os.PathLike[str]) -> tuple[str | None, Path]:
 
 def _model_name_of(path: Path) -> str:
     names: set[str] = set()
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig", errors="replace") as f:  # read_predictions says why
         for line in f:
             if not line.strip():
                 continue
@@ -252,8 +252,11 @@ def load_reference(
 
     Raises:
         ScoringInputError: an unknown benchmark or config, or a dataset of the other benchmark.
+        DatasetBuildError: a config cannot be loaded (a truncated shard is named).
     """
     import datasets
+
+    from vlmsafety.storage.splits import load_split
 
     if benchmark not in _CONFIGS:
         raise ScoringInputError(f"benchmark must be one of {list(BENCHMARKS)}, got {benchmark!r}")
@@ -280,12 +283,11 @@ def load_reference(
         if bad:
             raise ScoringInputError(f"config(s) {bad} not in dataset {source!r}; available: {known}")
         for config in (c for c in known if c not in configs):  # ids only: cheap
-            ids = datasets.load_dataset(source, config, split="test", columns=["id"],
-                                        revision=revision)["id"]
+            ids = load_split(source, config, columns=["id"], revision=revision)["id"]
             ref.outside.update(dict.fromkeys(ids, config))
         known = [c for c in known if c in configs]
     for config in known:
-        ds = datasets.load_dataset(source, config, split="test", revision=revision)
+        ds = load_split(source, config, revision=revision)  # names a truncated shard
         keep = [c for c in _COLUMNS[benchmark] if c in ds.column_names]
         ds = ds.select_columns(keep)
         decoders = {name: feat.names for name, feat in ds.features.items()

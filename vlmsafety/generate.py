@@ -334,13 +334,9 @@ def _load_configs(source: str, configs: Sequence[str] | None, revision: str | No
 
 
 def _load_config(source: str, config: str, limit: int | None, revision: str | None) -> Any:
-    import datasets
+    from vlmsafety.storage.splits import load_split
 
-    try:
-        ds = datasets.load_dataset(source, config, split="test", revision=revision)
-    except Exception as exc:
-        raise DatasetBuildError(f"cannot load config {config!r} (split 'test') of dataset "
-                                f"{source!r}: {exc}") from exc
+    ds = load_split(source, config, revision=revision)  # names a truncated shard and the cause
     if limit is not None and limit < len(ds):
         ds = ds.select(range(limit))
     return ds

@@ -4,6 +4,8 @@ Every module that reads or writes files (builders, generate, judges' cache, eval
 takes these helpers from here rather than keeping its own copy. Nothing here knows a benchmark.
 
 Submodules:
+    * :mod:`vlmsafety.storage.splits` -- ``load_split``: one split of a config, with an error
+      naming a truncated parquet shard and the cause.
     * :mod:`vlmsafety.storage.files` -- output paths checked (``--overwrite``, never over an
       input) and written atomically (temporary beside the target, removed on failure/SIGTERM).
     * :mod:`vlmsafety.storage.images` -- image encoding/decoding helpers shared by builders.
