@@ -244,3 +244,18 @@ def test_breaker_off_and_bounds() -> None:
         CircuitBreaker(-1)
     assert ChatClient("http://h", "m", concurrency=3).breaker().limit == 6
     assert ChatClient("http://h", "m", max_consecutive_failures=1).breaker().limit == 1
+
+
+def test_evaluate_with_a_dead_chat_judge_writes_nothing(
+        small_dual: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    preds = tmp_path / "m.jsonl"
+    preds.write_text('{"id": "violent_crimes-01-harmful", "response": "No."}\n')
+    out = tmp_path / "res"
+    t0 = time.monotonic()
+    assert main(["evaluate", "--benchmark", "dual", "--dataset", str(small_dual),
+                 "--predictions", f"m={preds}", "--judge", "chat", "--model", "j",
+                 "--base-url", f"http://127.0.0.1:{closed_port()}", "--no-cache",
+                 "--allow-missing", "--no-plots", "--n-boot", "0", "--out", str(out)]) == 2
+    assert time.monotonic() - t0 < 10
+    assert "failed the first request" in capsys.readouterr().err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["m.jsonl"]
