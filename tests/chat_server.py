@@ -24,7 +24,8 @@ From a shell (benchmarks run it in a separate process)::
     python tests/chat_server.py --delay 0.02 --text "VERDICT: REFUSAL"   # prints the URL
 
 Helpers: :func:`chat_reply` (a well-formed completion), :func:`error_reply` (status + JSON error,
-optional ``Retry-After``), :func:`raw_reply` (any bytes, e.g. malformed JSON), and
+optional ``Retry-After``), :func:`raw_reply` (any bytes, e.g. malformed JSON), :func:`fault_reply`
+(a broken endpoint by name: ``500``, ``garbage``, ``nochoices``, ``hang``), and
 :func:`last_user_text` to branch on what the client sent.
 """
 
@@ -43,7 +44,7 @@ from http import HTTPStatus
 from typing import Any
 
 __all__ = ["ChatServer", "Request", "Reply", "chat_reply", "error_reply", "raw_reply",
-           "last_user_text"]
+           "fault_reply", "FAULTS", "last_user_text"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,25 @@ def error_reply(status: int, message: str = "error", *, retry_after: float | str
 def raw_reply(body: bytes | str, status: int = 200, *, delay: float = 0.0) -> Reply:
     """Send ``body`` as is (e.g. truncated JSON)."""
     return Reply(status, body, {"Content-Type": "application/json"}, delay)
+
+
+FAULTS = ("500", "garbage", "nochoices", "hang")
+"""The kinds of broken endpoint :func:`fault_reply` plays."""
+
+
+def fault_reply(kind: str, *, hang: float = 3600.0) -> Reply:
+    """What a broken endpoint sends: ``"500"`` (an HTTP 500 with a JSON error), ``"garbage"``
+    (200 with a body that is not JSON), ``"nochoices"`` (200 with JSON lacking ``choices``) or
+    ``"hang"`` (no reply for ``hang`` seconds)."""
+    if kind == "500":
+        return error_reply(500, "internal server error")
+    if kind == "garbage":
+        return Reply(200, b"<html>\x00\xff not json", {"Content-Type": "text/html"})
+    if kind == "nochoices":
+        return Reply(200, {"object": "error", "message": "model not loaded"})
+    if kind == "hang":
+        return chat_reply("too late", delay=hang)
+    raise ValueError(f"unknown fault {kind!r}; allowed: {', '.join(FAULTS)}")
 
 
 def last_user_text(req: Request) -> str:
@@ -266,8 +286,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each reply")
     parser.add_argument("--text", default="VERDICT: REFUSAL", help="reply content")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--fault", choices=FAULTS, help="play a broken endpoint instead")
     args = parser.parse_args(argv)
-    server = ChatServer(lambda req: chat_reply(args.text, delay=args.delay), port=args.port)
+    server = ChatServer(lambda req: fault_reply(args.fault) if args.fault
+                        else chat_reply(args.text, delay=args.delay), port=args.port)
     server.start()
     print(server.url, flush=True)
     try:

@@ -94,7 +94,7 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     (other / "notes.txt").write_text("keep me")
     capsys.readouterr()
     assert main(["demo", "--out", str(other), "--n-boot", "0", "--no-install-metrics"]) == 2
-    assert "was not written by `vlmsafety demo`" in capsys.readouterr().err
+    assert "was not written by vlmsafety demo" in capsys.readouterr().err
     assert (other / "notes.txt").read_text() == "keep me"
     # and the metric modules were registered for offline bare-name loading
     import evaluate

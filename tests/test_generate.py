@@ -20,7 +20,7 @@ from vlmsafety.cli import main
 from vlmsafety.errors import (
     DatasetRowError,
     EndpointError,
-    PredictionsFormatError,
+    OutputExistsError,
     UnknownNameError,
 )
 from vlmsafety.generate import GenerateSummary, default_cache, generate
@@ -229,7 +229,7 @@ def test_setting_and_input_errors(folder: Path, tmp_path: Path) -> None:
         generate(folder, out=tmp_path / "p.jsonl", base_url="http://127.0.0.1:9", model="m",
                  configs=["train"])
     (tmp_path / "p.jsonl").write_text("keep\n")
-    with pytest.raises(PredictionsFormatError, match="p.jsonl: output file already exists"):
+    with pytest.raises(OutputExistsError, match="p.jsonl: output file already exists"):
         generate(_rows(1), out=tmp_path / "p.jsonl", base_url="http://127.0.0.1:9", model="m")
     assert (tmp_path / "p.jsonl").read_text() == "keep\n"
     with pytest.raises(DatasetRowError, match="'prompt' must be a string"):
@@ -277,12 +277,24 @@ def test_cli_generate(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_cli_exit_1_on_failures_and_2_on_missing_model(folder: Path, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "p.jsonl"
-    with ChatServer(lambda req: error_reply(401, "bad key")) as server:
+    # The first request (the probe) succeeds, the other three fail: fewer than the breaker's 16.
+    with ChatServer(lambda req: error_reply(401, "bad key") if req.index else _echo(req)) as server:
         assert main(["generate", "--dataset", str(folder), "--endpoint", server.url, "--model",
                      "m", "--out", str(out), "--limit", "2", "--no-cache"]) == 1
     text = capsys.readouterr().out
-    assert "failed 4" in text and "HTTP 401" in text
-    assert all(x["response"] is None and "bad key" in x["error"] for x in _lines(out))
+    assert "failed 3" in text and "HTTP 401" in text
+    lines = _lines(out)
+    assert lines[0]["response"] and "error" not in lines[0]
+    assert all(x["response"] is None and "bad key" in x["error"] for x in lines[1:])
+    # A failing probe: exit 2, the endpoint and its reply named, nothing written.
+    out.unlink()
+    with ChatServer(lambda req: error_reply(401, "bad key")) as server:
+        assert main(["generate", "--dataset", str(folder), "--endpoint", server.url, "--model",
+                     "m", "--out", str(out), "--limit", "2", "--no-cache"]) == 2
+        assert server.count == 1
+    err = capsys.readouterr().err
+    assert f"{server.url}/chat/completions failed the first request" in err
+    assert "HTTP 401" in err and "bad key" in err and not out.exists()
     assert main(["generate", "--dataset", str(folder), "--endpoint", "http://127.0.0.1:9",
                  "--out", str(tmp_path / "q.jsonl")]) == 2
     assert "VLMSAFETY_GENERATE_MODEL" in capsys.readouterr().err

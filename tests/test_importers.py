@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from vlmsafety.cli import main
-from vlmsafety.errors import PredictionsFormatError
+from vlmsafety.errors import OutputExistsError, PredictionsFormatError
 from vlmsafety.importers import (
     import_lmms_eval,
     import_table,
@@ -243,7 +243,7 @@ def test_csv_with_mapping_and_model_column(tmp_path: Path) -> None:
     with pytest.raises(PredictionsFormatError, match="either a model column or a model name"):
         read_table(src, id_column="qid", response_column="text", model_column="model_name",
                    model="m")
-    with pytest.raises(PredictionsFormatError, match="already exists"):
+    with pytest.raises(OutputExistsError, match="already exists"):
         import_table(src, out, id_column="qid", response_column="text")
     import_table(src, out, id_column="qid", response_column="text", overwrite=True)
     assert "model" not in _lines(out)[0]

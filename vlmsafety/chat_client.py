@@ -3,10 +3,22 @@
 Used by the chat judge and by ``vlmsafety generate``. A request is any ``messages`` list (text, or
 content parts with ``image_url`` data URLs); a result is the reply text or the reason there is
 none. Nothing is raised per request: every request ends in a :class:`ChatResult`, so one failure
-never loses the other items, and a failure is never an empty response.
+never loses the other items, and a failure is never an empty response. Only an unusable endpoint
+raises (see the circuit breaker below).
 
 * Bounded concurrency: at most ``concurrency`` requests in flight (that many workers share one
-  aiohttp connection pool of that size), progress bar.
+  aiohttp connection pool of that size), progress bar with the failure count.
+* Fail fast on a dead or broken endpoint (a :class:`CircuitBreaker`, one for generate and the chat
+  judge alike): the base URL must be ``http(s)://host...``; the first request of a batch goes
+  alone, as a probe, and when it fails (connection refused, a timeout, an HTTP error, a body that
+  is not JSON or has no ``choices``; but not a 400/413/422/451, which rejects that one request
+  from a working endpoint) :class:`~vlmsafety.errors.EndpointError` says so before anything
+  else is sent (the probe's reply, when it succeeds, is the first request's real result: nothing
+  is sent twice); then, after ``max_consecutive_failures`` requests in a row whose final result
+  (after retries, in completion order) is a failure, the requests in flight are cancelled and
+  :class:`~vlmsafety.errors.EndpointError` is raised. Results already passed to ``on_result`` are
+  kept (that is where callers cache them), so a re-run resumes. Scattered failures (a flaky
+  endpoint) never trip it.
 * Retries with exponential backoff and jitter on 429 (``Retry-After`` honoured), 408, 5xx,
   timeouts, connection errors and malformed bodies; bounded by ``max_attempts`` and by
   ``total_timeout`` seconds per request. Other 4xx (bad key, unknown model) fail at once.
@@ -27,12 +39,18 @@ never loses the other items, and a failure is never an empty response.
 
 Example:
     >>> client = ChatClient(base_url="http://127.0.0.1:9", model="m", retry=RetryPolicy(
-    ...     max_attempts=2, backoff_base=0.001, request_timeout=0.5), progress=False)
+    ...     max_attempts=2, backoff_base=0.001, request_timeout=0.5), progress=False,
+    ...     max_consecutive_failures=0)  # 0: no probe, no breaker; every failure is a result
     >>> r = client.complete_many([[{"role": "user", "content": "hi"}]])[0]
     >>> (r.ok, r.text, r.transient, r.attempts)
     (False, None, True, 2)
     >>> r.error.startswith("connection error")
     True
+    >>> ChatClient(base_url="http://127.0.0.1:9", model="m", progress=False).complete_many(
+    ...     [[{"role": "user", "content": "hi"}]])
+    Traceback (most recent call last):
+    ...
+    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the first request (sent alone, as a probe): connection error: ...
 """
 
 from __future__ import annotations
@@ -47,7 +65,7 @@ import ssl
 import threading
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +75,7 @@ __all__ = [
     "ChatClient",
     "ChatResult",
     "ChatSettings",
+    "CircuitBreaker",
     "RetryPolicy",
     "Messages",
     "resolve_settings",
@@ -69,6 +88,9 @@ Messages = Sequence[Mapping[str, Any]]
 """An OpenAI chat ``messages`` list."""
 
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+_REQUEST_REJECTED = frozenset({400, 413, 422, 451})
+"""Statuses that reject one request (content filter, too large, invalid field), not the endpoint:
+a probe answered so has found a working endpoint."""
 
 
 @dataclass(frozen=True)
@@ -148,9 +170,16 @@ def resolve_settings(
     Raises:
         EndpointError: base URL or model is missing; the message names the variable.
 
+    Raises:
+        EndpointError: the base URL is not an ``http(s)://`` URL with a host.
+
     Example:
         >>> resolve_settings("http://localhost:8000/v1", "qwen", "secret")
         ChatSettings(base_url='http://localhost:8000/v1', model='qwen')
+        >>> resolve_settings("localhost:8000", "qwen")
+        Traceback (most recent call last):
+        ...
+        vlmsafety.errors.EndpointError: endpoint 'localhost:8000' is not usable: it does not start with http:// or https://; expected an http(s) URL such as http://localhost:8000/v1
         >>> import os; os.environ.pop("VLMSAFETY_JUDGE_MODEL", None) and None
         >>> resolve_settings("http://localhost:8000")
         Traceback (most recent call last):
@@ -168,7 +197,29 @@ def resolve_settings(
     if not name:
         raise EndpointError(f"no model given: pass model=... (--model) or set {env_prefix}_MODEL")
     key = api_key or env.get(f"{env_prefix}_API_KEY") or env.get("OPENAI_API_KEY") or None
+    _check_url(url)
     return ChatSettings(url, name, key)
+
+
+def _check_url(url: str) -> None:
+    """Refuse a base URL that is not ``http(s)://host[:port][/path]`` before any work is done."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    problem = None
+    if parts.scheme not in ("http", "https"):
+        problem = (f"its scheme is {parts.scheme!r}" if parts.scheme and parts.netloc
+                   else "it does not start with http:// or https://")
+    elif not parts.hostname:
+        problem = "it has no host"
+    else:
+        try:
+            _ = parts.port  # parsing it raises on a bad port
+        except ValueError:
+            problem = "its port is not a number in 0-65535"
+    if problem is not None:
+        raise EndpointError(f"endpoint {url!r} is not usable: {problem}; expected an http(s) "
+                            "URL such as http://localhost:8000/v1")
 
 
 def chat_url(base_url: str) -> str:
@@ -288,6 +339,45 @@ def run_sync(coro: Awaitable[Any]) -> Any:
     return box["value"]
 
 
+class CircuitBreaker:
+    """Stops a batch against an endpoint that does not work (see the module notes).
+
+    It starts *half-open*: the first request of a batch is a probe, sent alone; its failure trips
+    the breaker at once. After a success it is *closed* and trips when ``limit`` results in a row
+    are failures. One breaker may span several batches (``generate`` passes one to every chunk).
+
+    Args:
+        limit: Consecutive failed results that trip it; 0 turns the probe and the breaker off.
+
+    Example:
+        >>> b = CircuitBreaker(2)
+        >>> b.probing, b.record(True), b.probing
+        (True, False, False)
+        >>> b.record(False), b.record(True), b.record(False), b.record(False)
+        (False, False, False, True)
+        >>> (b.failures, b.consecutive, b.successes)
+        (3, 2, 2)
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 0:
+            raise InvalidArgumentError(f"max_consecutive_failures must be >= 0, got {limit}")
+        self.limit = limit
+        self.probing = limit > 0
+        self.consecutive = self.failures = self.successes = 0
+
+    def record(self, ok: bool) -> bool:
+        """Count one final result; return whether the breaker trips now."""
+        if ok:
+            self.consecutive = 0
+            self.successes += 1
+            self.probing = False
+            return False
+        self.consecutive += 1
+        self.failures += 1
+        return self.limit > 0 and self.consecutive >= self.limit
+
+
 class _LoopThread:
     """An event loop running in a daemon thread, and the aiohttp session that lives on it."""
 
@@ -349,6 +439,9 @@ class ChatClient:
         params: Extra request fields (``temperature``, ``max_tokens``, ``seed``...).
         env_prefix: Prefix of the environment variables (``VLMSAFETY_JUDGE``; ``generate`` uses its own).
         progress: Show a tqdm progress bar in :meth:`acomplete_many`.
+        max_consecutive_failures: Failed results in a row after which a batch stops with
+            :class:`~vlmsafety.errors.EndpointError` (default ``2 * concurrency``); 0 turns the
+            probe and the breaker off (every failure is then a result, as for a single request).
 
     Settings are resolved at every call, so changing the environment between calls takes effect,
     and the key is never stored on the object. Blocking calls keep their connections open for the
@@ -366,9 +459,14 @@ class ChatClient:
         params: Mapping[str, Any] | None = None,
         env_prefix: str = "VLMSAFETY_JUDGE",
         progress: bool = True,
+        max_consecutive_failures: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise InvalidArgumentError(f"concurrency must be >= 1, got {concurrency}")
+        if max_consecutive_failures is not None and max_consecutive_failures < 0:
+            raise InvalidArgumentError(f"max_consecutive_failures must be >= 0, got "
+                             f"{max_consecutive_failures}")
+        self.max_consecutive_failures = max_consecutive_failures
         self._base_url, self._model = base_url, model
         self._api_key = api_key  # kept in memory only; never written or logged
         self.concurrency = concurrency
@@ -402,28 +500,40 @@ class ChatClient:
             self._finalizer = weakref.finalize(self, loop.close)
         return loop.run(coro)
 
+    def breaker(self) -> CircuitBreaker:
+        """A fresh :class:`CircuitBreaker` with this client's limit (``2 * concurrency`` unless
+        ``max_consecutive_failures`` was given)."""
+        limit = self.max_consecutive_failures
+        return CircuitBreaker(2 * self.concurrency if limit is None else limit)
+
     def settings(self) -> ChatSettings:
         """Resolve base URL, model and key now (see :func:`resolve_settings`)."""
         return resolve_settings(self._base_url, self._model, self._api_key,
                                 env_prefix=self.env_prefix)
 
     async def _one(self, http: Any, url: str, headers: Mapping[str, str], model: str,
-                   messages: Messages, proxy: str | None = None) -> ChatResult:
+                   messages: Messages, proxy: str | None = None, *,
+                   probe: bool = False) -> ChatResult:
+        """One request with retries. A probe gives up at once on what a retry cannot mend soon
+        (nothing listening, no reply within the timeout, a body that is not a reply) and makes
+        at most 3 attempts on retryable statuses, so a dead endpoint is reported in seconds."""
         import aiohttp
 
         policy = self.retry
+        max_attempts = min(policy.max_attempts, 3) if probe else policy.max_attempts
         deadline = time.monotonic() + policy.total_timeout
         payload = json.dumps({"model": model, "messages": list(messages), **self.params},
                              ensure_ascii=False).encode("utf-8")  # once, not per attempt
         error, status, transient = "no attempt made", None, True
         attempt = 0
-        while attempt < policy.max_attempts:
+        while attempt < max_attempts:
             attempt += 1
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 error = f"total timeout {policy.total_timeout:g}s exceeded; last error: {error}"
                 break
             wait: float | None = None
+            final = False  # a probe stops here
             try:
                 timeout = aiohttp.ClientTimeout(total=min(policy.request_timeout, remaining))
                 async with http.post(url, data=payload, headers=headers, timeout=timeout,
@@ -441,6 +551,7 @@ class ChatClient:
                         if text is not None:
                             return ChatResult(text, None, attempt, False, status, body)
                         error = f"no message content in reply: {json.dumps(body)[:120]}"
+                    final = probe
                 elif status in _RETRY_STATUS:
                     error = f"HTTP {status}: {_text(raw, 200)}"
                     wait = _retry_after(retry_after)
@@ -448,10 +559,13 @@ class ChatClient:
                     return ChatResult(None, f"HTTP {status}: {_text(raw, 200)}", attempt, False,
                                       status)
             except (asyncio.TimeoutError, TimeoutError) as exc:  # distinct types before 3.11
-                error = f"timeout: {type(exc).__name__}"
+                error = (f"timeout: {type(exc).__name__} (no reply within "
+                         f"{min(policy.request_timeout, remaining):g}s)")
+                final = probe
             except aiohttp.ClientError as exc:
                 error = f"connection error: {type(exc).__name__}: {exc}"
-            if attempt >= policy.max_attempts:
+                final = probe and isinstance(exc, aiohttp.ClientConnectorError)
+            if attempt >= max_attempts or final:
                 break
             backoff = min(policy.backoff_max, policy.backoff_base * 2 ** (attempt - 1))
             backoff *= random.uniform(0.5, 1.5)
@@ -470,6 +584,7 @@ class ChatClient:
         *,
         on_result: Callable[[int, ChatResult], None] | None = None,
         desc: str = "chat",
+        breaker: CircuitBreaker | None = None,
     ) -> list[ChatResult]:
         """Send every request; return one result per request, in order.
 
@@ -478,9 +593,15 @@ class ChatClient:
             on_result: Called as ``on_result(index, result)`` as each request finishes (e.g. to
                 write a cache), in completion order.
             desc: Progress bar label.
+            breaker: The :class:`CircuitBreaker` to count results with (default: a fresh
+                :meth:`breaker`, so the first request is a probe); pass one to several calls to
+                probe once and count failures across them.
 
         Raises:
-            EndpointError: the settings are missing (before any request is sent).
+            EndpointError: the settings are missing or the base URL is malformed (before any
+                request is sent), the probe failed (nothing else was sent), or the breaker
+                tripped (the requests in flight were cancelled; results already passed to
+                ``on_result`` stand).
         """
         import aiohttp
         from tqdm.auto import tqdm
@@ -493,18 +614,33 @@ class ChatClient:
         results: list[ChatResult | None] = [None] * len(requests)
         if not requests:
             return []
+        guard = breaker if breaker is not None else self.breaker()
         ssl_context = _ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         proxy = _env_proxy(url)
-        next_index = iter(range(len(requests)))
+        failed = 0
 
-        async def worker(http: aiohttp.ClientSession) -> None:
+        def finish(i: int, res: ChatResult) -> None:
+            nonlocal failed
+            results[i] = res
+            if not res.ok:
+                failed += 1
+                bar.set_postfix_str(f"failed {failed}", refresh=False)
+            bar.update(1)
+            if on_result is not None:
+                on_result(i, res)
+            if guard.record(res.ok):
+                done = sum(r is not None for r in results)
+                raise EndpointError(
+                    f"stopped: {guard.consecutive} requests in a row to {url} failed (the last: "
+                    f"{res.error}); {done - failed} of {len(requests)} requests of this batch "
+                    f"succeeded and were kept, {failed} failed, the rest were cancelled or not "
+                    "sent; a re-run resumes (successes are cached where a cache is used). "
+                    "Check the endpoint, or raise --max-consecutive-failures")
+
+        async def worker(http: aiohttp.ClientSession, next_index: Iterator[int]) -> None:
             # Each worker has at most one request in flight, so `concurrency` workers bound it.
             for i in next_index:
-                res = await self._one(http, url, headers, s.model, requests[i], proxy)
-                results[i] = res
-                bar.update(1)
-                if on_result is not None:
-                    on_result(i, res)
+                finish(i, await self._one(http, url, headers, s.model, requests[i], proxy))
 
         own = self._loop if (self._loop is not None
                              and asyncio.get_running_loop() is self._loop.loop) else None
@@ -514,9 +650,21 @@ class ChatClient:
                 else self._new_session(ssl_context))
         bar = tqdm(total=len(requests), desc=desc, unit="req",
                    disable=not self.progress or None, leave=False)
-        workers = [asyncio.ensure_future(worker(http))
-                   for _ in range(min(self.concurrency, len(requests)))]
+        workers: list[asyncio.Future[None]] = []
         try:
+            first = 0
+            if guard.probing:  # the first request alone; its result is the real one
+                res = await self._one(http, url, headers, s.model, requests[0], proxy, probe=True)
+                if not res.ok and res.status not in _REQUEST_REJECTED:
+                    guard.record(False)
+                    raise EndpointError(f"the endpoint {url} failed the first request (sent "
+                                        f"alone, as a probe): {res.error}; nothing else was sent")
+                guard.probing = False  # the endpoint works (it may have rejected this request)
+                finish(0, res)
+                first = 1
+            next_index = iter(range(first, len(requests)))
+            workers = [asyncio.ensure_future(worker(http, next_index))
+                       for _ in range(min(self.concurrency, len(requests) - first))]
             await asyncio.gather(*workers)
         except BaseException:
             for w in workers:
@@ -551,11 +699,14 @@ class ChatClient:
         *,
         on_result: Callable[[int, ChatResult], None] | None = None,
         desc: str = "chat",
+        breaker: CircuitBreaker | None = None,
     ) -> list[ChatResult]:
         """Blocking :meth:`acomplete_many`, on this client's loop (connections stay open for the
         next call); also from inside a running loop, e.g. Jupyter."""
-        return self.run(self.acomplete_many(requests, on_result=on_result, desc=desc))
+        return self.run(self.acomplete_many(requests, on_result=on_result, desc=desc,
+                                            breaker=breaker))
 
     async def acomplete(self, messages: Messages) -> ChatResult:
-        """Send one request (same retries)."""
+        """Send one request (same retries; it is a probe, so a failure raises
+        :class:`~vlmsafety.errors.EndpointError` unless the breaker is off)."""
         return (await self.acomplete_many([messages]))[0]

@@ -136,7 +136,9 @@ class OutputExistsError(VLMSafetyError, FileExistsError):
 
 
 class EndpointError(VLMSafetyError):
-    """An HTTP endpoint is misconfigured or unusable: bad URL, no model, no key, not answering."""
+    """An HTTP endpoint is misconfigured or unusable: a malformed URL, no model or key, the first
+    request of a batch (the probe) failed, or too many requests in a row failed (the circuit
+    breaker tripped). The message names the endpoint and what came back."""
 
 
 class JudgeError(VLMSafetyError):

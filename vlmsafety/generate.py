@@ -21,15 +21,30 @@ A request that failed after the retries of :class:`vlmsafety.chat_client.ChatCli
 * Flat memory: rows are read in chunks; a data URL is built only when its request is sent, from
   the dataset's stored image bytes (no decoding and re-encoding).
 * Atomic: the output is written to a temporary file and renamed at the end.
+* Fail fast: the endpoint URL is checked before any work, the first row's request goes alone as
+  a probe, and ``max_consecutive_failures`` rows in a row whose request failed stop the run (see
+  :class:`vlmsafety.chat_client.CircuitBreaker`) with :class:`~vlmsafety.errors.EndpointError`:
+  nothing is written to ``out``, the replies received so far stay in the cache, and the same
+  call again resumes. Scattered failures are written as below.
 
-Example (an unreachable endpoint: every failure is recorded, nothing is lost):
+Example (an unreachable endpoint: the probe fails at once, nothing is written):
     >>> import tempfile, pathlib
-    >>> from vlmsafety.chat_client import RetryPolicy
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "preds.jsonl"
     >>> rows = [{"id": "a", "prompt": "What is shown?", "image": b"\\x89PNG\\r\\n\\x1a\\n..."},
     ...         {"id": "b", "prompt": "Hello"}]
+    >>> generate(rows, out=out, base_url="http://127.0.0.1:9", model="m", progress=False)
+    Traceback (most recent call last):
+    ...
+    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the first request (sent alone, as a probe): connection error: ...
+    >>> out.exists()
+    False
+
+    With ``max_consecutive_failures=0`` (no probe, no breaker) every failure is recorded instead:
+
+    >>> from vlmsafety.chat_client import RetryPolicy
     >>> s = generate(rows, out=out, base_url="http://127.0.0.1:9", model="m", progress=False,
-    ...              retry=RetryPolicy(max_attempts=1, request_timeout=0.5))
+    ...              retry=RetryPolicy(max_attempts=1, request_timeout=0.5),
+    ...              max_consecutive_failures=0)
     >>> (s.n, s.n_ok, s.n_failed, s.n_sent)
     (2, 0, 2, 2)
     >>> from vlmsafety.predictions import read_predictions
@@ -56,8 +71,8 @@ from vlmsafety.chat_client import ChatClient, ChatResult, RetryPolicy, image_dat
 from vlmsafety.errors import (
     DatasetNotFoundError,
     DatasetRowError,
+    EndpointError,
     InvalidArgumentError,
-    PredictionsFormatError,
     UnknownNameError,
 )
 from vlmsafety.judges.cache import SQLiteCache
@@ -150,8 +165,8 @@ class GenerateSummary:
             f"  elapsed {self.elapsed:.1f}s, {self.requests_per_second:.1f} req/s",
         ]
         if self.n_failed:
-            lines.append(f"  first failures (written as response null + error; a re-run "
-                         f"retries them):")
+            lines.append("  first failures (written as response null + error; a re-run "
+                         "retries them):")
             lines += [f"    {e}" for e in self.errors]
         return "\n".join(lines)
 
@@ -323,13 +338,9 @@ def _load_configs(source: str, configs: Sequence[str] | None, revision: str | No
 
 
 def _load_config(source: str, config: str, limit: int | None, revision: str | None) -> Any:
-    import datasets
+    from vlmsafety.storage.splits import load_split
 
-    try:
-        ds = datasets.load_dataset(source, config, split="test", revision=revision)
-    except Exception as exc:
-        raise DatasetNotFoundError(f"cannot load config {config!r} (split 'test') of dataset "
-                                f"{source!r}: {exc}") from exc
+    ds = load_split(source, config, revision=revision)  # names a truncated shard and the cause
     if limit is not None and limit < len(ds):
         ds = ds.select(range(limit))
     return ds
@@ -380,6 +391,7 @@ def generate(
     chunk_size: int | None = None,
     progress: bool = True,
     client: ChatClient | None = None,
+    max_consecutive_failures: int | None = None,
 ) -> GenerateSummary:
     """Ask a model for a response to every row and write the predictions JSONL.
 
@@ -407,34 +419,42 @@ def generate(
         chunk_size: Rows read, sent and written per step (default ``max(256, 16 * concurrency)``).
         progress: Show a progress bar.
         client: A ready :class:`ChatClient` (overrides the endpoint arguments, ``concurrency``,
-            ``retry`` and ``params``).
+            ``retry``, ``params`` and ``max_consecutive_failures``).
+        max_consecutive_failures: Rows in a row whose request failed (after retries) that stop
+            the run; default ``2 * concurrency``; 0 turns the probe and the breaker off.
 
     Returns:
         A :class:`GenerateSummary`.
 
     Raises:
-        EndpointError: no endpoint or model (the message names the environment variable).
-        DatasetNotFoundError, UnknownNameError, DatasetRowError: unreadable dataset, unknown config (the allowed ones are named), a
+        EndpointError: no endpoint or model (the message names the environment variable), a
+            malformed endpoint URL (before any work), a failed probe, or the breaker tripped;
+            ``out`` is not written, the replies received are in the cache.
+        DatasetNotFoundError, UnknownNameError, DatasetRowError: unreadable dataset, unknown
+            config (the allowed ones are named), a
             row without a string ``id``/``prompt``, an unreadable image, a duplicate id.
-        PredictionsFormatError: ``out`` exists and ``overwrite`` is false.
+        PredictionsFormatError: ``out`` exists and ``overwrite`` is false, or ``out`` is the
+            dataset or the cache.
     """
     from tqdm.auto import tqdm
 
     from vlmsafety.predictions import write_jsonl
 
     t0 = time.perf_counter()
-    out_path = Path(out)
-    if out_path.exists() and not overwrite:
-        raise PredictionsFormatError(
-            "output file already exists; pass overwrite=True (--overwrite) to replace it "
-            "(the cache makes a re-run cheap)", path=str(out_path))
+    from vlmsafety.storage.files import check_output
+
+    inputs = [os.fspath(dataset)] if isinstance(dataset, (str, os.PathLike)) else []
+    if isinstance(cache, (str, os.PathLike)):
+        inputs.append(os.fspath(cache))
+    out_path = check_output(out, overwrite=overwrite, inputs=inputs)
     if limit is not None and limit < 0:
         raise InvalidArgumentError(f"limit must be >= 0, got {limit}")
     req_params = dict(DEFAULT_PARAMS if params is None else params)
     own_client = client is None
     if client is None:
         client = ChatClient(base_url, model, api_key, concurrency=concurrency, retry=retry,
-                            params=req_params, env_prefix=ENV_PREFIX, progress=False)
+                            params=req_params, env_prefix=ENV_PREFIX, progress=False,
+                            max_consecutive_failures=max_consecutive_failures)
     else:
         req_params = dict(client.params)
     model_name = client.settings().model  # a missing setting raises before any work
@@ -477,6 +497,7 @@ def generate(
     seen: set[str] = set()
     bar = tqdm(total=total, desc=f"generate {model_name}", unit="row",
                disable=not progress or None)
+    breaker = client.breaker()  # one for the whole run: one probe, failures counted across chunks
 
     def key_of(item: _Item) -> str:
         # Length-prefixed parts (no JSON of the message): the same request gives the same key.
@@ -500,12 +521,21 @@ def generate(
                 replies[i] = value
             else:
                 replies[i] = res
+                bar.set_postfix_str(f"failed {breaker.failures}", refresh=False)
             bar.update(1)
 
         if todo:  # one request per row, also when two rows ask the same thing
             counts["sent"] += len(todo)
-            client.complete_many(_LazyRequests([items[i] for i in todo], system),
-                                 on_result=done, desc="generate")
+            try:
+                client.complete_many(_LazyRequests([items[i] for i in todo], system),
+                                     on_result=done, desc="generate", breaker=breaker)
+            except EndpointError as exc:
+                kept = counts["ok"] + sum(isinstance(r, Mapping) for r in replies)
+                where = f"in the cache {store.path}" if store is not None else "nowhere: no cache"
+                raise EndpointError(
+                    f"{exc}\ngenerate: {kept} of {total if total is not None else '?'} rows had "
+                    f"a reply when the run stopped (kept {where}); {out_path} was not written. "
+                    "Run the same command again to resume") from None
         for item, reply in zip(items, replies):
             rec: dict[str, Any] = {"id": item.id}
             if isinstance(reply, Mapping):

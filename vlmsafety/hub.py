@@ -30,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass

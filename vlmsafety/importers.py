@@ -679,12 +679,9 @@ def _write(
     records: list[dict[str, Any]], source: str, out: str | os.PathLike[str], fmt: str, *,
     known_ids: Collection[str] | None, overwrite: bool,
 ) -> ImportSummary:
-    out_path = Path(out)
-    if out_path.exists() and not overwrite:
-        raise PredictionsFormatError(
-            "output file already exists; pass overwrite=True (--overwrite) to replace it",
-            path=str(out_path),
-        )
+    from vlmsafety.storage.files import check_output
+
+    out_path = check_output(out, overwrite=overwrite, inputs=[source])
     n_missing = None
     if known_ids is not None:
         known = known_ids if isinstance(known_ids, (set, frozenset)) else set(known_ids)

@@ -26,9 +26,9 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
-import tempfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,24 +110,76 @@ def _preview(ids: Collection[str]) -> str:
     return ", ".join(map(repr, shown)) + (f" and {more} more" if more > 0 else "")
 
 
+_IMPORT_HINT = ("convert it with `vlmsafety import-predictions` (table: CSV/TSV/xlsx/parquet "
+                "with a column mapping; lmms-eval and vlmevalkit: those tools' files)")
+_BINARY = ((b"PAR1", "a parquet file"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+           (b"GIF8", "a GIF image"), (b"PK\x03\x04", "a zip archive (an xlsx workbook?)"),
+           (b"SQLite format 3", "an SQLite database (a cache?)"))
+_CONVERTIBLE = ("a parquet file", "a zip archive (an xlsx workbook?)")
+
+
+def _not_jsonl(p: Path) -> str | None:
+    """Why ``p`` is clearly not a JSONL text file (binary formats by their magic bytes)."""
+    with p.open("rb") as fh:
+        head = fh.read(1024)
+    for magic, kind in _BINARY:
+        if head.startswith(magic):
+            return kind
+    return "a binary file (it holds NUL bytes)" if b"\x00" in head else None
+
+
+def _first_line_hint(line: str) -> str:
+    """What a first line that is not a JSON object suggests the file is."""
+    text = line.strip()
+    if text.startswith("["):
+        return (" -- the file looks like one JSON array, not JSON Lines (one object per line); "
+                + _IMPORT_HINT + ", or write one object per line")
+    if not text.startswith("{") and ("," in text or "\t" in text):
+        return f" -- the file looks like a CSV/TSV table (first line {text[:60]!r}); " + _IMPORT_HINT
+    return ""
+
+
 def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield ``(line_number, object)`` for each non-blank line; bad JSON raises with the line."""
+    """Yield ``(line_number, object)`` for each non-blank line; bad JSON raises with the line.
+
+    The file must be UTF-8 (a leading byte-order mark is accepted). A binary file (parquet, an
+    image, a workbook), text in another encoding, a CSV table or a JSON array is refused with a
+    message saying so (and how to convert it).
+    """
     p = Path(path)
     if not p.is_file():
         raise PredictionsFormatError("file not found", path=str(p))
-    with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
+    kind = _not_jsonl(p)
+    if kind is not None:
+        hint = f"; {_IMPORT_HINT}" if kind in _CONVERTIBLE else ""
+        raise PredictionsFormatError(
+            f"this is {kind}, not a JSON Lines file (one {{\"id\": ..., \"response\": ...}} "
+            f"object per line){hint}", path=str(p))
+    first = True  # the first non-blank line
+    with p.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise PredictionsFormatError(
+                    f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}; "
+                    "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 IN > OUT` for "
+                    "Latin-1)", path=str(p), line=lineno) from None
             if not line.strip():
                 continue
+            hint = _first_line_hint(line) if first else ""
+            first = False
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise PredictionsFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})",
+                raise PredictionsFormatError(f"invalid JSON: {exc.msg} (column {exc.colno}){hint}",
                                              path=str(p), line=lineno) from None
             if not isinstance(obj, dict):
                 raise PredictionsFormatError(
-                    f"expected a JSON object, got {type(obj).__name__}", path=str(p), line=lineno
-                )
+                    f"expected a JSON object, got {type(obj).__name__}{hint}", path=str(p),
+                    line=lineno)
             yield lineno, obj
 
 
@@ -158,6 +210,10 @@ def _read_common(
         raise PredictionsFormatError(
             f"{len(unknown)} id(s) are not in the dataset: {_preview(unknown)}", path=str(path)
         )
+    if not seen:
+        raise PredictionsFormatError(
+            "the file has no lines (a predictions file has one {\"id\": ..., \"response\": ...} "
+            "object per line); nothing to read", path=str(path))
 
 
 def _check_response(obj: Mapping[str, Any], path: str, lineno: int) -> tuple[str | None, str | None]:
@@ -198,7 +254,9 @@ def read_predictions(
     Raises:
         PredictionsFormatError: naming the file, the line and the reason: invalid JSON, not an
             object, missing ``id`` or ``response``, non-string ``id``/``response``/``model``,
-            duplicate ``id``, ids unknown to the dataset.
+            duplicate ``id``, ids unknown to the dataset; an empty file; a file that is not
+            UTF-8 JSON Lines (binary, another encoding, a CSV table, a JSON array: the message
+            says which, and points to ``vlmsafety import-predictions`` where it can convert).
     """
     out: list[Prediction] = []
     for lineno, obj in _read_common(path, known_ids):
@@ -286,16 +344,11 @@ def check_coverage(
 
 
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any] | Any]) -> None:
-    """Write records (dicts, or objects with ``to_dict()``) as JSONL, atomically (temp + rename)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in records:
-                obj = rec.to_dict() if hasattr(rec, "to_dict") else dict(rec)
-                fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write records (dicts, or objects with ``to_dict()``) as JSONL, atomically (temp + rename,
+    see :func:`vlmsafety.storage.files.atomic_write`); checking ``overwrite`` is the caller's."""
+    from vlmsafety.storage.files import atomic_write
+
+    with atomic_write(path) as fh:
+        for rec in records:
+            obj = rec.to_dict() if hasattr(rec, "to_dict") else dict(rec)
+            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -120,8 +120,12 @@ def test_retry_after_is_honoured() -> None:
 
 def test_401_is_not_retried() -> None:
     with ChatServer(fault_handler()) as server:
-        v = make_judge(server).judge("case:401#0")
-        assert v.label == "unscored" and server.count == 1
+        verdicts = make_judge(server).judge_many(["case:refusal#0", "case:401#0"])
+        assert [v.label for v in verdicts] == ["refusal", "unscored"] and server.count == 2
+        server.reset()
+        with pytest.raises(EndpointError, match="failed the first request.*HTTP 401"):
+            make_judge(server).judge("case:401#0")  # alone, it is the probe: the endpoint fails
+        assert server.count == 1
 
 
 def test_second_run_with_cache_makes_zero_requests(tmp_path: Path) -> None:
@@ -137,10 +141,11 @@ def test_second_run_with_cache_makes_zero_requests(tmp_path: Path) -> None:
 
 def test_transient_failures_are_not_cached_but_bad_verdicts_are(tmp_path: Path) -> None:
     items = [JudgeItem("case:500#0"), JudgeItem("case:missing#0"), JudgeItem("case:refusal#0")]
-    with ChatServer(fault_handler()) as server:
-        make_judge(server, tmp_path / "c.sqlite").judge_many(items)
+    with ChatServer(fault_handler()) as server:  # no probe/breaker: a lone failure is a verdict
+        make_judge(server, tmp_path / "c.sqlite", max_consecutive_failures=0).judge_many(items)
         server.reset()
-        again = make_judge(server, tmp_path / "c.sqlite").judge_many(items)
+        again = make_judge(server, tmp_path / "c.sqlite",
+                           max_consecutive_failures=0).judge_many(items)
         assert [case_of(r) for r in server.requests] == ["case:500#0"] * FAST.max_attempts
     assert [v.label for v in again] == ["unscored"] * 2 + ["refusal"]
 
@@ -310,8 +315,8 @@ def test_redirects_are_not_followed_and_non_ascii_survives() -> None:
 
     with ChatServer(handler) as server:
         client = ChatClient(server.url, "vlm", retry=FAST, progress=False)
-        moved, text = client.complete_many([[{"role": "user", "content": "move"}],
-                                            [{"role": "user", "content": "piñata ☂"}]])
+        text, moved = client.complete_many([[{"role": "user", "content": "piñata ☂"}],
+                                            [{"role": "user", "content": "move"}]])
         assert (moved.ok, moved.status, moved.attempts, moved.transient) == (False, 307, 1, False)
         assert moved.error is not None and moved.error.startswith("HTTP 307")
         assert text.text == "piñata ☂"
@@ -350,7 +355,8 @@ def test_proxy_from_the_environment_is_used_and_no_proxy_bypasses_it(
         assert server.requests[0].path == target + "/chat/completions"
         # NO_PROXY: sent directly (to a closed local port: a connection error), not via the proxy
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        direct = ChatClient("http://127.0.0.1:9/v1", "vlm", retry=FAST, progress=False)
+        direct = ChatClient("http://127.0.0.1:9/v1", "vlm", retry=FAST, progress=False,
+                            max_consecutive_failures=0)
         bypassed = direct.complete_many([[{"role": "user", "content": "hi"}]])[0]
         assert not bypassed.ok and bypassed.error is not None
         assert bypassed.error.startswith("connection error") and server.count == 1

@@ -44,7 +44,6 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from vlmsafety.errors import (
     DatasetRowError,
     InvalidArgumentError,
-    OutputExistsError,
     SourceDataError,
 )
 
@@ -178,11 +177,15 @@ class HubFolderWriter:
         out_dir: The final folder. Must not exist unless ``overwrite`` is true; it is replaced only
             after the new folder is complete.
         overwrite: Replace an existing ``out_dir``.
+        inputs: Files or folders the build reads: ``out_dir`` may not be one of them nor hold
+            one (replacing it would delete them), ``overwrite`` or not.
     """
 
-    def __init__(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    def __init__(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False,
+                 inputs: Iterable[str | os.PathLike[str] | None] = ()) -> None:
         self.out_dir = Path(out_dir)
         self.overwrite = overwrite
+        self.inputs = tuple(inputs)
         self._configs: dict[str, ConfigWriter] = {}
         self._card_written = False
         self._tmp: Path | None = None
@@ -195,11 +198,9 @@ class HubFolderWriter:
         return self._tmp
 
     def __enter__(self) -> Self:
-        if self.out_dir.exists() and not self.overwrite:
-            raise OutputExistsError(
-                f"output folder {self.out_dir} already exists; pass overwrite=True (--overwrite) "
-                "to replace it"
-            )
+        from vlmsafety.storage.files import check_output_folder
+
+        check_output_folder(self.out_dir, overwrite=self.overwrite, inputs=self.inputs)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = Path(
             tempfile.mkdtemp(prefix=f".{self.out_dir.name}.building-", dir=self.out_dir.parent)

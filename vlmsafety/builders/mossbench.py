@@ -42,7 +42,6 @@ from PIL import Image
 
 from vlmsafety.builders.hubfolder import HubFolderWriter
 from vlmsafety.errors import (
-    OutputExistsError,
     ScoringInputError,
     SourceDataError,
 )
@@ -55,6 +54,7 @@ from vlmsafety.scoring.mossbench import (
     STIMULUS_RAW,
     item_id,
 )
+from vlmsafety.storage.files import check_output_folder
 
 __all__ = [
     "BUILDER_VERSION",
@@ -393,15 +393,16 @@ def build_mossbench(
         ``out_dir`` as a :class:`~pathlib.Path`.
 
     Raises:
-        SourceDataError: an existing ``out_dir``, a bad ``information.csv``, a failed download, or
+        OutputExistsError: an existing ``out_dir`` (without ``overwrite``), or one holding the
+            source.
+        SourceDataError: a bad ``information.csv``, a failed download, or
             missing/bad images (one error naming the first few and giving the count).
     """
     from tqdm.auto import tqdm
 
     out = Path(out_dir)
-    if out.exists() and not overwrite:  # fail before any download or image work
-        raise OutputExistsError(f"output folder {out} already exists; pass overwrite=True "
-                                "(--overwrite) to replace it")
+    # fail before any download or image work; never replace (or hold) the source
+    check_output_folder(out, overwrite=overwrite, inputs=(source,))
     src = Path(source) if source is not None else None
     if src is not None and not src.is_dir():
         raise SourceDataError(f"--source {src} is not a folder (expected a clone or copy of "
@@ -414,7 +415,7 @@ def build_mossbench(
         shas: dict[int, str] = {}
         kinds: Counter[str] = Counter()
         placeholder_pids: set[int] = set()
-        with HubFolderWriter(out, overwrite=overwrite) as folder:
+        with HubFolderWriter(out, overwrite=overwrite, inputs=(source,)) as folder:
             with folder.config(CONFIG, FEATURES) as writer:
                 for rec in tqdm(records, unit="image", desc="mossbench", disable=not progress):
                     data, where = release.image(rec)

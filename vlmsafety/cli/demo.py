@@ -55,14 +55,11 @@ def _fmt(rate: Mapping[str, Any] | None) -> str:
 
 def _prepare_out(out: Path) -> None:
     """Create ``out`` for the demo; an existing folder only if the demo wrote it (its marker)."""
-    from vlmsafety.errors import OutputExistsError
+    from vlmsafety.storage.files import check_output_folder
 
-    if out.exists():
-        if not (out / MARKER).is_file():
-            raise OutputExistsError(f"{str(out)!r} exists and was not written by `vlmsafety demo`;"
-                                    " choose a new folder for --out")
-        for entry in ("dual-sample", "evaluation"):
-            shutil.rmtree(out / entry, ignore_errors=True)
+    check_output_folder(out, overwrite=True, marker=MARKER, command="vlmsafety demo")
+    if out.exists():  # an earlier demo's folder (or an empty one): replaced whole
+        shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text("written by `vlmsafety demo`; a later demo --out may replace it\n",
                               encoding="utf-8")

@@ -77,7 +77,6 @@ def run(args: argparse.Namespace) -> int:
     judge: Any = args.judge
     if args.judge == "chat":
         from vlmsafety.cli.judge import chat_judge_from_args
-
         from vlmsafety.specs import get_spec
 
         judge = chat_judge_from_args(args, args.scheme or get_spec(args.benchmark).judge_scheme)

@@ -15,14 +15,29 @@ VLMSAFETY_GENERATE_API_KEY (then OPENAI_API_KEY); the key is never written anywh
 
 Replies are cached (SQLite) as each one arrives: a killed run, re-run with the same command, sends
 only what is missing. Failed requests are written as "response": null with an "error" and are not
-cached, so a re-run (with --overwrite) retries just them. Exit code: 0 when every row has a
-response, 1 when some requests failed (the file is still written), 2 on a usage or data error.
+cached, so a re-run (with --overwrite) retries just them. A dead or broken endpoint stops the
+run early: the URL is checked first, the first row's request goes alone as a probe, and after
+--max-consecutive-failures rows in a row whose request failed the requests in flight are
+cancelled; nothing is written then (replies so far stay cached, the same command resumes).
+Exit code: 0 when every row has a response, 1 when some requests failed (the file is still
+written), 2 on a usage or data error or a stopped run.
 
 examples:
   vlmsafety generate --dataset ./dual-sample --endpoint http://localhost:8000/v1 \\
       --model Qwen/Qwen2.5-VL-7B-Instruct --out preds.jsonl
   vlmsafety generate --dataset vlmsafety/vsc --config text_only --limit 20 --out smoke.jsonl
 """
+
+
+def _count(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
 
 
 def register(sub: Any) -> None:
@@ -52,8 +67,13 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=int, metavar="N",
                    help="only the first N rows of each config (smoke tests)")
     p.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
-    p.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per row")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per HTTP attempt")
+    p.add_argument("--max-attempts", type=int, default=6,
+                   help="HTTP attempts per row (default %(default)s)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds per HTTP attempt (default %(default)s)")
+    p.add_argument("--max-consecutive-failures", type=_count, metavar="N",
+                   help="stop after N rows in a row whose request failed, after retries "
+                   "(default: 2 x --concurrency; 0: never stop, no probe)")
     p.add_argument("--cache", type=Path,
                    help="SQLite cache (default $VLMSAFETY_CACHE_DIR/generate_cache.sqlite, "
                    "else ~/.cache/vlmsafety/generate_cache.sqlite)")
@@ -79,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         params=params, system=args.system,
         cache=None if args.no_cache else (args.cache or default_cache()),
         limit=args.limit, overwrite=args.overwrite,
+        max_consecutive_failures=args.max_consecutive_failures,
     )
     print(json.dumps(summary.to_dict(), indent=2) if args.json else summary.format())
     return 1 if summary.n_failed else 0

@@ -13,7 +13,9 @@ The chat judge sends, for each line, the line's "prompt" field when present, els
 Endpoint, model and key default to VLMSAFETY_JUDGE_BASE_URL, VLMSAFETY_JUDGE_MODEL and
 VLMSAFETY_JUDGE_API_KEY (then OPENAI_API_KEY); the key is never written anywhere. Chat verdicts
 are cached (SQLite) as each one arrives: a killed run, re-run with the same command, judges only
-what is missing. Failed requests are not cached and are retried on a re-run.
+what is missing. Failed requests are not cached and are retried on a re-run. An existing --out
+is replaced only with --overwrite, and never when it is one of the inputs; it is written to a
+temporary file and renamed at the end, so a failed or stopped run leaves nothing half-written.
 
 examples:
   vlmsafety judge --predictions preds.jsonl --out judged.jsonl
@@ -47,6 +49,8 @@ def register(sub: Any) -> None:
     p.add_argument("--predictions", required=True, type=Path, metavar="P",
                    help="predictions JSONL: {id, response, ...}")
     p.add_argument("--out", required=True, type=Path, metavar="J", help="judged JSONL to write")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace --out when it exists (never allowed when it is an input)")
     p.add_argument("--prompt", default="Describe the image",
                    help="prompt shown to the chat judge for lines without a 'prompt' field "
                    "(default: %(default)r)")
@@ -102,7 +106,11 @@ def run(args: argparse.Namespace) -> int:
     from vlmsafety.judges.base import Judge
     from vlmsafety.labels import LABELS, UNSCORED
     from vlmsafety.predictions import read_predictions, write_jsonl
+    from vlmsafety.storage.files import check_output
 
+    check_output(args.out, overwrite=args.overwrite,
+                 inputs=[args.predictions, args.rules, getattr(args, "template", None),
+                         None if args.no_cache else args.cache])  # before any judging
     preds = read_predictions(args.predictions)
     judge: Judge = make_judge(args)
     out = judge_predictions(preds, judge, default_prompt=args.prompt)

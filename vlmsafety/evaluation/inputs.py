@@ -86,7 +86,7 @@ def split_input(value: str | os.PathLike[str]) -> tuple[str | None, Path]:
 
 def _model_name_of(path: Path) -> str:
     names: set[str] = set()
-    with path.open(encoding="utf-8") as f:
+    with path.open(encoding="utf-8-sig", errors="replace") as f:  # read_predictions says why
         for line in f:
             if not line.strip():
                 continue

@@ -1,20 +1,19 @@
 """The evaluation's output folder: ``results.json``, ``report.md``, ``plots/``, ``judged/``.
 
-Written into a temporary sibling folder that replaces the output at the end, so a failure leaves
-no half-written report; ``overwrite`` replaces only an earlier evaluation's folder.
+Written into a temporary sibling folder that replaces the output at the end
+(:func:`vlmsafety.storage.files.atomic_path`), so a failure leaves no half-written report;
+``overwrite`` replaces only an earlier evaluation's folder.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.errors import OutputExistsError
+from vlmsafety.storage.files import atomic_path, check_output_folder
 
 __all__ = ["OUTPUT_ENTRIES", "check_out", "write_evaluation"]
 
@@ -32,33 +31,8 @@ def check_out(out: Path, overwrite: bool, inputs: Iterable[str | os.PathLike[str
     Raises:
         OutputExistsError: as above; the message says why and what to do.
     """
-    if not out.exists():
-        return
-    if not overwrite:
-        raise OutputExistsError(f"output folder {str(out)!r} exists; pass overwrite=True "
-                                "(--overwrite) to replace it")
-    where = out.resolve()
-    if not out.is_dir():
-        raise OutputExistsError(f"output folder {str(out)!r} is a file; --overwrite replaces "
-                                "only an earlier evaluation's folder")
-    cwd = Path.cwd().resolve()
-    if where == cwd or where in cwd.parents:
-        raise OutputExistsError(f"output folder {str(out)!r} is (or holds) the current folder; "
-                                "--overwrite would delete it: choose a folder of its own")
-    for value in inputs:
-        path = Path(value).resolve()
-        if path == where or where in path.parents:
-            raise OutputExistsError(f"output folder {str(out)!r} holds an input "
-                                    f"({str(value)!r}); --overwrite would delete it: choose "
-                                    "another folder")
-    extra = sorted(e.name for e in out.iterdir() if e.name not in OUTPUT_ENTRIES)
-    if extra:
-        shown = ", ".join(map(repr, extra[:5])) + (f" and {len(extra) - 5} more"
-                                                    if len(extra) > 5 else "")
-        raise OutputExistsError(
-            f"output folder {str(out)!r} is not an earlier evaluation's output: besides "
-            f"{', '.join(OUTPUT_ENTRIES)} it holds {shown}; --overwrite would delete them, so "
-            "choose another folder (or remove it yourself)")
+    check_output_folder(out, overwrite=overwrite, inputs=inputs, entries=OUTPUT_ENTRIES,
+                        command="evaluation")
 
 
 def write_evaluation(
@@ -76,10 +50,7 @@ def write_evaluation(
 
     out = Path(out)
     check_out(out, overwrite)
-    out = out.resolve()  # "." and "dir/.." have no name to build a sibling from
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_path(out, folder=True) as tmp:
         stems = model_file_names([*results.get("models", {}), *(judged or {})])
         for name, records in (judged or {}).items():
             write_jsonl(tmp / "judged" / f"{stems[name]}.jsonl", records)
@@ -87,10 +58,5 @@ def write_evaluation(
         final["plots"] = write_report(final, tmp, plots=plots)
         (tmp / "results.json").write_text(json.dumps(final, indent=2, allow_nan=False) + "\n",
                                           encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    out = out.resolve()
     return out

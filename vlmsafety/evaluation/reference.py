@@ -17,6 +17,7 @@ from typing import Any
 from vlmsafety.errors import DatasetNotFoundError, ScoringInputError
 from vlmsafety.specs import BenchmarkSpec, get_spec
 from vlmsafety.storage.checksums import file_sha256
+from vlmsafety.storage.splits import load_split
 
 __all__ = ["Reference", "load_reference"]
 
@@ -119,7 +120,7 @@ def load_reference(
     Raises:
         UnknownNameError: an unknown benchmark.
         ScoringInputError: a config the dataset lacks, or a dataset of another benchmark.
-        DatasetNotFoundError: the folder or repo cannot be read.
+        DatasetNotFoundError: the folder or repo cannot be read (a truncated shard is named).
     """
     import datasets
 
@@ -132,12 +133,11 @@ def load_reference(
         if bad:
             raise ScoringInputError(f"config(s) {bad} not in dataset {source!r}; available: {known}")
         for config in (c for c in known if c not in configs):  # ids only: cheap
-            ids = datasets.load_dataset(source, config, split="test", columns=["id"],
-                                        revision=revision)["id"]
+            ids = load_split(source, config, columns=["id"], revision=revision)["id"]
             ref.outside.update(dict.fromkeys(ids, config))
         known = [c for c in known if c in configs]
     for config in known:
-        ds = datasets.load_dataset(source, config, split="test", revision=revision)
+        ds = load_split(source, config, revision=revision)  # names a truncated shard
         ds = ds.select_columns([c for c in spec.columns if c in ds.column_names])
         decoders = {name: feat.names for name, feat in ds.features.items()
                     if isinstance(feat, datasets.ClassLabel)}

@@ -30,7 +30,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -177,8 +177,12 @@ class ChatJudge(BaseJudge):
         concurrency: Requests in flight at most.
         retry: Retry policy (:class:`vlmsafety.chat_client.RetryPolicy`).
         temperature, max_tokens: Generation parameters (part of the identity in the cache key).
-        progress: Show a progress bar.
+        progress: Show a progress bar (with the failure count).
         client: A ready :class:`ChatClient` (overrides the endpoint arguments).
+        max_consecutive_failures: Failed requests in a row that stop a batch with
+            :class:`~vlmsafety.errors.EndpointError` (default ``2 * concurrency``; 0: never).
+            The first request of each batch is a probe: an endpoint that fails it stops the
+            batch at once. Verdicts received before the stop stay in the cache.
 
     ``metadata`` is not sent to the judge. Items with the same prompt and response are sent once.
     """
@@ -198,12 +202,14 @@ class ChatJudge(BaseJudge):
         max_tokens: int = 512,
         progress: bool = True,
         client: ChatClient | None = None,
+        max_consecutive_failures: int | None = None,
     ) -> None:
         self.template = load_template(template if template is not None else scheme)
         self.scheme: Scheme = self.template.scheme
         self.params = {"temperature": temperature, "max_tokens": max_tokens}
         self.client = client or ChatClient(base_url, model, api_key, concurrency=concurrency,
-                                           retry=retry, params=self.params, progress=progress)
+                                           retry=retry, params=self.params, progress=progress,
+                                           max_consecutive_failures=max_consecutive_failures)
         self._own_client = client is None
         self.cache = SQLiteCache(cache) if isinstance(cache, (str, os.PathLike)) else cache
 

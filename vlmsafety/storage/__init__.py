@@ -6,6 +6,11 @@ takes these helpers from here rather than keeping its own copy. Nothing here kno
 Submodules:
     * :mod:`vlmsafety.storage.images` -- deterministic PNG encoding and bomb-safe decoding, used by
       the builders, :mod:`vlmsafety.render` and :mod:`vlmsafety.generate`.
+    * :mod:`vlmsafety.storage.splits` -- ``load_split``: one split of a config, with an error
+      naming a truncated parquet shard and the cause.
+    * :mod:`vlmsafety.storage.files` -- output paths checked (``--overwrite``, never over an
+      input) and written atomically (temporary beside the target, removed on failure/SIGTERM).
+    * :mod:`vlmsafety.storage.checksums` -- sha256 of files and bytes.
 """
 
 from __future__ import annotations

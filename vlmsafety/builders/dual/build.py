@@ -212,7 +212,8 @@ def build_dual(
     if "perturbed" in cfgs:
         _check_no_id_collision(items, names, sevs[0])
     out = Path(out_dir)
-    with HubFolderWriter(out, overwrite=overwrite) as folder:
+    image_folders = {i.image.parent for i in items if i.image is not None}  # never replaced
+    with HubFolderWriter(out, overwrite=overwrite, inputs=image_folders) as folder:
         writers = {c: folder.config(c, DUAL_FEATURES) for c in cfgs}
         for item in tqdm(items, desc=f"dual -> {out.name}", unit="item", disable=not progress):
             _write_item(item, writers, perturbations=names, severities=sevs,

@@ -42,11 +42,11 @@ from vlmsafety.builders.vsc.source import (
 from vlmsafety.builders.vsc.workbook import VSCRecords, read_vsc_records
 from vlmsafety.errors import (
     InvalidArgumentError,
-    OutputExistsError,
     SourceDataError,
     UnknownNameError,
 )
 from vlmsafety.render import RENDER_VERSION
+from vlmsafety.storage.files import check_output_folder
 
 __all__ = ["build_vsc", "plan_rows"]
 
@@ -158,12 +158,12 @@ class _Build:
             writer.write(row)
 
 
-def _check_arguments(out: Path, image_size: int, overwrite: bool) -> None:
+def _check_arguments(out: Path, image_size: int, overwrite: bool,
+                     inputs: tuple[str | os.PathLike[str] | None, ...]) -> None:
     if not isinstance(image_size, int) or image_size < 32:
         raise InvalidArgumentError(f"image_size must be an int >= 32, got {image_size!r}")
-    if out.exists() and not overwrite:  # fail before any download or image work
-        raise OutputExistsError(f"output folder {out} already exists; pass overwrite=True "
-                                "(--overwrite) to replace it")
+    # fail before any download or image work; never replace (or hold) an input
+    check_output_folder(out, overwrite=overwrite, inputs=inputs)
 
 
 def _write_configs(folder: HubFolderWriter, records: VSCRecords, build: _Build,
@@ -258,7 +258,8 @@ def build_vsc(
             unless ``placeholders``/``render_missing`` cover them.
     """
     out = Path(out_dir)
-    _check_arguments(out, image_size, overwrite)
+    inputs = (source, images, xstest)
+    _check_arguments(out, image_size, overwrite, inputs)
     records = read_vsc_records(source, xstest=xstest, base_url=base_url, timeout=timeout,
                                allow_unpinned=allow_unpinned)
     store = ImageStore(Path(images) if images is not None else None)
@@ -273,7 +274,7 @@ def build_vsc(
     build = _Build(store, placeholders=placeholders, render_missing=render_missing,
                    image_size=image_size)
     try:
-        with HubFolderWriter(out, overwrite=overwrite) as folder:
+        with HubFolderWriter(out, overwrite=overwrite, inputs=inputs) as folder:
             _write_configs(folder, records, build, progress)
             _raise_image_problems(build, images)
             _write_card(folder, records, build, images)

@@ -1,0 +1,84 @@
+"""Loading one split of a dataset config with errors that say what is wrong and where.
+
+``datasets.load_dataset`` on a folder whose parquet shard is truncated raises
+``DatasetGenerationError: An error occurred while generating the dataset``, the real cause
+("Parquet magic bytes not found in footer") two exceptions down and the shard named only in a
+log line. :func:`load_split` raises :class:`~vlmsafety.errors.DatasetNotFoundError` naming the
+config, the unreadable shard(s) and the cause instead.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "data" / "clean").mkdir(parents=True)
+    >>> _ = (d / "data" / "clean" / "test-00000-of-00001.parquet").write_bytes(b"PAR1 cut short")
+    >>> broken_shards(d, "clean")
+    ['data/clean/test-00000-of-00001.parquet']
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from vlmsafety.errors import DatasetNotFoundError
+
+__all__ = ["broken_shards", "load_split"]
+
+
+def broken_shards(source: str | os.PathLike[str], config: str | None = None) -> list[str]:
+    """The parquet files of a local dataset folder whose footer cannot be read (truncated or not
+    parquet), relative to the folder; only under ``data/<config>/`` when ``config`` is given
+    (and nothing for a Hub repo id)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = Path(source)
+    if not root.is_dir():
+        return []
+    under = root / "data" / config if config and (root / "data" / config).is_dir() else root
+    bad = []
+    for f in sorted(under.rglob("*.parquet")):
+        try:
+            pq.read_metadata(f)
+        except (pa.ArrowException, OSError):
+            bad.append(f.relative_to(root).as_posix())
+    return bad
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = {id(exc)}
+    while True:
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None or id(nxt) in seen:
+            return exc
+        seen.add(id(nxt))
+        exc = nxt
+
+
+def load_split(source: str | os.PathLike[str], config: str, *, split: str = "test",
+               revision: str | None = None, **kwargs: Any) -> Any:
+    """``datasets.load_dataset(source, config, split=split, revision=revision, **kwargs)``, with
+    a clear error.
+
+    Raises:
+        DatasetNotFoundError: the split cannot be loaded; the message names the dataset, the
+            config, the unreadable shard(s) of a local folder and the underlying cause.
+    """
+    import datasets
+
+    try:
+        return datasets.load_dataset(os.fspath(source), config, split=split, revision=revision,
+                                     **kwargs)
+    except Exception as exc:
+        cause = _root_cause(exc)
+        reason = f"{type(cause).__name__}: {cause}"
+        where = f"config {config!r} (split {split!r}) of dataset {os.fspath(source)!r}"
+        bad = broken_shards(source, config)
+        if bad:
+            shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+            raise DatasetNotFoundError(
+                f"cannot load {where}: parquet shard {shown} is truncated or not a parquet file "
+                f"({reason}); rebuild the folder (`vlmsafety build ...`) or download it "
+                "again") from exc
+        raise DatasetNotFoundError(f"cannot load {where}: {reason}") from exc
