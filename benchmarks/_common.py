@@ -193,7 +193,8 @@ def run_child(script: Path, job: dict[str, Any], timeout: float = 1800) -> dict[
     """
     with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as fh:
         out = Path(fh.name)
-    log_file = tempfile.TemporaryFile("w+b")  # a file, not a pipe: a chatty child cannot block
+    # a file, not a pipe: a chatty child cannot block; closed in the finally below
+    log_file = tempfile.TemporaryFile("w+b")  # noqa: SIM115
     try:
         env = {**os.environ, "TQDM_DISABLE": "1"}
         proc = subprocess.Popen(

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _common  # noqa: E402
+import _common
 
-from vlmsafety.perturb import PERTURBATIONS, SEVERITIES, perturb  # noqa: E402
-from vlmsafety.render import png_bytes, render_text  # noqa: E402
+from vlmsafety.perturb import PERTURBATIONS, SEVERITIES, perturb
+from vlmsafety.render import png_bytes, render_text
 
 NAME = "perturb"
 SIZE = 512
@@ -106,14 +106,14 @@ def throughput_rows(quick: bool) -> list[dict[str, Any]]:
     others = {"imagecorruptions": _imagecorruptions(), "albumentations": _albumentations()}
     rows = []
     for name in PERTURBATIONS:
-        ours = _rate(lambda: perturb(img, name, SEVERITY), n)
+        ours = _rate(lambda name=name: perturb(img, name, SEVERITY), n)
         for lib, ops in others.items():
             if not ops:
                 continue
             if name not in ops:
                 continue
             try:
-                theirs = _rate(lambda: ops[name](arr), n)
+                theirs = _rate(lambda ops=ops, name=name: ops[name](arr), n)
             except Exception as exc:  # noqa: BLE001 - e.g. imagecorruptions vs new scikit-image
                 rows.append(_common.row(NAME, f"{name} 512x512 s{SEVERITY}", f"speed-up vs {lib}",
                                         float("nan"), "x", note=f"{lib} fails: {type(exc).__name__}: "

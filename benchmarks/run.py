@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.profile is not None and takes_profile:
                 kwargs["profile_dir"] = args.profile
             rows.extend(module.run(**kwargs))
-        except Exception as exc:  # report and go on: one broken benchmark must not hide the rest
+        except Exception as exc:  # noqa: BLE001 - report and go on: one broken benchmark must not hide the rest
             failed.append(name)
             print(f"# {name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
         print(f"# {name} done in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)

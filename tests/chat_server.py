@@ -41,7 +41,10 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["ChatServer", "Request", "Reply", "chat_reply", "error_reply", "raw_reply",
            "fault_reply", "FAULTS", "last_user_text"]
@@ -193,7 +196,7 @@ class ChatServer:
         self._thread.join(10)
         self._loop = None
 
-    def __enter__(self) -> ChatServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -202,7 +205,7 @@ class ChatServer:
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
-        except BaseException as exc:  # surfaced by start()
+        except BaseException as exc:  # noqa: BLE001 - surfaced by start()
             self._error = exc
             self._ready.set()
 

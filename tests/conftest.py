@@ -26,7 +26,7 @@ for _name in ("chat_server", "required"):  # --import-mode=importlib does not pu
         sys.modules[_name] = _mod
         _spec.loader.exec_module(_mod)
 
-from required import REQUIRE_SHARED, required_skip_to_failure, skip_unless_available  # noqa: E402
+from required import REQUIRE_SHARED, required_skip_to_failure, skip_unless_available
 
 
 @pytest.fixture(autouse=True)

@@ -32,11 +32,11 @@ def test_switch_fails_a_real_run(tmp_path: Path) -> None:
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
             str(tmp_path), "-c", os.devnull, str(case)]
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "VLMSAFETY_REQUIRE_SHARED": "1"}
-    on = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    on = subprocess.run(args, check=False, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert on.returncode == 1, on.stdout + on.stderr
     assert "1 failed" in on.stdout
     env.pop("VLMSAFETY_REQUIRE_SHARED")
-    off = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    off = subprocess.run(args, check=False, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert off.returncode == 0 and "1 skipped" in off.stdout, off.stdout + off.stderr
 
 

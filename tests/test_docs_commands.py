@@ -19,7 +19,7 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 def _commands(path: Path) -> list[str]:
     out = []
-    for block in re.findall(r"```(?:bash|sh|shell)\n(.*?)```", path.read_text(), flags=re.S):
+    for block in re.findall(r"```(?:bash|sh|shell)\n(.*?)```", path.read_text(), flags=re.DOTALL):
         for line in block.replace("\\\n", " ").splitlines():
             for part in re.split(r"&&|;", line.split(" #", 1)[0]):
                 part = part.strip()

@@ -48,7 +48,7 @@ def test_no_exception_class_defined_outside_errors() -> None:
     from pathlib import Path
 
     root = Path(errors.__file__).parent
-    pattern = re.compile(r"^class \w+\((?:[\w.]*Error|[\w.]*Exception)\b", re.M)
+    pattern = re.compile(r"^class \w+\((?:[\w.]*Error|[\w.]*Exception)\b", re.MULTILINE)
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
                  if p.name != "errors.py" and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -71,7 +73,7 @@ def test_input_is_not_modified(image: Image.Image) -> None:
 @pytest.mark.parametrize("name", PHOTOMETRIC)
 def test_severity_is_monotone_in_pixel_difference(image: Image.Image, name: str) -> None:
     diffs = [_mad(image, perturb(image, name, s)) for s in SEVERITIES]
-    assert all(a < b for a, b in zip(diffs, diffs[1:])), diffs
+    assert all(a < b for a, b in itertools.pairwise(diffs)), diffs
 
 
 def test_non_rgb_modes_are_accepted() -> None:

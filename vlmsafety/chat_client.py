@@ -67,9 +67,12 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vlmsafety.errors import EndpointError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "ChatClient",
@@ -322,13 +325,13 @@ def run_sync(coro: Awaitable[Any]) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)  # type: ignore[arg-type]
+        return asyncio.run(coro)  # type: ignore[arg-type]  # a coroutine typed as Awaitable by the caller
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(coro)  # type: ignore[arg-type]
-        except BaseException as exc:  # re-raised in the caller's thread
+            box["value"] = asyncio.run(coro)  # type: ignore[arg-type]  # a coroutine typed as Awaitable by the caller
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = exc
 
     t = threading.Thread(target=target, name="vlmsafety-run-sync")
@@ -392,7 +395,7 @@ class _LoopThread:
 
     def run(self, coro: Awaitable[Any]) -> Any:
         """Run ``coro`` on the loop and wait; an interrupt (Ctrl-C) cancels it, then re-raises."""
-        future: Any = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        future: Any = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]  # a coroutine typed as Awaitable by the caller
         try:
             return future.result()
         except BaseException:
@@ -400,7 +403,7 @@ class _LoopThread:
                 future.cancel()
                 try:  # let the cancellation run its cleanup (cache writes, connections)
                     future.result(timeout=10)
-                except BaseException:  # noqa: BLE001 - the interrupt below is what matters
+                except BaseException:  # noqa: BLE001, S110 - the interrupt below is what matters
                     pass
             raise
 
@@ -477,7 +480,7 @@ class ChatClient:
         self._loop: _LoopThread | None = None
         self._finalizer: weakref.finalize | None = None
 
-    def __enter__(self) -> ChatClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -388,7 +388,7 @@ def _load_user(path: Path, label_map: Mapping[str, str] | None) -> Corpus:
     if not rows:
         raise CorpusError(f"corpus file {str(path)!r} has no rows")
     labels = set(label_map.values()) if label_map is not None else {r.human_label for r in rows}
-    return Corpus(str(path), tuple(rows), frozenset(labels),  # type: ignore[arg-type]
+    return Corpus(str(path), tuple(rows), frozenset(labels),  # type: ignore[arg-type]  # labels were checked against the vocabulary above
                   f"user corpus {path.name} ({len(rows)} rows)")
 
 

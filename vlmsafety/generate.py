@@ -160,8 +160,8 @@ class GenerateSummary:
         lines = [
             f"wrote {self.n} lines to {self.out} (model {self.model}"
             + (f", configs {', '.join(self.configs)})" if self.configs else ")"),
-            f"  ok {self.n_ok}, failed {self.n_failed}, from cache {self.n_cached}, "
-            f"requests sent {self.n_sent}",
+            (f"  ok {self.n_ok}, failed {self.n_failed}, from cache {self.n_cached}, "
+            f"requests sent {self.n_sent}"),
             f"  elapsed {self.elapsed:.1f}s, {self.requests_per_second:.1f} req/s",
         ]
         if self.n_failed:
@@ -480,14 +480,15 @@ def generate(
         if configs:
             raise InvalidArgumentError("configs=... applies to a folder or repo id, not to a "
                                     "datasets.Dataset (select the config when loading it)")
-        ds = dataset.select(range(limit)) if limit is not None and limit < len(dataset) else dataset
+        hf: Any = dataset  # a datasets.Dataset (checked by _is_hf_dataset)
+        ds = hf.select(range(limit)) if limit is not None and limit < len(hf) else hf
         total = _check_unique_ids({"(dataset)": ds})
         sources = [(None, _hf_rows(ds, chunk))]
     else:
         if configs:
             raise InvalidArgumentError("configs=... applies to a folder or repo id, not to rows")
         rows = dataset if limit is None else islice(dataset, limit)
-        total = len(dataset) if hasattr(dataset, "__len__") else None  # type: ignore[arg-type]
+        total = len(dataset) if hasattr(dataset, "__len__") else None  # type: ignore[arg-type]  # guarded by hasattr(__len__)
         if total is not None and limit is not None:
             total = min(total, limit)
         sources = [(None, rows)]
@@ -587,7 +588,7 @@ def generate(
 
 def _finish_reason(res: ChatResult) -> str | None:
     try:
-        reason = res.raw["choices"][0].get("finish_reason")  # type: ignore[index]
+        reason = res.raw["choices"][0].get("finish_reason")  # type: ignore[index]  # raw is the parsed reply JSON, checked to hold choices
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
     return reason if isinstance(reason, str) else None

@@ -306,7 +306,7 @@ def plan_push(
     _check_repo_id(repo_id)
     if not root.is_dir():
         raise HubPublishError(f"{root} is not a folder")
-    resolved: FolderKind = detect_kind(root) if kind == "auto" else kind  # type: ignore[assignment]
+    resolved: FolderKind = detect_kind(root) if kind == "auto" else kind  # type: ignore[assignment]  # kind is checked against FolderKind's values above
     warnings: list[str] = []
     if resolved == "dataset":
         problems = _check_dataset(root)

@@ -198,7 +198,7 @@ def _table_format(path: Path, file_format: str | None) -> TableFormat:
                 f"unknown table format {file_format!r}; allowed: "
                 f"{', '.join(sorted(set(_TABLE_FORMATS.values())))}", path=str(path),
             )
-        return file_format  # type: ignore[return-value]
+        return file_format  # type: ignore[return-value]  # checked against the allowed formats above
     fmt = _TABLE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise PredictionsFormatError(

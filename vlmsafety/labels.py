@@ -212,7 +212,7 @@ def check_label(value: object, *, position: int | None = None) -> Label:
         vlmsafety.errors.LabelError: position 3: 'refused' is not a behaviour label; allowed: 'refusal', 'partial_refusal', 'safe_completion', 'direct_answer', 'irrelevant', 'unscored'
     """
     if isinstance(value, str) and value in LABELS:
-        return value  # type: ignore[return-value]
+        return value  # type: ignore[return-value]  # value was checked against LABELS above
     where = f"position {position}: " if position is not None else ""
     allowed = ", ".join(map(repr, LABELS))
     raise LabelError(f"{where}{value!r} is not a behaviour label; allowed: {allowed}")

@@ -119,9 +119,9 @@ class Perturbation:
 
 def check_severity(severity: object) -> int:
     """Return ``severity`` if it is one of :data:`SEVERITIES`, else raise :class:`PerturbationError`."""
-    if isinstance(severity, (int, np.integer)) and not isinstance(severity, bool):
-        if int(severity) in SEVERITIES:
-            return int(severity)
+    if (isinstance(severity, (int, np.integer)) and not isinstance(severity, bool)
+            and int(severity) in SEVERITIES):
+        return int(severity)
     allowed = ", ".join(map(str, SEVERITIES))
     raise PerturbationError(f"unknown severity {severity!r}; allowed: {allowed}")
 
@@ -335,7 +335,7 @@ def perturb(image: Image.Image, name: str, severity: int, *, seed: int = 0) -> I
     sev = check_severity(severity)
     px = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     rng = _rng_for(px, name, seed) if spec.random else None
-    out = spec.fn(px, spec.value(sev), rng)  # type: ignore[arg-type]
+    out = spec.fn(px, spec.value(sev), rng)  # type: ignore[arg-type]  # each spec's fn takes its own parameter type
     return Image.fromarray(np.ascontiguousarray(out, dtype=np.uint8), mode="RGB")
 
 

@@ -105,11 +105,13 @@ def test_empty_config_gets_one_empty_shard(tmp_path: Path) -> None:
 
 def test_failure_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "ds"
-    with pytest.raises(RuntimeError, match="boom"):
-        with HubFolderWriter(out) as folder:
-            with folder.config("default", FEATURES) as cfg:
-                cfg.write_many(_rows(3))
-                raise RuntimeError("boom")
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        HubFolderWriter(out) as folder,
+        folder.config("default", FEATURES) as cfg,
+    ):
+        cfg.write_many(_rows(3))
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -117,43 +119,50 @@ def test_overwrite_replaces_only_when_complete(tmp_path: Path) -> None:
     out = _build(tmp_path / "ds", 2)
     with pytest.raises(OutputExistsError, match="already exists"):
         _build(out, 3)
-    with pytest.raises(RuntimeError):
-        with HubFolderWriter(out, overwrite=True) as folder:
-            folder.config("default", FEATURES).write_many(_rows(5))
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), HubFolderWriter(out, overwrite=True) as folder:
+        folder.config("default", FEATURES).write_many(_rows(5))
+        raise RuntimeError("interrupted")
     loaded = datasets.load_dataset(str(out), "default", split=SPLIT, cache_dir=str(tmp_path / "c"))
     assert loaded.num_rows == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "ds"]
 
 
 def test_row_with_wrong_columns_names_the_row_and_columns(tmp_path: Path) -> None:
-    with pytest.raises(DatasetRowError, match=r"row 1: .*missing: \['blob'\].*unexpected: \['x'\]"):
-        with HubFolderWriter(tmp_path / "ds") as folder:
-            with folder.config("default", FEATURES) as cfg:
-                cfg.write(next(iter(_rows(1))))
-                cfg.write({"id": "r1", "label": "safe", "x": 1})
+    with (
+        pytest.raises(DatasetRowError, match=r"row 1: .*missing: \['blob'\].*unexpected: \['x'\]"),
+        HubFolderWriter(tmp_path / "ds") as folder,
+        folder.config("default", FEATURES) as cfg,
+    ):
+        cfg.write(next(iter(_rows(1))))
+        cfg.write({"id": "r1", "label": "safe", "x": 1})
 
 
 def test_unencodable_value_names_the_row_id(tmp_path: Path) -> None:
-    with pytest.raises(DatasetRowError, match="id='bad'"):
-        with HubFolderWriter(tmp_path / "ds") as folder:
-            with folder.config("default", FEATURES) as cfg:
-                cfg.write({"id": "bad", "label": "maybe", "blob": b""})
+    with (
+        pytest.raises(DatasetRowError, match="id='bad'"),
+        HubFolderWriter(tmp_path / "ds") as folder,
+        folder.config("default", FEATURES) as cfg,
+    ):
+        cfg.write({"id": "bad", "label": "maybe", "blob": b""})
 
 
 def test_card_is_required(tmp_path: Path) -> None:
-    with pytest.raises(SourceDataError, match="card was never written"):
-        with HubFolderWriter(tmp_path / "ds") as folder:
-            with folder.config("default", FEATURES) as cfg:
-                cfg.write_many(_rows(1))
+    with (
+        pytest.raises(SourceDataError, match="card was never written"),
+        HubFolderWriter(tmp_path / "ds") as folder,
+        folder.config("default", FEATURES) as cfg,
+    ):
+        cfg.write_many(_rows(1))
     assert not (tmp_path / "ds").exists()
 
 
 @pytest.mark.parametrize("version", ["1", "1.0", "v1.0.0", "1.0.0-rc1"])
 def test_version_that_datasets_cannot_read_is_refused(tmp_path: Path, version: str) -> None:
-    with pytest.raises(InvalidArgumentError, match=rf"version '{version}' is not of the form x\.y\.z"):
-        with HubFolderWriter(tmp_path / "ds") as folder:
-            with folder.config("default", FEATURES) as cfg:
-                cfg.write_many(_rows(1))
-            folder.write_card(pretty_name="T", version=version, body="# T\n")
+    with (
+        pytest.raises(InvalidArgumentError, match=rf"version '{version}' is not of the form x\.y\.z"),
+        HubFolderWriter(tmp_path / "ds") as folder,
+    ):
+        with folder.config("default", FEATURES) as cfg:
+            cfg.write_many(_rows(1))
+        folder.write_card(pretty_name="T", version=version, body="# T\n")
     assert not (tmp_path / "ds").exists()

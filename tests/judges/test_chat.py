@@ -215,7 +215,7 @@ def test_template_hash_is_part_of_identity(tmp_path: Path) -> None:
 
 
 def test_cancelled_run_resumes_with_identical_output(tmp_path: Path) -> None:
-    items = [JudgeItem(f"case:{'refusal safe direct'.split()[i % 3]}#{i}", "p") for i in range(40)]
+    items = [JudgeItem(f"case:{['refusal', 'safe', 'direct'][i % 3]}#{i}", "p") for i in range(40)]
 
     async def slow(req):  # type: ignore[no-untyped-def]
         await asyncio.sleep(0.01)

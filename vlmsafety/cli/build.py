@@ -35,4 +35,10 @@ def register(sub: Any) -> None:
     benches = p.add_subparsers(dest="bench", metavar="BENCH")
     for bench in BENCHES:
         importlib.import_module(f"vlmsafety.cli.build_{bench}").register(benches)
-    p.set_defaults(handler=lambda args: (p.print_help(), 1)[1])
+    p.set_defaults(handler=lambda args: _usage(p))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """No subcommand given: print the help and return exit code 1."""
+    parser.print_help()
+    return 1

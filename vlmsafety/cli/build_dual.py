@@ -91,11 +91,12 @@ def run(args: argparse.Namespace) -> int:
         else:
             out = dual.build_from_release(args.release, args.out, manifest=args.manifest,
                                           max_image_pixels=args.max_image_pixels, **options)
-    summary = {"out": str(out), "configs": {}}
+    configs: dict[str, int] = {}
+    summary: dict[str, Any] = {"out": str(out), "configs": configs}
     for cfg in sorted(p.name for p in (out / "data").iterdir()):
         import pyarrow.parquet as pq
 
-        summary["configs"][cfg] = sum(
+        configs[cfg] = sum(
             pq.ParquetFile(f).metadata.num_rows for f in (out / "data" / cfg).glob("*.parquet")
         )
     print(json.dumps(summary, indent=2))

@@ -92,7 +92,7 @@ def register(sub: Any) -> None:
     mb.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     mb.set_defaults(handler=_run_mossbench)
 
-    p.set_defaults(handler=lambda args: (p.print_help(), 1)[1])
+    p.set_defaults(handler=lambda args: _usage(p))
 
 
 def _run_mossbench(args: argparse.Namespace) -> int:
@@ -137,3 +137,9 @@ def _run(args: argparse.Namespace) -> int:
         )
     print(json.dumps(summary.to_dict(), indent=2))
     return 0
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    """No subcommand given: print the help and return exit code 1."""
+    parser.print_help()
+    return 1

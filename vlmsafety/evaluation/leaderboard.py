@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,7 +38,7 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
     sign = -1.0 if h.higher_is_better else 1.0
     entries.sort(key=lambda e: sign * e[1]["rate"])  # stable: ties keep the command-line order
     adjacent = []
-    for (a, _), (b, _) in zip(entries, entries[1:]):
+    for (a, _), (b, _) in itertools.pairwise(entries):
         ra, ca, clusters = ref.spec.outcomes(ref.rows, labels[a], h, **settings)
         rb, cb, _ = ref.spec.outcomes(ref.rows, labels[b], h, **settings)
         both = ca & cb

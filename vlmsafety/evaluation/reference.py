@@ -81,7 +81,7 @@ def _card_version(source: str) -> str | None:
     card = Path(source) / "README.md"
     try:
         data = DatasetCard.load(card if card.is_file() else source).data.to_dict()
-    except Exception:  # a repo id without network, or no card: the version is unknown
+    except Exception:  # noqa: BLE001 - a repo id without network, or no card: version unknown
         return None
     version = data.get("version")
     return str(version) if version is not None else None

@@ -89,7 +89,7 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
                   seed: int, judge_name: str) -> tuple[ModelResult, dict[str, str]]:
     scored = {r["id"] for rows in inp.ref.rows.values() for r in rows}
     kept = [j for j in judged if j.id in scored]
-    labels = {j.id: j.label for j in kept}
+    labels: dict[str, str] = {j.id: j.label for j in kept}
     missing = {c: sum(1 for r in rows if r["id"] not in labels)
                for c, rows in inp.ref.rows.items()}
     spec = inp.ref.spec
@@ -98,7 +98,7 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
                            sum(1 for j in kept if j.extra.get("error")))
     scores = spec.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
                         **spec.settings)
-    counts = dict(sorted(Counter(j.label for j in kept).items()))
+    counts: dict[str, int] = dict(sorted(Counter[str](j.label for j in kept).items()))
     return ModelResult(info, missing, counts, scores), labels
 
 

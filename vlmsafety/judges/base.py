@@ -201,7 +201,7 @@ class CallableJudge(BaseJudge):
         if not callable(fn):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
         self._fn = fn
-        self._name = name or getattr(fn, "__name__", "callable")
+        self._name: str = name or str(getattr(fn, "__name__", "callable"))
 
     @property
     def name(self) -> str:
@@ -211,7 +211,7 @@ class CallableJudge(BaseJudge):
         assert item.response is not None  # internal invariant: judge_many filters None
         try:
             raw = self._fn(item.response, item.prompt)
-        except Exception as exc:  # the function failed on this response: unscored, not fatal
+        except Exception as exc:  # noqa: BLE001 - the user's function failed: unscored, not fatal
             return Verdict(UNSCORED, self._name, None, f"{type(exc).__name__}: {exc}")
         try:
             label = check_label(raw)

@@ -30,9 +30,12 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vlmsafety.errors import JudgeError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["SQLiteCache"]
 
@@ -127,7 +130,7 @@ class SQLiteCache:
         with self._lock:
             self._conn.close()
 
-    def __enter__(self) -> SQLiteCache:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

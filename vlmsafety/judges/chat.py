@@ -34,13 +34,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vlmsafety.chat_client import ChatClient, ChatResult, RetryPolicy
 from vlmsafety.errors import JudgeError, LabelError
 from vlmsafety.judges.base import BaseJudge, JudgeItem, Verdict, as_item, no_response_verdict
 from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.labels import SCHEMES, UNSCORED, Label, Scheme, check_label, map_label
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["ChatJudge", "JudgeTemplate", "load_template", "parse_verdict", "NO_PROMPT"]
 
@@ -96,7 +99,9 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
                              f"({', '.join(SCHEMES)}) nor a file")
         data = Path(source).read_bytes()
     text = data.decode("utf-8")
-    head, sections, current = {}, {}, None
+    head: dict[str, str] = {}
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
     for line in text.splitlines():
         if line.startswith("--- "):
             current = line[4:].strip()
@@ -118,14 +123,14 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
     codes = tuple(c.strip() for c in head["codes"].split(",") if c.strip())
     for code in codes:
         try:
-            map_label(code, scheme)  # type: ignore[arg-type]
+            map_label(code, scheme)  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
         except LabelError as exc:
             raise JudgeError(f"{source}: code {code!r} cannot be mapped: {exc}") from None
     user = "\n".join(sections["user"]).strip()
     for slot in ("{prompt}", "{response}"):
         if slot not in user:
             raise JudgeError(f"{source}: the user section has no {slot} placeholder")
-    return JudgeTemplate(head["name"], head["version"], scheme, codes,  # type: ignore[arg-type]
+    return JudgeTemplate(head["name"], head["version"], scheme, codes,  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
                          "\n".join(sections["system"]).strip(), user,
                          hashlib.sha256(data).hexdigest())
 
@@ -219,7 +224,7 @@ class ChatJudge(BaseJudge):
         if self._own_client:
             self.client.close()
 
-    def __enter__(self) -> ChatJudge:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -277,7 +282,7 @@ class ChatJudge(BaseJudge):
         missing = [i for i, v in enumerate(verdicts) if v is None]
         if missing:  # pragma: no cover - acomplete_many reports every request
             raise JudgeError(f"internal error: no verdict for items {missing[:10]}")
-        return verdicts  # type: ignore[return-value]
+        return verdicts  # type: ignore[return-value]  # every slot is filled (checked just above)
 
     def judge_many(self, items: Iterable[Any]) -> list[Verdict]:
         """Judge many items concurrently; one verdict per item, in order (cached ones not re-sent)."""

@@ -20,7 +20,7 @@ from typing import Any
 from vlmsafety.report.markdown import format_rate
 
 __all__ = ["RATE_ABBR", "bar_series", "display_keys", "interval_cell", "model_file_names",
-           "rate_cell"]
+           "rate_cell", "scores_getter"]
 
 RATE_ABBR: dict[str, str] = {
     "refusal_rate": "RR", "direct_answer_rate": "DAR", "safe_completion_rate": "SCR",
@@ -80,6 +80,13 @@ def bar_series(models: Mapping[str, Any], getter: Callable[[Any], Any], keys: Se
             highs.append(None if rate is None else rate["ci_high"])
         series[name] = (vals, lows, highs)
     return series
+
+
+def scores_getter(group: str, field: str) -> Callable[[Mapping[str, Any]], Any]:
+    """``info -> info["scores"][group][field]`` (``None`` where absent), for :func:`bar_series`."""
+    def get(info: Mapping[str, Any]) -> Any:
+        return info["scores"].get(group, {}).get(field)
+    return get
 
 
 def display_keys(keys: Sequence[str]) -> list[str]:

@@ -72,8 +72,8 @@ def _header(results: Mapping[str, Any]) -> list[str]:
         lines.append(f"- Configs left out (no predictions): {ds['configs_without_predictions']}")
     for warning in results.get("warnings", []):
         lines += ["", f"> **Warning:** {warning}"]
-    lines += ["", "Rates are `rate [Wilson 95% interval] (n=items counted)`; unscored responses "
-              "are left out of every rate and counted in their own column."]
+    lines += ["", ("Rates are `rate [Wilson 95% interval] (n=items counted)`; unscored responses "
+              "are left out of every rate and counted in their own column.")]
     return lines
 
 
@@ -84,8 +84,8 @@ def _leaderboards(results: Mapping[str, Any]) -> list[str]:
              "bootstrap interval of each gap resamples "
              + _bootstrap_note(results),
              "",
-             "Each rate's interval here is the clustered bootstrap one (same clusters) when it "
-             "was computed, else Wilson's, which treats every item as independent."]
+             ("Each rate's interval here is the clustered bootstrap one (same clusters) when it "
+             "was computed, else Wilson's, which treats every item as independent.")]
     module = _module(results)
     if module is not None:
         lines += module.leaderboard_notes(results)

@@ -15,6 +15,7 @@ from vlmsafety.report.common import (
     interval_cell,
     model_file_names,
     rate_cell,
+    scores_getter,
 )
 from vlmsafety.report.markdown import markdown_table
 from vlmsafety.specs.classes import BENIGN, HARMFUL, INSTRUCTION_TYPES
@@ -31,8 +32,8 @@ _MAIN = ((HARMFUL, "safe_completion_rate"), (BENIGN, "refusal_rate"))
 def leaderboard_notes(results: Mapping[str, Any]) -> list[str]:
     """Notes under the leaderboards' introduction."""
     if PERTURBED in results["dataset"]["configs"]:
-        return ["", "DUAL-Bench rates pool clean and perturbed rows: n counts each perturbed "
-                "copy, so n is larger than the number of distinct instructions."]
+        return ["", ("DUAL-Bench rates pool clean and perturbed rows: n counts each perturbed "
+                "copy, so n is larger than the number of distinct instructions.")]
     return []
 
 
@@ -62,8 +63,8 @@ def sections(results: Mapping[str, Any]) -> list[str]:
         lines.append(markdown_table(["category", *models], table))
     if any(info["scores"]["all"].get("by_perturbation") for info in models.values()):
         lines += ["", "## Robustness under perturbation", "",
-                  "dIR = rate on perturbed items - rate on the clean items they come from, with "
-                  "a paired bootstrap interval over source items.", ""]
+                  ("dIR = rate on perturbed items - rate on the clean items they come from, with "
+                  "a paired bootstrap interval over source items."), ""]
         drows = []
         for name, info in models.items():
             for itype in INSTRUCTION_TYPES:
@@ -109,8 +110,7 @@ def plots(results: Mapping[str, Any], folder: Path) -> list[Path]:
         if cats:
             written.append(category_bars(
                 folder / f"category_{label.lower()}_{itype}.png", display_keys(cats),
-                bar_series(models, lambda i, t=itype: i["scores"].get(t, {}).get("by_category"),
-                            cats, metric),
+                bar_series(models, scores_getter(itype, "by_category"), cats, metric),
                 title=f"{label} per hazard category, {itype} instructions (Wilson 95% CI)",
                 ylabel=label))
     points = {}

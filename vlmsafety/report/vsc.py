@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.report.common import RATE_ABBR, bar_series, display_keys, rate_cell
+from vlmsafety.report.common import RATE_ABBR, bar_series, display_keys, rate_cell, scores_getter
 from vlmsafety.report.markdown import format_rate, markdown_table
 from vlmsafety.specs.vsc import IMAGE_CENTRIC, TEXT_CENTRIC
 
@@ -37,8 +37,8 @@ def sections(results: Mapping[str, Any]) -> list[str]:
                          res["n_unscored"]])
     lines += [markdown_table(["model", "config", "n", "SRA_u", "SRA_s", "mean [bootstrap]",
                               "pair consistency", "unscored"], rows),
-              "", "Pair consistency (image-centric): share of prompts whose 3 safe and 3 unsafe "
-              "images are all answered right."]
+              "", ("Pair consistency (image-centric): share of prompts whose 3 safe and 3 unsafe "
+              "images are all answered right.")]
     for config, field, title in _BREAKDOWNS:
         keys = sorted({k for info in models.values()
                        for k in info["scores"].get(config, {}).get(field, {})})
@@ -63,8 +63,7 @@ def plots(results: Mapping[str, Any], folder: Path) -> list[Path]:
         for metric in ("sra_u", "sra_s") if keys else ():
             written.append(category_bars(
                 folder / f"{config}_{metric}_by_{field[3:]}.png", display_keys(keys),
-                bar_series(models, lambda i, c=config, f=field: i["scores"].get(c, {}).get(f),
-                            keys, metric),
+                bar_series(models, scores_getter(config, field), keys, metric),
                 title=f"{config}: {RATE_ABBR[metric]} per {what} (Wilson 95% CI)",
                 ylabel=RATE_ABBR[metric]))
     for config in results["dataset"]["configs"]:

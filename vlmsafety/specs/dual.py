@@ -109,7 +109,7 @@ def outcomes(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[st
     sub = [r for config_rows in rows.values() for r in config_rows
            if r["instruction_type"] == h.subset]
     got = [labels.get(r["id"], UNSCORED) for r in sub]
-    right_labels = rate_labels(h.metric, partial_refusal)  # type: ignore[arg-type]
+    right_labels = rate_labels(h.metric, partial_refusal)  # type: ignore[arg-type]  # the scorer checks the policy
     right = np.array([g in right_labels for g in got], bool)
     counted = np.array([g != UNSCORED for g in got], bool)
     return right, counted, [r["source_id"] for r in sub]

@@ -103,7 +103,7 @@ def outcomes(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[st
     """Per row of ``h.subset`` in ``h.config``: counted right, counted at all, its cluster."""
     sub = [r for r in rows.get(h.config or "", ()) if r["label"] == h.subset]
     got = [labels.get(r["id"], UNSCORED) for r in sub]
-    right = (item_correct(got, [r["label"] for r in sub], mode=mode)[0]  # type: ignore[arg-type]
+    right = (item_correct(got, [r["label"] for r in sub], mode=mode)[0]  # type: ignore[arg-type]  # the scorer checks the mode
              if sub else np.zeros(0, bool))
     counted = np.array([g != UNSCORED for g in got], bool)
     cluster = SPEC.config(h.config or "").cluster_column

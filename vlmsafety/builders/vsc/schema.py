@@ -58,7 +58,7 @@ ItemLabel = SafetyClass
 Setting = Literal["search", "typography", "concat", "figstep"]
 ImageSource = Literal["original", "rendered", "placeholder"]
 
-ITEM_LABELS: Final[tuple[ItemLabel, ...]] = SAFETY_CLASSES
+ITEM_LABELS: Final[tuple[ItemLabel, ...]] = SAFETY_CLASSES  # type: ignore[assignment]  # the same two strings, typed as Literals
 """Item labels (ClassLabel order): whether the request is safe to answer."""
 SETTINGS: Final[tuple[Setting, ...]] = ("search", "typography", "concat", "figstep")
 """Text-centric image settings, in the workbook's column order."""
