@@ -60,6 +60,7 @@ class Verdict:
     judge: str
     raw: str | None = None
     reason: str | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
