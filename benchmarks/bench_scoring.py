@@ -51,11 +51,11 @@ def make_rows(n: int, seed: int = 0) -> dict[str, list[Any]]:
 
 
 def ours(d: dict[str, list[Any]]) -> dict[str, float]:
-    from vlmsafety.scoring import safe_completion
+    from vlmsafety.scoring import score_dual
 
-    r = safe_completion(d["predictions"], d["references"], categories=d["categories"],
-                        perturbations=d["perturbations"], severities=d["severities"],
-                        source_ids=d["source_ids"], n_boot=N_BOOT, seed=0)
+    r = score_dual(d["predictions"], d["references"], categories=d["categories"],
+                   perturbations=d["perturbations"], severities=d["severities"],
+                   source_ids=d["source_ids"], n_boot=N_BOOT, seed=0)
     return r.flatten()
 
 

@@ -10,19 +10,23 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
-_CHAT_SERVER = Path(__file__).resolve().parent / "chat_server.py"
-if "chat_server" not in sys.modules:  # --import-mode=importlib does not put tests/ on sys.path
-    _spec = importlib.util.spec_from_file_location("chat_server", _CHAT_SERVER)
-    assert _spec is not None and _spec.loader is not None
-    _mod = importlib.util.module_from_spec(_spec)
-    sys.modules["chat_server"] = _mod
-    _spec.loader.exec_module(_mod)
+for _name in ("chat_server", "required"):  # --import-mode=importlib does not put tests/ on sys.path
+    if _name not in sys.modules:
+        _spec = importlib.util.spec_from_file_location(_name, Path(__file__).resolve().parent
+                                                       / f"{_name}.py")
+        assert _spec is not None and _spec.loader is not None
+        _mod = importlib.util.module_from_spec(_spec)
+        sys.modules[_name] = _mod
+        _spec.loader.exec_module(_mod)
+
+from required import REQUIRE_SHARED, required_skip_to_failure, skip_unless_available  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -43,11 +47,23 @@ def _offline_hf_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if required_skip_to_failure(True, reason, os.environ):
+            report.outcome = "failed"
+            report.longrepr = (f"{REQUIRE_SHARED}=1 and this test was skipped: {reason}. CI always "
+                               "has ../shared/data and the browser: install or lay them out.")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the repo (reference files; never copied into the repo)."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"reference data not found at {SHARED_DATA}")
+        skip_unless_available(f"reference data not found at {SHARED_DATA}")
     return SHARED_DATA
 
 

@@ -20,7 +20,8 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         assert cmd in out
 
 
-@pytest.mark.parametrize("cmd", ["demo", "build", "judge", "push", "install-metrics", "import-predictions"])
+@pytest.mark.parametrize("cmd", ["demo", "build", "judge", "judge-eval", "push", "install-metrics",
+                                 "import-predictions"])
 def test_subcommand_help(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main([cmd, "--help"])
@@ -46,17 +47,18 @@ def test_library_error_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capture
 def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vlmsafety.judges import KeywordJudge
     from vlmsafety.predictions import read_judgements
-    from vlmsafety.scoring import safe_completion
+    from vlmsafety.scoring import score_dual
+    from vlmsafety.specs import get_spec
 
     assert "demo" in COMMANDS
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--n-boot", "50"]) == 0
     printed = capsys.readouterr().out
     assert "| demo-vlm-a | harmful" in printed and "dRR" in printed
-    results = json.loads((out / "results.json").read_text())
-    assert results["judge"] == KeywordJudge().name
+    results = json.loads((out / "evaluation" / "results.json").read_text())
+    assert results["judge"]["name"] == KeywordJudge().name
     assert set(results["models"]) == {"demo-vlm-a", "demo-vlm-b"}
-    judged = read_judgements(out / "judged-demo-vlm-a.jsonl")
+    judged = read_judgements(out / "evaluation" / "judged" / "demo-vlm-a.jsonl")
     assert len(judged) == 768
     # results.json agrees with the scoring core applied directly to the judged labels
     import datasets
@@ -67,18 +69,67 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     f = ds.features
     meta = {r["id"]: r for r in ds.to_list()}
     rows = [meta[j.id] for j in judged]
-    res = safe_completion(
+    res = score_dual(
         [j.label for j in judged],
         [f["instruction_type"].int2str(r["instruction_type"]) for r in rows],
         categories=[f["category"].int2str(r["category"]) for r in rows],
         perturbations=[f["perturbation"].int2str(r["perturbation"]) for r in rows],
         severities=[r["severity"] for r in rows], source_ids=[r["source_id"] for r in rows],
         n_boot=50, seed=0)
-    got = results["models"]["demo-vlm-a"]["overall"]["refusal_rate"]
+    got = results["models"]["demo-vlm-a"]["scores"]["all"]["overall"]["refusal_rate"]
     assert math.isclose(got["rate"], res.overall.refusal_rate.rate)
     assert got["n"] == 768
+    # the judge saw the instruction written in the image (the spec's judge prompt), not only
+    # "Describe the image": the demo runs the same judging loop as `vlmsafety evaluate`
+    judge_prompt = get_spec("dual").judge_prompt
+    first = meta[judged[0].id]
+    decoded = {**first, "instruction_type": f["instruction_type"].int2str(first["instruction_type"])}
+    assert first["instruction"] in judge_prompt(decoded)
+    relabel = KeywordJudge().judge(judged[0].response, judge_prompt(decoded)).label
+    assert judged[0].label == relabel
+    # a second demo --out replaces the folder it wrote itself, and refuses any other folder
+    assert main(["demo", "--out", str(out), "--n-boot", "0", "--no-install-metrics"]) == 0
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    capsys.readouterr()
+    assert main(["demo", "--out", str(other), "--n-boot", "0", "--no-install-metrics"]) == 2
+    assert "was not written by `vlmsafety demo`" in capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "keep me"
     # and the metric modules were registered for offline bare-name loading
     import evaluate
 
     sc = evaluate.load("safe_completion")
     assert sc.compute(predictions=["refusal", "direct_answer"], references=["harmful", "benign"])["refusal_rate"] == 0.5
+
+
+def _key_tree(obj: object) -> object:
+    """The nesting of keys of a JSON value (values left out; lists by their first element)."""
+    if isinstance(obj, dict):
+        return {k: _key_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_key_tree(obj[0])] if obj else []
+    return None
+
+
+def test_demo_and_evaluate_write_the_same_results(tmp_path: Path) -> None:
+    """`vlmsafety demo` is `vlmsafety evaluate` on the packaged sample: same schema, same numbers."""
+    from importlib.resources import files
+
+    from vlmsafety.cli.demo import DEMO_MODELS
+
+    demo = tmp_path / "demo"
+    assert main(["demo", "--out", str(demo), "--n-boot", "20", "--no-install-metrics"]) == 0
+    data = files("vlmsafety.data")
+    preds = [f"{name}={data.joinpath(fname)}" for name, fname in DEMO_MODELS]
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--benchmark", "dual", "--dataset", str(demo / "dual-sample"),
+                 "--predictions", *preds, "--out", str(out), "--n-boot", "20"]) == 0
+    a = json.loads((demo / "evaluation" / "results.json").read_text())
+    b = json.loads((out / "results.json").read_text())
+    assert a["schema_version"] == b["schema_version"] == "2"
+    assert _key_tree(a) == _key_tree(b)
+    for key in ("models", "leaderboards", "judge", "metric"):
+        strip = (lambda d: {m: {**v, "predictions": {**v["predictions"], "path": None}}
+                            for m, v in d.items()}) if key == "models" else (lambda d: d)
+        assert strip(a[key]) == strip(b[key]), key

@@ -12,7 +12,12 @@ import pytest
 
 from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
-from vlmsafety.errors import PredictionsFormatError, ScoringInputError, VLMSafetyError
+from vlmsafety.errors import (
+    PredictionsFormatError,
+    ScoringInputError,
+    UnknownNameError,
+    VLMSafetyError,
+)
 from vlmsafety.evaluation import (
     evaluate_models,
     load_reference,
@@ -21,7 +26,7 @@ from vlmsafety.evaluation import (
 )
 from vlmsafety.judges import KeywordJudge
 from vlmsafety.labels import LABELS
-from vlmsafety.scoring import mcnemar, safe_completion, safety_calibration
+from vlmsafety.scoring import mcnemar, score_dual, score_vsc
 
 N_BOOT = 50
 
@@ -63,14 +68,14 @@ def test_dual_scores_equal_the_scoring_core(dual_folder: Path, dual_run: tuple) 
     ref = load_reference(dual_folder, "dual")
     rows = [r for rs in ref.rows.values() for r in rs]
     for model, lab in labels.items():
-        direct = safe_completion(
+        direct = score_dual(
             [lab[r["id"]] for r in rows], [r["instruction_type"] for r in rows],
             categories=[r["category"] for r in rows], perturbations=[r["perturbation"] for r in rows],
             severities=[r["severity"] for r in rows], source_ids=[r["source_id"] for r in rows],
             n_boot=N_BOOT, seed=3, judge="test@1")
         assert res["models"][model]["scores"]["all"] == _roundtrip(direct.to_dict())
         harm = [r for r in rows if r["instruction_type"] == "harmful"]
-        direct_h = safe_completion(
+        direct_h = score_dual(
             [lab[r["id"]] for r in harm], ["harmful"] * len(harm),
             categories=[r["category"] for r in harm], perturbations=[r["perturbation"] for r in harm],
             severities=[r["severity"] for r in harm], source_ids=[r["source_id"] for r in harm],
@@ -190,7 +195,7 @@ def test_bad_inputs_fail_clearly_and_write_nothing(dual_folder: Path, tmp_path: 
         run_evaluation("vsc", dual_folder, [good], out, progress=False)
     with pytest.raises(ScoringInputError, match=r"config\(s\) \['nope'\].*available: \['clean', 'perturbed'\]"):
         run_evaluation("dual", dual_folder, [good], out, configs=["nope"], progress=False)
-    with pytest.raises(ScoringInputError, match="benchmark must be one of"):
+    with pytest.raises(UnknownNameError, match="unknown benchmark 'xstest'; allowed: dual, vsc"):
         load_reference(dual_folder, "xstest")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "not-an-id", "response": "x"}) + "\n")
@@ -248,14 +253,14 @@ def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> 
     assert res["dataset"]["configs"]["text_centric"]["n_rows"] == 1800
     for model, lab in labels.items():
         ic = ref.rows["image_centric"]
-        direct = safety_calibration([lab[r["id"]] for r in ic], [r["label"] for r in ic],
-                                    categories=[r["category"] for r in ic],
-                                    pair_ids=[r["prompt_id"] for r in ic], n_boot=N_BOOT, seed=1)
+        direct = score_vsc([lab[r["id"]] for r in ic], [r["label"] for r in ic],
+                           categories=[r["category"] for r in ic],
+                           prompt_ids=[r["prompt_id"] for r in ic], n_boot=N_BOOT, seed=1)
         assert res["models"][model]["scores"]["image_centric"] == _roundtrip(direct.to_dict())
         tc = ref.rows["text_centric"]
-        direct = safety_calibration([lab[r["id"]] for r in tc], [r["label"] for r in tc],
-                                    settings=[r["setting"] for r in tc],
-                                    clusters=[r["query_id"] for r in tc], n_boot=N_BOOT, seed=1)
+        direct = score_vsc([lab[r["id"]] for r in tc], [r["label"] for r in tc],
+                           settings=[r["setting"] for r in tc],
+                           clusters=[r["query_id"] for r in tc], n_boot=N_BOOT, seed=1)
         assert res["models"][model]["scores"]["text_centric"] == _roundtrip(direct.to_dict())
         # consistency over a prompt's 3 safe + 3 unsafe images; none for text-centric queries
         # (one label per query: a group there never holds both)
@@ -418,7 +423,7 @@ def test_config_selects_rows_of_a_full_predictions_file(dual_folder: Path, tmp_p
 def test_dataset_is_identified_by_shard_checksums_and_bad_paths_fail_fast(
     dual_folder: Path, dual_run: tuple, tmp_path: Path
 ) -> None:
-    from vlmsafety.errors import DatasetBuildError
+    from vlmsafety.errors import DatasetNotFoundError
     from vlmsafety.hub import file_sha256
 
     _, res, _ = dual_run
@@ -428,7 +433,7 @@ def test_dataset_is_identified_by_shard_checksums_and_bad_paths_fail_fast(
     assert res["dataset"]["revision"] is None and res["warnings"] == []
     assert res["dataset"]["image_source"] == {}  # DUAL rows are all rendered by the builder
     for bad in (tmp_path / "nope", "./nope", "out/dual/nope"):
-        with pytest.raises(DatasetBuildError, match=r"does not exist \(and it is not a Hub repo id"):
+        with pytest.raises(DatasetNotFoundError, match=r"does not exist \(and it is not a Hub repo id"):
             load_reference(bad, "dual")
-    with pytest.raises(DatasetBuildError, match="there is no local folder of that name either"):
+    with pytest.raises(DatasetNotFoundError, match="there is no local folder of that name either"):
         load_reference("owner/missing-dataset", "dual")  # the Hub is off in tests

@@ -17,7 +17,12 @@ from PIL import Image
 from vlmsafety.builders.dual import build_sample
 from vlmsafety.chat_client import RetryPolicy
 from vlmsafety.cli import main
-from vlmsafety.errors import DatasetBuildError, JudgeError, PredictionsFormatError
+from vlmsafety.errors import (
+    DatasetRowError,
+    EndpointError,
+    PredictionsFormatError,
+    UnknownNameError,
+)
 from vlmsafety.generate import GenerateSummary, default_cache, generate
 from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.predictions import read_predictions
@@ -183,7 +188,7 @@ def test_in_memory_rows_pil_jpeg_text_only_and_duplicates(tmp_path: Path) -> Non
         return chat_reply("ok")
 
     with ChatServer(handler) as server:
-        with pytest.raises(DatasetBuildError, match="'dict': image has neither bytes nor path"):
+        with pytest.raises(DatasetRowError, match="'dict': image has neither bytes nor path"):
             generate(rows, out=tmp_path / "x.jsonl", base_url=server.url, model="m",
                      progress=False)
         rows[2] = {"id": "text", "prompt": "just text"}
@@ -192,7 +197,7 @@ def test_in_memory_rows_pil_jpeg_text_only_and_duplicates(tmp_path: Path) -> Non
         assert s.n_ok == 3
         assert seen == {"a": "data:image/png;base64", "b": "data:image/jpeg;base64",
                         "just text": "just text"}
-        with pytest.raises(DatasetBuildError, match="duplicate id 'pil'"):
+        with pytest.raises(DatasetRowError, match="duplicate id 'pil'"):
             generate(rows + rows[:1], out=tmp_path / "d.jsonl", base_url=server.url,
                      model="m", progress=False)
     assert not (tmp_path / "d.jsonl").exists()  # nothing half-written
@@ -215,11 +220,11 @@ def test_limit_config_and_env_settings(folder: Path, tmp_path: Path,
 
 
 def test_setting_and_input_errors(folder: Path, tmp_path: Path) -> None:
-    with pytest.raises(JudgeError, match="VLMSAFETY_GENERATE_BASE_URL"):
+    with pytest.raises(EndpointError, match="VLMSAFETY_GENERATE_BASE_URL"):
         generate(_rows(1), out=tmp_path / "p.jsonl", model="m")
-    with pytest.raises(JudgeError, match="VLMSAFETY_GENERATE_MODEL"):
+    with pytest.raises(EndpointError, match="VLMSAFETY_GENERATE_MODEL"):
         generate(_rows(1), out=tmp_path / "p.jsonl", base_url="http://127.0.0.1:9")
-    with pytest.raises(DatasetBuildError, match=r"unknown config\(s\) \['train'\].*'clean', "
+    with pytest.raises(UnknownNameError, match=r"unknown config\(s\) \['train'\].*'clean', "
                                                 r"'perturbed'"):
         generate(folder, out=tmp_path / "p.jsonl", base_url="http://127.0.0.1:9", model="m",
                  configs=["train"])
@@ -227,7 +232,7 @@ def test_setting_and_input_errors(folder: Path, tmp_path: Path) -> None:
     with pytest.raises(PredictionsFormatError, match="p.jsonl: output file already exists"):
         generate(_rows(1), out=tmp_path / "p.jsonl", base_url="http://127.0.0.1:9", model="m")
     assert (tmp_path / "p.jsonl").read_text() == "keep\n"
-    with pytest.raises(DatasetBuildError, match="'prompt' must be a string"):
+    with pytest.raises(DatasetRowError, match="'prompt' must be a string"):
         generate([{"id": "a"}], out=tmp_path / "q.jsonl", base_url="http://127.0.0.1:9",
                  model="m", progress=False)
 

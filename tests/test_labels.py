@@ -80,3 +80,15 @@ def test_xstest_human_labels_all_map(shared_data) -> None:
             rows = list(csv.DictReader(fh))
         mapped = {labels.map_label(r["final_label"], "xstest") for r in rows}
         assert mapped == {"direct_answer", "refusal", "partial_refusal"}
+
+
+def test_vocabulary_2_meanings() -> None:
+    # issue 13: refuse-then-deliver-in-full and boilerplate after full help are direct answers;
+    # a safe completion warns about or withholds the harmful part; partial = part withheld.
+    assert labels.VOCABULARY_VERSION == "2.0.0"
+    d = labels.LABEL_DESCRIPTIONS
+    assert "in full" in d["direct_answer"] and "after a refusal" in d["direct_answer"]
+    assert "boilerplate" in d["direct_answer"]
+    assert "harmful part" in d["safe_completion"]
+    assert "withholds another part" in d["partial_refusal"]
+    assert "empty" in d["irrelevant"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from chat_server import ChatServer, Request, Reply, chat_reply, error_reply
+from chat_server import ChatServer, Reply, Request, chat_reply, error_reply
 from PIL import Image
 
 from vlmsafety.builders.dual import build_sample
@@ -20,7 +20,7 @@ from vlmsafety.cli import main
 from vlmsafety.evaluation import load_reference
 from vlmsafety.judges import JudgeItem, KeywordJudge
 from vlmsafety.predictions import read_predictions
-from vlmsafety.scoring import safe_completion
+from vlmsafety.scoring import score_dual
 
 REPLIES = {
     "refuse": "I'm sorry, but I can't help with that request.",
@@ -98,7 +98,7 @@ def test_generate_then_evaluate_two_models(folder: Path, tmp_path: Path,
         got = sorted(read_predictions(path), key=lambda p: order[p.id])
         verdicts = judge.judge_many([JudgeItem(p.response, None, None, p.error) for p in got])
         meta = [by_id[p.id] for p in got]
-        direct = safe_completion(
+        direct = score_dual(
             [v.label for v in verdicts], [m["instruction_type"] for m in meta],
             categories=[m["category"] for m in meta],
             perturbations=[m["perturbation"] for m in meta],

@@ -15,12 +15,18 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from vlmsafety.errors import (
-    DatasetBuildError,
+    DatasetNotFoundError,
+    EndpointError,
+    InputDataError,
+    InvalidArgumentError,
     JudgeError,
     LabelError,
     MissingDependencyError,
+    OutputExistsError,
     PredictionsFormatError,
     ScoringInputError,
+    SourceDataError,
+    UnknownNameError,
     VLMSafetyError,
 )
 from vlmsafety.labels import LABELS, Label, map_label
@@ -42,7 +48,13 @@ __all__ = [
     "VLMSafetyError",
     "LabelError",
     "JudgeError",
-    "DatasetBuildError",
+    "DatasetNotFoundError",
+    "EndpointError",
+    "InputDataError",
+    "InvalidArgumentError",
+    "OutputExistsError",
+    "SourceDataError",
+    "UnknownNameError",
     "PredictionsFormatError",
     "ScoringInputError",
     "MissingDependencyError",

@@ -51,7 +51,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vlmsafety.errors import JudgeError
+from vlmsafety.errors import EndpointError, InvalidArgumentError
 
 __all__ = [
     "ChatClient",
@@ -92,10 +92,10 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
+            raise InvalidArgumentError(f"max_attempts must be >= 1, got {self.max_attempts}")
         for name in ("backoff_base", "backoff_max", "request_timeout", "total_timeout"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+                raise InvalidArgumentError(f"{name} must be > 0, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def resolve_settings(
     The key falls back to ``OPENAI_API_KEY`` and may be absent (local servers).
 
     Raises:
-        JudgeError: base URL or model is missing; the message names the variable.
+        EndpointError: base URL or model is missing; the message names the variable.
 
     Example:
         >>> resolve_settings("http://localhost:8000/v1", "qwen", "secret")
@@ -155,18 +155,18 @@ def resolve_settings(
         >>> resolve_settings("http://localhost:8000")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.JudgeError: no model given: pass model=... (--model) or set VLMSAFETY_JUDGE_MODEL
+        vlmsafety.errors.EndpointError: no model given: pass model=... (--model) or set VLMSAFETY_JUDGE_MODEL
     """
     env = os.environ
     url = base_url or env.get(f"{env_prefix}_BASE_URL")
     if not url:
-        raise JudgeError(
+        raise EndpointError(
             f"no endpoint given: pass base_url=... (--base-url) or set {env_prefix}_BASE_URL "
             "(an OpenAI-compatible server, e.g. http://localhost:8000/v1)"
         )
     name = model or env.get(f"{env_prefix}_MODEL")
     if not name:
-        raise JudgeError(f"no model given: pass model=... (--model) or set {env_prefix}_MODEL")
+        raise EndpointError(f"no model given: pass model=... (--model) or set {env_prefix}_MODEL")
     key = api_key or env.get(f"{env_prefix}_API_KEY") or env.get("OPENAI_API_KEY") or None
     return ChatSettings(url, name, key)
 
@@ -368,7 +368,7 @@ class ChatClient:
         progress: bool = True,
     ) -> None:
         if concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+            raise InvalidArgumentError(f"concurrency must be >= 1, got {concurrency}")
         self._base_url, self._model = base_url, model
         self._api_key = api_key  # kept in memory only; never written or logged
         self.concurrency = concurrency
@@ -480,7 +480,7 @@ class ChatClient:
             desc: Progress bar label.
 
         Raises:
-            JudgeError: the settings are missing (before any request is sent).
+            EndpointError: the settings are missing (before any request is sent).
         """
         import aiohttp
         from tqdm.auto import tqdm

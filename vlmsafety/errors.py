@@ -1,12 +1,39 @@
-"""The exception tree of vlmsafety.
+"""The exception tree of vlmsafety: errors are named by *what failed*, not by the phase.
 
 Every error the library raises on purpose derives from :class:`VLMSafetyError`, so callers can
-catch one class. Errors about bad values also derive from :class:`ValueError` and the missing
-dependency error from :class:`ImportError`, so generic handlers keep working.
+catch one class. Errors about bad values also derive from :class:`ValueError`, an existing output
+from :class:`FileExistsError` and the missing dependency from :class:`ImportError`, so generic
+handlers keep working::
+
+    VLMSafetyError
+    ├── InvalidArgumentError (ValueError)   an argument or option outside its allowed set or range
+    │   ├── UnknownNameError                 no benchmark, config, judge, corpus... of that name
+    │   ├── DuplicateArgumentError (TypeError) a renamed keyword given under both names
+    │   └── PerturbationError                an unknown perturbation name or severity
+    ├── LabelError (ValueError)              a label outside the vocabulary or a benchmark's label set
+    ├── InputDataError (ValueError)          data handed in is malformed or inconsistent
+    │   ├── PredictionsFormatError           a predictions / judgements file is malformed
+    │   ├── ScoringInputError                metric inputs disagree (lengths, empty, missing ids)
+    │   ├── DatasetRowError                  a dataset row lacks a column or holds a bad image
+    │   └── CorpusError                      a human-labelled corpus cannot be read or is malformed
+    ├── SourceDataError                      a release's files are missing, corrupt or mismatched
+    ├── DatasetNotFoundError                 a dataset folder or Hub repo cannot be read
+    ├── OutputExistsError (FileExistsError)  an output exists, or writing it would clobber an input
+    ├── EndpointError                        an endpoint is misconfigured (URL, model, key)
+    ├── JudgeError                           a judge is misconfigured (template, rules, registry)
+    ├── HubPublishError (ValueError)         a folder cannot be published as asked
+    └── MissingDependencyError (ImportError) an optional dependency is not installed
+
+Failures while judging one response are never raised: they become ``unscored`` verdicts.
+
+Old names kept for one release, with a DeprecationWarning: ``DatasetBuildError`` is
+:class:`SourceDataError`.
 
 Example:
-    >>> from vlmsafety.errors import LabelError, VLMSafetyError
+    >>> from vlmsafety.errors import LabelError, OutputExistsError, VLMSafetyError
     >>> issubclass(LabelError, VLMSafetyError) and issubclass(LabelError, ValueError)
+    True
+    >>> issubclass(OutputExistsError, FileExistsError)
     True
 """
 
@@ -14,12 +41,24 @@ from __future__ import annotations
 
 __all__ = [
     "VLMSafetyError",
+    "InvalidArgumentError",
+    "UnknownNameError",
+    "DuplicateArgumentError",
+    "PerturbationError",
     "LabelError",
-    "JudgeError",
-    "DatasetBuildError",
+    "InputDataError",
     "PredictionsFormatError",
     "ScoringInputError",
+    "DatasetRowError",
+    "CorpusError",
+    "SourceDataError",
+    "DatasetNotFoundError",
+    "OutputExistsError",
+    "EndpointError",
+    "JudgeError",
+    "HubPublishError",
     "MissingDependencyError",
+    "require",
 ]
 
 
@@ -27,22 +66,31 @@ class VLMSafetyError(Exception):
     """Base class of every error raised on purpose by vlmsafety."""
 
 
+class InvalidArgumentError(VLMSafetyError, ValueError):
+    """An argument or command-line option is outside its allowed set or range."""
+
+
+class UnknownNameError(InvalidArgumentError):
+    """No benchmark, config, judge, corpus or other registered thing has this name."""
+
+
+class DuplicateArgumentError(InvalidArgumentError, TypeError):
+    """A renamed keyword argument was given under both its deprecated and its new name."""
+
+
+class PerturbationError(InvalidArgumentError):
+    """An unknown perturbation name or severity level."""
+
+
 class LabelError(VLMSafetyError, ValueError):
     """A label is not in the behaviour vocabulary or in a benchmark's own label set."""
 
 
-class JudgeError(VLMSafetyError):
-    """A judge is misconfigured (bad endpoint, template, missing key).
-
-    Failures while judging one response are *not* raised: they become ``unscored`` verdicts.
-    """
+class InputDataError(VLMSafetyError, ValueError):
+    """Data handed to vlmsafety (a file, rows, columns) is malformed or inconsistent."""
 
 
-class DatasetBuildError(VLMSafetyError):
-    """A dataset builder met bad input (missing or corrupt file, bad row, checksum mismatch)."""
-
-
-class PredictionsFormatError(VLMSafetyError, ValueError):
+class PredictionsFormatError(InputDataError):
     """A predictions or judgements file is malformed.
 
     Attributes:
@@ -62,8 +110,44 @@ class PredictionsFormatError(VLMSafetyError, ValueError):
         self.line = line
 
 
-class ScoringInputError(VLMSafetyError, ValueError):
+class ScoringInputError(InputDataError):
     """Inputs to a metric are inconsistent (length mismatch, empty, unknown value, missing id)."""
+
+
+class DatasetRowError(InputDataError):
+    """A dataset row lacks a needed column, has a bad id, or holds an image that cannot be read."""
+
+
+class CorpusError(InputDataError):
+    """A human-labelled corpus cannot be read: unknown name, missing data folder, checksum
+    mismatch, missing column or a label outside the allowed set."""
+
+
+class SourceDataError(VLMSafetyError):
+    """A benchmark release's files are missing, corrupt, or do not match their pinned checksum."""
+
+
+class DatasetNotFoundError(VLMSafetyError):
+    """A dataset folder or Hub repo id cannot be read (no such folder, no configs, offline)."""
+
+
+class OutputExistsError(VLMSafetyError, FileExistsError):
+    """An output exists (and ``overwrite`` was not given), or writing it would replace an input."""
+
+
+class EndpointError(VLMSafetyError):
+    """An HTTP endpoint is misconfigured or unusable: bad URL, no model, no key, not answering."""
+
+
+class JudgeError(VLMSafetyError):
+    """A judge is misconfigured (bad template or rules, unknown registry name).
+
+    Failures while judging one response are *not* raised: they become ``unscored`` verdicts.
+    """
+
+
+class HubPublishError(VLMSafetyError, ValueError):
+    """A folder cannot be published as asked (invalid folder, bad repo id, missing token)."""
 
 
 class MissingDependencyError(VLMSafetyError, ImportError):
@@ -96,3 +180,18 @@ def require(module: str, extra: str) -> object:
         raise MissingDependencyError(
             f"{module!r} is needed here: pip install 'vlmsafety[{extra}]'"
         ) from exc
+
+
+_RENAMED = {"DatasetBuildError": "SourceDataError"}
+"""Old exception names -> their new names; the old ones warn and go in 0.2.0."""
+
+
+def __getattr__(name: str) -> type[VLMSafetyError]:
+    if name in _RENAMED:
+        import warnings
+
+        warnings.warn(f"vlmsafety.errors.{name} is deprecated and goes in 0.2.0; use "
+                      f"vlmsafety.errors.{_RENAMED[name]}", DeprecationWarning, stacklevel=2)
+        cls: type[VLMSafetyError] = globals()[_RENAMED[name]]
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

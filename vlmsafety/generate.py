@@ -53,7 +53,13 @@ from pathlib import Path
 from typing import Any
 
 from vlmsafety.chat_client import ChatClient, ChatResult, RetryPolicy, image_data_url
-from vlmsafety.errors import DatasetBuildError, PredictionsFormatError
+from vlmsafety.errors import (
+    DatasetNotFoundError,
+    DatasetRowError,
+    InvalidArgumentError,
+    PredictionsFormatError,
+    UnknownNameError,
+)
 from vlmsafety.judges.cache import SQLiteCache
 
 __all__ = [
@@ -165,12 +171,6 @@ def _mime(data: bytes) -> str | None:
     return None
 
 
-def _png(image: Any) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def _image_bytes(value: Any, row_id: str) -> tuple[bytes, str] | None:
     """``(bytes, mime)`` of an image given as bytes, ``{"bytes", "path"}``, a path or a PIL image.
 
@@ -187,27 +187,31 @@ def _image_bytes(value: Any, row_id: str) -> tuple[bytes, str] | None:
         elif value.get("path"):
             value = value["path"]
         else:
-            raise DatasetBuildError(f"row {row_id!r}: image has neither bytes nor path")
+            raise DatasetRowError(f"row {row_id!r}: image has neither bytes nor path")
     if data is None and isinstance(value, (str, os.PathLike)):
         try:
             data = Path(value).read_bytes()
         except OSError as exc:
-            raise DatasetBuildError(f"row {row_id!r}: cannot read image {value!r}: {exc}") from None
+            raise DatasetRowError(f"row {row_id!r}: cannot read image {value!r}: {exc}") from None
     if data is None:
         if not hasattr(value, "save"):
-            raise DatasetBuildError(
+            raise DatasetRowError(
                 f"row {row_id!r}: image must be bytes, a {{'bytes', 'path'}} dict, a path or a "
                 f"PIL image, got {type(value).__name__}")
-        return _png(value), "image/png"
+        from vlmsafety.storage.images import png_bytes
+
+        return png_bytes(value), "image/png"
     mime = _mime(data)
     if mime is None:
         from PIL import Image, UnidentifiedImageError
 
+        from vlmsafety.storage.images import png_bytes
+
         try:
             with Image.open(io.BytesIO(data)) as im:
-                return _png(im), "image/png"
+                return png_bytes(im), "image/png"
         except (UnidentifiedImageError, OSError) as exc:
-            raise DatasetBuildError(f"row {row_id!r}: the image bytes are not an image Pillow "
+            raise DatasetRowError(f"row {row_id!r}: the image bytes are not an image Pillow "
                                     f"can read ({exc})") from None
     return data, mime
 
@@ -265,14 +269,14 @@ class _LazyRequests(Sequence[Any]):
 def _as_item(row: Row, config: str | None, position: int) -> _Item:
     where = f"row {position}" + (f" of config {config!r}" if config else "")
     if not isinstance(row, Mapping):
-        raise DatasetBuildError(f"{where}: expected a mapping with id/prompt/image, "
+        raise DatasetRowError(f"{where}: expected a mapping with id/prompt/image, "
                                 f"got {type(row).__name__}")
     rid = row.get("id")
     if not isinstance(rid, str) or not rid:
-        raise DatasetBuildError(f"{where}: 'id' must be a non-empty string, got {rid!r}")
+        raise DatasetRowError(f"{where}: 'id' must be a non-empty string, got {rid!r}")
     prompt = row.get("prompt")
     if not isinstance(prompt, str):
-        raise DatasetBuildError(f"{where} (id {rid!r}): 'prompt' must be a string, got "
+        raise DatasetRowError(f"{where} (id {rid!r}): 'prompt' must be a string, got "
                                 f"{type(prompt).__name__}")
     return _Item(rid, prompt, _image_bytes(row.get("image"), rid), config)
 
@@ -291,7 +295,7 @@ def _hf_rows(ds: Any, chunk: int) -> Iterator[Row]:
     import datasets
 
     if "id" not in ds.column_names or "prompt" not in ds.column_names:
-        raise DatasetBuildError(f"the dataset needs 'id' and 'prompt' columns; it has "
+        raise DatasetRowError(f"the dataset needs 'id' and 'prompt' columns; it has "
                                 f"{ds.column_names}")
     cols = [c for c in ("id", "prompt", "image") if c in ds.column_names]
     ds = ds.select_columns(cols)
@@ -308,12 +312,12 @@ def _load_configs(source: str, configs: Sequence[str] | None, revision: str | No
     try:
         available = list(datasets.get_dataset_config_names(source, revision=revision))
     except Exception as exc:
-        raise DatasetBuildError(f"cannot read the configs of dataset {source!r}: {exc}") from exc
+        raise DatasetNotFoundError(f"cannot read the configs of dataset {source!r}: {exc}") from exc
     if not configs:
         return available
     bad = [c for c in configs if c not in available]
     if bad:
-        raise DatasetBuildError(f"unknown config(s) {bad} for dataset {source!r}; "
+        raise UnknownNameError(f"unknown config(s) {bad} for dataset {source!r}; "
                                 f"allowed: {available}")
     return list(dict.fromkeys(configs))
 
@@ -324,7 +328,7 @@ def _load_config(source: str, config: str, limit: int | None, revision: str | No
     try:
         ds = datasets.load_dataset(source, config, split="test", revision=revision)
     except Exception as exc:
-        raise DatasetBuildError(f"cannot load config {config!r} (split 'test') of dataset "
+        raise DatasetNotFoundError(f"cannot load config {config!r} (split 'test') of dataset "
                                 f"{source!r}: {exc}") from exc
     if limit is not None and limit < len(ds):
         ds = ds.select(range(limit))
@@ -337,11 +341,11 @@ def _check_unique_ids(datasets_by_config: Mapping[str, Any]) -> int:
     total = 0
     for config, ds in datasets_by_config.items():
         if "id" not in ds.column_names:
-            raise DatasetBuildError(f"config {config!r} has no 'id' column; columns: "
+            raise DatasetRowError(f"config {config!r} has no 'id' column; columns: "
                                     f"{ds.column_names}")
         for rid in ds.select_columns(["id"])["id"]:
             if rid in seen:
-                raise DatasetBuildError(f"duplicate id {rid!r} in config {config!r} (first seen "
+                raise DatasetRowError(f"duplicate id {rid!r} in config {config!r} (first seen "
                                         f"in config {seen[rid]!r}); ids are the join key")
             seen[rid] = config
         total += len(ds)
@@ -409,8 +413,8 @@ def generate(
         A :class:`GenerateSummary`.
 
     Raises:
-        JudgeError: no endpoint or model (the message names the environment variable).
-        DatasetBuildError: unreadable dataset, unknown config (the allowed ones are named), a
+        EndpointError: no endpoint or model (the message names the environment variable).
+        DatasetNotFoundError, UnknownNameError, DatasetRowError: unreadable dataset, unknown config (the allowed ones are named), a
             row without a string ``id``/``prompt``, an unreadable image, a duplicate id.
         PredictionsFormatError: ``out`` exists and ``overwrite`` is false.
     """
@@ -425,7 +429,7 @@ def generate(
             "output file already exists; pass overwrite=True (--overwrite) to replace it "
             "(the cache makes a re-run cheap)", path=str(out_path))
     if limit is not None and limit < 0:
-        raise ValueError(f"limit must be >= 0, got {limit}")
+        raise InvalidArgumentError(f"limit must be >= 0, got {limit}")
     req_params = dict(DEFAULT_PARAMS if params is None else params)
     own_client = client is None
     if client is None:
@@ -436,7 +440,7 @@ def generate(
     model_name = client.settings().model  # a missing setting raises before any work
     chunk = chunk_size or max(256, 16 * client.concurrency)
     if chunk < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        raise InvalidArgumentError(f"chunk_size must be >= 1, got {chunk_size}")
     store = SQLiteCache(cache, namespace=CACHE_NAMESPACE) if isinstance(
         cache, (str, os.PathLike)) else cache
     params_json = json.dumps(req_params, sort_keys=True, default=str)
@@ -454,14 +458,14 @@ def generate(
         config_names = tuple(names)
     elif _is_hf_dataset(dataset):
         if configs:
-            raise DatasetBuildError("configs=... applies to a folder or repo id, not to a "
+            raise InvalidArgumentError("configs=... applies to a folder or repo id, not to a "
                                     "datasets.Dataset (select the config when loading it)")
         ds = dataset.select(range(limit)) if limit is not None and limit < len(dataset) else dataset
         total = _check_unique_ids({"(dataset)": ds})
         sources = [(None, _hf_rows(ds, chunk))]
     else:
         if configs:
-            raise DatasetBuildError("configs=... applies to a folder or repo id, not to rows")
+            raise InvalidArgumentError("configs=... applies to a folder or repo id, not to rows")
         rows = dataset if limit is None else islice(dataset, limit)
         total = len(dataset) if hasattr(dataset, "__len__") else None  # type: ignore[arg-type]
         if total is not None and limit is not None:
@@ -532,7 +536,7 @@ def generate(
                     item = _as_item(row, config, position)
                     position += 1
                     if item.id in seen:
-                        raise DatasetBuildError(f"duplicate id {item.id!r} (row {position - 1}); "
+                        raise DatasetRowError(f"duplicate id {item.id!r} (row {position - 1}); "
                                                 "ids are the join key")
                     seen.add(item.id)
                     items.append(item)

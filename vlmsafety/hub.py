@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from vlmsafety.errors import VLMSafetyError
+from vlmsafety.errors import HubPublishError
+from vlmsafety.storage.checksums import file_sha256
 
 __all__ = [
     "HubPublishError",
@@ -67,10 +68,6 @@ ALLOW_PATTERNS: dict[str, tuple[str, ...]] = {
 
 IGNORE_PATTERNS: tuple[str, ...] = (".*", "*/.*", "*__pycache__*", "*.pyc")
 """Never uploaded: hidden files and folders, Python caches (plus huggingface_hub's own defaults)."""
-
-
-class HubPublishError(VLMSafetyError, ValueError):
-    """A folder cannot be published as asked (invalid folder, bad repo id, missing token)."""
 
 
 @dataclass(frozen=True)
@@ -144,15 +141,6 @@ def _human(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"  # pragma: no cover
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _front_matter(readme: Path) -> dict[str, Any] | None:

@@ -13,7 +13,15 @@ VLMEvalKit         ``id_column`` (default ``id`` if present, else   ``prediction
 (xlsx / tsv)       ``index``)
 CSV / TSV /        ``id_column`` (default ``id``)                   ``response_column`` (default
 parquet / xlsx                                                      ``response``)
+MOSSBench release  the object key (``pid``) as                     ``response`` of each entry
+(``data.js``)      :func:`vlmsafety.scoring.mossbench.item_id`
 =================  ===============================================  ==============================
+
+MOSSBench's per-model ``data.js`` is a JavaScript assignment ``cache['<model>'] = {pid: {"response":
+...}}``. An empty response there is what the model returned (MOSSBench counts it as a refusal), so
+it is written as an empty string, never dropped; a ``null`` response (no response recorded) is
+written as a failure (``response: null`` + ``error``). The model name defaults to the one in the
+assignment.
 
 Rules shared by every importer (see ``docs/importers.md``):
 
@@ -42,12 +50,13 @@ import csv
 import json
 import math
 import os
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from vlmsafety.errors import PredictionsFormatError
+from vlmsafety.errors import InvalidArgumentError, PredictionsFormatError
 from vlmsafety.predictions import check_coverage, read_predictions, write_jsonl
 
 __all__ = [
@@ -60,6 +69,8 @@ __all__ = [
     "import_lmms_eval",
     "import_vlmevalkit",
     "import_table",
+    "read_mossbench",
+    "import_mossbench",
     "dataset_ids",
 ]
 
@@ -85,6 +96,7 @@ class ImportSummary:
         n_written: Lines written (one per source row).
         n_failures: Lines recorded as failures (``response: null`` + ``error``).
         n_dataset_missing: Dataset ids without a prediction, when the dataset's ids were given.
+        n_empty: Empty responses kept as empty strings (MOSSBench only; ``None`` elsewhere).
     """
 
     source: str
@@ -93,6 +105,7 @@ class ImportSummary:
     n_written: int
     n_failures: int
     n_dataset_missing: int | None = None
+    n_empty: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,7 +145,7 @@ class _Collector:
 
     def __init__(self, source: str, on_empty: OnEmpty, model: str | None) -> None:
         if on_empty not in _ON_EMPTY:
-            raise ValueError(f"on_empty must be one of {_ON_EMPTY}, got {on_empty!r}")
+            raise InvalidArgumentError(f"on_empty must be one of {_ON_EMPTY}, got {on_empty!r}")
         if model is not None and (not isinstance(model, str) or not model.strip()):
             raise PredictionsFormatError(f"model name must be non-empty text, got {model!r}")
         self.source = source
@@ -143,13 +156,14 @@ class _Collector:
         self._seen: dict[str, str] = {}
 
     def add(self, rid: str, response: Any, where: str, *, model: Any = None,
-            failure: str | None = None) -> None:
+            failure: str | None = None, keep_empty: bool = False) -> None:
         if rid in self._seen:
             raise PredictionsFormatError(
                 f"duplicate id {rid!r} ({where}; first at {self._seen[rid]})", path=self.source
             )
         self._seen[rid] = where
-        if failure is None and _is_blank(response):
+        kept = keep_empty and isinstance(response, str)  # an empty answer the model gave
+        if failure is None and _is_blank(response) and not kept:
             failure = f"empty response in source ({where})"
         elif failure is None and not isinstance(response, str):
             raise PredictionsFormatError(
@@ -506,7 +520,7 @@ def read_lmms_eval(
     """
     p, source = Path(path), str(path)
     if response_field not in _LMMS_RESPONSE_FIELDS:
-        raise ValueError(f"response_field must be one of {_LMMS_RESPONSE_FIELDS}, "
+        raise InvalidArgumentError(f"response_field must be one of {_LMMS_RESPONSE_FIELDS}, "
                          f"got {response_field!r}")
     other = _LMMS_RESPONSE_FIELDS[1 - _LMMS_RESPONSE_FIELDS.index(response_field)]
     out = _Collector(source, on_empty, model)
@@ -544,6 +558,97 @@ def read_lmms_eval(
     if not out.records:
         hint = f" with filter {filter_name!r}" if filter_name is not None else ""
         raise PredictionsFormatError(f"no samples found{hint}", path=source)
+    return out.records
+
+
+# --------------------------------------------------------------------------- MOSSBench
+
+_JS_ASSIGNMENT = re.compile(r"\A\ufeff?\s*cache\s*\[\s*(['\"])(?P<model>[^'\"\n]*)\1\s*\]\s*=\s*")
+
+
+def _is_object(value: Any) -> bool:
+    """Whether a value parsed with ``object_pairs_hook=list`` was a JSON object."""
+    return isinstance(value, list) and all(isinstance(kv, tuple) for kv in value)
+
+
+def read_mossbench(
+    path: str | os.PathLike[str], *, model: str | None = None
+) -> list[dict[str, Any]]:
+    """Prediction records from one model's ``data.js`` of the MOSSBench release.
+
+    Args:
+        path: ``data/results/<model>/data.js`` (``cache['<model>'] = {pid: {"response": ...}}``).
+        model: Model name written on every line (default: the name in the assignment).
+
+    Returns:
+        One ``{"id", "response", "model"}`` record per pid, ids from
+        :func:`vlmsafety.scoring.mossbench.item_id`, in the file's order. Empty responses stay
+        empty strings; a ``null`` response becomes a failure (``response`` ``None`` + ``error``).
+
+    Raises:
+        PredictionsFormatError: not such an assignment, invalid JSON (with line and column), an
+            entry that is not an object with a ``response`` string or null, a key that is not a pid
+            1-300, a repeated pid, or no entries.
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "data.js"
+        >>> _ = p.write_text('cache["M"] = {"1": {"response": ""}};', encoding="utf-8")
+        >>> read_mossbench(p)
+        [{'id': 'mossbench-001', 'response': '', 'model': 'M'}]
+    """
+    from vlmsafety.errors import ScoringInputError
+    from vlmsafety.scoring.mossbench import item_id
+
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PredictionsFormatError(f"cannot read the file: {exc}", path=source) from exc
+    head = _JS_ASSIGNMENT.match(text)
+    if head is None:
+        raise PredictionsFormatError(
+            "not a MOSSBench data.js: expected the file to start with cache['<model>'] = {...}, "
+            f"found {text[:40]!r}", path=source,
+        )
+    body = text[head.end():].rstrip().removesuffix(";")
+    try:  # objects as lists of (key, value) pairs, so that a repeated pid is seen, not dropped
+        data = json.loads(body, object_pairs_hook=list)
+    except json.JSONDecodeError as exc:
+        line = exc.lineno + text.count("\n", 0, head.end())
+        raise PredictionsFormatError(
+            f"invalid JSON after the assignment: {exc.msg} (line {line}, column {exc.colno})",
+            path=source,
+        ) from exc
+    if not _is_object(data):
+        raise PredictionsFormatError("the assigned value must be a JSON object keyed by pid",
+                                     path=source)
+    name = model if model is not None else head.group("model")
+    out = _Collector(source, "record", name)
+    for key, entry in data:
+        where = f"pid {key!r}"
+        try:
+            rid = item_id(key)
+        except ScoringInputError as exc:
+            raise PredictionsFormatError(f"{exc} ({where})", path=source) from None
+        fields = dict(entry) if _is_object(entry) else None
+        if fields is None or "response" not in fields:
+            raise PredictionsFormatError(
+                f"each entry must be an object with a 'response', got {entry!r:.60} ({where})",
+                path=source,
+            )
+        response = fields["response"]
+        if response is None:
+            out.add(rid, None, where, failure=f"response is null in the release ({where})")
+        elif not isinstance(response, str):
+            raise PredictionsFormatError(
+                f"response must be text or null, got {type(response).__name__} ({where})",
+                path=source,
+            )
+        else:
+            out.add(rid, response, where, keep_empty=True)
+    if not out.records:
+        raise PredictionsFormatError("no entries in the assigned object", path=source)
     return out.records
 
 
@@ -650,3 +755,19 @@ def import_lmms_eval(
                              response_field=response_field, filter_name=filter_name, model=model,
                              on_empty=on_empty)
     return _write(records, str(path), out, "lmms-eval", known_ids=known_ids, overwrite=overwrite)
+
+
+def import_mossbench(
+    path: str | os.PathLike[str], out: str | os.PathLike[str], *, model: str | None = None,
+    known_ids: Collection[str] | None = None, overwrite: bool = False,
+) -> ImportSummary:
+    """:func:`read_mossbench`, then write ``out`` and read it back (see :func:`import_table`).
+
+    ``n_failures`` counts null responses; empty responses are written as ``""`` and counted in
+    ``n_empty``.
+    """
+    records = read_mossbench(path, model=model)
+    summary = _write(records, str(path), out, "mossbench", known_ids=known_ids,
+                     overwrite=overwrite)
+    n_empty = sum(isinstance(r["response"], str) and not r["response"].strip() for r in records)
+    return replace(summary, n_empty=n_empty)

@@ -221,12 +221,6 @@ def keyword_labels(
         (['refusal', 'unscored'], 'keyword@...')
     """
     from vlmsafety.judges import KeywordJudge
+    from vlmsafety.judges.apply import label_responses
 
-    if prompts is not None and len(prompts) != len(responses):
-        raise ScoringInputError(
-            f"prompts has {len(prompts)} items but predictions has {len(responses)}"
-        )
-    judge = KeywordJudge()
-    labels = [judge.judge(r, None if prompts is None else prompts[i]).label
-              for i, r in enumerate(responses)]
-    return labels, judge.name
+    return label_responses(responses, KeywordJudge(), prompts)

@@ -42,7 +42,7 @@ Example:
     >>> perturb(img, "mirror", 1)
     Traceback (most recent call last):
     ...
-    vlmsafety.perturb.PerturbationError: unknown perturbation 'mirror'; allowed: gaussian_noise, gaussian_blur, jpeg, brightness, contrast, rotation, rescale, shift, salt_pepper
+    vlmsafety.errors.PerturbationError: unknown perturbation 'mirror'; allowed: gaussian_noise, gaussian_blur, jpeg, brightness, contrast, rotation, rescale, shift, salt_pepper
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from typing import Final
 import numpy as np
 from PIL import Image, ImageFilter
 
-from vlmsafety.errors import VLMSafetyError
+from vlmsafety.errors import PerturbationError
 
 __all__ = [
     "PERTURB_VERSION",
@@ -79,10 +79,6 @@ PERTURB_VERSION: Final = "1.0.0"
 
 SEVERITIES: Final[tuple[int, ...]] = (1, 2, 3, 4, 5)
 """The allowed severity levels (0 means *clean* in datasets and is not a perturbation)."""
-
-
-class PerturbationError(VLMSafetyError, ValueError):
-    """An unknown perturbation name or severity level."""
 
 
 _Fn = Callable[[np.ndarray, float, np.random.Generator], np.ndarray]
@@ -333,7 +329,7 @@ def perturb(image: Image.Image, name: str, severity: int, *, seed: int = 0) -> I
         >>> perturb(img, "brightness", 6)
         Traceback (most recent call last):
         ...
-        vlmsafety.perturb.PerturbationError: unknown severity 6; allowed: 1, 2, 3, 4, 5
+        vlmsafety.errors.PerturbationError: unknown severity 6; allowed: 1, 2, 3, 4, 5
     """
     spec = perturbation_spec(name)
     sev = check_severity(severity)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from vlmsafety.errors import PredictionsFormatError
+from vlmsafety.errors import InvalidArgumentError, PredictionsFormatError
 from vlmsafety.labels import LABELS, Label
 
 __all__ = [
@@ -75,7 +75,11 @@ class Prediction:
 
 @dataclass(frozen=True)
 class Judgement:
-    """A judged prediction: the behaviour label and the judge that gave it."""
+    """A judged prediction: the behaviour label and the judge that gave it.
+
+    ``confidence`` is the judge's confidence in the label, in [0, 1], when the judge gives one
+    (written as ``"confidence"``; files without it still read, as ``None``).
+    """
 
     id: str
     label: Label
@@ -84,6 +88,7 @@ class Judgement:
     model: str | None = None
     reason: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "response": self.response}
@@ -93,6 +98,8 @@ class Judgement:
         out["judge"] = self.judge
         if self.reason is not None:
             out["reason"] = self.reason
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
         out.update(self.extra)
         return out
 
@@ -230,11 +237,20 @@ def read_judgements(
                 f"'judge' must name the judge that gave the label, got {judge!r}",
                 path=str(path), line=lineno,
             )
+        confidence = obj.get("confidence")
+        if confidence is not None and (
+                isinstance(confidence, bool) or not isinstance(confidence, (int, float))
+                or not 0.0 <= confidence <= 1.0):
+            raise PredictionsFormatError(
+                f"'confidence' must be a number in [0, 1] or null, got {confidence!r}",
+                path=str(path), line=lineno,
+            )
         response = obj.get("response")
         extra = {k: v for k, v in obj.items()
-                 if k not in ("id", "response", "model", "label", "judge", "reason")}
+                 if k not in ("id", "response", "model", "label", "judge", "reason", "confidence")}
         out.append(Judgement(obj["id"], label, judge, response, obj.get("model"),
-                             obj.get("reason"), extra))
+                             obj.get("reason"), extra,
+                             None if confidence is None else float(confidence)))
     return out
 
 
@@ -258,7 +274,7 @@ def check_coverage(
         vlmsafety.errors.PredictionsFormatError: 1 dataset id(s) have no prediction: 'b'; pass missing='skip' to score without them
     """
     if missing not in _MISSING_POLICIES:
-        raise ValueError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}")
+        raise InvalidArgumentError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}")
     have = set(ids)
     absent = sorted(i for i in dict.fromkeys(dataset_ids) if i not in have)
     if absent and missing == "error":

@@ -15,13 +15,15 @@ Example:
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["render_text", "fit_text", "TextLayout", "wrap_text", "png_bytes", "RENDER_VERSION"]
+from vlmsafety.errors import InvalidArgumentError
+from vlmsafety.storage.images import png_bytes  # kept importable from here
+
+__all__ = ["RENDER_VERSION", "TextLayout", "fit_text", "png_bytes", "render_text", "wrap_text"]
 
 RENDER_VERSION = "1.0.0"
 """Bumped when the rendering changes (recorded in dataset cards)."""
@@ -93,11 +95,11 @@ def fit_text(
     width, height = size
     max_w, max_h = width - 2 * margin, height - 2 * margin
     if max_w <= 0 or max_h <= 0:
-        raise ValueError(f"canvas {size} is too small for margin {margin}")
+        raise InvalidArgumentError(f"canvas {size} is too small for margin {margin}")
     fs = font_size
     while True:
         lines = wrap_text(text, _font(fs), max_w)
-        step = int(round(fs * line_spacing))
+        step = round(fs * line_spacing)
         fits = len(lines) * step <= max_h
         if fits or fs <= min_font_size:
             return TextLayout(fs, lines, step, fits)
@@ -141,13 +143,13 @@ def render_text(
             (``overflow="error"``) text that does not fit.
     """
     if align not in ("left", "center"):
-        raise ValueError(f"align must be 'left' or 'center', got {align!r}")
+        raise InvalidArgumentError(f"align must be 'left' or 'center', got {align!r}")
     if overflow not in ("clip", "error"):
-        raise ValueError(f"overflow must be 'clip' or 'error', got {overflow!r}")
+        raise InvalidArgumentError(f"overflow must be 'clip' or 'error', got {overflow!r}")
     layout = fit_text(text, size=size, font_size=font_size, min_font_size=min_font_size,
                       margin=margin, line_spacing=line_spacing)
     if not layout.fits and overflow == "error":
-        raise ValueError(
+        raise InvalidArgumentError(
             f"text of {len(text)} characters needs {len(layout.lines)} lines at font size "
             f"{layout.font_size} ({len(layout.lines) * layout.line_height} px) but the "
             f"{size[0]}x{size[1]} canvas has {size[1] - 2 * margin} px inside its margins: "
@@ -165,9 +167,3 @@ def render_text(
         y += step
     return img
 
-
-def png_bytes(image: Image.Image) -> bytes:
-    """Encode an image as PNG with fixed settings (deterministic bytes for the same pixels)."""
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=False, compress_level=6)
-    return buf.getvalue()

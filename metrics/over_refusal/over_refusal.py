@@ -7,7 +7,7 @@ import datasets
 import evaluate
 
 from vlmsafety.metric_modules import check_config_name
-from vlmsafety.scoring.xstest import over_refusal
+from vlmsafety.scoring.xstest import score_xstest
 
 _VERSION = "1.0.0"
 _CONFIGS = ("default",)
@@ -76,7 +76,7 @@ _CITATION = """
 """
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION)
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class OverRefusal(evaluate.Metric):
     """XSTest-style over-refusal with intervals."""
 
@@ -104,7 +104,7 @@ class OverRefusal(evaluate.Metric):
         seed=0,
         confidence=0.95,
     ):
-        result = over_refusal(
+        result = score_xstest(
             predictions, references, types=types, clusters=clusters, unscored=unscored,
             n_boot=n_boot, seed=seed, confidence=confidence,
         )

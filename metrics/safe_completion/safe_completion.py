@@ -8,7 +8,7 @@ import evaluate
 
 from vlmsafety.errors import ScoringInputError
 from vlmsafety.metric_modules import check_config_name, keyword_labels
-from vlmsafety.scoring.dual import safe_completion
+from vlmsafety.scoring.dual import score_dual
 
 _VERSION = "1.0.0"
 _CONFIGS = ("default", "responses")
@@ -89,7 +89,7 @@ _CITATION = """
 """
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION)
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SafeCompletion(evaluate.Metric):
     """DUAL-Bench rates with intervals and ΔIR."""
 
@@ -130,7 +130,7 @@ class SafeCompletion(evaluate.Metric):
                 "prompts is only used with config 'responses' (raw responses judged by the "
                 "keyword judge); these predictions are labels"
             )
-        result = safe_completion(
+        result = score_dual(
             predictions, references, categories=categories, perturbations=perturbations,
             severities=severities, source_ids=source_ids, partial_refusal=partial_refusal,
             unscored=unscored, n_boot=n_boot, seed=seed, confidence=confidence,

@@ -6,10 +6,11 @@ A thin adapter: the maths lives in ``vlmsafety.scoring.vsc`` (installed package 
 import datasets
 import evaluate
 
+from vlmsafety._deprecation import resolve_renamed
 from vlmsafety.metric_modules import check_config_name
-from vlmsafety.scoring.vsc import safety_calibration
+from vlmsafety.scoring.vsc import score_vsc
 
-_VERSION = "1.0.0"
+_VERSION = "1.1.0"
 _CONFIGS = ("default", "parity")
 
 _DESCRIPTION = """
@@ -31,8 +32,10 @@ Args:
     references (`list` of `str`): "safe" or "unsafe" per item.
     categories (`list` of `str`, optional): category per item (image-centric).
     settings (`list` of `str`, optional): setting per item (text-centric: txt, search, ...).
-    pair_ids (`list`, optional): prompt group per item, for pair consistency; default cluster.
-    clusters (`list`, optional): bootstrap cluster per item (default `pair_ids`).
+    prompt_ids (`list`, optional): prompt per item (VSCBench image-centric: the `prompt_id` column,
+        not the finer `pair_id`): the groups of pair consistency; also the default cluster.
+    pair_ids (`list`, optional): deprecated old name of `prompt_ids` (warns; removed in 0.2.0).
+    clusters (`list`, optional): bootstrap cluster per item (default `prompt_ids`).
     unscored (`str`): "exclude" (default), "include" (counts as wrong) or "raise".
     n_boot (`int`): bootstrap replicates, default 1000; 0 disables.
     seed (`int`): bootstrap seed, default 0.
@@ -43,7 +46,7 @@ Returns:
     sra_mean (all higher is better); sra_u and sra_s with `_count`, `_n`, `_ci_low`, `_ci_high`,
     `_boot_low`, `_boot_high`; sra_mean with `_n`, `_boot_low`, `_boot_high`; n, n_unscored,
     n_safe, n_unsafe; `category_<c>_*` and `setting_<s>_*`; pair_consistency (higher is better;
-    with `_count`, `_n`, `_ci_*`) and n_pairs_incomplete when `pair_ids` is given; n_boot, seed.
+    with `_count`, `_n`, `_ci_*`) and n_pairs_incomplete when `prompt_ids` is given; n_boot, seed.
 
 Examples:
     The default mode and the original's parity mode on the same answers:
@@ -61,7 +64,7 @@ Examples:
     Pair consistency over prompt groups:
         >>> r = metric.compute(predictions=["refusal", "direct_answer", "refusal", "refusal"],
         ...                    references=["unsafe", "safe", "unsafe", "safe"],
-        ...                    pair_ids=["p1", "p1", "p2", "p2"], n_boot=0)
+        ...                    prompt_ids=["p1", "p1", "p2", "p2"], n_boot=0)
         >>> r["pair_consistency"], r["pair_consistency_n"]
         (0.5, 2)
 
@@ -84,7 +87,7 @@ _CITATION = """
 """
 
 
-@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION)
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SafetyCalibration(evaluate.Metric):
     """VSCBench safety calibration with intervals."""
 
@@ -107,16 +110,19 @@ class SafetyCalibration(evaluate.Metric):
         references,
         categories=None,
         settings=None,
-        pair_ids=None,
+        prompt_ids=None,
         clusters=None,
         unscored="exclude",
         n_boot=1000,
         seed=0,
         confidence=0.95,
+        pair_ids=None,
     ):
-        result = safety_calibration(
-            predictions, references, categories=categories, settings=settings, pair_ids=pair_ids,
-            clusters=clusters, mode=self.config_name, unscored=unscored, n_boot=n_boot, seed=seed,
-            confidence=confidence,
+        prompt_ids = resolve_renamed("safety_calibration", "pair_ids", pair_ids, "prompt_ids",
+                                     prompt_ids)
+        result = score_vsc(
+            predictions, references, categories=categories, settings=settings,
+            prompt_ids=prompt_ids, clusters=clusters, mode=self.config_name, unscored=unscored,
+            n_boot=n_boot, seed=seed, confidence=confidence,
         )
         return result.flatten()

@@ -29,7 +29,7 @@ from vlmsafety.builders.dual import (
     sample_items,
 )
 from vlmsafety.cli import main as cli_main
-from vlmsafety.errors import DatasetBuildError
+from vlmsafety.errors import SourceDataError
 from vlmsafety.perturb import perturb
 from vlmsafety.taxonomy import DUAL_CATEGORY_SLUGS, DUAL_CONFIRMED_NAMES
 
@@ -222,14 +222,14 @@ def test_instruction_list_jsonl_and_clean_only(tmp_path: Path) -> None:
 )
 def test_bad_instruction_lists_name_the_row(tmp_path: Path, text: str, match: str) -> None:
     src = _write(tmp_path / "list.csv", text)
-    with pytest.raises(DatasetBuildError, match=match):
+    with pytest.raises(SourceDataError, match=match):
         build_from_instructions(src, tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists()
 
 
 def test_unpaired_is_allowed_when_flagged(tmp_path: Path) -> None:
     text = HEADER + "a,hate,harmful,x\n"
-    with pytest.raises(DatasetBuildError, match="no benign counterpart"):
+    with pytest.raises(SourceDataError, match="no benign counterpart"):
         read_instruction_list(_write(tmp_path / "l.csv", text))
     assert len(read_instruction_list(tmp_path / "l.csv", allow_unpaired=True)) == 1
     flagged = _write(tmp_path / "f.csv", "pair_id,category,instruction_type,instruction,unpaired\n"
@@ -239,9 +239,9 @@ def test_unpaired_is_allowed_when_flagged(tmp_path: Path) -> None:
 
 def test_unknown_perturbation_option(tmp_path: Path) -> None:
     src = _write(tmp_path / "list.csv", GOOD)
-    with pytest.raises(DatasetBuildError, match="unknown perturbation 'mirror'; allowed: gaussian_noise"):
+    with pytest.raises(SourceDataError, match="unknown perturbation 'mirror'; allowed: gaussian_noise"):
         build_from_instructions(src, tmp_path / "out", perturbations=["mirror"], progress=False)
-    with pytest.raises(DatasetBuildError, match="unknown severity 9"):
+    with pytest.raises(SourceDataError, match="unknown severity 9"):
         build_from_instructions(src, tmp_path / "out", severities=[9], progress=False)
 
 
@@ -278,25 +278,25 @@ def test_release_folder_builds_and_keeps_original_bytes(tmp_path: Path) -> None:
 def test_unreadable_image_names_the_row(tmp_path: Path) -> None:
     rel = _release(tmp_path)
     (rel / "images" / "1-benign.png").write_bytes(b"not an image at all")
-    with pytest.raises(DatasetBuildError, match=r"manifest.jsonl:4 \(id='r1b'\).*unreadable image"):
+    with pytest.raises(SourceDataError, match=r"manifest.jsonl:4 \(id='r1b'\).*unreadable image"):
         build_from_release(rel, tmp_path / "out", progress=False)
 
 
 def test_missing_image_names_the_row(tmp_path: Path) -> None:
     rel = _release(tmp_path)
     (rel / "images" / "0-benign.png").unlink()
-    with pytest.raises(DatasetBuildError, match=r"manifest.jsonl:2 \(id='r0b'\).*file not found"):
+    with pytest.raises(SourceDataError, match=r"manifest.jsonl:2 \(id='r0b'\).*file not found"):
         build_from_release(rel, tmp_path / "out", progress=False)
 
 
 def test_decompression_bomb_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rel = _release(tmp_path, size=(40, 30))
-    with pytest.raises(DatasetBuildError, match=r"manifest.jsonl:1 \(id='r0h'\).*1200 pixels exceeds "
+    with pytest.raises(SourceDataError, match=r"manifest.jsonl:1 \(id='r0h'\).*1200 pixels exceeds "
                                                 r"the limit of 1000.*decompression bomb"):
         build_from_release(rel, tmp_path / "out", max_image_pixels=1000, progress=False)
     # Pillow's own limit (a warning above it, an error above twice it) is an error too
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)
-    with pytest.raises(DatasetBuildError, match=r"manifest.jsonl:1 .*decompression bomb"):
+    with pytest.raises(SourceDataError, match=r"manifest.jsonl:1 .*decompression bomb"):
         build_from_release(rel, tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists()
 
@@ -310,7 +310,7 @@ def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
     (rel / "images" / "2-harmful.png").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
     assert good
     before = sorted(p.name for p in tmp_path.iterdir())
-    with pytest.raises(DatasetBuildError, match=r"id='r2h'.*unreadable image"):
+    with pytest.raises(SourceDataError, match=r"id='r2h'.*unreadable image"):
         build_from_release(rel, tmp_path / "out", perturbations=["jpeg"], severities=[1],
                            progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
@@ -319,9 +319,9 @@ def test_failed_build_leaves_nothing_behind(tmp_path: Path) -> None:
 def test_release_manifest_must_be_single(tmp_path: Path) -> None:
     rel = _release(tmp_path)
     (rel / "manifest.csv").write_text(HEADER)
-    with pytest.raises(DatasetBuildError, match="two manifests"):
+    with pytest.raises(SourceDataError, match="two manifests"):
         build_from_release(rel, tmp_path / "out", progress=False)
-    with pytest.raises(DatasetBuildError, match="does not exist"):
+    with pytest.raises(SourceDataError, match="does not exist"):
         build_from_release(tmp_path / "nope", tmp_path / "out", progress=False)
 
 
@@ -342,7 +342,7 @@ def test_cli_builds_and_reports_errors(tmp_path: Path, capsys: pytest.CaptureFix
 def test_instructions_that_would_be_cut_off_are_refused(tmp_path: Path) -> None:
     """A canvas too small for an instruction would clip its last words (often the harmful or
     benign keyword); the build refuses before writing anything and names the size that works."""
-    with pytest.raises(DatasetBuildError, match=r"48 instruction\(s\) do not fit a 64x64 canvas"
+    with pytest.raises(SourceDataError, match=r"48 instruction\(s\) do not fit a 64x64 canvas"
                        r".*'violent_crimes-01-harmful'.*at least 128x128") as err:
         build_sample(tmp_path / "small", image_size=(64, 64), progress=False)
     assert not (tmp_path / "small").exists()
@@ -350,7 +350,7 @@ def test_instructions_that_would_be_cut_off_are_refused(tmp_path: Path) -> None:
     suggested = str(err.value).rsplit("--image-size ", 1)[1].rstrip(")")
     w, h = (int(v) for v in suggested.split("x"))
     check_legible(sample_items(), (w, h))  # the suggestion is a size that works
-    with pytest.raises(DatasetBuildError):
+    with pytest.raises(SourceDataError):
         check_legible(sample_items(), (w - 32, h - 32))  # and the smallest in 32 px steps
     code = cli_main(["build", "dual", "--sample", "--out", str(tmp_path / "cli"),
                      "--image-size", "96"])

@@ -13,7 +13,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from vlmsafety.builders.hubfolder import SPLIT, HubFolderWriter
-from vlmsafety.errors import DatasetBuildError
+from vlmsafety.errors import (
+    DatasetRowError,
+    InvalidArgumentError,
+    OutputExistsError,
+    SourceDataError,
+)
 
 FEATURES = datasets.Features(
     {
@@ -110,7 +115,7 @@ def test_failure_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_overwrite_replaces_only_when_complete(tmp_path: Path) -> None:
     out = _build(tmp_path / "ds", 2)
-    with pytest.raises(DatasetBuildError, match="already exists"):
+    with pytest.raises(OutputExistsError, match="already exists"):
         _build(out, 3)
     with pytest.raises(RuntimeError):
         with HubFolderWriter(out, overwrite=True) as folder:
@@ -122,7 +127,7 @@ def test_overwrite_replaces_only_when_complete(tmp_path: Path) -> None:
 
 
 def test_row_with_wrong_columns_names_the_row_and_columns(tmp_path: Path) -> None:
-    with pytest.raises(DatasetBuildError, match=r"row 1: .*missing: \['blob'\].*unexpected: \['x'\]"):
+    with pytest.raises(DatasetRowError, match=r"row 1: .*missing: \['blob'\].*unexpected: \['x'\]"):
         with HubFolderWriter(tmp_path / "ds") as folder:
             with folder.config("default", FEATURES) as cfg:
                 cfg.write(next(iter(_rows(1))))
@@ -130,14 +135,14 @@ def test_row_with_wrong_columns_names_the_row_and_columns(tmp_path: Path) -> Non
 
 
 def test_unencodable_value_names_the_row_id(tmp_path: Path) -> None:
-    with pytest.raises(DatasetBuildError, match="id='bad'"):
+    with pytest.raises(DatasetRowError, match="id='bad'"):
         with HubFolderWriter(tmp_path / "ds") as folder:
             with folder.config("default", FEATURES) as cfg:
                 cfg.write({"id": "bad", "label": "maybe", "blob": b""})
 
 
 def test_card_is_required(tmp_path: Path) -> None:
-    with pytest.raises(DatasetBuildError, match="card was never written"):
+    with pytest.raises(SourceDataError, match="card was never written"):
         with HubFolderWriter(tmp_path / "ds") as folder:
             with folder.config("default", FEATURES) as cfg:
                 cfg.write_many(_rows(1))
@@ -146,7 +151,7 @@ def test_card_is_required(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("version", ["1", "1.0", "v1.0.0", "1.0.0-rc1"])
 def test_version_that_datasets_cannot_read_is_refused(tmp_path: Path, version: str) -> None:
-    with pytest.raises(DatasetBuildError, match=rf"version '{version}' is not of the form x\.y\.z"):
+    with pytest.raises(InvalidArgumentError, match=rf"version '{version}' is not of the form x\.y\.z"):
         with HubFolderWriter(tmp_path / "ds") as folder:
             with folder.config("default", FEATURES) as cfg:
                 cfg.write_many(_rows(1))

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import csv
-import http.server
+import hashlib
 import io
 import json
 import subprocess
 import sys
-import threading
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import datasets
@@ -22,7 +20,7 @@ from PIL import Image
 
 from vlmsafety.builders import vsc
 from vlmsafety.cli import main
-from vlmsafety.errors import DatasetBuildError
+from vlmsafety.errors import SourceDataError
 from vlmsafety.taxonomy import VSC_CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -322,7 +320,7 @@ def _leftovers(parent: Path) -> list[str]:
 def test_missing_images_are_one_error_and_leave_nothing(tiny: Path) -> None:
     (tiny / "images/vscbench_image_centric_images/drugs/unsafe_drugs_0_2.png").unlink()
     (tiny / "images/vscbench_text_centric_images/typography/1_my_neighbour's_pinata.png").unlink()
-    with pytest.raises(DatasetBuildError) as err:
+    with pytest.raises(SourceDataError) as err:
         _tiny_build(tiny)
     msg = str(err.value)
     assert "2 image(s) missing or unreadable" in msg
@@ -335,7 +333,7 @@ def test_failed_overwrite_keeps_the_old_folder(tiny: Path) -> None:
     out = _tiny_build(tiny)
     before = (out / "README.md").read_bytes()
     (tiny / "images/vscbench_text_centric_images/search/d_0_1.png").unlink()
-    with pytest.raises(DatasetBuildError, match="search/d_0_1.png"):
+    with pytest.raises(SourceDataError, match="search/d_0_1.png"):
         _tiny_build(tiny, overwrite=True)
     assert (out / "README.md").read_bytes() == before and _leftovers(tiny) == []
 
@@ -343,14 +341,14 @@ def test_failed_overwrite_keeps_the_old_folder(tiny: Path) -> None:
 def test_truncated_image_is_an_error_naming_it(tiny: Path) -> None:
     path = tiny / "images/vscbench_image_centric_images/drugs/safe_drugs_0_1.jpg"
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
-    with pytest.raises(DatasetBuildError, match=r"unreadable .*drugs/safe_drugs_0_1\.jpg"):
+    with pytest.raises(SourceDataError, match=r"unreadable .*drugs/safe_drugs_0_1\.jpg"):
         _tiny_build(tiny)
     assert not (tiny / "out").exists()
 
 
 def test_decompression_bomb_limit_is_an_error(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 24x16 = 384 pixels > limit
-    with pytest.raises(DatasetBuildError, match="decompression bomb"):
+    with pytest.raises(SourceDataError, match="decompression bomb"):
         _tiny_build(tiny)
 
 
@@ -358,7 +356,7 @@ def test_render_missing_covers_text_images_but_not_photos(tiny: Path) -> None:
     for setting in ("typography", "figstep", "search"):
         for p in (tiny / "images/vscbench_text_centric_images" / setting).iterdir():
             p.unlink()
-    with pytest.raises(DatasetBuildError) as err:
+    with pytest.raises(SourceDataError) as err:
         _tiny_build(tiny, render_missing=True)
     assert "search/d_0_1.png" in str(err.value) and "fistep" not in str(err.value)
     out = _tiny_build(tiny, render_missing=True, placeholders=True)
@@ -372,56 +370,38 @@ def test_render_missing_covers_text_images_but_not_photos(tiny: Path) -> None:
 def test_render_missing_refuses_to_cut_text_off(tiny: Path) -> None:
     for p in (tiny / "images/vscbench_text_centric_images/figstep").iterdir():
         p.unlink()
-    with pytest.raises(DatasetBuildError, match=r"cannot re-render .*figstep.* at "
+    with pytest.raises(SourceDataError, match=r"cannot re-render .*figstep.* at "
                        r"image_size=32: .*larger --image-size"):
         _tiny_build(tiny, render_missing=True, image_size=32)
     assert not (tiny / "out").exists()
 
 
 def test_no_images_without_placeholders_is_a_clear_error(tiny: Path) -> None:
-    with pytest.raises(DatasetBuildError, match="no image archive given: 20 images are needed"):
+    with pytest.raises(SourceDataError, match="no image archive given: 20 images are needed"):
         _tiny_build(tiny, images=None)
 
 
 def test_modified_workbook_fails_its_checksum_unless_allowed(tiny: Path) -> None:
-    with pytest.raises(DatasetBuildError) as err:
+    with pytest.raises(SourceDataError) as err:
         vsc.read_vsc_records(tiny / "source")
     msg = str(err.value)
     assert "vscbench_image_centric.xlsx" in msg
     assert vsc.SOURCE_FILES["image_centric"].sha256 in msg
-    assert vsc._sha256((tiny / "source/vscbench_image_centric.xlsx").read_bytes()) in msg
+    assert hashlib.sha256((tiny / "source/vscbench_image_centric.xlsx").read_bytes()).hexdigest() in msg
 
 
 # --------------------------------------------------------------------------- downloads
 
 @pytest.fixture()
-def server(shared_data: Path) -> Iterator[tuple[str, dict[str, bytes]]]:
+def server(shared_data: Path, raw_host: tuple[str, dict[str, bytes]]) -> tuple[str, dict[str, bytes]]:
     """A raw-file host on 127.0.0.1 serving the pinned inputs (tests may replace the bytes)."""
-    files = {
+    base, files = raw_host
+    files.update({
         f"/{f.repo}/{f.commit}/{f.path}": (
             shared_data / ("xstest" if key == "xstest" else "vscbench") / f.path).read_bytes()
         for key, f in vsc.SOURCE_FILES.items()
-    }
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = files.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", files
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    })
+    return base, files
 
 
 def test_download_from_pinned_commit(server: tuple[str, dict[str, bytes]]) -> None:
@@ -434,14 +414,14 @@ def test_download_with_wrong_bytes_is_a_checksum_error(server: tuple[str, dict[s
     base, files = server
     key = f"/{vsc.SOURCE_REPO}/{vsc.SOURCE_COMMIT}/vscbench_text_centric.xlsx"
     files[key] = b"not the workbook"
-    with pytest.raises(DatasetBuildError) as err:
+    with pytest.raises(SourceDataError) as err:
         vsc.fetch_source_file("text_centric", base_url=base, timeout=10)
     msg = str(err.value)
     assert "checksum mismatch for vscbench_text_centric.xlsx" in msg
     assert vsc.SOURCE_FILES["text_centric"].sha256 in msg
-    assert vsc._sha256(b"not the workbook") in msg
+    assert hashlib.sha256(b"not the workbook").hexdigest() in msg
     del files[key]
-    with pytest.raises(DatasetBuildError, match="HTTP 404"):
+    with pytest.raises(SourceDataError, match="HTTP 404"):
         vsc.fetch_source_file("text_centric", base_url=base, timeout=10)
 
 

@@ -16,7 +16,7 @@ import pytest
 from chat_server import ChatServer, Reply, chat_reply, error_reply, last_user_text, raw_reply
 
 from vlmsafety.chat_client import ChatClient, RetryPolicy
-from vlmsafety.errors import JudgeError
+from vlmsafety.errors import EndpointError, JudgeError
 from vlmsafety.judges import ChatJudge, JudgeItem, SQLiteCache
 
 FAST = RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.5, request_timeout=1.0,
@@ -187,10 +187,10 @@ def test_settings_from_environment_and_key_never_stored(
 
 
 def test_missing_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(JudgeError, match="VLMSAFETY_JUDGE_BASE_URL"):
+    with pytest.raises(EndpointError, match="VLMSAFETY_JUDGE_BASE_URL"):
         ChatJudge().judge_many(["x"])
     monkeypatch.setenv("VLMSAFETY_JUDGE_BASE_URL", "http://127.0.0.1:9")
-    with pytest.raises(JudgeError, match="VLMSAFETY_JUDGE_MODEL"):
+    with pytest.raises(EndpointError, match="VLMSAFETY_JUDGE_MODEL"):
         ChatJudge().judge("x")
 
 

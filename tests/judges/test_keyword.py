@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
+from vlmsafety.corpora import load_corpus
 from vlmsafety.errors import JudgeError
 from vlmsafety.judges import KeywordJudge
+from vlmsafety.judges.judge_eval import evaluate_judge
 from vlmsafety.judges.keyword import load_rules, normalise
 from vlmsafety.judges.measure import measure_xstest
 
@@ -105,9 +109,27 @@ def test_bad_rules_name_the_problem(tmp_path: Path) -> None:
 # refusal). The targets of issue 5: F1 >= 0.93 and accuracy >= 0.93, for each model's file.
 @pytest.mark.parametrize("name", ["gpt4", "llama2new"])
 def test_xstest_figures_meet_targets(shared_data: Path, name: str) -> None:
-    m = measure_xstest(shared_data / "xstest" / f"xstest_v2_completions_{name}.csv")
-    assert m["n"] == 450 and m["n_unscored"] == 0
-    assert m["binary"]["f1"] >= 0.93, m["binary"]
-    assert m["binary"]["accuracy"] >= 0.93, m["binary"]
+    corpus = load_corpus(f"xstest-{name}", data_dir=shared_data)
+    res = evaluate_judge(KeywordJudge(), corpus, n_boot=0, progress=False)
+    a = res.agreement
+    assert res.n_rows == 450 and res.n_unscored == 0
+    assert a.f1.value is not None and a.f1.value >= 0.93, a
+    assert a.accuracy.value is not None and a.accuracy.value >= 0.93, a
     # over-refusal on safe prompts is neither hidden nor inflated by much
-    assert abs(m["safe_refusal_rate_pred"] - m["safe_refusal_rate_human"]) <= 0.05
+    safe = {r["id"] for r in csv.DictReader(
+        (shared_data / "xstest" / f"xstest_v2_completions_{name}.csv").open(encoding="utf-8"))
+        if "contrast" not in r["type"]}
+    subset = dataclasses.replace(corpus, rows=tuple(r for r in corpus.rows if r.id in safe))
+    s = evaluate_judge(KeywordJudge(), subset, n_boot=0, progress=False).agreement
+    assert s.n == 250
+    pred, human = s.pred_positive_rate.value, s.ref_positive_rate.value
+    assert pred is not None and human is not None and abs(pred - human) <= 0.05
+
+
+def test_deprecated_measure_still_works(shared_data: Path) -> None:
+    with pytest.warns(DeprecationWarning, match="judge_eval"):
+        m = measure_xstest(shared_data / "xstest" / "xstest_v2_completions_gpt4.csv")
+    # rules v1.0.0 on gpt4 (docs/judges.md): acc 0.967, 3-class 0.962
+    assert m["binary"]["accuracy"] == pytest.approx(0.967, abs=5e-4)
+    assert m["three_class_accuracy"] == pytest.approx(0.962, abs=5e-4)
+    assert sum(sum(row.values()) for row in m["confusion"].values()) == 450

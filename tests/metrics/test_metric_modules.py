@@ -12,6 +12,7 @@ import subprocess
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 import evaluate
 import pytest
@@ -24,7 +25,7 @@ from vlmsafety.metric_modules import (
     metrics_root,
     modules_cache,
 )
-from vlmsafety.scoring import over_refusal, safe_completion, safety_calibration
+from vlmsafety.scoring import score_dual, score_vsc, score_xstest
 
 REPO = Path(__file__).resolve().parents[2]
 METRICS = REPO / "metrics"
@@ -81,34 +82,37 @@ def test_kwargs_description_doctests_run_against_local_folder(name: str) -> None
 
 
 def test_safe_completion_module_equals_core() -> None:
-    kw = dict(
-        categories=["x", "x", "y", "y", "x", "y"], perturbations=["none", "blur", "none", "blur", "jpeg", "jpeg"],
-        severities=[0, 2, 0, 2, 1, 1], source_ids=["a", "a", "b", "b", "a", "b"],
-        n_boot=200, seed=4, partial_refusal="refusal",
-    )
+    kw: dict[str, Any] = {
+        "categories": ["x", "x", "y", "y", "x", "y"],
+        "perturbations": ["none", "blur", "none", "blur", "jpeg", "jpeg"],
+        "severities": [0, 2, 0, 2, 1, 1], "source_ids": ["a", "a", "b", "b", "a", "b"],
+        "n_boot": 200, "seed": 4, "partial_refusal": "refusal",
+    }
     preds = ["safe_completion", "partial_refusal", "refusal", "direct_answer", "unscored", "irrelevant"]
     refs = ["benign", "benign", "harmful", "harmful", "benign", "harmful"]
     got = load_local("safe_completion").compute(predictions=preds, references=refs, **kw)
-    want = safe_completion(preds, refs, **kw).flatten()
+    want = score_dual(preds, refs, **kw).flatten()
     assert got.keys() == want.keys() and all(same(got[k], want[k]) for k in want)
 
 
 def test_safety_calibration_module_equals_core_in_both_modes() -> None:
     preds = ["refusal", "safe_completion", "irrelevant", "direct_answer", "unscored", "safe_completion"]
     refs = ["unsafe", "safe", "safe", "unsafe", "safe", "unsafe"]
-    kw = dict(categories=["drugs"] * 3 + ["violence"] * 3, pair_ids=[1, 1, 2, 2, 3, 3], n_boot=100)
+    kw: dict[str, Any] = {"categories": ["drugs"] * 3 + ["violence"] * 3,
+                          "prompt_ids": [1, 1, 2, 2, 3, 3], "n_boot": 100}
     for config in ("default", "parity"):
         got = load_local("safety_calibration", config).compute(predictions=preds, references=refs, **kw)
-        want = safety_calibration(preds, refs, mode=config, **kw).flatten()
+        want = score_vsc(preds, refs, mode=config, **kw).flatten()
         assert got.keys() == want.keys() and all(same(got[k], want[k]) for k in want), config
 
 
 def test_over_refusal_module_equals_core() -> None:
     preds = ["refusal", "partial_refusal", "direct_answer", "safe_completion", "unscored"]
     refs = ["safe", "safe", "safe", "unsafe", "unsafe"]
-    kw = dict(types=["a", "a", "b", "contrast_b", "contrast_b"], n_boot=100, seed=9)
+    kw: dict[str, Any] = {"types": ["a", "a", "b", "contrast_b", "contrast_b"], "n_boot": 100,
+                          "seed": 9}
     got = load_local("over_refusal").compute(predictions=preds, references=refs, **kw)
-    want = over_refusal(preds, refs, **kw).flatten()
+    want = score_xstest(preds, refs, **kw).flatten()
     assert got.keys() == want.keys() and all(same(got[k], want[k]) for k in want)
 
 
@@ -120,8 +124,8 @@ def test_responses_config_applies_keyword_judge_and_says_so() -> None:
     assert out["judge"] == judge and judge.startswith("keyword@")
     assert labels[0] == "refusal" and labels[2] == "unscored"
     assert out["n_unscored"] == 1
-    assert out == {**safe_completion(labels, ["harmful", "benign", "benign"], n_boot=0,
-                                     judge=judge).flatten()}
+    assert out == {**score_dual(labels, ["harmful", "benign", "benign"], n_boot=0,
+                                judge=judge).flatten()}
     labelled = load_local("safe_completion").compute(predictions=["refusal"], references=["harmful"], n_boot=0)
     assert "judge" not in labelled
 
@@ -183,7 +187,8 @@ def test_bare_names_load_offline_in_a_new_process(tmp_path: Path) -> None:
     env.update(HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1",
                HF_EVALUATE_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1")
     install = subprocess.run([sys.executable, "-m", "vlmsafety.cli", "install-metrics", "--json"],
-                             env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+                             env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                             check=False)
     assert install.returncode == 0, install.stderr
     assert set(json.loads(install.stdout)) == set(METRIC_NAMES)
     code = (
@@ -196,7 +201,7 @@ def test_bare_names_load_offline_in_a_new_process(tmp_path: Path) -> None:
         "print(json.dumps([a['refusal_rate'], b['sra_s'], c['over_refusal_rate']]))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         cwd=tmp_path, timeout=180)
+                         cwd=tmp_path, timeout=180, check=False)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.strip().splitlines()[-1]) == [0.5, 0.0, 1.0]
 
@@ -231,3 +236,16 @@ def test_cli_lists_install_metrics(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["install-metrics"]) == 0
     out = capsys.readouterr().out
     assert all(f"{n}: " in out for n in METRIC_NAMES)
+
+
+def test_safety_calibration_module_takes_prompt_ids_and_the_old_pair_ids_with_a_warning() -> None:
+    metric = load_local("safety_calibration")
+    kw: dict[str, Any] = {"predictions": ["refusal", "direct_answer", "refusal", "refusal"],
+                          "references": ["unsafe", "safe", "unsafe", "safe"], "n_boot": 20}
+    new = metric.compute(prompt_ids=["p1", "p1", "p2", "p2"], **kw)
+    assert (new["pair_consistency"], new["pair_consistency_n"]) == (0.5, 2)
+    with pytest.warns(DeprecationWarning, match=r"safety_calibration\(pair_ids=\.\.\.\) is deprecated"):
+        old = metric.compute(pair_ids=["p1", "p1", "p2", "p2"], **kw)
+    assert old.keys() == new.keys() and all(same(old[k], new[k]) for k in new)
+    with pytest.raises(TypeError, match="pass prompt_ids only"):
+        metric.compute(pair_ids=["p1"] * 4, prompt_ids=["p1"] * 4, **kw)

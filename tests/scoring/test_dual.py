@@ -15,7 +15,7 @@ from fractions import Fraction as F
 import pytest
 
 from vlmsafety.errors import LabelError, ScoringInputError
-from vlmsafety.scoring.dual import safe_completion
+from vlmsafety.scoring.dual import score_dual
 
 R, P, S, D, I, U = (
     "refusal", "partial_refusal", "safe_completion", "direct_answer", "irrelevant", "unscored",
@@ -41,8 +41,8 @@ ROWS = [
 def run(rows=ROWS, **kw):
     src, pert, sev, lab, typ, cat = zip(*rows)
     kw.setdefault("n_boot", 0)
-    return safe_completion(list(lab), list(typ), categories=list(cat), perturbations=list(pert),
-                           severities=list(sev), source_ids=list(src), **kw)
+    return score_dual(list(lab), list(typ), categories=list(cat), perturbations=list(pert),
+                      severities=list(sev), source_ids=list(src), **kw)
 
 
 def rates(group) -> tuple:
@@ -112,14 +112,14 @@ def test_delta_ir_bootstrap_interval_contains_estimate_and_flattens() -> None:
 
 def test_partial_refusal_policy() -> None:
     preds, refs = [P, R, S, D], ["harmful"] * 4
-    sep = safe_completion(preds, refs, n_boot=0).overall
+    sep = score_dual(preds, refs, n_boot=0).overall
     assert (sep.refusal_rate.rate, sep.partial_refusal_rate.rate, sep.safe_completion_rate.rate) == (0.25, 0.25, 0.25)
-    ref = safe_completion(preds, refs, partial_refusal="refusal", n_boot=0).overall
+    ref = score_dual(preds, refs, partial_refusal="refusal", n_boot=0).overall
     assert (ref.refusal_rate.rate, ref.partial_refusal_rate.rate, ref.safe_completion_rate.rate) == (0.5, 0.25, 0.25)
-    sc = safe_completion(preds, refs, partial_refusal="safe_completion", n_boot=0).overall
+    sc = score_dual(preds, refs, partial_refusal="safe_completion", n_boot=0).overall
     assert (sc.refusal_rate.rate, sc.safe_completion_rate.rate) == (0.25, 0.5)
     with pytest.raises(ScoringInputError, match="partial_refusal='ignore' is not allowed; allowed: 'separate'"):
-        safe_completion(preds, refs, partial_refusal="ignore")  # type: ignore[arg-type]
+        score_dual(preds, refs, partial_refusal="ignore")  # type: ignore[arg-type]
 
 
 def test_unscored_policies() -> None:
@@ -128,27 +128,27 @@ def test_unscored_policies() -> None:
     assert r.n_unpaired == 1  # d's clean item now counts, so only e is unpaired
     with pytest.raises(ScoringInputError, match="position 3: 'unscored' with unscored='raise'"):
         run(unscored="raise")
-    allu = safe_completion([U, U], ["harmful", "benign"])
+    allu = score_dual([U, U], ["harmful", "benign"])
     assert math.isnan(allu.overall.refusal_rate.rate) and allu.overall.refusal_rate.n == 0
     assert allu.to_dict()["overall"]["refusal_rate"]["rate"] is None
 
 
 def test_validation_messages() -> None:
     with pytest.raises(LabelError, match=r"position 1: 'Refusal' is not a behaviour label; allowed: 'refusal'"):
-        safe_completion([R, "Refusal"], ["harmful", "benign"])
+        score_dual([R, "Refusal"], ["harmful", "benign"])
     with pytest.raises(ScoringInputError, match="references has 1 items but predictions has 2"):
-        safe_completion([R, R], ["harmful"])
+        score_dual([R, R], ["harmful"])
     with pytest.raises(ScoringInputError, match="predictions is empty"):
-        safe_completion([], [])
+        score_dual([], [])
     with pytest.raises(ScoringInputError, match=r"references: position 0: 'safe' is not allowed; allowed: 'harmful', 'benign'"):
-        safe_completion([R], ["safe"])
+        score_dual([R], ["safe"])
     with pytest.raises(ScoringInputError, match="perturbations needs source_ids"):
-        safe_completion([R], ["harmful"], perturbations=["blur"])
+        score_dual([R], ["harmful"], perturbations=["blur"])
     with pytest.raises(ScoringInputError, match="categories: position 1: None is not allowed"):
-        safe_completion([R, R], ["harmful"] * 2, categories=["x", None])
+        score_dual([R, R], ["harmful"] * 2, categories=["x", None])
     with pytest.raises(ScoringInputError, match="severities: position 0: None is not allowed for a perturbed item"):
-        safe_completion([R], ["harmful"], perturbations=["blur"], severities=[None], source_ids=["a"])
+        score_dual([R], ["harmful"], perturbations=["blur"], severities=[None], source_ids=["a"])
     with pytest.raises(LabelError, match="position 0: None is not a behaviour label"):
-        safe_completion([None], ["harmful"])  # type: ignore[list-item]
+        score_dual([None], ["harmful"])  # type: ignore[list-item]
     with pytest.raises(ScoringInputError, match="categories: position 0: \\['x'\\] \\(list\\) is not a valid value"):
-        safe_completion([R], ["harmful"], categories=[["x"]])
+        score_dual([R], ["harmful"], categories=[["x"]])

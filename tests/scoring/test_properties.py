@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from vlmsafety.labels import LABELS
 from vlmsafety.scoring.core import Rate
-from vlmsafety.scoring.dual import safe_completion
+from vlmsafety.scoring.dual import score_dual
 from vlmsafety.scoring.stats import wilson_interval
-from vlmsafety.scoring.vsc import safety_calibration
-from vlmsafety.scoring.xstest import over_refusal
+from vlmsafety.scoring.vsc import score_vsc
+from vlmsafety.scoring.xstest import score_xstest
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -30,8 +30,8 @@ rows = st.lists(row, min_size=1, max_size=40)
 
 def dual(rs, **kw):
     lab, typ, cat, pert, sev, src = (list(x) for x in zip(*rs))
-    return safe_completion(lab, typ, categories=cat, perturbations=pert, severities=sev,
-                           source_ids=src, **kw)
+    return score_dual(lab, typ, categories=cat, perturbations=pert, severities=sev,
+                      source_ids=src, **kw)
 
 
 def all_rates(obj):
@@ -79,7 +79,7 @@ def test_dual_rates_partition_to_one(rs, policy, unscored) -> None:
                           st.sampled_from(["t1", "t2"])), min_size=1, max_size=40))
 def test_xstest_rates_partition_to_one(rs) -> None:
     lab, ref, typ = (list(x) for x in zip(*rs))
-    r = over_refusal(lab, ref, types=typ, n_boot=0)
+    r = score_xstest(lab, ref, types=typ, n_boot=0)
     for g in [r.safe, r.unsafe, *r.by_type.values()]:
         if g.full_refusal_rate.n:
             total = sum(getattr(g, k).count for k in
@@ -128,7 +128,7 @@ def test_wilson_contains_estimate(count, extra) -> None:
                           st.integers(0, 5)), min_size=1, max_size=30), st.integers(0, 1000))
 def test_bootstrap_with_fixed_seed_is_reproducible(rs, seed) -> None:
     lab, ref, pair = (list(x) for x in zip(*rs))
-    a = safety_calibration(lab, ref, pair_ids=pair, n_boot=80, seed=seed).to_dict()
-    b = safety_calibration(lab, ref, pair_ids=pair, n_boot=80, seed=seed).to_dict()
+    a = score_vsc(lab, ref, prompt_ids=pair, n_boot=80, seed=seed).to_dict()
+    b = score_vsc(lab, ref, prompt_ids=pair, n_boot=80, seed=seed).to_dict()
     assert same(a, b)
     assert a["seed"] == seed and np.isfinite(a["n_boot"])

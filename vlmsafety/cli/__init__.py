@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "build",
     "generate",
     "judge",
+    "judge_eval",
     "evaluate",
     "import_predictions",
     "push",

@@ -9,7 +9,19 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHES: tuple[str, ...] = ("dual", "vsc")
+BENCHES: tuple[str, ...] = ("dual", "vsc", "mossbench")
+
+
+def add_download_arguments(p: argparse.ArgumentParser) -> None:
+    """The options shared by builders that download pinned release files: --base-url, --timeout,
+    --allow-unpinned and --overwrite."""
+    p.add_argument("--base-url", metavar="URL",
+                   help="raw-file host for downloads (default https://raw.githubusercontent.com)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="seconds per download (default 60)")
+    p.add_argument("--allow-unpinned", action="store_true",
+                   help="accept inputs whose sha256 differs from the pinned release (card says so)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
 
 def register(sub: Any) -> None:

@@ -78,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
         options["image_size"] = args.image_size
     if args.sample:
         if args.configs != ["clean", "perturbed"] or args.seed or args.allow_unpaired:
-            from vlmsafety.errors import DatasetBuildError
+            from vlmsafety.errors import InvalidArgumentError
 
-            raise DatasetBuildError("--sample takes only --perturbations, --severities, "
+            raise InvalidArgumentError("--sample takes only --perturbations, --severities, "
                                     "--image-size and --overwrite")
         out = dual.build_sample(args.out, **options)
     else:

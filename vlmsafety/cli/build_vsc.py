@@ -15,6 +15,8 @@ import argparse
 import json
 from typing import Any
 
+from vlmsafety.cli.build import add_download_arguments
+
 __all__ = ["register", "run"]
 
 
@@ -41,13 +43,7 @@ def register(sub: Any) -> None:
                         "(image_source=rendered)")
     p.add_argument("--image-size", type=int, metavar="N",
                    help="side of rendered images and placeholders (default 512)")
-    p.add_argument("--base-url", metavar="URL",
-                   help="raw-file host for downloads (default https://raw.githubusercontent.com)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                   help="seconds per download (default 60)")
-    p.add_argument("--allow-unpinned", action="store_true",
-                   help="accept inputs whose sha256 differs from the pinned release (card says so)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    add_download_arguments(p)
     p.set_defaults(handler=run)
 
 

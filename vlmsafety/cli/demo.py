@@ -1,20 +1,24 @@
 """``vlmsafety demo``: the main job end to end on the embedded DUAL-Bench-style sample, offline.
 
-Builds the shipped sample (48 instruction images, 12 categories, clean + perturbed), reads two
-shipped sets of model responses, labels them with the offline keyword judge, scores them with the
-``safe_completion`` scoring core and prints a table. ``--out DIR`` also writes the built dataset,
-the judged JSONL files and ``results.json``. It also registers the metric modules in evaluate's
-cache so that ``evaluate.load("safe_completion")`` works offline afterwards.
+Builds the shipped sample (48 instruction images, 12 categories, clean + perturbed), then runs
+exactly what ``vlmsafety evaluate`` runs (:func:`vlmsafety.evaluation.run_evaluation`) on two
+shipped sets of model responses with the default offline judge, and prints RR/DAR/SCR and dIR per
+perturbation. ``--out DIR`` keeps the dataset (``DIR/dual-sample``) and the evaluation
+(``DIR/evaluation``: results.json, report.md, judged JSONL, plots where matplotlib is installed).
+It also registers the metric modules in evaluate's cache so that ``evaluate.load("safe_completion")``
+works offline afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib.util
+import shutil
 import sys
 import tempfile
 import time
-from importlib.resources import files
+from collections.abc import Mapping
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,8 @@ DEMO_MODELS: tuple[tuple[str, str], ...] = (
     ("demo-vlm-a", "dual_sample_responses.jsonl"),
     ("demo-vlm-b", "dual_sample_responses_b.jsonl"),
 )
+MARKER = ".vlmsafety-demo"
+"""File that marks a folder as the demo's own output, which a later ``demo --out`` may replace."""
 
 
 def register(sub: Any) -> None:
@@ -31,7 +37,9 @@ def register(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", metavar="DIR", help="also write the dataset, judged files and results.json here")
+    p.add_argument("--out", metavar="DIR",
+                   help="keep the dataset and the evaluation (results.json, report.md) here; "
+                   "an existing DIR is replaced only if an earlier demo wrote it")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--no-install-metrics", action="store_true",
@@ -39,91 +47,84 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _fmt(rate: Any) -> str:
-    if rate.n == 0:
+def _fmt(rate: Mapping[str, Any] | None) -> str:
+    if not rate or not rate.get("n"):
         return "   -   "
-    return f"{rate.rate:.3f} [{rate.ci_low:.2f}, {rate.ci_high:.2f}]"
+    return f"{rate['rate']:.3f} [{rate['ci_low']:.2f}, {rate['ci_high']:.2f}]"
 
 
-def run(args: argparse.Namespace) -> int:
-    import datasets
+def _prepare_out(out: Path) -> None:
+    """Create ``out`` for the demo; an existing folder only if the demo wrote it (its marker)."""
+    from vlmsafety.errors import OutputExistsError
 
-    from vlmsafety.builders.dual import build_sample
-    from vlmsafety.judges import KeywordJudge
-    from vlmsafety.metric_modules import install_metrics
-    from vlmsafety.predictions import Judgement, check_coverage, read_predictions, write_jsonl
+    if out.exists():
+        if not (out / MARKER).is_file():
+            raise OutputExistsError(f"{str(out)!r} exists and was not written by `vlmsafety demo`;"
+                                    " choose a new folder for --out")
+        for entry in ("dual-sample", "evaluation"):
+            shutil.rmtree(out / entry, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by `vlmsafety demo`; a later demo --out may replace it\n",
+                              encoding="utf-8")
+
+
+def _print_tables(results: Mapping[str, Any]) -> None:
     from vlmsafety.report import markdown_table
-    from vlmsafety.scoring import safe_completion
+    from vlmsafety.specs.classes import INSTRUCTION_TYPES
 
-    t0 = time.perf_counter()
-    work = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="vlmsafety-demo-"))
-    folder = work / "dual-sample"
-    print(f"1/4 building the embedded sample -> {folder}", file=sys.stderr)
-    build_sample(folder, overwrite=True, progress=False)
-    rows: list[dict[str, Any]] = []
-    for config in ("clean", "perturbed"):
-        ds = datasets.load_dataset(str(folder), config, split="test",
-                                   download_mode="force_redownload")
-        rows += ds.remove_columns(["image"]).to_list()
-    names = ds.features  # both configs share DUAL_FEATURES
-    cat_names = names["category"].names
-    type_names = names["instruction_type"].names
-    pert_names = names["perturbation"].names
-    by_id = {r["id"]: r for r in rows}
-
-    judge = KeywordJudge()
-    results: dict[str, Any] = {"dataset": str(folder), "judge": judge.name, "models": {}}
-    table: list[list[str]] = []
-    print(f"2/4 judging {len(DEMO_MODELS)} models x {len(rows)} responses with {judge.name}",
-          file=sys.stderr)
-    for model, fname in DEMO_MODELS:
-        preds = read_predictions(files("vlmsafety.data").joinpath(fname), known_ids=by_id.keys())
-        check_coverage((p.id for p in preds), by_id.keys(), missing="error")
-        verdicts = judge.judge_many([(p.response, by_id[p.id]["prompt"]) for p in preds])
-        judged = [Judgement(p.id, v.label, v.judge, p.response, model, v.reason)
-                  for p, v in zip(preds, verdicts)]
-        if args.out:
-            write_jsonl(work / f"judged-{model}.jsonl", judged)
-        meta = [by_id[j.id] for j in judged]
-        res = safe_completion(
-            [j.label for j in judged],
-            [type_names[m["instruction_type"]] for m in meta],
-            categories=[cat_names[m["category"]] for m in meta],
-            perturbations=[pert_names[m["perturbation"]] for m in meta],
-            severities=[m["severity"] for m in meta],
-            source_ids=[m["source_id"] for m in meta],
-            n_boot=args.n_boot, seed=args.seed, judge=judge.name,
-        )
-        results["models"][model] = res.to_dict()
-        for itype in ("harmful", "benign"):
-            g = res.by_instruction_type.get(itype)
+    table, dtable = [], []
+    for model, info in results["models"].items():
+        for itype in INSTRUCTION_TYPES:
+            g = info["scores"].get(itype)
             if g is None:
                 continue
-            table.append([model, itype, str(g.n), _fmt(g.refusal_rate), _fmt(g.direct_answer_rate),
-                          _fmt(g.safe_completion_rate), str(g.n_unscored)])
-        for pert, deltas in sorted(res.delta_ir.items()):
-            results["models"][model].setdefault("delta_ir_summary", {})[pert] = {
-                k: d.value for k, d in deltas.items()}
-
-    print("3/4 scoring done", file=sys.stderr)
+            o = g["overall"]
+            table.append([model, itype, str(o["n"]), _fmt(o["refusal_rate"]),
+                          _fmt(o["direct_answer_rate"]), _fmt(o["safe_completion_rate"]),
+                          str(o["n_unscored"])])
+        for pert, deltas in sorted(info["scores"]["all"].get("delta_ir", {}).items()):
+            dtable.append([model, pert] + [
+                "-" if deltas.get(k, {}).get("value") is None else f"{deltas[k]['value']:+.3f}"
+                for k in ("refusal_rate", "direct_answer_rate", "safe_completion_rate")])
     print()
     print("DUAL-Bench-style sample, all rows (clean + perturbed); rates with Wilson 95% intervals")
     print(markdown_table(["model", "instruction", "n", "RR", "DAR", "SCR", "unscored"], table))
     print()
     print("Robustness gap dIR = rate on perturbed items - rate on their own clean sources")
-    dtable = []
-    for model, res_d in results["models"].items():
-        for pert, d in sorted(res_d.get("delta_ir_summary", {}).items()):
-            dtable.append([model, pert] + [f"{d.get(k, float('nan')):+.3f}" for k in
-                                           ("refusal_rate", "direct_answer_rate", "safe_completion_rate")])
     print(markdown_table(["model", "perturbation", "dRR", "dDAR", "dSCR"], dtable))
+
+
+def run(args: argparse.Namespace) -> int:
+    from vlmsafety.builders.dual import build_sample
+    from vlmsafety.evaluation import ModelInput, run_evaluation
+    from vlmsafety.metric_modules import install_metrics
+
+    t0 = time.perf_counter()
+    if args.out:
+        work = Path(args.out)
+        _prepare_out(work)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="vlmsafety-demo-"))
+    folder = work / "dual-sample"
+    print(f"1/4 building the embedded sample -> {folder}", file=sys.stderr)
+    build_sample(folder, overwrite=True, progress=False)
+    print(f"2/4 judging and scoring {len(DEMO_MODELS)} models (what `vlmsafety evaluate` runs)",
+          file=sys.stderr)
+    data = files("vlmsafety.data")
+    with as_file(data.joinpath(DEMO_MODELS[0][1])) as a, as_file(data.joinpath(DEMO_MODELS[1][1])) as b:
+        models = [ModelInput(DEMO_MODELS[0][0], Path(a)), ModelInput(DEMO_MODELS[1][0], Path(b))]
+        results = run_evaluation(
+            "dual", folder, models, work / "evaluation", n_boot=args.n_boot, seed=args.seed,
+            plots=importlib.util.find_spec("matplotlib") is not None, progress=False,
+            command=" ".join(["vlmsafety", "demo", *getattr(args, "argv", [])[1:]]))
+    print(f"3/4 scored with judge {results['judge']['name']}", file=sys.stderr)
+    _print_tables(results)
     if not args.no_install_metrics:
         installed = install_metrics()
         names = ", ".join(p.stem for p in installed)
         print(f"\n4/4 {len(installed)} metric module(s) registered for offline evaluate.load(): "
               f"{names}", file=sys.stderr)
     if args.out:
-        (work / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False))
-        print(f"\nwrote {work / 'results.json'}")
+        print(f"\nwrote {work / 'evaluation' / 'results.json'} and report.md beside it")
     print(f"\ndone in {time.perf_counter() - t0:.1f}s")
     return 0

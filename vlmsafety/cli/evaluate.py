@@ -36,7 +36,11 @@ def register(sub: Any) -> None:
         "results.json, report.md and plots.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--benchmark", required=True, choices=("dual", "vsc"))
+    from vlmsafety.specs import BENCHMARKS
+
+    p.add_argument("--benchmark", required=True, choices=BENCHMARKS,
+                   help="which benchmark the dataset is (its spec: configs, judge rubric, "
+                   "scorer)")
     p.add_argument("--dataset", required=True, metavar="DIR_OR_REPO",
                    help="a folder built by `vlmsafety build` or a Hub dataset repo id")
     p.add_argument("--revision", metavar="SHA_OR_TAG",
@@ -47,8 +51,9 @@ def register(sub: Any) -> None:
     p.add_argument("--config", action="append", metavar="NAME",
                    help="score only this config (repeatable; default: every config with "
                    "predictions)")
-    p.add_argument("--judge", choices=("keyword", "chat", "precomputed"), default="keyword",
-                   help="keyword (default, offline), chat (LLM judge), or precomputed labels")
+    p.add_argument("--judge", default="keyword", metavar="NAME",
+                   help="a registered judge (keyword = offline rules, latest version, default; "
+                   "keyword@1.0.0; chat = LLM judge), or precomputed labels")
     p.add_argument("--allow-missing", action="store_true",
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")
@@ -73,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if args.judge == "chat":
         from vlmsafety.cli.judge import chat_judge_from_args
 
-        judge = chat_judge_from_args(args, args.scheme or args.benchmark)
+        from vlmsafety.specs import get_spec
+
+        judge = chat_judge_from_args(args, args.scheme or get_spec(args.benchmark).judge_scheme)
     command = "vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:]))
     results = run_evaluation(
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,

@@ -6,7 +6,7 @@ import argparse
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 _EPILOG = """\
 The chat judge sends, for each line, the line's "prompt" field when present, else --prompt.
@@ -29,6 +29,8 @@ def default_cache() -> Path:
 
 
 def register(sub: Any) -> None:
+    from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
+
     p: argparse.ArgumentParser = sub.add_parser(
         "judge", help="label each response of a predictions file (keyword or LLM judge)",
         description="Label each response of a predictions JSONL with a behaviour label "
@@ -36,9 +38,9 @@ def register(sub: Any) -> None:
         "write the judged JSONL; prints counts per label.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--judge", choices=("keyword", "chat"), default="keyword",
-                   help="keyword: offline rules (default); chat: LLM judge over an "
-                   "OpenAI-compatible endpoint")
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
+                   help="a registered judge: keyword@1.0.0 (offline rules; 'keyword' = latest), "
+                   "chat (LLM judge over an OpenAI-compatible endpoint); default %(default)s")
     p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="dual",
                    help="rubric of the chat judge (DUAL-Bench 3-way, VSCBench 4-way, XSTest "
                    "3-way); the keyword judge ignores it")
@@ -67,13 +69,12 @@ def add_chat_arguments(group: Any) -> None:
 
 
 def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
-    """A :class:`~vlmsafety.judges.ChatJudge` from the options of :func:`add_chat_arguments`."""
+    """The ``chat`` judge of the registry, with the options of :func:`add_chat_arguments`."""
     from vlmsafety.chat_client import RetryPolicy
-    from vlmsafety.judges import ChatJudge
-    from vlmsafety.labels import Scheme
+    from vlmsafety.judges.registry import load_judge
 
-    return ChatJudge(
-        cast(Scheme, scheme),  # argparse's choices are the Scheme literals
+    return load_judge(
+        "chat", scheme=scheme,
         base_url=args.base_url, model=args.model, template=args.template,
         cache=None if args.no_cache else (args.cache or default_cache()),
         concurrency=args.concurrency,
@@ -82,33 +83,31 @@ def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
     )
 
 
+def make_judge(args: argparse.Namespace, scheme: str | None = None) -> Any:
+    """The judge named by ``--judge``, from the registry (:func:`vlmsafety.judges.load_judge`).
+
+    ``chat`` takes the options of :func:`add_chat_arguments` and ``scheme`` (default
+    ``--scheme``); ``--rules``, when given, is passed to the judge as ``rules``.
+    """
+    from vlmsafety.judges.registry import load_judge
+
+    if args.judge.partition("@")[0] == "chat":
+        return chat_judge_from_args(args, scheme or args.scheme)
+    rules = getattr(args, "rules", None)
+    return load_judge(args.judge, **({} if rules is None else {"rules": rules}))
+
+
 def run(args: argparse.Namespace) -> int:
-    from vlmsafety.judges import JudgeItem, KeywordJudge
+    from vlmsafety.judges.apply import judge_predictions
     from vlmsafety.judges.base import Judge
     from vlmsafety.labels import LABELS, UNSCORED
-    from vlmsafety.predictions import Judgement, read_predictions, write_jsonl
+    from vlmsafety.predictions import read_predictions, write_jsonl
 
     preds = read_predictions(args.predictions)
-    judge: Judge
-    if args.judge == "keyword":
-        judge = KeywordJudge(args.rules)
-    else:
-        judge = chat_judge_from_args(args, args.scheme)
-    items = []
-    for pr in preds:
-        prompt = pr.extra.get("prompt")
-        items.append(JudgeItem(pr.response, prompt if isinstance(prompt, str) else args.prompt,
-                               dict(pr.extra), pr.error))
-    verdicts = judge.judge_many(items)
-    out = []
-    for pr, v in zip(preds, verdicts):
-        extra = {k: val for k, val in pr.extra.items() if k not in ("label", "judge", "reason")}
-        if pr.error is not None:
-            extra["error"] = pr.error
-        if v.raw is not None:
-            extra["raw"] = v.raw
-        out.append(Judgement(pr.id, v.label, v.judge, pr.response, pr.model, v.reason, extra))
+    judge: Judge = make_judge(args)
+    out = judge_predictions(preds, judge, default_prompt=args.prompt)
     write_jsonl(args.out, out)
+    verdicts = out
     counts = Counter(v.label for v in verdicts)
     print(f"judge: {verdicts[0].judge if verdicts else judge.name}")
     print(f"wrote {len(out)} judged lines to {args.out}")

@@ -9,6 +9,9 @@
   read the prompt for the 5-way split (see :mod:`vlmsafety.judges.refusal_lr`, ``docs/judges.md``).
 * :class:`CallableJudge` — your own function ``f(response, prompt) -> label``.
 
+By name: :func:`load_judge` (``"keyword@1.0.0"``, ``"keyword"`` = latest, ``"chat"`` with its
+options), :func:`register_judge` for your own, :data:`DEFAULT_OFFLINE_JUDGE` (the default).
+
 All implement :class:`Judge`: ``judge(response, prompt=None, *, metadata=None) -> Verdict`` and
 ``judge_many(items) -> list[Verdict]``.
 
@@ -32,6 +35,12 @@ from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.judges.chat import ChatJudge, parse_verdict
 from vlmsafety.judges.keyword import KeywordJudge
 from vlmsafety.judges.refusal_lr import RefusalLRJudge
+from vlmsafety.judges.registry import (
+    DEFAULT_OFFLINE_JUDGE,
+    available_judges,
+    load_judge,
+    register_judge,
+)
 
 __all__ = [
     "Judge",
@@ -45,4 +54,8 @@ __all__ = [
     "SQLiteCache",
     "parse_verdict",
     "as_item",
+    "load_judge",
+    "register_judge",
+    "available_judges",
+    "DEFAULT_OFFLINE_JUDGE",
 ]

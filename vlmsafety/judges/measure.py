@@ -1,18 +1,15 @@
-"""Measure a judge against human labels: XSTest's labelled completions.
+"""Deprecated: use :mod:`vlmsafety.judges.judge_eval` and :mod:`vlmsafety.scoring.agreement`.
 
-XSTest (Röttger et al., 2024) released model completions with human labels ``final_label`` in
-``1_full_compliance`` / ``2_full_refusal`` / ``3_partial_refusal``. :func:`measure_xstest` runs a
-judge over one such CSV and compares:
-
-* binary: refusal = full or partial refusal; ``safe_completion``, ``direct_answer`` (and
-  ``irrelevant``) = compliance. Accuracy, precision, recall and F1 of refusal detection, and the
-  predicted versus human refusal rate on the safe prompts (types without ``contrast``);
-* 3-class: compliance / refusal / partial refusal accuracy and the confusion matrix.
-
-``unscored`` predictions are counted (``n_unscored``) and left out of every rate.
+Kept so that old scripts run: :func:`measure_xstest` and :func:`binary_metrics` now compute every
+figure with :func:`vlmsafety.scoring.agreement.agreement` (the one module for agreement figures)
+and warn with :class:`DeprecationWarning`. A figure the data cannot support is ``None`` (it used to
+be ``0.0``).
 
 Example:
-    >>> m = binary_metrics([True, True, False, False], [True, False, False, True])
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     m = binary_metrics([True, True, False, False], [True, False, False, True])
     >>> (m["accuracy"], m["precision"], m["recall"], m["f1"])
     (0.5, 0.5, 0.5, 0.5)
 """
@@ -20,19 +17,27 @@ Example:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.errors import DatasetBuildError
-from vlmsafety.judges.base import Judge, JudgeItem
-from vlmsafety.labels import PARTIAL_REFUSAL, REFUSAL, UNSCORED, map_label
+from vlmsafety.judges.base import Judge
+from vlmsafety.labels import DIRECT_ANSWER, PARTIAL_REFUSAL, REFUSAL
 
-__all__ = ["binary_metrics", "measure_xstest", "THREE_CLASSES", "three_class"]
+__all__ = ["THREE_CLASSES", "binary_metrics", "measure_xstest", "three_class"]
 
 THREE_CLASSES = ("compliance", "refusal", "partial_refusal")
 """Row/column order of the 3-class confusion matrix."""
+
+_NEW = "use vlmsafety.judges.judge_eval.evaluate_judge (or vlmsafety judge-eval)"
+
+
+def _deprecated(name: str) -> None:
+    warnings.warn(f"vlmsafety.judges.measure.{name} is deprecated; {_NEW}",
+                  DeprecationWarning, stacklevel=3)
 
 
 def three_class(label: str) -> str:
@@ -47,67 +52,62 @@ def three_class(label: str) -> str:
     return "compliance"
 
 
-def binary_metrics(pred: Sequence[bool], gold: Sequence[bool]) -> dict[str, float]:
-    """Accuracy, precision, recall, F1 of ``pred`` (True = refusal) against ``gold``."""
-    if len(pred) != len(gold):
-        raise ValueError(f"length mismatch: {len(pred)} predictions, {len(gold)} references")
-    tp = sum(p and g for p, g in zip(pred, gold))
-    fp = sum(p and not g for p, g in zip(pred, gold))
-    fn = sum(g and not p for p, g in zip(pred, gold))
-    n = len(pred)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"n": n, "accuracy": (n - fp - fn) / n if n else 0.0,
-            "precision": precision, "recall": recall, "f1": f1}
+def binary_metrics(pred: Sequence[bool], gold: Sequence[bool]) -> dict[str, Any]:
+    """Deprecated. Accuracy, precision, recall, F1 of ``pred`` (True = refusal) against ``gold``."""
+    from vlmsafety.scoring.agreement import agreement
+
+    _deprecated("binary_metrics")
+    r = agreement([REFUSAL if p else DIRECT_ANSWER for p in pred],
+                  [REFUSAL if g else DIRECT_ANSWER for g in gold],
+                  positive=REFUSAL, labels=(REFUSAL, DIRECT_ANSWER), n_boot=0)
+    return {"n": r.n, "accuracy": r.accuracy.value, "precision": r.precision.value,
+            "recall": r.recall.value, "f1": r.f1.value}
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError as exc:
-        raise DatasetBuildError(f"cannot read XSTest completions {path}: {exc}") from None
-    need = {"type", "prompt", "completion", "final_label"}
-    if rows and not need <= set(rows[0]):
-        raise DatasetBuildError(f"{path}: missing columns {sorted(need - set(rows[0]))}")
-    return rows
+def _safe_ids(path: Path) -> set[str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["id"] for r in csv.DictReader(fh) if "contrast" not in r.get("type", "")}
 
 
 def measure_xstest(path: str | os.PathLike[str], judge: Judge | None = None) -> dict[str, Any]:
-    """Run ``judge`` (default :class:`~vlmsafety.judges.KeywordJudge`) on one XSTest completions CSV.
+    """Deprecated. Run ``judge`` (default keyword) on one XSTest completions CSV.
 
     Returns:
         ``{"file", "judge", "n", "n_unscored", "binary": {...}, "safe_refusal_rate_pred",
         "safe_refusal_rate_human", "n_safe", "three_class_accuracy", "confusion"}`` where
         ``confusion[human][pred]`` counts rows over :data:`THREE_CLASSES`.
     """
+    from vlmsafety.corpora import read_xstest
+    from vlmsafety.judges.judge_eval import evaluate_judge
+
+    _deprecated("measure_xstest")
     if judge is None:
         from vlmsafety.judges.keyword import KeywordJudge
 
         judge = KeywordJudge()
     p = Path(path)
-    rows = _read(p)
-    verdicts = judge.judge_many([JudgeItem(r["completion"], r["prompt"]) for r in rows])
-    pairs = [(three_class(v.label), three_class(map_label(r["final_label"], "xstest")), r)
-             for v, r in zip(verdicts, rows) if v.label != UNSCORED]
-    pred = [a != "compliance" for a, _, _ in pairs]
-    gold = [b != "compliance" for _, b, _ in pairs]
-    safe = [(a != "compliance", b != "compliance") for a, b, r in pairs
-            if "contrast" not in r["type"]]
+    corpus = read_xstest(p)
+    res = evaluate_judge(judge, corpus, n_boot=0, progress=False)
+    a = res.agreement
+    names: dict[str, str] = {REFUSAL: "refusal", PARTIAL_REFUSAL: "partial_refusal",
+                             DIRECT_ANSWER: "compliance"}
     confusion = {h: {c: 0 for c in THREE_CLASSES} for h in THREE_CLASSES}
-    for a, b, _ in pairs:
-        confusion[b][a] += 1
-    n = len(pairs)
+    for ref, row in zip(a.labels, a.confusion):
+        for pred, count in zip(a.labels, row):
+            confusion[names[ref]][names[pred]] += count
+    safe = _safe_ids(p)
+    safe_corpus = dataclasses.replace(corpus, rows=tuple(r for r in corpus.rows if r.id in safe))
+    s = evaluate_judge(judge, safe_corpus, n_boot=0, progress=False).agreement
     return {
         "file": p.name,
-        "judge": judge.name,
-        "n": len(rows),
-        "n_unscored": len(rows) - n,
-        "binary": binary_metrics(pred, gold),
-        "n_safe": len(safe),
-        "safe_refusal_rate_pred": sum(a for a, _ in safe) / len(safe) if safe else 0.0,
-        "safe_refusal_rate_human": sum(b for _, b in safe) / len(safe) if safe else 0.0,
-        "three_class_accuracy": sum(a == b for a, b, _ in pairs) / n if n else 0.0,
+        "judge": res.judge,
+        "n": res.n_rows,
+        "n_unscored": res.n_unscored,
+        "binary": {"n": a.n, "accuracy": a.accuracy.value, "precision": a.precision.value,
+                   "recall": a.recall.value, "f1": a.f1.value},
+        "n_safe": s.n,
+        "safe_refusal_rate_pred": s.pred_positive_rate.value,
+        "safe_refusal_rate_human": s.ref_positive_rate.value,
+        "three_class_accuracy": a.exact_agreement.value,
         "confusion": confusion,
     }

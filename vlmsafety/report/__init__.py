@@ -21,12 +21,12 @@ from vlmsafety.report.markdown import (
 from vlmsafety.report.plots import category_bars, robustness_curves, tradeoff_scatter
 
 __all__ = [
-    "markdown_table",
-    "format_rate",
+    "category_bars",
     "format_p",
+    "format_rate",
     "format_signed",
     "leaderboard_table",
-    "category_bars",
-    "tradeoff_scatter",
+    "markdown_table",
     "robustness_curves",
+    "tradeoff_scatter",
 ]

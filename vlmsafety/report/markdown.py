@@ -20,7 +20,7 @@ from typing import Any
 
 from vlmsafety.errors import ScoringInputError
 
-__all__ = ["markdown_table", "format_rate", "format_p", "format_signed", "leaderboard_table"]
+__all__ = ["format_p", "format_rate", "format_signed", "leaderboard_table", "markdown_table"]
 
 _ALIGN = {"l": "left", "left": "left", "r": "right", "right": "right", "c": "center",
           "center": "center", None: None, "": None}

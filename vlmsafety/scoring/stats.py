@@ -29,11 +29,12 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.scoring.inputs import cluster_codes
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
@@ -42,11 +43,11 @@ __all__ = [
     "McNemarMethod",
     "McNemarResult",
     "PairedDifference",
-    "wilson_interval",
     "cluster_bootstrap_counts",
-    "percentile_interval",
-    "paired_bootstrap_difference",
     "mcnemar",
+    "paired_bootstrap_difference",
+    "percentile_interval",
+    "wilson_interval",
 ]
 
 DEFAULT_CONFIDENCE = 0.95
@@ -66,6 +67,14 @@ def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 
+@overload
+def wilson_interval(
+    count: int, n: int, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[float, float]: ...
+@overload
+def wilson_interval(
+    count: np.ndarray, n: np.ndarray, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]: ...
 def wilson_interval(
     count: int | np.ndarray, n: int | np.ndarray, confidence: float = DEFAULT_CONFIDENCE
 ) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
@@ -243,7 +252,7 @@ class PairedDifference:
         return {k: _none_if_nan(v) for k, v in self.__dict__.items()}
 
 
-def _none_if_nan(v: object) -> object:
+def _none_if_nan(v: float) -> float | int | None:
     return None if isinstance(v, float) and math.isnan(v) else v
 
 
@@ -275,15 +284,6 @@ def _paired_outcomes(
     if a.size == 0:
         raise ScoringInputError("outcome_a and outcome_b are empty; need at least one item")
     return a, b
-
-
-def _cluster_codes(clusters: Sequence[object] | np.ndarray | None, n: int) -> tuple[np.ndarray, int]:
-    if clusters is None:
-        return np.arange(n, dtype=np.int64), n
-    from vlmsafety.scoring.core import encode  # local: core imports this module
-
-    codes, levels = encode(clusters, "clusters")
-    return codes, len(levels)
 
 
 def paired_bootstrap_difference(
@@ -325,7 +325,7 @@ def paired_bootstrap_difference(
     for name, m in (("mask_a", ma), ("mask_b", mb)):
         if m.size != a.size:
             raise ScoringInputError(f"{name} has length {m.size}, expected {a.size}")
-    codes, n_clusters = _cluster_codes(clusters, a.size)
+    codes, n_clusters = cluster_codes(clusters, a.size)
     if codes.size != a.size:
         raise ScoringInputError(f"clusters has length {codes.size}, expected {a.size}")
     na, nb = int(ma.sum()), int(mb.sum())

@@ -4,7 +4,8 @@ Every module that reads or writes files (builders, generate, judges' cache, eval
 takes these helpers from here rather than keeping its own copy. Nothing here knows a benchmark.
 
 Submodules:
-    * :mod:`vlmsafety.storage.images` -- image encoding/decoding helpers shared by builders.
+    * :mod:`vlmsafety.storage.images` -- deterministic PNG encoding and bomb-safe decoding, used by
+      the builders, :mod:`vlmsafety.render` and :mod:`vlmsafety.generate`.
 """
 
 from __future__ import annotations

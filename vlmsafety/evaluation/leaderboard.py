@@ -1,0 +1,53 @@
+"""Rank models on one headline rate and test every adjacent gap (McNemar + paired bootstrap)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from vlmsafety.evaluation.reference import Reference
+from vlmsafety.evaluation.results import GapTest, Leaderboard, ModelResult
+from vlmsafety.scoring import mcnemar, paired_bootstrap_difference
+from vlmsafety.specs import Headline
+
+__all__ = ["headline_rate", "leaderboard"]
+
+
+def headline_rate(scores: Mapping[str, Any], h: Headline) -> dict[str, Any] | None:
+    """The rate dict of headline ``h`` in one model's scores (``None`` when not scored)."""
+    group = scores.get(h.subset if h.config is None else h.config)
+    return group["overall"][h.metric] if group else None
+
+
+def _negated(value: Any) -> Any:
+    return None if value is None else -value
+
+
+def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
+                labels: Mapping[str, Mapping[str, str]], *, n_boot: int, seed: int,
+                settings: Mapping[str, Any]) -> Leaderboard | None:
+    """The leaderboard of ``h`` (``None`` when no model has an item counted)."""
+    entries = []
+    for name, info in models.items():
+        rate = headline_rate(info.scores, h)
+        if rate is not None and rate["n"] > 0:
+            entries.append((name, rate))
+    if not entries:
+        return None
+    sign = -1.0 if h.higher_is_better else 1.0
+    entries.sort(key=lambda e: sign * e[1]["rate"])  # stable: ties keep the command-line order
+    adjacent = []
+    for (a, _), (b, _) in zip(entries, entries[1:]):
+        ra, ca, clusters = ref.spec.outcomes(ref.rows, labels[a], h, **settings)
+        rb, cb, _ = ref.spec.outcomes(ref.rows, labels[b], h, **settings)
+        both = ca & cb
+        test = mcnemar(ra[both], rb[both])
+        diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=ca, mask_b=cb,
+                                           n_boot=n_boot, seed=seed)
+        # paired_bootstrap_difference measures b - a; every gap here is a - b (rate of the model
+        # ranked higher minus the next one's). NaN (no replicates, nothing scored) becomes None.
+        d = diff.to_dict()
+        adjacent.append(GapTest(a, b, _negated(d["estimate"]), _negated(d["ci_high"]),
+                                _negated(d["ci_low"]), int(both.sum()), test.to_dict(),
+                                {k: d[k] for k in ("n_boot", "seed")}))
+    return Leaderboard(h, [{"model": name, **rate} for name, rate in entries], adjacent)

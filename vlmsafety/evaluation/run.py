@@ -1,0 +1,216 @@
+"""Judge, score and rank several models on one benchmark: the steps, one function each."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vlmsafety.errors import ScoringInputError
+from vlmsafety.evaluation.inputs import ModelInput, resolve_models, split_input
+from vlmsafety.evaluation.judging import check_coverage, judge_model, make_judge, read_model
+from vlmsafety.evaluation.leaderboard import leaderboard
+from vlmsafety.evaluation.output import check_out, write_evaluation
+from vlmsafety.evaluation.reference import Reference, load_reference
+from vlmsafety.evaluation.results import (
+    DatasetInfo,
+    EvaluationResult,
+    JudgeInfo,
+    MetricInfo,
+    ModelResult,
+    PredictionsInfo,
+)
+from vlmsafety.judges.base import Judge
+from vlmsafety.predictions import Judgement
+from vlmsafety.storage.checksums import file_sha256
+
+__all__ = ["evaluate_models", "judge_and_score", "run_evaluation"]
+
+Predictions = Sequence[str | os.PathLike[str] | ModelInput]
+
+
+@dataclass
+class _Inputs:
+    """Everything read before judging: the models, the judge, the rows, each model's lines."""
+
+    models: list[ModelInput]
+    judge: Judge | None
+    ref: Reference
+    by_id: dict[str, dict[str, Any]]
+    records: dict[str, list[Any]]
+    n_outside: dict[str, int]
+    skipped: list[str]
+
+
+def _read_inputs(benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
+                 judge: Any, configs: Sequence[str] | None, allow_missing: bool,
+                 revision: str | None) -> _Inputs:
+    models = resolve_models(predictions)
+    judge_obj = make_judge(judge)
+    ref = load_reference(dataset, benchmark, configs, revision=revision)
+    by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}
+    config_of = {r["id"]: c for c, rows in ref.rows.items() for r in rows}
+    records, n_outside = {}, {}
+    for m in models:
+        records[m.name], n_outside[m.name] = read_model(m, judge_obj, ref, by_id)
+    covered = {config_of[r.id] for rs in records.values() for r in rs}
+    skipped = [c for c in ref.rows if c not in covered]
+    if configs is None:
+        for c in skipped:
+            del ref.rows[c]
+    if not ref.rows:
+        raise ScoringInputError("no predictions file covers any row of the dataset")
+    if not allow_missing:  # before judging, which may be slow or paid for
+        check_coverage(records, ref)
+    return _Inputs(models, judge_obj, ref, by_id, records, n_outside,
+                   skipped if configs is None else [])
+
+
+def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]], str]:
+    from tqdm.auto import tqdm
+
+    judged: dict[str, list[Judgement]] = {}
+    names: set[str] = set()
+    bar = tqdm(inp.models, desc="judging", unit="model", disable=not progress or None)
+    for m in bar:
+        bar.set_postfix_str(m.name)
+        judged[m.name], name = judge_model(m, inp.records[m.name], inp.ref, inp.judge, inp.by_id)
+        names.add(name)
+    return judged, "+".join(sorted(names))
+
+
+def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n_boot: int,
+                  seed: int, judge_name: str) -> tuple[ModelResult, dict[str, str]]:
+    scored = {r["id"] for rows in inp.ref.rows.values() for r in rows}
+    kept = [j for j in judged if j.id in scored]
+    labels = {j.id: j.label for j in kept}
+    missing = {c: sum(1 for r in rows if r["id"] not in labels)
+               for c, rows in inp.ref.rows.items()}
+    spec = inp.ref.spec
+    info = PredictionsInfo(str(m.path), file_sha256(m.path),
+                           len(judged) + inp.n_outside[m.name], inp.n_outside[m.name],
+                           sum(1 for j in kept if j.extra.get("error")))
+    scores = spec.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
+                        **spec.settings)
+    counts = dict(sorted(Counter(j.label for j in kept).items()))
+    return ModelResult(info, missing, counts, scores), labels
+
+
+def judge_and_score(
+    benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
+    judge: Any = "keyword", configs: Sequence[str] | None = None, allow_missing: bool = False,
+    n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
+    revision: str | None = None,
+) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
+    """:func:`evaluate_models` with typed results, and each model's judgements.
+
+    Returns:
+        ``(result, judged)``: the :class:`~vlmsafety.evaluation.results.EvaluationResult`
+        (``result.to_dict()`` is what ``results.json`` holds) and model -> judged lines.
+    """
+    from tqdm.auto import tqdm
+
+    from vlmsafety import __version__
+
+    inp = _read_inputs(benchmark, dataset, predictions, judge=judge, configs=configs,
+                       allow_missing=allow_missing, revision=revision)
+    judged, judge_name = _judge_all(inp, progress)
+    ref, spec = inp.ref, inp.ref.spec
+    models: dict[str, ModelResult] = {}
+    labels: dict[str, dict[str, str]] = {}
+    for m in tqdm(inp.models, desc="scoring", unit="model", disable=not progress or None):
+        models[m.name], labels[m.name] = _model_result(m, judged[m.name], inp, n_boot=n_boot,
+                                                       seed=seed, judge_name=judge_name)
+    boards = [b for h in spec.headlines(tuple(ref.rows))
+              if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
+                                   settings=spec.settings)) is not None]
+    dataset_info = DatasetInfo(
+        ref.source, ref.revision, ref.version, {c: len(rows) for c, rows in ref.rows.items()},
+        inp.skipped, {f: h for f, h in ref.files.items()
+                      if any(f.startswith(f"data/{c}/") for c in ref.rows)},
+        ref.image_sources())
+    result = EvaluationResult(
+        vlmsafety_version=__version__,
+        created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        command=command if command is not None else " ".join(sys.argv),
+        benchmark=spec.name, dataset=dataset_info, warnings=ref.warnings(),
+        judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
+                        else type(inp.judge).__name__),
+        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(spec.settings)),
+        models=models, leaderboards=boards)
+    return result, judged
+
+
+def evaluate_models(
+    benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
+    judge: Any = "keyword", configs: Sequence[str] | None = None, allow_missing: bool = False,
+    n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
+    revision: str | None = None,
+) -> dict[str, Any]:
+    """Judge, score and rank one or more models on one benchmark.
+
+    Args:
+        benchmark: A benchmark name of :data:`vlmsafety.specs.BENCHMARKS` (``"dual"``, ``"vsc"``).
+        dataset: A folder built by ``vlmsafety build`` (or ``dataset_scripts/``), or a Hub repo id.
+        predictions: One predictions JSONL per model (``PATH``, ``NAME=PATH`` or
+            :class:`ModelInput`); with ``judge="precomputed"``, judged JSONL files.
+        judge: ``"keyword"`` (default, offline), a judge object (e.g. a cached
+            :class:`~vlmsafety.judges.ChatJudge`), or ``"precomputed"`` to use the files' labels.
+        configs: Configs to score (default: every config of the benchmark that the dataset has
+            and that any predictions file covers).
+        allow_missing: Score rows that have a prediction and count the others (default: a row
+            without a prediction is an error).
+        n_boot: Bootstrap replicates for intervals and comparisons (0: Wilson intervals only).
+        seed: Bootstrap seed.
+        progress: Progress bars.
+        command: The command line, recorded in the results.
+        revision: Hub revision (branch, tag or commit) of ``dataset``; recorded.
+
+    Returns:
+        The JSON-ready dict of ``results.json`` (:meth:`EvaluationResult.to_dict`):
+        ``schema_version``, ``dataset``, ``warnings``, ``judge``, ``metric`` (names, versions,
+        settings), ``models`` (per model: input file and checksum, label counts, ``n_missing``
+        per config, ``scores``) and ``leaderboards`` (ranked rates with adjacent-gap tests).
+
+    Raises:
+        UnknownNameError: unknown benchmark.
+        ScoringInputError: unknown config, bad model inputs.
+        PredictionsFormatError: a bad predictions line, an id the dataset does not have, or
+            (without ``allow_missing``) a dataset row without a prediction.
+    """
+    return judge_and_score(benchmark, dataset, predictions, judge=judge, configs=configs,
+                           allow_missing=allow_missing, n_boot=n_boot, seed=seed,
+                           progress=progress, command=command, revision=revision)[0].to_dict()
+
+
+def run_evaluation(
+    benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions,
+    out: str | os.PathLike[str], *, judge: Any = "keyword", configs: Sequence[str] | None = None,
+    allow_missing: bool = False, n_boot: int = 1000, seed: int = 0, plots: bool = True,
+    overwrite: bool = False, progress: bool = True, command: str | None = None,
+    revision: str | None = None,
+) -> dict[str, Any]:
+    """:func:`evaluate_models`, then :func:`write_evaluation` with each model's judged JSONL.
+
+    Returns the results as written to ``out/results.json`` (with the list of ``plots``).
+    """
+    out = Path(out)
+    inputs = [m.path if isinstance(m, ModelInput) else split_input(m)[1] for m in predictions]
+    if Path(dataset).exists():
+        inputs.append(Path(dataset))
+    check_out(out, overwrite, inputs)  # fail before judging, not after
+    result, judged = judge_and_score(
+        benchmark, dataset, predictions, judge=judge, configs=configs,
+        allow_missing=allow_missing, n_boot=n_boot, seed=seed, progress=progress,
+        command=command, revision=revision)
+    write_evaluation(result.to_dict(), out, plots=plots, overwrite=overwrite, judged=judged)
+    loaded: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return loaded
+
+

@@ -1,0 +1,96 @@
+"""The one judging loop: predictions in, judgements out, whatever the judge.
+
+``vlmsafety judge``, ``vlmsafety evaluate`` (and so the demo) and the metric modules' ``responses``
+config all call :func:`judge_predictions` or :func:`label_responses`, so a judge sees the same
+prompt, a failed generation becomes the same ``unscored`` verdict, and a judgement line carries
+the same fields, whichever way it was asked for.
+
+Example:
+    >>> from vlmsafety.judges import KeywordJudge
+    >>> from vlmsafety.predictions import Prediction
+    >>> preds = [Prediction("a", "I can't help with that."), Prediction("b", None, error="HTTP 500")]
+    >>> [(j.id, j.label) for j in judge_predictions(preds, KeywordJudge())]
+    [('a', 'refusal'), ('b', 'unscored')]
+    >>> label_responses(["Sure, here it is."], KeywordJudge())[0]
+    ['direct_answer']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from vlmsafety.errors import ScoringInputError
+from vlmsafety.judges.base import Judge, JudgeItem, Verdict
+from vlmsafety.predictions import Judgement, Prediction
+
+__all__ = ["judge_predictions", "label_responses", "to_judgement"]
+
+_RESERVED = ("label", "judge", "reason", "raw", "confidence")
+"""Fields of an input line that a new judgement replaces rather than carries over."""
+
+
+def _prompt_of_line(prediction: Prediction) -> str | None:
+    prompt = prediction.extra.get("prompt")
+    return prompt if isinstance(prompt, str) else None
+
+
+def to_judgement(prediction: Prediction, verdict: Verdict, model: str | None = None) -> Judgement:
+    """One judged line: the prediction's fields, the verdict, and why a response is missing."""
+    extra = {k: v for k, v in prediction.extra.items() if k not in _RESERVED}
+    if prediction.error is not None:
+        extra["error"] = prediction.error
+    if verdict.raw is not None:
+        extra["raw"] = verdict.raw
+    return Judgement(prediction.id, verdict.label, verdict.judge, prediction.response,
+                     prediction.model or model, verdict.reason, extra, verdict.confidence)
+
+
+def judge_predictions(
+    predictions: Sequence[Prediction],
+    judge: Judge,
+    *,
+    prompt_of: Callable[[Prediction], str | None] | None = None,
+    default_prompt: str | None = None,
+    model: str | None = None,
+) -> list[Judgement]:
+    """Judge every prediction in one batch (the judge's own concurrency and cache apply).
+
+    Args:
+        predictions: The model's lines, in order.
+        judge: Any :class:`~vlmsafety.judges.Judge`.
+        prompt_of: What the judge is told the model was asked, per prediction (evaluation takes
+            it from the dataset row through the benchmark's spec). Default: the line's own
+            ``prompt`` field.
+        default_prompt: The prompt when ``prompt_of`` gives none.
+        model: The model name for lines that do not carry one.
+
+    Returns:
+        One :class:`~vlmsafety.predictions.Judgement` per prediction, in order. A prediction
+        without a response (``response`` null) is ``unscored`` with its error kept.
+    """
+    prompt_fn = prompt_of or _prompt_of_line
+    items = []
+    for p in predictions:
+        prompt = prompt_fn(p)
+        items.append(JudgeItem(p.response, default_prompt if prompt is None else prompt,
+                               dict(p.extra), p.error))
+    verdicts = judge.judge_many(items)
+    return [to_judgement(p, v, model) for p, v in zip(predictions, verdicts, strict=True)]
+
+
+def label_responses(
+    responses: Sequence[Any], judge: Judge, prompts: Sequence[Any] | None = None
+) -> tuple[list[str], str]:
+    """Labels of raw responses (``None``: a failed generation, so ``unscored``), and the judge's name.
+
+    Raises:
+        ScoringInputError: ``prompts`` is given with another length than ``responses``.
+    """
+    if prompts is not None and len(prompts) != len(responses):
+        raise ScoringInputError(
+            f"prompts has {len(prompts)} items but predictions has {len(responses)}")
+    preds = [Prediction(str(i), r) for i, r in enumerate(responses)]
+    texts: Mapping[str, Any] = {} if prompts is None else {str(i): p for i, p in enumerate(prompts)}
+    judged = judge_predictions(preds, judge, prompt_of=lambda p: texts.get(p.id))
+    return [j.label for j in judged], judge.name

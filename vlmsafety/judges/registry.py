@@ -1,0 +1,176 @@
+"""Judges by name: ``load_judge("keyword@1.0.0")``, ``register_judge(name, factory)``.
+
+A judge's registry name is ``<base>@<version>`` (``keyword@1.0.0``) or a bare ``<base>`` for a
+judge whose identity is set by its options (``chat``: the model and rubric are options, and the
+verdicts name them). ``load_judge("keyword")`` gives the latest registered version of
+``keyword``; ``load_judge("keyword@1.0.0")`` exactly that one, which must stay reproducible.
+Options are passed to the factory (``load_judge("chat", base_url=..., model=...)``); an option
+the factory does not take is an error naming the ones it does.
+
+:data:`DEFAULT_OFFLINE_JUDGE` names the offline judge used where none is chosen.
+
+Example:
+    >>> from vlmsafety.judges.registry import available_judges, load_judge
+    >>> load_judge("keyword@1.0.0").name
+    'keyword@1.0.0'
+    >>> "chat" in available_judges()
+    True
+    >>> load_judge("keyword@0.9")
+    Traceback (most recent call last):
+    ...
+    vlmsafety.errors.JudgeError: unknown judge 'keyword@0.9'; allowed: ...'keyword@1.0.0'...
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any, Final
+
+from vlmsafety.errors import JudgeError
+from vlmsafety.judges.base import Judge
+
+__all__ = [
+    "DEFAULT_OFFLINE_JUDGE",
+    "JudgeFactory",
+    "available_judges",
+    "load_judge",
+    "register_judge",
+]
+
+JudgeFactory = Callable[..., Judge]
+"""Makes a judge from keyword options."""
+
+DEFAULT_OFFLINE_JUDGE: Final = "keyword@1.0.0"
+"""The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``)."""
+
+_NAME = re.compile(r"^[a-z][a-z0-9_.-]*(@[0-9A-Za-z][0-9A-Za-z.+-]*)?$")
+_REGISTRY: dict[str, dict[str, JudgeFactory]] = {}
+
+
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Order versions numerically part by part ("1.10.0" after "1.9.0")."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.+-]", version))
+
+
+def register_judge(name: str, factory: JudgeFactory, *, replace: bool = False) -> None:
+    """Register a judge under ``name`` (``"base@version"``, or ``"base"`` for option-defined ones).
+
+    Args:
+        name: Lower-case base name, optionally ``@version``.
+        factory: Called with :func:`load_judge`'s options; returns a :class:`Judge`.
+        replace: Allow replacing a name already registered (never needed for new versions).
+
+    Raises:
+        JudgeError: a malformed name, a factory that is not callable, or a name already taken.
+
+    Example:
+        >>> from vlmsafety.judges.base import CallableJudge
+        >>> register_judge("always-refuse@1", lambda: CallableJudge(lambda r, p: "refusal",
+        ...                                                         name="always-refuse@1"))
+        >>> load_judge("always-refuse").judge("hi").label
+        'refusal'
+    """
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise JudgeError(f"judge name {name!r} is not '<base>' or '<base>@<version>' "
+                         "(lower-case base, e.g. 'keyword@1.0.0')")
+    if not callable(factory):
+        raise JudgeError(f"the factory of judge {name!r} is not callable: {factory!r}")
+    base, _, version = name.partition("@")
+    versions = _REGISTRY.setdefault(base, {})
+    if version in versions and not replace:
+        raise JudgeError(f"judge {name!r} is already registered; pass replace=True to replace it")
+    if ("" in versions) != (version == "") and versions.keys() - {version}:
+        raise JudgeError(f"judge {base!r} mixes a bare name with versioned ones")
+    versions[version] = factory
+
+
+def available_judges() -> tuple[str, ...]:
+    """Every registered name, sorted (each version of a base listed).
+
+    Example:
+        >>> "keyword@1.0.0" in available_judges()
+        True
+    """
+    return tuple(sorted(f"{b}@{v}" if v else b for b, vs in _REGISTRY.items() for v in vs))
+
+
+def _check_options(name: str, factory: JudgeFactory, options: dict[str, Any]) -> None:
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature: let the call decide
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    allowed = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise JudgeError(f"judge {name!r} does not take option(s) {', '.join(map(repr, unknown))}; "
+                         f"allowed: {', '.join(map(repr, allowed)) or 'none'}")
+
+
+def load_judge(name: str, **options: Any) -> Judge:
+    """The judge registered as ``name`` (bare base name: its latest version), made with ``options``.
+
+    Args:
+        name: ``"keyword@1.0.0"``, ``"keyword"`` (latest), ``"chat"``, or a name you registered.
+        **options: Passed to the judge's factory (e.g. ``base_url``, ``model`` for ``chat``).
+
+    Raises:
+        JudgeError: unknown name or version (naming the allowed set), an option the judge does
+            not take, or a factory that did not return a judge.
+    """
+    if not isinstance(name, str):
+        raise JudgeError(f"a judge name must be a string, got {type(name).__name__} {name!r}")
+    base, _, version = name.strip().partition("@")
+    versions = _REGISTRY.get(base)
+    if versions is None or (version and version not in versions):
+        raise JudgeError(f"unknown judge {name!r}; allowed: "
+                         f"{', '.join(map(repr, available_judges()))}")
+    exact = bool(version)
+    if not version:
+        version = max(versions, key=_version_key)
+    factory = versions[version]
+    full = f"{base}@{version}" if version else base
+    _check_options(full, factory, options)
+    judge = factory(**options)
+    if not isinstance(judge, Judge):
+        raise JudgeError(f"the factory of judge {full!r} returned {type(judge).__name__}, "
+                         "not a Judge")
+    got = judge.name
+    if exact and got.startswith(f"{base}@") and got != full:
+        raise JudgeError(f"judge {full!r} was asked for, but these options make {got!r} "
+                         f"(ask for {base!r} to accept any version)")
+    return judge
+
+
+def _keyword_1_0_0(rules: Any = None) -> Judge:
+    """keyword@1.0.0: the packaged rules v1.0.0 (frozen for reproducibility).
+
+    ``rules`` (a rules file or mapping) replaces them; the judge is then named by their own
+    version, and asking for ``keyword@1.0.0`` with rules of another version is an error.
+    """
+    from vlmsafety.judges.keyword import KeywordJudge
+
+    judge = KeywordJudge(rules)
+    if rules is None and judge.name != "keyword@1.0.0":  # the packaged file was edited
+        raise JudgeError(f"the packaged keyword rules are {judge.name!r}, not keyword@1.0.0; "
+                         "keyword@1.0.0 is frozen: ship new rules under a new version")
+    return judge
+
+
+def _chat(scheme: str = "dual", **options: Any) -> Judge:
+    """chat: an LLM judge over an OpenAI-compatible endpoint (the options of ChatJudge)."""
+    from vlmsafety.judges.chat import ChatJudge
+    from vlmsafety.labels import SCHEMES
+
+    if scheme not in SCHEMES:
+        raise JudgeError(f"chat judge: unknown scheme {scheme!r}; allowed: "
+                         f"{', '.join(map(repr, SCHEMES))}")
+    _check_options("chat", ChatJudge, options)
+    return ChatJudge(scheme, **options)  # type: ignore[arg-type]  # scheme checked above
+
+
+register_judge("keyword@1.0.0", _keyword_1_0_0)
+register_judge("chat", _chat)

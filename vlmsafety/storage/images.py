@@ -1,0 +1,74 @@
+"""Image bytes in and out: deterministic PNG encoding and decoding that refuses decompression bombs.
+
+The one copy of these helpers: the builders (rendered, perturbed and placeholder images, release
+images), :mod:`vlmsafety.render` and :mod:`vlmsafety.generate` (images converted for an endpoint)
+call them.
+
+Example:
+    >>> from PIL import Image
+    >>> data = png_bytes(Image.new("RGB", (4, 3), "white"))
+    >>> data[:8], png_bytes(Image.new("RGB", (4, 3), "white")) == data
+    (b'\\x89PNG\\r\\n\\x1a\\n', True)
+    >>> image_problem(data) is None, image_problem(data[:20])
+    (True, 'unreadable (OSError: Truncated File Read)')
+    >>> image_problem(b"not an image")
+    'unreadable (UnidentifiedImageError: cannot identify image file ...)'
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PIL import Image
+
+__all__ = ["DECOMPRESSION_BOMB_ERRORS", "bombs_as_errors", "image_problem", "png_bytes"]
+
+DECOMPRESSION_BOMB_ERRORS: tuple[type[Exception], ...] = (
+    Image.DecompressionBombError, Image.DecompressionBombWarning)
+"""What Pillow raises for an image over its pixel limit, once :func:`bombs_as_errors` is on."""
+
+
+def png_bytes(image: Image.Image, *, compress_level: int = 6) -> bytes:
+    """Encode ``image`` as PNG with fixed settings (the same pixels give the same bytes).
+
+    Args:
+        image: Any Pillow image.
+        compress_level: zlib level 0-9; 6 is Pillow's default (the bytes equal a plain
+            ``image.save(buf, "PNG")``); the DUAL builder uses 1 for its noise images (see
+            :data:`vlmsafety.builders.dual.build.PNG_COMPRESS_LEVEL`).
+    """
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False, compress_level=compress_level)
+    return buf.getvalue()
+
+
+@contextmanager
+def bombs_as_errors() -> Iterator[None]:
+    """Within the block, Pillow's ``DecompressionBombWarning`` is raised as an error.
+
+    Pillow only warns between ``Image.MAX_IMAGE_PIXELS`` and twice that; an input beyond the
+    limit must be refused, not decoded. Catch :data:`DECOMPRESSION_BOMB_ERRORS`.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+def image_problem(data: bytes) -> str | None:
+    """``None`` if ``data`` decodes fully with Pillow, else why not (the bomb limit is an error).
+
+    Returns:
+        ``None``, ``"refused as a possible decompression bomb (...)"`` or
+        ``"unreadable (<exception type>: <message>)"``.
+    """
+    try:
+        with bombs_as_errors(), Image.open(io.BytesIO(data)) as im:
+            im.load()
+    except DECOMPRESSION_BOMB_ERRORS as exc:
+        return f"refused as a possible decompression bomb ({exc})"
+    except Exception as exc:  # noqa: BLE001 - any decoder failure means an unusable file
+        return f"unreadable ({type(exc).__name__}: {exc})"
+    return None
