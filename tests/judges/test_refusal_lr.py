@@ -14,7 +14,6 @@ from vlmsafety.judges import JudgeItem, RefusalLRJudge
 from vlmsafety.judges.features import batch_features, batch_scores
 from vlmsafety.judges.refusal_lr import classify_split, load_model
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 REFUSING = ("refusal", "partial_refusal")
 
 HELP = ("Here is a complete guide. First, gather the materials listed below. Second, follow "
@@ -138,13 +137,24 @@ def test_split_rules_read_the_prompt() -> None:
     assert classify_split(warn, None, False)[0] == "safe_completion"
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data not present")
-def test_retraining_reproduces_the_shipped_weights(tmp_path: Path) -> None:
+def test_retraining_reproduces_the_shipped_weights(tmp_path: Path, shared_data: Path) -> None:
     from vlmsafety.judges.train import main
 
     out = tmp_path / "refusal_lr.json"
-    assert main(["--data-dir", str(SHARED), "--out", str(out)]) == 0
+    assert main(["--data-dir", str(shared_data), "--out", str(out)]) == 0
     shipped = (files("vlmsafety") / "data" / "refusal_lr.json").read_bytes()
     assert hashlib.sha256(out.read_bytes()).hexdigest() == hashlib.sha256(shipped).hexdigest()
     assert RefusalLRJudge(out).name == RefusalLRJudge().name
-    assert main(["--data-dir", str(SHARED), "--out", str(out)]) == 2  # refuses to overwrite
+    assert main(["--data-dir", str(shared_data), "--out", str(out)]) == 2  # refuses to overwrite
+
+
+def test_registered_under_its_weights_hash() -> None:
+    from vlmsafety.judges import available_judges, load_judge
+    from vlmsafety.judges.registry import REFUSAL_LR_SHA8
+
+    name = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
+    assert name in available_judges()
+    judge = load_judge("refusal-lr")
+    assert judge.name == name == RefusalLRJudge().name
+    assert load_judge(name, threshold=0.6).threshold == 0.6
+    assert load_judge("keyword@1.0.0").name == "keyword@1.0.0"  # unchanged, still loads

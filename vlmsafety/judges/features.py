@@ -191,7 +191,7 @@ FLAGS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "reach out", "crisis text",
     )),
     ("persona", "body", (
-        "developer mode", "dan", "[", "jailbreak", "jailbroken", "bh", "aim", "neco", "betterdan",
+        "developer mode", "dan", "[", "jailbreak", "jailbroken", "as bh", "as aim", "neco", "betterdan",
         "\U0001f512", "\U0001f513", "\u03c9", "\u03b1", "persona", "roleplay",
     )),
     ("refusal", "body", _REFUSAL_WORDS + (
@@ -229,7 +229,7 @@ RULE_NAMES = ("rule:open_refusal", "rule:open_objection", "rule:help_line", "rul
 N_FEATURES = 2 ** BITS + len(RULE_NAMES)
 """Columns of the design matrix: the n-gram buckets, then the indicators."""
 FEATURE_SPEC = (f"hash-word1-2/bits{BITS}/max{MAX_BYTES}b/open{OPENING_TOKENS}/"
-                f"body{BODY_SCALE:g}/rules{len(RULE_NAMES)}x{RULE_SCALE:g}/v4")
+                f"body{BODY_SCALE:g}/rules{len(RULE_NAMES)}x{RULE_SCALE:g}/v5")
 """Identity of the feature map; stored with the weights and checked when they are loaded."""
 
 

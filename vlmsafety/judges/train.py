@@ -1,6 +1,6 @@
 """Train the learned refusal judge's weights from the shipped human-labelled corpora (deterministic).
 
-    python -m vlmsafety.judges.train [--data-dir ../shared/data] [--out vlmsafety/data/refusal_lr.json]
+    python -m vlmsafety.judges.train --out vlmsafety/data/refusal_lr.json --overwrite [--data-dir DIR]
 
 What is fitted (everything from the corpora named in :data:`TRAIN_CORPORA`; never MOSSBench):
 
@@ -12,9 +12,10 @@ What is fitted (everything from the corpora named in :data:`TRAIN_CORPORA`; neve
    jailbroken"; compliance = 0) with an L2 penalty :data:`L2`, full-batch Nesterov gradient
    descent for :data:`ITERATIONS` steps from zero (no randomness). Each corpus weighs the same in
    the loss, whatever its size; GPTFuzz's repeated (question, response) rows are counted once.
-3. The calibration: Platt scaling ``p = sigmoid(a * score + b)`` fitted on *out-of-corpus*
-   scores (each corpus scored by a model trained on the others), so the confidence reflects how
-   the model does on data it never saw.
+3. The calibration of ``Verdict.confidence``: a logistic fit of "the judge's final label is on
+   the right side of refusal / non-refusal" on *out-of-corpus* decisions (each corpus scored by a
+   model trained on the others, then the rules applied), from the score towards the chosen side
+   and whether a rule overrode the model (:func:`vlmsafety.judges.refusal_lr.confidence`).
 
 Weights are rounded to 4 decimals and written as sorted JSON, so the file and its sha256 are the
 same on every run (``tests/judges/test_refusal_lr.py`` retrains and compares).
@@ -29,7 +30,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
 import json
 import os
@@ -42,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-from vlmsafety.errors import DatasetBuildError
+from vlmsafety.corpora import DATA_DIR_ENV, load_corpus
+from vlmsafety.errors import CorpusError
 from vlmsafety.judges.features import (
     BITS,
     FEATURE_SPEC,
@@ -50,8 +51,10 @@ from vlmsafety.judges.features import (
     Features,
     batch_features,
     batch_scores,
+    normalise_text,
 )
-from vlmsafety.judges.refusal_lr import WEIGHT_SCALE, encode_weights
+from vlmsafety.judges.refusal_lr import WEIGHT_SCALE, decide, encode_weights
+from vlmsafety.labels import PARTIAL_REFUSAL, REFUSAL
 
 __all__ = [
     "ITERATIONS",
@@ -60,8 +63,9 @@ __all__ = [
     "MIN_GROUPS",
     "TRAIN_CORPORA",
     "TrainSet",
+    "calibrate",
+    "fit_calibration",
     "fit_logistic",
-    "fit_platt",
     "main",
     "model_json",
     "oof_scores",
@@ -80,8 +84,6 @@ MIN_DF = 3
 MIN_GROUPS = 3
 """... and in at least this many prompt groups (GPTFuzz question, XSTest prompt) or two corpora."""
 
-_XSTEST = {"1_full_compliance": 0, "2_full_refusal": 1, "3_partial_refusal": 1}
-_GPTFUZZ = {"direct_answer": 0, "refusal": 1}
 
 
 @dataclass(frozen=True)
@@ -95,38 +97,26 @@ class TrainSet:
     groups: list[str]
 
 
-def read_training_corpus(name: str, data_dir: str | os.PathLike[str]) -> TrainSet:
-    """Read one shipped corpus as binary refusal targets; GPTFuzz's repeated rows counted once.
+def read_training_corpus(name: str, data_dir: str | os.PathLike[str] | None = None) -> TrainSet:
+    """One shipped corpus (:func:`vlmsafety.corpora.load_corpus`) as binary refusal targets.
+
+    Refusal = ``refusal`` or ``partial_refusal``; anything else = compliance. GPTFuzz's repeated
+    (question, response) rows are dropped by the corpus reader.
 
     Raises:
-        DatasetBuildError: unknown name (names the allowed ones) or an unreadable file.
+        CorpusError: unknown name (names the allowed ones) or an unreadable data folder.
     """
-    root = Path(data_dir)
-    if name.startswith("xstest-"):
-        path, col, text, mapping = (root / "xstest" / f"xstest_v2_completions_{name[7:]}.csv",
-                                    "final_label", "completion", _XSTEST)
-    elif name == "gptfuzz":
-        path, col, text, mapping = root / "judges" / "gptfuzz.csv", "human_label", "response", _GPTFUZZ
-    else:
-        raise DatasetBuildError(f"unknown training corpus {name!r}; allowed: {', '.join(TRAIN_CORPORA)}")
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError as exc:
-        raise DatasetBuildError(f"cannot read corpus {name!r} at {path}: {exc}") from None
-    seen: set[tuple[str, str]] = set()
-    texts, prompts, ys, groups = [], [], [], []
-    for r in rows:
-        group = r.get("question_id") or r["prompt"]
-        key = (group, r[text])
-        if key in seen:
-            continue
-        seen.add(key)
-        texts.append(r[text])
-        prompts.append(r["prompt"])
-        ys.append(mapping[r[col]])
-        groups.append(f"{name}:{group}")
-    return TrainSet(name, texts, prompts, np.array(ys, dtype=np.float64), groups)
+    if name not in TRAIN_CORPORA:
+        raise CorpusError(f"unknown training corpus {name!r}; allowed: {', '.join(TRAIN_CORPORA)}")
+    corpus = load_corpus(name, data_dir=data_dir)
+    rows = corpus.rows
+    return TrainSet(
+        name,
+        [r.response for r in rows],
+        [r.prompt or "" for r in rows],
+        np.array([r.human_label in (REFUSAL, PARTIAL_REFUSAL) for r in rows], dtype=np.float64),
+        [f"{name}:{r.group}" for r in rows],
+    )
 
 
 def _allowed_columns(sets: Sequence[TrainSet], f: Features) -> np.ndarray:
@@ -180,34 +170,27 @@ def fit_logistic(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_feature
     return w, b
 
 
-def fit_platt(scores: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
-              iterations: int = 2000, *, fit_intercept: bool = False) -> tuple[float, float]:
-    """Platt scaling ``p = sigmoid(a * score + b)`` by Newton steps on the weighted log loss.
-
-    By default ``b`` stays 0: only the sharpness is calibrated and the decision threshold stays at
-    the classifier's own (class-balanced) score 0. An intercept fitted on other corpora moved the
-    threshold with their base rates and did worse on the held-out corpus (see docs/judges.md).
+def fit_calibration(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray,
+                    iterations: int = 100) -> np.ndarray:
+    """Weighted logistic regression ``P(y) = sigmoid(x @ beta)`` on a few dense columns (Newton).
 
     Example:
-        >>> a, b = fit_platt(np.array([-2.0, -1.0, 1.0, 2.0, 0.5, -0.5]),
-        ...                  np.array([0.0, 0.0, 1.0, 1.0, 0.0, 1.0]))
-        >>> a > 0
+        >>> x = np.array([[-2.0, 1], [-1.0, 1], [1.0, 1], [2.0, 1], [0.5, 1], [-0.5, 1]])
+        >>> beta = fit_calibration(x, np.array([0.0, 0, 1, 1, 0, 1]), np.ones(6))
+        >>> bool(beta[0] > 0)
         True
     """
-    sw = np.ones_like(scores) if sample_weight is None else sample_weight
-    a, b = 1.0, 0.0
-    x = np.stack([scores, np.ones_like(scores)], axis=1)
+    beta = np.zeros(x.shape[1])
+    ridge = 1e-6 * np.eye(x.shape[1])
     for _ in range(iterations):
-        p = 0.5 * (1.0 + np.tanh(0.5 * (a * scores + b)))
-        g = x.T @ (sw * (p - y)) + 1e-6 * np.array([a, b])
-        h = (x * (sw * p * (1 - p))[:, None]).T @ x + 1e-6 * np.eye(2)
-        if not fit_intercept:
-            g[1], h[0, 1], h[1, 0], h[1, 1] = 0.0, 0.0, 0.0, 1.0
+        p = 0.5 * (1.0 + np.tanh(0.5 * (x @ beta)))
+        g = x.T @ (sample_weight * (p - y)) + 1e-6 * beta
+        h = (x * (sample_weight * p * (1 - p))[:, None]).T @ x + ridge
         delta = np.linalg.solve(h, g)
-        a, b = a - float(delta[0]), b - float(delta[1])
+        beta = beta - delta
         if float(np.abs(delta).max()) < 1e-10:
             break
-    return a, b
+    return beta
 
 
 def _corpus_weights(sets: Sequence[TrainSet]) -> np.ndarray:
@@ -249,11 +232,26 @@ def oof_scores(sets: Sequence[TrainSet], **fit: Any) -> list[np.ndarray]:
     return out
 
 
+def calibrate(sets: Sequence[TrainSet], oof: Sequence[np.ndarray]) -> tuple[float, float, float]:
+    """Fit ``(a, b, c)`` of :func:`vlmsafety.judges.refusal_lr.confidence` on the judge's
+    leave-one-corpus-out decisions (model score + rules), each corpus weighing the same."""
+    texts = [t for ts in sets for t in ts.texts]
+    prompts: list[str | None] = [p or None for ts in sets for p in ts.prompts]
+    score = np.concatenate(oof)
+    norm = [normalise_text(t) for t in texts]
+    flags = batch_features(texts, normalised=norm).flags
+    labels, _, over = decide(texts, prompts, score, flags, norm)
+    refusing = np.array([lab in (REFUSAL, PARTIAL_REFUSAL) for lab in labels])
+    correct = (refusing == (np.concatenate([ts.y for ts in sets]) == 1)).astype(np.float64)
+    z = np.where(refusing, score, -score)
+    x = np.stack([z, over.astype(np.float64), np.ones_like(z)], axis=1)
+    a, b, c = fit_calibration(x, correct, _corpus_weights(sets) * len(z)).tolist()
+    return a, b, c
+
+
 def model_json(sets: Sequence[TrainSet], **fit: Any) -> str:
-    """The model file's text: weights, bias, out-of-corpus Platt calibration, provenance."""
-    oof = oof_scores(sets, **fit)
-    a, b_cal = fit_platt(np.concatenate(oof), np.concatenate([s.y for s in sets]),
-                         _corpus_weights(sets) * len(np.concatenate(oof)))
+    """The model file's text: weights, bias, out-of-corpus calibration, provenance."""
+    a, b_cal, c_cal = calibrate(sets, oof_scores(sets, **fit))
     weights, bias = _round_model(*train_model(sets, **fit))
     doc = {
         "format": "vlmsafety-refusal-lr",
@@ -262,8 +260,8 @@ def model_json(sets: Sequence[TrainSet], **fit: Any) -> str:
         "n_train": {s.name: len(s.y) for s in sets},
         "l2": fit.get("l2", L2),
         "iterations": fit.get("iterations", ITERATIONS),
-        "calibration": {"a": round(a, 6), "b": round(b_cal, 6),
-                        "method": "Platt on leave-one-corpus-out scores"},
+        "calibration": {"a": round(a, 6), "b": round(b_cal, 6), "c": round(c_cal, 6),
+                        "method": "logistic fit of correctness on leave-one-corpus-out decisions"},
         "bias": bias,
         "n_features": len(weights),
         "weight_scale": WEIGHT_SCALE,
@@ -276,8 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: retrain and write the model file (atomically; refuses to overwrite)."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("VLMSAFETY_DATA_DIR", "../shared/data")))
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"folder of the shipped corpora (default: ${DATA_DIR_ENV}, else "
+                             "../shared/data beside a checkout)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args(argv)
