@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_keyword_judge import naive_judge
 
 from vlmsafety.judges import KeywordJudge
+from vlmsafety.judges.cascade import DEFAULT_SHARE, least_sure
 from vlmsafety.judges.refusal_lr import RefusalLRJudge
 from vlmsafety.judges.train import TRAIN_CORPORA, model_json, read_training_corpus
 
@@ -114,8 +115,28 @@ def run(data_dir: Path, n_boot: int = 1000) -> list[dict]:
                                    n_boot),
             }
             fold["calibration"] = calibration(conf, diff)
+            fold["_conf"], fold["_correct"] = conf.tolist(), diff.tolist()
             results.append(fold)
+    cascade(results)
+    for f in results:
+        del f["_conf"], f["_correct"]
     return results
+
+
+def cascade(results: list[dict]) -> None:
+    """Per fold: the cascade's sending rule (the DEFAULT_SHARE least sure items of the corpus
+    being judged; no labels used) and the offline judge's accuracy on the items it keeps and on
+    those it sends. Adds ``fold["cascade"]``."""
+    for f in results:
+        conf, correct = f["_conf"], np.array(f["_correct"])
+        sent = np.zeros(len(conf), dtype=bool)
+        sent[least_sure(conf, DEFAULT_SHARE)] = True
+        f["cascade"] = {
+            "share_sent": float(sent.mean()), "n_sent": int(sent.sum()),
+            "max_confidence_sent": float(max(c for c, s in zip(conf, sent) if s)) if sent.any() else None,
+            "offline_accuracy_kept": float(correct[~sent].mean()) if (~sent).any() else None,
+            "offline_accuracy_sent": float(correct[sent].mean()) if sent.any() else None,
+        }
 
 
 def print_table(results: list[dict]) -> None:
@@ -137,6 +158,21 @@ def print_table(results: list[dict]) -> None:
               f"| {f['calibration']['ece']:.3f} | {dec} |")
 
 
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def print_cascade(results: list[dict]) -> None:
+    print("\n| fold | share sent to the chat judge | highest confidence sent | "
+          "offline accuracy, kept | offline accuracy, sent |")
+    print("|---|---|---|---|---|")
+    for f in results:
+        c = f["cascade"]
+        print(f"| {f['fold']} | {c['share_sent']:.3f} ({c['n_sent']} of {f['n']}) "
+              f"| {_fmt(c['max_confidence_sent'])} | {_fmt(c['offline_accuracy_kept'])} "
+              f"| {_fmt(c['offline_accuracy_sent'])} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -146,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = run(args.data_dir, args.boot)
     print_table(results)
+    print_cascade(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
