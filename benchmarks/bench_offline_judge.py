@@ -5,7 +5,8 @@ phrase with ``in``; refusal yes/no only). The learned judge (``RefusalLRJudge.ju
 the whole batch in one vectorised pass (word n-gram lookups summed with numpy) and then applies
 its 5-way rules per response, returning a ``Verdict`` with a calibrated confidence for each.
 Responses are XSTest's 900 human-labelled completions cycled (realistic lengths), or synthetic
-ones when the shared data is absent. Target: >= 0.5x the naive loop.
+ones when the shared data is absent. Target: >= 0.5x the naive loop. The two are timed in
+alternating blocks of 5,000 responses, so that load from other processes hits both alike.
 """
 
 from __future__ import annotations
@@ -25,15 +26,23 @@ def run(quick: bool) -> list[dict]:
     from vlmsafety.judges import RefusalLRJudge
 
     n = 10_000 if quick else 100_000
+    block = 5_000
     responses = corpus(n)
     judge = RefusalLRJudge()
     judge.judge("warm up")  # load the model outside the timing
-    t0 = time.perf_counter()
-    naive_judge(responses)
-    t_naive = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    verdicts = judge.judge_many(responses)
-    t_judge = time.perf_counter() - t0
+    # Interleave the two in blocks, so that load from other processes on a shared machine hits
+    # both alike (one long run of each measured minutes apart swung the ratio from 0.2 to 0.55).
+    t_naive = t_judge = 0.0
+    verdicts = []
+    for start in range(0, n, block):
+        part = responses[start:start + block]
+        t0 = time.perf_counter()
+        naive_judge(part)
+        t1 = time.perf_counter()
+        verdicts += judge.judge_many(part)
+        t2 = time.perf_counter()
+        t_naive += t1 - t0
+        t_judge += t2 - t1
     assert len(verdicts) == n
     rate, naive_rate = n / t_judge, n / t_naive
     return [

@@ -377,7 +377,7 @@ def _chunk_features(norm: list[str]) -> Features:
     np.cumsum(buf8.astype(np.uint64) * qw[: len(buf8)], out=prefix[1:])
     h = (prefix[ends] - prefix[tok_start]) * pw[tok_start]
     # separators before a token = its document (the leading one counts 1)
-    doc = np.cumsum(buf8 == _SEP, dtype=np.int32)[tok_start].astype(np.int64) - 1
+    doc = np.searchsorted(np.flatnonzero(buf8 == _SEP), tok_start) - 1
     first_tok = np.searchsorted(doc, np.arange(n), side="left")
     rel = np.arange(len(tok_start)) - first_tok[doc]
     n_tok = np.bincount(doc, minlength=n)

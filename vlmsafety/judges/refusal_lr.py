@@ -341,7 +341,7 @@ def classify_split(response: str, prompt: str | None, refused: bool, *,
     if refused:
         m = None
         if bits & FLAG_BITS["refusal"]:
-            m = _REFUSE_RX.search(text) or _OBJECTION.search(text)
+            m = _REFUSE_RX.search(text, 0, _OPENING_CHARS) or _OBJECTION.search(text, 0, _OPENING_CHARS)
         after = text[m.end():] if m else text
         h = _HELP_AFTER.search(after) if bits & FLAG_BITS["help_after"] else None
         if h is not None and after.count(" ", h.end()) >= 40:
