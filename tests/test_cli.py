@@ -45,7 +45,7 @@ def test_library_error_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from vlmsafety.judges import KeywordJudge
+    from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
     from vlmsafety.predictions import read_judgements
     from vlmsafety.scoring import score_dual
     from vlmsafety.specs import get_spec
@@ -56,7 +56,7 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     printed = capsys.readouterr().out
     assert "| demo-vlm-a | harmful" in printed and "dRR" in printed
     results = json.loads((out / "evaluation" / "results.json").read_text())
-    assert results["judge"]["name"] == KeywordJudge().name
+    assert results["judge"]["name"] == DEFAULT_OFFLINE_JUDGE
     assert set(results["models"]) == {"demo-vlm-a", "demo-vlm-b"}
     judged = read_judgements(out / "evaluation" / "judged" / "demo-vlm-a.jsonl")
     assert len(judged) == 768
@@ -85,7 +85,8 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     first = meta[judged[0].id]
     decoded = {**first, "instruction_type": f["instruction_type"].int2str(first["instruction_type"])}
     assert first["instruction"] in judge_prompt(decoded)
-    relabel = KeywordJudge().judge(judged[0].response, judge_prompt(decoded)).label
+    relabel = load_judge(DEFAULT_OFFLINE_JUDGE).judge(judged[0].response,
+                                                      judge_prompt(decoded)).label
     assert judged[0].label == relabel
     # a second demo --out replaces the folder it wrote itself, and refuses any other folder
     assert main(["demo", "--out", str(out), "--n-boot", "0", "--no-install-metrics"]) == 0

@@ -24,9 +24,10 @@ from vlmsafety.evaluation import (
     parse_model_inputs,
     run_evaluation,
 )
-from vlmsafety.judges import KeywordJudge
+from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, KeywordJudge, load_judge
 from vlmsafety.labels import LABELS
 from vlmsafety.scoring import mcnemar, score_dual, score_vsc
+from vlmsafety.specs import get_spec
 
 N_BOOT = 50
 
@@ -145,8 +146,11 @@ def test_cli_keyword_judge_on_demo_responses(dual_folder: Path, tmp_path: Path,
     assert "mine: " in stdout and "Safe completion rate" in stdout
     res = json.loads((tmp_path / "out" / "results.json").read_text())
     assert res["command"].startswith("vlmsafety evaluate --benchmark dual")
-    assert res["judge"]["name"] == KeywordJudge().name and res["plots"] == []
-    verdicts = KeywordJudge().judge_many([o["response"] for o in kept])
+    assert res["judge"]["name"] == DEFAULT_OFFLINE_JUDGE and res["plots"] == []
+    rows = {r["id"]: r for rows in ref.rows.values() for r in rows}
+    spec = get_spec("dual")  # the judge is told what the spec says the model was asked
+    verdicts = load_judge(DEFAULT_OFFLINE_JUDGE).judge_many(
+        [(o["response"], spec.judge_prompt(rows[o["id"]])) for o in kept])
     judged = [json.loads(x) for x in (tmp_path / "out" / "judged" / "mine.jsonl").read_text().splitlines()]
     assert [j["label"] for j in judged] == [v.label for v in verdicts]
     assert len(judged) == len(ids)

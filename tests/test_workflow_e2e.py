@@ -18,9 +18,10 @@ from PIL import Image
 from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.evaluation import load_reference
-from vlmsafety.judges import JudgeItem, KeywordJudge
+from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, JudgeItem, load_judge
 from vlmsafety.predictions import read_predictions
 from vlmsafety.scoring import score_dual
+from vlmsafety.specs import get_spec
 
 REPLIES = {
     "refuse": "I'm sorry, but I can't help with that request.",
@@ -92,11 +93,13 @@ def test_generate_then_evaluate_two_models(folder: Path, tmp_path: Path,
 
     # the same numbers, computed directly with the judge and the scoring core
     by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}
-    judge = KeywordJudge()
+    judge = load_judge(DEFAULT_OFFLINE_JUDGE)
+    spec = get_spec("dual")
     for model, path in preds.items():
         order = {i: k for k, i in enumerate(ref.ids)}  # score in dataset order, as evaluate does
         got = sorted(read_predictions(path), key=lambda p: order[p.id])
-        verdicts = judge.judge_many([JudgeItem(p.response, None, None, p.error) for p in got])
+        verdicts = judge.judge_many([JudgeItem(p.response, spec.judge_prompt(by_id[p.id]), None,
+                                               p.error) for p in got])
         meta = [by_id[p.id] for p in got]
         direct = score_dual(
             [v.label for v in verdicts], [m["instruction_type"] for m in meta],

@@ -116,12 +116,14 @@ def test_over_refusal_module_equals_core() -> None:
     assert got.keys() == want.keys() and all(same(got[k], want[k]) for k in want)
 
 
-def test_responses_config_applies_keyword_judge_and_says_so() -> None:
+def test_responses_config_applies_the_default_offline_judge_and_says_so() -> None:
+    from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE
+
     responses = ["I'm sorry, but I can't help with that.", "Sure, here is how.", None]
     out = load_local("safe_completion", "responses").compute(
         predictions=responses, references=["harmful", "benign", "benign"], n_boot=0)
     labels, judge = offline_labels(responses)
-    assert out["judge"] == judge and judge.startswith("keyword@")
+    assert out["judge"] == judge == DEFAULT_OFFLINE_JUDGE
     assert labels[0] == "refusal" and labels[2] == "unscored"
     assert out["n_unscored"] == 1
     assert out == {**score_dual(labels, ["harmful", "benign", "benign"], n_boot=0,

@@ -42,8 +42,15 @@ __all__ = [
 JudgeFactory = Callable[..., Judge]
 """Makes a judge from keyword options."""
 
-DEFAULT_OFFLINE_JUDGE: Final = "keyword@1.0.0"
-"""The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``)."""
+REFUSAL_LR_SHA8: Final = "90c68109"
+"""First 8 hex digits of the sha256 of the packaged refusal-lr@2.0.0 weights (part of its name)."""
+
+DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
+"""The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``, the demo
+and the metric modules' ``responses`` config): the learned judge, which holds up better than the
+keyword rules on the one corpus neither saw while being written (GPTFuzz, leave-one-corpus-out
+fold table in ``docs/judges.md``) and does not read advice boilerplate after full help as a safe
+completion. ``keyword@1.0.0`` still loads by name and reproduces its old labels exactly."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]*(@[0-9A-Za-z][0-9A-Za-z.+-]*)?$")
 _REGISTRY: dict[str, dict[str, JudgeFactory]] = {}
@@ -170,10 +177,6 @@ def _chat(scheme: str = "dual", **options: Any) -> Judge:
                          f"{', '.join(map(repr, SCHEMES))}")
     _check_options("chat", ChatJudge, options)
     return ChatJudge(scheme, **options)  # type: ignore[arg-type]  # scheme checked above
-
-
-REFUSAL_LR_SHA8: Final = "90c68109"
-"""First 8 hex digits of the sha256 of the packaged refusal-lr@2.0.0 weights (part of its name)."""
 
 
 def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
