@@ -8,8 +8,9 @@ Reads ``../shared/data/mossbench`` (``--data``): ``information.csv``, ``response
 (the release's responses of nine models) and ``README.upstream.md`` (its leaderboard, judged by
 GPT-4-turbo). Each response is judged by the offline judge (``--judge``: ``keyword`` for
 :class:`vlmsafety.judges.KeywordJudge`, or ``module:callable`` returning any
-:class:`vlmsafety.judges.Judge`), scored with :func:`vlmsafety.scoring.mossbench.over_sensitivity`
-under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
+:class:`vlmsafety.judges.Judge`), scored through the benchmark spec as ``vlmsafety evaluate``
+scores it (:func:`vlmsafety.specs.mossbench.score_result`, over
+:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
 bootstrap intervals, whether the published value lies inside, the mean absolute difference, and
 Spearman's rank correlation across the models with a leaderboard row, with its exact permutation
 p-value (all n! orderings).
@@ -51,8 +52,8 @@ from vlmsafety.scoring.mossbench import (
     STIMULUS_RAW,
     EmptyPolicy,
     OverSensitivityResult,
-    over_sensitivity,
 )
+from vlmsafety.specs.mossbench import CONFIG, score_result
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "mossbench"
@@ -141,6 +142,7 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
     """Judge and score every released model; return the runs and the items' metadata."""
     records = read_information((data / "information.csv").read_bytes())
     meta = {r.id: r for r in records}
+    rows = {CONFIG: [dataset_row(r) for r in records]}
     board = parse_leaderboard((data / "README.upstream.md").read_text(encoding="utf-8"))
     runs = []
     for path in sorted((data / "responses").glob("*.data.js")):
@@ -154,20 +156,26 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
         ids = [p["id"] for p in preds]
         responses = [p["response"] for p in preds]
         labels = [v.label for v in judge.judge_many(responses)]
-        # No text at all (an empty string, or null: no response recorded) is an empty response.
-        empty = [r is None or not r.strip() for r in responses]
-        r = [meta[i] for i in ids]
+        # No text at all (an empty string, or null: no response recorded) is an empty response:
+        # MOSSBench counted the release's null responses as empty. `vlmsafety evaluate` on the
+        # imported files counts a null as a failed generation (unscored) instead.
+        texts = {i: "" if t is None else t for i, t in zip(ids, responses, strict=True)}
+        empty = [not texts[i].strip() for i in ids]
+        by_id = dict(zip(ids, labels, strict=True))
         scores = {
-            policy: over_sensitivity(
-                labels, [x.stimulus for x in r], empty=empty, empty_policy=policy,
-                human=[x.flags["human"] for x in r], child=[x.flags["child"] for x in r],
-                synthetic=[x.flags["synthetic"] for x in r], ocr=[x.flags["ocr"] for x in r],
-                harm=[x.harm for x in r], n_boot=n_boot, seed=seed)
+            policy: score_result(rows, by_id, responses=texts, n_boot=n_boot, seed=seed,
+                                 empty_policy=policy)
             for policy in POLICIES
         }
-        runs.append(ModelRun(model, ids, responses, [x.stimulus for x in r], labels, empty, scores,
-                             board[row] if row is not None else None))
+        runs.append(ModelRun(model, ids, responses, [meta[i].stimulus for i in ids], labels,
+                             empty, scores, board[row] if row is not None else None))
     return runs, {"meta": meta, "judge": judge.name}
+
+
+def dataset_row(record: Any) -> dict[str, Any]:
+    """The columns of the built dataset's row that the spec's scorer reads, from a release
+    record (:class:`vlmsafety.builders.mossbench.MossRecord`)."""
+    return {"id": record.id, "stimulus": record.stimulus, **record.flags, "harm": record.harm}
 
 
 # --------------------------------------------------------------------------- statistics
