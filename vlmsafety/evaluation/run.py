@@ -193,7 +193,8 @@ def evaluate_models(
     """Judge, score and rank one or more models on one benchmark.
 
     Args:
-        benchmark: A benchmark name of :data:`vlmsafety.specs.BENCHMARKS` (``"dual"``, ``"vsc"``).
+        benchmark: A benchmark name of :data:`vlmsafety.specs.BENCHMARKS` (``"dual"``, ``"vsc"``,
+            ``"mossbench"``).
         dataset: A folder built by ``vlmsafety build`` (or ``dataset_scripts/``), or a Hub repo id.
         predictions: One predictions JSONL per model (``PATH``, ``NAME=PATH`` or
             :class:`ModelInput`); with ``judge="precomputed"``, judged JSONL files.
