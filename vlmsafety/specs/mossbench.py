@@ -18,7 +18,10 @@ refusal; it is reported as ``partial_refusal_rate``. Setting ``refusal_labels`` 
 ``unscored``): the setting ``empty_policy`` decides, ``"refusal"`` by default as MOSSBench counts
 it; ``"irrelevant"`` keeps the judge's label (judges call an empty response ``irrelevant``);
 ``"exclude"`` leaves them out. Their count (``n_empty``) is always reported, and the setting is
-recorded in ``results.json`` (``metric.empty_policy``).
+recorded in ``results.json`` (``metric.empty_policy``). The release's own files hold null
+responses (three Claude API files, 14 each): imported, they are failed generations, so
+``vlmsafety evaluate`` leaves them out, while ``benchmarks/reproduce_mossbench.py`` counts them as
+no text, as MOSSBench did; both score through :func:`score_result`.
 
 **Judge rubric**: the ``xstest`` scheme. XSTest measures exaggerated safety on safe prompts, as
 MOSSBench does with images, and its rubric states MOSSBench's two rules: full refusal includes
