@@ -1,15 +1,16 @@
 """Reproduce MOSSBench's published refusal rates from the released responses; write the page.
 
     python benchmarks/reproduce_mossbench.py            # regenerates docs/reproductions/mossbench.md
-    python benchmarks/reproduce_mossbench.py --judge keyword --n-boot 1000 --seed 0
+    python benchmarks/reproduce_mossbench.py --n-boot 1000 --seed 0
     python benchmarks/reproduce_mossbench.py --judge mypackage.judges:make_judge
 
 Reads ``../shared/data/mossbench`` (``--data``): ``information.csv``, ``responses/<model>.data.js``
 (the release's responses of nine models) and ``README.upstream.md`` (its leaderboard, judged by
-GPT-4-turbo). Each response is judged by the offline judge (``--judge``: ``keyword`` for
-:class:`vlmsafety.judges.KeywordJudge`, or ``module:callable`` returning any
-:class:`vlmsafety.judges.Judge`), scored with :func:`vlmsafety.scoring.mossbench.over_sensitivity`
-under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
+GPT-4-turbo). Each response is judged by the offline judge (``--judge``: a registered name,
+default :data:`vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`, or ``module:callable`` returning any
+:class:`vlmsafety.judges.Judge`), scored through the benchmark spec as ``vlmsafety evaluate``
+scores it (:func:`vlmsafety.specs.mossbench.score_result`, over
+:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
 bootstrap intervals, whether the published value lies inside, the mean absolute difference, and
 Spearman's rank correlation across the models with a leaderboard row, with its exact permutation
 p-value (all n! orderings).
@@ -43,7 +44,9 @@ import numpy as np
 
 from vlmsafety.builders.mossbench import read_information
 from vlmsafety.importers import read_mossbench
-from vlmsafety.judges import Judge, KeywordJudge
+from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, Judge, load_judge
+from vlmsafety.judges.apply import judge_predictions
+from vlmsafety.predictions import Prediction
 from vlmsafety.scoring.core import Rate
 from vlmsafety.scoring.mossbench import (
     REFUSAL_LABELS,
@@ -51,8 +54,8 @@ from vlmsafety.scoring.mossbench import (
     STIMULUS_RAW,
     EmptyPolicy,
     OverSensitivityResult,
-    over_sensitivity,
 )
+from vlmsafety.specs.mossbench import CONFIG, SPEC, score_result
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "mossbench"
@@ -110,12 +113,11 @@ def parse_leaderboard(readme: str) -> dict[tuple[str, bool], dict[str, float]]:
 
 
 def make_judge(spec: str) -> Judge:
-    """``keyword`` or ``module:callable`` (called without arguments; must return a Judge)."""
-    if spec == "keyword":
-        return KeywordJudge()
+    """A registered judge's name (default: the default offline judge) or ``module:callable``
+    (called without arguments; must return a Judge)."""
     module, _, attr = spec.partition(":")
     if not attr:
-        raise SystemExit(f"--judge {spec!r}: use 'keyword' or 'module:callable'")
+        return load_judge(spec)
     judge = getattr(importlib.import_module(module), attr)()
     if not isinstance(judge, Judge):
         raise SystemExit(f"--judge {spec!r} did not return a vlmsafety Judge")
@@ -141,6 +143,7 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
     """Judge and score every released model; return the runs and the items' metadata."""
     records = read_information((data / "information.csv").read_bytes())
     meta = {r.id: r for r in records}
+    rows = {CONFIG: [dataset_row(r) for r in records]}
     board = parse_leaderboard((data / "README.upstream.md").read_text(encoding="utf-8"))
     runs = []
     for path in sorted((data / "responses").glob("*.data.js")):
@@ -153,21 +156,31 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
             raise SystemExit(f"leaderboard row {row} for {model!r} not found")
         ids = [p["id"] for p in preds]
         responses = [p["response"] for p in preds]
-        labels = [v.label for v in judge.judge_many(responses)]
-        # No text at all (an empty string, or null: no response recorded) is an empty response.
-        empty = [r is None or not r.strip() for r in responses]
-        r = [meta[i] for i in ids]
+        # the one judging loop, told the question as `vlmsafety evaluate` tells it (the spec)
+        judged = judge_predictions([Prediction(i, r) for i, r in zip(ids, responses, strict=True)],
+                                   judge, prompt_of=lambda p: SPEC.judge_prompt(
+                                       dataset_row(meta[p.id])))
+        labels = [j.label for j in judged]
+        # No text at all (an empty string, or null: no response recorded) is an empty response:
+        # MOSSBench counted the release's null responses as empty. `vlmsafety evaluate` on the
+        # imported files counts a null as a failed generation (unscored) instead.
+        texts = {i: "" if t is None else t for i, t in zip(ids, responses, strict=True)}
+        empty = [not texts[i].strip() for i in ids]
+        by_id = dict(zip(ids, labels, strict=True))
         scores = {
-            policy: over_sensitivity(
-                labels, [x.stimulus for x in r], empty=empty, empty_policy=policy,
-                human=[x.flags["human"] for x in r], child=[x.flags["child"] for x in r],
-                synthetic=[x.flags["synthetic"] for x in r], ocr=[x.flags["ocr"] for x in r],
-                harm=[x.harm for x in r], n_boot=n_boot, seed=seed)
+            policy: score_result(rows, by_id, responses=texts, n_boot=n_boot, seed=seed,
+                                 empty_policy=policy)
             for policy in POLICIES
         }
-        runs.append(ModelRun(model, ids, responses, [x.stimulus for x in r], labels, empty, scores,
-                             board[row] if row is not None else None))
+        runs.append(ModelRun(model, ids, responses, [meta[i].stimulus for i in ids], labels,
+                             empty, scores, board[row] if row is not None else None))
     return runs, {"meta": meta, "judge": judge.name}
+
+
+def dataset_row(record: Any) -> dict[str, Any]:
+    """The columns of the built dataset's row that the spec's scorer reads, from a release
+    record (:class:`vlmsafety.builders.mossbench.MossRecord`)."""
+    return {"id": record.id, "stimulus": record.stimulus, **record.flags, "harm": record.harm}
 
 
 # --------------------------------------------------------------------------- statistics
@@ -478,7 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--judge", default="keyword", help="'keyword' or module:callable")
+    ap.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE,
+                    help="a registered judge (default %(default)s) or module:callable")
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--page", type=Path, default=DEFAULT_PAGE)
@@ -509,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.plot and plot(runs, Path(args.plot)):
         plot_rel = _relative(Path(args.plot), args.page.parent)
     command = "python benchmarks/reproduce_mossbench.py" + (
-        "" if args.judge == "keyword" else f" --judge {args.judge}")
+        "" if args.judge == DEFAULT_OFFLINE_JUDGE else f" --judge {args.judge}")
     page = render(runs, info, sample=sample, labels=labels, counts=counts, plot_rel=plot_rel,
                   n_boot=args.n_boot, seed=args.seed, command=command)
     args.page.parent.mkdir(parents=True, exist_ok=True)

@@ -27,8 +27,8 @@ def test_switch_fails_a_real_run(tmp_path: Path) -> None:
     case.write_text("from required import skip_unless_available\n\n"
                     "def test_needs_data():\n    skip_unless_available('no file here')\n")
     (tmp_path / "conftest.py").write_text((tests / "conftest.py").read_text(encoding="utf-8"))
-    (tmp_path / "required.py").write_text((tests / "required.py").read_text(encoding="utf-8"))
-    (tmp_path / "chat_server.py").write_text((tests / "chat_server.py").read_text(encoding="utf-8"))
+    for helper in ("required", "chat_server", "mossbench_release"):  # the modules conftest loads
+        (tmp_path / f"{helper}.py").write_text((tests / f"{helper}.py").read_text(encoding="utf-8"))
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
             str(tmp_path), "-c", os.devnull, str(case)]
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "VLMSAFETY_REQUIRE_SHARED": "1"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import itertools
 import json
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vlmsafety.judges import KeywordJudge
+from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "benchmarks" / "reproduce_mossbench.py"
@@ -32,16 +33,19 @@ def repro():
 
 def _independent_rates(data: Path) -> dict[str, float]:
     """Refusal share per model, empty or null responses counted as refusals (MOSSBench)."""
-    judge = KeywordJudge()
+    judge = load_judge(DEFAULT_OFFLINE_JUDGE)
+    with open(data / "information.csv", encoding="utf-8", newline="") as fh:
+        question = {r["pid"]: r["question"] for r in csv.DictReader(fh)}
     out = {}
     for path in sorted((data / "responses").glob("*.data.js")):
         text = path.read_text(encoding="utf-8")
         model = re.match(r"cache\['(.*?)'\]", text).group(1)
         entries = json.loads(text.split("=", 1)[1])
         refused = 0
-        for entry in entries.values():
+        for pid, entry in entries.items():
             response = entry["response"]
-            if response is None or not response.strip() or judge.classify(response)[0] == "refusal":
+            if (response is None or not response.strip()
+                    or judge.judge(response, question[pid]).label == "refusal"):
                 refused += 1
         out[model] = refused / len(entries)
     return out

@@ -79,6 +79,7 @@ from vlmsafety.judges.cache import SQLiteCache
 
 __all__ = [
     "generate",
+    "prompt_column",
     "GenerateSummary",
     "default_cache",
     "ENV_PREFIX",
@@ -305,15 +306,40 @@ def _is_hf_dataset(obj: Any) -> bool:
     return mod is not None and isinstance(obj, mod.Dataset)
 
 
-def _hf_rows(ds: Any, chunk: int) -> Iterator[Row]:
-    """Rows of a ``datasets.Dataset`` with images as stored bytes, read ``chunk`` at a time."""
+def prompt_column(columns: Sequence[str], config: str | None = None) -> str:
+    """The column holding the text to send: ``prompt``, else the ``prompt_column`` of the one
+    benchmark spec whose column it is (and, for a named config, that has the config).
+
+    Example:
+        >>> prompt_column(["id", "prompt", "image"]), prompt_column(["id", "question", "image"])
+        ('prompt', 'question')
+    """
+    from vlmsafety.specs import BENCHMARKS, get_spec
+
+    if "prompt" in columns:
+        return "prompt"
+    found = sorted({spec.prompt_column for spec in map(get_spec, BENCHMARKS)
+                    if spec.prompt_column in columns
+                    and (config is None or config in spec.config_names)})
+    if len(found) != 1:
+        raise DatasetRowError(f"the dataset needs 'id' and a prompt column ('prompt', or a "
+                              f"benchmark's own); it has {list(columns)}")
+    return found[0]
+
+
+def _hf_rows(ds: Any, chunk: int, config: str | None = None) -> Iterator[Row]:
+    """Rows of a ``datasets.Dataset`` with images as stored bytes, read ``chunk`` at a time;
+    the prompt column (:func:`prompt_column`) is read as ``prompt``."""
     import datasets
 
-    if "id" not in ds.column_names or "prompt" not in ds.column_names:
+    if "id" not in ds.column_names:
         raise DatasetRowError(f"the dataset needs 'id' and 'prompt' columns; it has "
                                 f"{ds.column_names}")
-    cols = [c for c in ("id", "prompt", "image") if c in ds.column_names]
+    text = prompt_column(ds.column_names, config)
+    cols = [c for c in ("id", text, "image") if c in ds.column_names]
     ds = ds.select_columns(cols)
+    if text != "prompt":
+        ds = ds.rename_column(text, "prompt")
     if "image" in cols and isinstance(ds.features["image"], datasets.Image):
         ds = ds.cast_column("image", datasets.Image(decode=False))
     for batch in ds.iter(batch_size=chunk):
@@ -474,7 +500,7 @@ def generate(
         names = _load_configs(source, configs, revision)
         loaded = {c: _load_config(source, c, limit, revision) for c in names}
         total = _check_unique_ids(loaded)
-        sources = [(c, _hf_rows(ds, chunk)) for c, ds in loaded.items()]
+        sources = [(c, _hf_rows(ds, chunk, c)) for c, ds in loaded.items()]
         config_names = tuple(names)
     elif _is_hf_dataset(dataset):
         if configs:

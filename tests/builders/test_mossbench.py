@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import datasets
 import pytest
+from mossbench_release import REAL, make_release
+from mossbench_release import made_png as _made_png
 from PIL import Image
 
 from vlmsafety.builders import mossbench as mb
@@ -19,31 +20,10 @@ from vlmsafety.cli import main
 from vlmsafety.errors import SourceDataError
 from vlmsafety.scoring.mossbench import STIMULI
 
-REAL = (1, 2, 101, 102, 201, 202)
-
-
-def _made_png(pid: int) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (40, 30), (pid % 256, (7 * pid) % 256, 90)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def _release(shared_data: Path, root: Path) -> Path:
-    """A release-shaped folder: the real CSV, the six real images, 294 made ones."""
-    (root / "data" / "images").mkdir(parents=True)
-    shutil.copyfile(shared_data / "mossbench" / "information.csv", root / "information.csv")
-    for pid in range(1, 301):
-        dst = root / "data" / "images" / f"{pid}.png"
-        if pid in REAL:
-            shutil.copyfile(shared_data / "mossbench" / "images" / f"{pid}.png", dst)
-        else:
-            dst.write_bytes(_made_png(pid))
-    return root
-
 
 @pytest.fixture(scope="module")
 def release(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _release(shared_data, tmp_path_factory.mktemp("release") / "MOSSBench")
+    return make_release(shared_data, tmp_path_factory.mktemp("release") / "MOSSBench")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +105,7 @@ def test_existing_out_is_refused_unless_overwrite(release: Path, tmp_path: Path,
 
 
 def test_bad_and_missing_images_are_one_error(shared_data: Path, tmp_path: Path) -> None:
-    rel = _release(shared_data, tmp_path / "rel")
+    rel = make_release(shared_data, tmp_path / "rel")
     images = rel / "data" / "images"
     for pid in (5, 6, 7, 8, 9, 10):
         (images / f"{pid}.png").unlink()

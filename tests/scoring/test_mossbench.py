@@ -13,7 +13,7 @@ from fractions import Fraction as F
 import pytest
 
 from vlmsafety.errors import LabelError, ScoringInputError
-from vlmsafety.scoring.mossbench import over_sensitivity, stimulus_name
+from vlmsafety.scoring.mossbench import over_sensitivity, refusal_outcomes, stimulus_name
 from vlmsafety.scoring.stats import wilson_interval
 
 R, P, S, D, I, U = (
@@ -128,3 +128,21 @@ def test_unknown_stimulus_and_label() -> None:
     with pytest.raises(LabelError, match="'Refused'"):
         over_sensitivity(["Refused"], [ER], n_boot=0)
     assert stimulus_name(CI) == "counterintuitive_interpretation"
+
+
+@pytest.mark.parametrize("policy", ["refusal", "irrelevant", "exclude"])
+@pytest.mark.parametrize("refusal_labels", [("refusal",), ("refusal", "partial_refusal")])
+def test_refusal_outcomes_count_as_over_sensitivity(policy, refusal_labels) -> None:
+    """The per-item outcomes of the paired comparisons give the scorer's own count and n."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    labels = list(rng.choice(["refusal", "partial_refusal", "direct_answer", "irrelevant",
+                              "unscored", "safe_completion"], size=200))
+    empty = list(rng.random(200) < 0.1)
+    refused, counted = refusal_outcomes(labels, empty=empty, empty_policy=policy,
+                                        refusal_labels=refusal_labels)
+    rate = over_sensitivity(labels, ["negated_harm"] * 200, empty=empty, empty_policy=policy,
+                            refusal_labels=refusal_labels, n_boot=0).overall.refusal_rate
+    assert (int((refused & counted).sum()), int(counted.sum())) == (rate.count, rate.n)
+    assert 0 < rate.count < rate.n < 200

@@ -54,6 +54,7 @@ from vlmsafety.scoring.mossbench import (
     STIMULUS_RAW,
     item_id,
 )
+from vlmsafety.specs.mossbench import CONFIG as SPEC_CONFIG
 from vlmsafety.storage.files import check_output_folder
 
 __all__ = [
@@ -118,7 +119,8 @@ INFORMATION_COLUMNS: Final[tuple[str, ...]] = (
 
 ImageSource = Literal["original", "placeholder"]
 IMAGE_SOURCES: Final[tuple[ImageSource, ...]] = ("original", "placeholder")
-CONFIG: Final = "default"
+CONFIG: Final = SPEC_CONFIG
+"""The one config (from the benchmark spec)."""
 
 _S = datasets.Value("string")
 _META_RAW = ("meta_data_over", *FLAG_RAW.values(), "meta_data_harm")

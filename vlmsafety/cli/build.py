@@ -9,7 +9,10 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHES: tuple[str, ...] = ("dual", "vsc", "mossbench")
+from vlmsafety.specs import BENCHMARKS
+
+BENCHES: tuple[str, ...] = BENCHMARKS
+"""One ``vlmsafety build`` subcommand per benchmark spec (``vlmsafety.cli.build_<name>``)."""
 
 
 def add_download_arguments(p: argparse.ArgumentParser) -> None:

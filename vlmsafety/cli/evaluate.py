@@ -25,13 +25,15 @@ examples:
   vlmsafety evaluate --benchmark vsc --dataset vlmsafety/vsc --judge chat --scheme vsc \\
       --base-url http://localhost:8000/v1 --model Qwen/Qwen2.5-7B-Instruct \\
       --predictions qwen=preds/qwen.jsonl llava=preds/llava.jsonl --out results-vsc/
+  vlmsafety evaluate --benchmark mossbench --dataset ./mossbench \
+      --predictions gpt4o.jsonl --setting empty_policy=exclude --out results-moss/
 """
 
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "evaluate", help="judge, score and compare models; write results.json, report.md, plots",
-        description="Judge the responses of one or more models on DUAL-Bench or VSCBench, score "
+        description="Judge the responses of one or more models on a benchmark, score "
         "them with intervals, rank them with the significance of adjacent gaps, and write "
         "results.json, report.md and plots.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -59,6 +61,10 @@ def register(sub: Any) -> None:
     p.add_argument("--allow-missing", action="store_true",
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")
+    p.add_argument("--setting", action="append", metavar="KEY=VALUE", default=[],
+                   help="a metric setting of the benchmark (repeatable; e.g. mossbench "
+                   "empty_policy=refusal|irrelevant|exclude, vsc mode=..., dual "
+                   "partial_refusal=...); recorded in results.json")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--no-plots", action="store_true", help="do not draw plots")
@@ -91,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
         configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
         seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
-        revision=args.revision,
+        revision=args.revision, settings=_settings(args.setting),
     )
     for warning in results.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
@@ -119,6 +125,19 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'report.md'} and "
           f"{len(results['plots'])} plot(s)")
     return 0
+
+
+def _settings(values: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` arguments as a dict (checked against the benchmark by the evaluation)."""
+    from vlmsafety.errors import InvalidArgumentError
+
+    out = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        if not sep or not key.strip():
+            raise InvalidArgumentError(f"--setting {value!r}: use KEY=VALUE")
+        out[key.strip()] = text.strip()
+    return out
 
 
 def _gap(adj: dict[str, Any]) -> str:

@@ -23,6 +23,9 @@ Headline rates (the leaderboards):
   the bootstrap resamples clean source items, so an item and its perturbed copies move together.
 * VSCBench, per config: SRA_u (unsafe items answered safely) and SRA_s (safe items answered
   helpfully), both higher is better; the bootstrap resamples prompt groups.
+* MOSSBench: refusal rate on its benign queries, overall and per stimulus type (over-sensitivity;
+  lower is better); an empty response counts as the ``empty_policy`` setting says (default
+  ``"refusal"``, as MOSSBench counts it); each item is its own bootstrap cluster.
 
 Nothing is dropped silently: a response the judge could not label is ``unscored`` (left out of
 the rates, counted in ``n_unscored``), a failed generation is ``unscored`` with its error, and a
@@ -70,7 +73,7 @@ __all__ = [
     "write_evaluation",
 ]
 
-Benchmark = Literal["dual", "vsc"]
+Benchmark = Literal["dual", "vsc", "mossbench"]
 """The shipped benchmarks' names (any name registered with :func:`vlmsafety.specs.register_spec`
 works too)."""
 

@@ -16,8 +16,18 @@ __all__ = ["headline_rate", "leaderboard"]
 
 def headline_rate(scores: Mapping[str, Any], h: Headline) -> dict[str, Any] | None:
     """The rate dict of headline ``h`` in one model's scores (``None`` when not scored)."""
-    group = scores.get(h.subset if h.config is None else h.config)
-    return group["overall"][h.metric] if group else None
+    group: Any = scores
+    for key in h.scores_path:
+        group = group.get(key) if isinstance(group, Mapping) else None
+    return group[h.metric] if group else None
+
+
+def _responses_of(ref: Reference, responses: Mapping[str, Mapping[str, str | None]] | None,
+                  model: str) -> dict[str, Any]:
+    """``{"responses": ...}`` of one model when the spec takes them, else nothing."""
+    if not ref.spec.uses_responses:
+        return {}
+    return {"responses": (responses or {}).get(model, {})}
 
 
 def _negated(value: Any) -> Any:
@@ -26,8 +36,14 @@ def _negated(value: Any) -> Any:
 
 def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
                 labels: Mapping[str, Mapping[str, str]], *, n_boot: int, seed: int,
-                settings: Mapping[str, Any]) -> Leaderboard | None:
-    """The leaderboard of ``h`` (``None`` when no model has an item counted)."""
+                settings: Mapping[str, Any],
+                responses: Mapping[str, Mapping[str, str | None]] | None = None
+                ) -> Leaderboard | None:
+    """The leaderboard of ``h`` (``None`` when no model has an item counted).
+
+    ``responses`` (model -> id -> text) is passed to the spec's ``outcomes`` when its spec
+    ``uses_responses``.
+    """
     entries = []
     for name, info in models.items():
         rate = headline_rate(info.scores, h)
@@ -39,8 +55,10 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
     entries.sort(key=lambda e: sign * e[1]["rate"])  # stable: ties keep the command-line order
     adjacent = []
     for (a, _), (b, _) in itertools.pairwise(entries):
-        ra, ca, clusters = ref.spec.outcomes(ref.rows, labels[a], h, **settings)
-        rb, cb, _ = ref.spec.outcomes(ref.rows, labels[b], h, **settings)
+        ra, ca, clusters = ref.spec.outcomes(ref.rows, labels[a], h, **settings,
+                                             **_responses_of(ref, responses, a))
+        rb, cb, _ = ref.spec.outcomes(ref.rows, labels[b], h, **settings,
+                                      **_responses_of(ref, responses, b))
         both = ca & cb
         test = mcnemar(ra[both], rb[both])
         diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=ca, mask_b=cb,

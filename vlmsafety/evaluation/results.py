@@ -144,7 +144,12 @@ class Leaderboard:
     adjacent: list[GapTest]
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self.headline), "rows": [dict(r) for r in self.rows],
+        head = asdict(self.headline)
+        if head.get("path") is None:
+            head.pop("path", None)  # the default place: results.json as before
+        else:
+            head["path"] = list(head["path"])
+        return {**head, "rows": [dict(r) for r in self.rows],
                 "adjacent": [a.to_dict() for a in self.adjacent]}
 
 

@@ -7,12 +7,12 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.errors import ScoringInputError
+from vlmsafety.errors import InvalidArgumentError, ScoringInputError
 from vlmsafety.evaluation.inputs import ModelInput, resolve_models, split_input
 from vlmsafety.evaluation.judging import check_coverage, judge_model, make_judge, read_model
 from vlmsafety.evaluation.leaderboard import leaderboard
@@ -29,11 +29,42 @@ from vlmsafety.evaluation.results import (
 from vlmsafety.judges.base import Judge
 from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 from vlmsafety.predictions import Judgement
+from vlmsafety.specs import get_spec
 from vlmsafety.storage.checksums import file_sha256
 
-__all__ = ["evaluate_models", "judge_and_score", "run_evaluation"]
+__all__ = ["evaluate_models", "judge_and_score", "metric_settings", "run_evaluation"]
 
 Predictions = Sequence[str | os.PathLike[str] | ModelInput]
+
+
+def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """The benchmark's metric settings (its spec's defaults) with ``overrides`` applied.
+
+    A list-valued setting given as text is split at commas (``"refusal,partial_refusal"``).
+    Values are checked by the scorer.
+
+    Raises:
+        InvalidArgumentError: a setting the benchmark does not have (the message lists them).
+
+    Example:
+        >>> metric_settings("mossbench", {"empty_policy": "exclude"})["empty_policy"]
+        'exclude'
+        >>> metric_settings("vsc", {"empty_policy": "exclude"})
+        Traceback (most recent call last):
+        ...
+        vlmsafety.errors.InvalidArgumentError: VSCBench has no metric setting 'empty_policy'; allowed: mode
+    """
+    spec = get_spec(benchmark)
+    out = dict(spec.settings)
+    for key, value in (overrides or {}).items():
+        if key not in out:
+            raise InvalidArgumentError(f"{spec.title} has no metric setting {key!r}; allowed: "
+                                       + (", ".join(out) or "none"))
+        if isinstance(out[key], (list, tuple)) and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        out[key] = value
+    return out
 
 
 @dataclass
@@ -47,11 +78,13 @@ class _Inputs:
     records: dict[str, list[Any]]
     n_outside: dict[str, int]
     skipped: list[str]
+    settings: dict[str, Any]
 
 
 def _read_inputs(benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
                  judge: Any, configs: Sequence[str] | None, allow_missing: bool,
-                 revision: str | None) -> _Inputs:
+                 revision: str | None, settings: Mapping[str, Any] | None) -> _Inputs:
+    chosen = metric_settings(benchmark, settings)  # a bad setting fails before any reading
     models = resolve_models(predictions)
     judge_obj = make_judge(judge)
     ref = load_reference(dataset, benchmark, configs, revision=revision)
@@ -70,7 +103,7 @@ def _read_inputs(benchmark: str, dataset: str | os.PathLike[str], predictions: P
     if not allow_missing:  # before judging, which may be slow or paid for
         check_coverage(records, ref)
     return _Inputs(models, judge_obj, ref, by_id, records, n_outside,
-                   skipped if configs is None else [])
+                   skipped if configs is None else [], chosen)
 
 
 def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]], str]:
@@ -87,27 +120,30 @@ def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]]
 
 
 def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n_boot: int,
-                  seed: int, judge_name: str) -> tuple[ModelResult, dict[str, str]]:
+                  seed: int, judge_name: str
+                  ) -> tuple[ModelResult, dict[str, str], dict[str, str | None]]:
     scored = {r["id"] for rows in inp.ref.rows.values() for r in rows}
     kept = [j for j in judged if j.id in scored]
     labels: dict[str, str] = {j.id: j.label for j in kept}
+    responses: dict[str, str | None] = {j.id: j.response for j in kept}
     missing = {c: sum(1 for r in rows if r["id"] not in labels)
                for c, rows in inp.ref.rows.items()}
     spec = inp.ref.spec
     info = PredictionsInfo(str(m.path), file_sha256(m.path),
                            len(judged) + inp.n_outside[m.name], inp.n_outside[m.name],
                            sum(1 for j in kept if j.extra.get("error")))
+    extra: dict[str, Any] = {"responses": responses} if spec.uses_responses else {}
     scores = spec.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
-                        **spec.settings)
+                        **inp.settings, **extra)
     counts: dict[str, int] = dict(sorted(Counter[str](j.label for j in kept).items()))
-    return ModelResult(info, missing, counts, scores), labels
+    return ModelResult(info, missing, counts, scores), labels, responses
 
 
 def judge_and_score(
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
     judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
-    revision: str | None = None,
+    revision: str | None = None, settings: Mapping[str, Any] | None = None,
 ) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
     """:func:`evaluate_models` with typed results, and each model's judgements.
 
@@ -120,17 +156,18 @@ def judge_and_score(
     from vlmsafety import __version__
 
     inp = _read_inputs(benchmark, dataset, predictions, judge=judge, configs=configs,
-                       allow_missing=allow_missing, revision=revision)
+                       allow_missing=allow_missing, revision=revision, settings=settings)
     judged, judge_name = _judge_all(inp, progress)
     ref, spec = inp.ref, inp.ref.spec
     models: dict[str, ModelResult] = {}
     labels: dict[str, dict[str, str]] = {}
+    responses: dict[str, dict[str, str | None]] = {}
     for m in tqdm(inp.models, desc="scoring", unit="model", disable=not progress or None):
-        models[m.name], labels[m.name] = _model_result(m, judged[m.name], inp, n_boot=n_boot,
-                                                       seed=seed, judge_name=judge_name)
+        models[m.name], labels[m.name], responses[m.name] = _model_result(
+            m, judged[m.name], inp, n_boot=n_boot, seed=seed, judge_name=judge_name)
     boards = [b for h in spec.headlines(tuple(ref.rows))
               if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
-                                   settings=spec.settings)) is not None]
+                                   settings=inp.settings, responses=responses)) is not None]
     dataset_info = DatasetInfo(
         ref.source, ref.revision, ref.version, {c: len(rows) for c, rows in ref.rows.items()},
         inp.skipped, {f: h for f, h in ref.files.items()
@@ -143,7 +180,7 @@ def judge_and_score(
         benchmark=spec.name, dataset=dataset_info, warnings=ref.warnings(),
         judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
                         else type(inp.judge).__name__),
-        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(spec.settings)),
+        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(inp.settings)),
         models=models, leaderboards=boards)
     return result, judged
 
@@ -152,12 +189,13 @@ def evaluate_models(
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
     judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
-    revision: str | None = None,
+    revision: str | None = None, settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Judge, score and rank one or more models on one benchmark.
 
     Args:
-        benchmark: A benchmark name of :data:`vlmsafety.specs.BENCHMARKS` (``"dual"``, ``"vsc"``).
+        benchmark: A benchmark name of :data:`vlmsafety.specs.BENCHMARKS` (``"dual"``, ``"vsc"``,
+            ``"mossbench"``).
         dataset: A folder built by ``vlmsafety build`` (or ``dataset_scripts/``), or a Hub repo id.
         predictions: One predictions JSONL per model (``PATH``, ``NAME=PATH`` or
             :class:`ModelInput`); with ``judge="precomputed"``, judged JSONL files.
@@ -173,6 +211,8 @@ def evaluate_models(
         progress: Progress bars.
         command: The command line, recorded in the results.
         revision: Hub revision (branch, tag or commit) of ``dataset``; recorded.
+        settings: Metric settings that replace the spec's defaults (MOSSBench:
+            ``{"empty_policy": "exclude"}``); every setting is recorded in ``metric``.
 
     Returns:
         The JSON-ready dict of ``results.json`` (:meth:`EvaluationResult.to_dict`):
@@ -188,7 +228,8 @@ def evaluate_models(
     """
     return judge_and_score(benchmark, dataset, predictions, judge=judge, configs=configs,
                            allow_missing=allow_missing, n_boot=n_boot, seed=seed,
-                           progress=progress, command=command, revision=revision)[0].to_dict()
+                           progress=progress, command=command, revision=revision,
+                           settings=settings)[0].to_dict()
 
 
 def run_evaluation(
@@ -196,7 +237,7 @@ def run_evaluation(
     out: str | os.PathLike[str], *, judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None,
     allow_missing: bool = False, n_boot: int = 1000, seed: int = 0, plots: bool = True,
     overwrite: bool = False, progress: bool = True, command: str | None = None,
-    revision: str | None = None,
+    revision: str | None = None, settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """:func:`evaluate_models`, then :func:`write_evaluation` with each model's judged JSONL.
 
@@ -210,7 +251,7 @@ def run_evaluation(
     result, judged = judge_and_score(
         benchmark, dataset, predictions, judge=judge, configs=configs,
         allow_missing=allow_missing, n_boot=n_boot, seed=seed, progress=progress,
-        command=command, revision=revision)
+        command=command, revision=revision, settings=settings)
     write_evaluation(result.to_dict(), out, plots=plots, overwrite=overwrite, judged=judged)
     loaded: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return loaded

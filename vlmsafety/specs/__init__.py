@@ -7,13 +7,13 @@ without importing the specs that call it. ``register_spec`` adds a benchmark of 
 Example:
     >>> from vlmsafety.specs import BENCHMARKS, get_spec
     >>> BENCHMARKS
-    ('dual', 'vsc')
+    ('dual', 'vsc', 'mossbench')
     >>> get_spec("vsc").config_names
     ('image_centric', 'text_centric', 'text_only')
     >>> get_spec("duel")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.UnknownNameError: unknown benchmark 'duel'; allowed: dual, vsc
+    vlmsafety.errors.UnknownNameError: unknown benchmark 'duel'; allowed: dual, vsc, mossbench
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ __all__ = ["BENCHMARKS", "BenchmarkSpec", "ConfigSpec", "Headline", "get_spec", 
 _MODULES: dict[str, str] = {
     "dual": "vlmsafety.specs.dual",
     "vsc": "vlmsafety.specs.vsc",
+    "mossbench": "vlmsafety.specs.mossbench",
 }
 _REGISTERED: dict[str, BenchmarkSpec] = {}
 

@@ -47,6 +47,8 @@ class Headline:
         subset: The reference class of the items it counts (``"harmful"``, ``"unsafe"``).
         metric: The rate's name in the scorer's output (``"safe_completion_rate"``, ``"sra_u"``).
         higher_is_better: The direction of the leaderboard.
+        path: Where its rate group sits in a model's scores (``("benign", "by_stimulus",
+            "negated_harm")``); ``None``: ``(config or subset, "overall")``.
     """
 
     key: str
@@ -55,6 +57,14 @@ class Headline:
     subset: str
     metric: str
     higher_is_better: bool
+    path: tuple[str, ...] | None = None
+
+    @property
+    def scores_path(self) -> tuple[str, ...]:
+        """The keys leading from a model's scores to the group holding :attr:`metric`."""
+        if self.path is not None:
+            return self.path
+        return (self.subset if self.config is None else self.config, "overall")
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,8 @@ class BenchmarkSpec:
         metric: Name of its ``evaluate`` module (``"safe_completion"``).
         configs: Its configs, in report order.
         columns: Metadata columns evaluation reads (the image is never decoded).
-        reference_column: The column that says what an item is.
+        reference_column: The column that says what an item is; ``None`` when every item is of
+            the one class in ``reference_classes`` (MOSSBench: all benign).
         reference_classes: Value of ``reference_column`` -> one-line definition.
         labels: Behaviour labels a judge or annotator chooses from -> one-line definition.
         judge_scheme: Rubric of the chat judge for this benchmark.
@@ -96,6 +107,9 @@ class BenchmarkSpec:
         bootstrap_note: How the bootstrap resamples, for the report.
         report_module: Module with this benchmark's report sections and plots (``sections``,
             ``plots``), or ``None`` for the generic report.
+        prompt_column: The column holding the text sent with the image (``generate`` reads it).
+        uses_responses: Whether ``score`` and ``outcomes`` also take ``responses`` (id ->
+            response text, ``None`` for a failed generation), e.g. to find empty responses.
     """
 
     name: str
@@ -103,7 +117,7 @@ class BenchmarkSpec:
     metric: str
     configs: tuple[ConfigSpec, ...]
     columns: tuple[str, ...]
-    reference_column: str
+    reference_column: str | None
     reference_classes: Mapping[str, str]
     labels: Mapping[str, str]
     judge_scheme: str
@@ -114,6 +128,8 @@ class BenchmarkSpec:
     outcomes: Callable[..., Outcomes]
     bootstrap_note: str = ""
     report_module: str | None = None
+    prompt_column: str = "prompt"
+    uses_responses: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
