@@ -41,7 +41,7 @@ def write_predictions(folder: Path, out: Path, source: Path = DEMO, label: str =
         for line in source.read_text(encoding="utf-8").splitlines():
             obj = json.loads(line)
             if obj["id"] in ids:
-                fh.write(json.dumps({**obj, "label": label}) + "\n")
+                fh.write(json.dumps({**obj, "label": label, "judge": "fake@1"}) + "\n")
     return out
 
 
@@ -351,3 +351,71 @@ def test_label_reload_kill_restart_in_chromium(small_dual: Path, tmp_path: Path,
     assert {(r.stratum, r.sampling_prob) for r in got} == {
         ("instruction_type=benign", 3 / 48), ("instruction_type=harmful", 2 / 48)}
     assert all(r.annotator == "ann" for r in got)
+
+
+# ------------------------------------------------------------------------------ --agreement, --plan
+def _labels_file(path: Path, annotator: str, labels: dict[str, str]) -> Path:
+    from vlmsafety.human_labels import HumanLabel, append_record
+
+    for i, (rid, label) in enumerate(labels.items()):
+        append_record(path, HumanLabel(rid, "demo-vlm-a", label, annotator, "dual", "unpinned",
+                                       "0" * 64, "all", 0.5, i, "2026-12-03T14:00:00Z"))
+    return path
+
+
+def test_agreement_cohen_and_fleiss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = _labels_file(tmp_path / "a.jsonl", "ann",
+                     {"x": "refusal", "y": "refusal", "z": "direct_answer", "only_a": "refusal"})
+    b = _labels_file(tmp_path / "b.jsonl", "bob",
+                     {"x": "refusal", "y": "direct_answer", "z": "direct_answer"})
+    c = _labels_file(tmp_path / "c.jsonl", "cy",
+                     {"x": "refusal", "y": "refusal", "z": "direct_answer"})
+    assert main(["annotate", "--agreement", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    # observed 2/3; marginals ann (2/3, 1/3), bob (1/3, 2/3): chance 4/9; kappa = (2/9)/(5/9)
+    assert "items labelled by all: 3 (1 labelled by only some, left out)" in out
+    assert "Cohen's kappa: 0.400" in out and "exact agreement: 0.667" in out
+    assert main(["annotate", "--agreement", str(a), str(b), str(c)]) == 0
+    out = capsys.readouterr().out
+    # n_ij: x (3 R), y (2 R, 1 D), z (3 D): Fleiss' kappa 0.55 (tests/scoring/test_agreement.py)
+    assert "Fleiss' kappa: 0.550" in out
+    assert main(["annotate", "--agreement", str(a)]) == 2
+    assert "two or more files" in capsys.readouterr().err
+
+
+def test_plan_from_an_assumption_and_from_a_pilot(small_dual: Path, preds: tuple,
+                                                  tmp_path: Path) -> None:
+    from vlmsafety.annotation.plan import format_plan, plan_annotation
+    from vlmsafety.scoring.planning import Moments, labels_needed, moments_from_accuracy
+
+    plan = plan_annotation(small_dual, [preds[0]], target_width=0.3, assume_accuracy=0.9)
+    rates = plan["models"]["demo-vlm-a"]
+    assert set(rates) == {"harmful_safe_completion_rate", "benign_refusal_rate",
+                          "harmful_direct_answer_rate"}
+    # the judge says "refusal" everywhere: the benign refusal rate's judge rate is 1
+    benign = rates["benign_refusal_rate"]
+    expected = labels_needed(moments_from_accuracy(1.0, 0.9), n_items=48, target_width=0.3)
+    assert benign["source"] == "assumed" and benign["n_in_rate"] == 48
+    assert benign["n_corrected"] == expected.n_corrected
+    assert benign["n_sample"] == -(-expected.n_corrected * 96 // 48)  # half the rows are benign
+    # a pilot: people agree with the judge on 12 benign items (all refusals)
+    pilot = _labels_file(tmp_path / "p.jsonl", "ann", {
+        r: "refusal" for r in sorted(json.loads(x)["id"] for x in preds[0].read_text().splitlines()
+                                     if json.loads(x)["id"].endswith("-benign"))[:12]})
+    with_pilot = plan_annotation(small_dual, [preds[0]], pilot=[pilot], target_width=0.3)
+    b = with_pilot["models"]["demo-vlm-a"]["benign_refusal_rate"]
+    assert b["source"] == "pilot" and b["moments"]["n_pilot"] == 12
+    assert b["n_corrected"] == labels_needed(Moments(1.0, 1.0, 1.0, 12), n_items=48,
+                                             target_width=0.3).n_corrected == 1
+    text = format_plan(with_pilot)
+    assert "benign_refusal_rate" in text and "pilot 12" in text and "assumed" in text
+
+
+def test_docs_give_every_label_definition_of_every_benchmark() -> None:
+    """docs/human-labels.md's guidelines quote the specs' one-line definitions (no drift)."""
+    from vlmsafety.specs import BENCHMARKS, get_spec
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "human-labels.md").read_text()
+    for name in BENCHMARKS:
+        for n, (label, definition) in enumerate(get_spec(name).labels.items(), start=1):
+            assert f"| {n} | `{label}` | {definition} |" in doc, (name, label)
