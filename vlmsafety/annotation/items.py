@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,20 +161,22 @@ class ImageStore:
     def __init__(self, source: str, revision: str | None = None) -> None:
         self.source, self.revision = source, revision
         self._splits: dict[str, tuple[Any, dict[str, int]]] = {}
+        self._lock = threading.Lock()  # the page asks from worker threads: load a split once
 
     def get(self, config: str, row_id: str) -> tuple[bytes, str] | None:
         """``(bytes, mime type)`` of the row's image, or ``None`` when it has none."""
         import datasets
 
-        if config not in self._splits:
-            ds = load_split(self.source, config, revision=self.revision)
-            if "image" not in ds.column_names:
-                self._splits[config] = (None, {})
-            else:
-                if isinstance(ds.features["image"], datasets.Image):
-                    ds = ds.cast_column("image", datasets.Image(decode=False))
-                self._splits[config] = (ds, {rid: i for i, rid in enumerate(ds["id"])})
-        ds, index = self._splits[config]
+        with self._lock:
+            if config not in self._splits:
+                ds = load_split(self.source, config, revision=self.revision)
+                if "image" not in ds.column_names:
+                    self._splits[config] = (None, {})
+                else:
+                    if isinstance(ds.features["image"], datasets.Image):
+                        ds = ds.cast_column("image", datasets.Image(decode=False))
+                    self._splits[config] = (ds, {rid: i for i, rid in enumerate(ds["id"])})
+            ds, index = self._splits[config]
         if ds is None or row_id not in index:
             return None
         value = ds[index[row_id]]["image"]

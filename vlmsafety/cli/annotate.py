@@ -94,6 +94,13 @@ def run(args: argparse.Namespace) -> int:
     return _label(args)
 
 
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a bare container: --annotator names you
+        return ""
+
+
 def _label(args: argparse.Namespace) -> int:
     from vlmsafety.annotation import ImageStore, Session, load_annotation_set, serve
     from vlmsafety.errors import OutputExistsError
@@ -105,7 +112,7 @@ def _label(args: argparse.Namespace) -> int:
     aset = load_annotation_set(args.dataset, args.predictions, benchmark=args.benchmark,
                                n=args.n, stratify=args.stratify, seed=args.seed,
                                revision=args.revision)
-    annotator = args.annotator or getpass.getuser() or "annotator"
+    annotator = args.annotator or _login() or "annotator"
     try:
         session = Session(aset, args.out, annotator)
     except OutputExistsError:
