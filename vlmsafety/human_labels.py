@@ -51,6 +51,7 @@ __all__ = [
     "COMBINE_RULES",
     "append_record",
     "read_human_labels",
+    "iter_records",
     "combine_annotators",
     "response_sha256",
     "dataset_revision",
@@ -322,6 +323,18 @@ def _records(p: Path) -> Iterator[HumanLabel | None]:
             yield _parse(obj)
         except HumanLabelsFormatError as exc:
             raise HumanLabelsFormatError(str(exc), path=str(p), line=lineno) from None
+
+
+def iter_records(path: str | os.PathLike[str]) -> Iterator[HumanLabel]:
+    """Every record of one file in file order (a half-written last line is left out).
+
+    Raises:
+        HumanLabelsFormatError: as :func:`read_human_labels`.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise HumanLabelsFormatError("file not found", path=str(p))
+    return (r for r in _records(p) if r is not None)
 
 
 def read_human_labels(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]

@@ -111,3 +111,41 @@ def test_bad_input() -> None:
         agreement([R], [R], positive="x", labels=[R, D])
     with pytest.raises(ScoringInputError, match="groups has length 1, expected 2"):
         agreement([R, D], [R, D], ["g"], positive=R)
+
+
+def test_fleiss_kappa_by_hand() -> None:
+    """Three items, three raters: n_ij = (3,0), (2,1), (0,3). P_i = 1, 1/3, 1 -> mean 7/9;
+    p = (5/9, 4/9) -> P_e = 41/81; kappa = (63/81 - 41/81) / (40/81) = 22/40 = 0.55."""
+    from vlmsafety.scoring.agreement import fleiss_kappa
+
+    got = fleiss_kappa([["a", "a", "a"], ["a", "a", "b"], ["b", "b", "b"]])
+    assert got.value == pytest.approx(0.55) and got.n == 3
+    # the order of the raters within an item does not matter; a label set may add unused labels
+    assert fleiss_kappa([["b", "a", "a"], ["a", "a", "a"], ["b", "b", "b"]],
+                        labels=["a", "b", "c"]).value == pytest.approx(0.55)
+    # two raters: Fleiss' kappa equals Scott's pi: observed 0.5, p = (0.5, 0.5), pi = 0
+    assert fleiss_kappa([["a", "a"], ["a", "b"], ["b", "a"], ["b", "b"]]).value == 0.0
+    assert fleiss_kappa([["a", "a"], ["a", "a"]]).value is None  # chance agreement 1
+
+
+def test_fleiss_kappa_worked_example() -> None:
+    """The worked example of Fleiss' kappa (14 raters, 10 items, 5 categories; kappa 0.210),
+    as given in the Wikipedia article on Fleiss' kappa."""
+    from vlmsafety.scoring.agreement import fleiss_kappa
+
+    table = [(0, 0, 0, 0, 14), (0, 2, 6, 4, 2), (0, 0, 3, 5, 6), (0, 3, 9, 2, 0),
+             (2, 2, 8, 1, 1), (7, 7, 0, 0, 0), (3, 2, 6, 3, 0), (2, 5, 3, 2, 2),
+             (6, 5, 2, 1, 0), (0, 2, 2, 3, 7)]
+    ratings = [[c for c, k in zip("12345", row, strict=True) for _ in range(k)] for row in table]
+    assert fleiss_kappa(ratings).value == pytest.approx(0.210, abs=5e-4)
+
+
+def test_fleiss_kappa_refuses_bad_input() -> None:
+    from vlmsafety.scoring.agreement import fleiss_kappa
+
+    with pytest.raises(ScoringInputError, match="item 1 has 2 ratings, expected 3"):
+        fleiss_kappa([["a", "a", "b"], ["a", "b"]])
+    with pytest.raises(ScoringInputError, match="at least 2 raters"):
+        fleiss_kappa([["a"]])
+    with pytest.raises(ScoringInputError, match=r"position 2: 'c' is not in the label set"):
+        fleiss_kappa([["a", "b"], ["c", "a"]], labels=["a", "b"])

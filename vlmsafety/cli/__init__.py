@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "judge",
     "judge_eval",
     "evaluate",
+    "annotate",
     "import_predictions",
     "push",
     "install_metrics",

@@ -1,4 +1,6 @@
-"""Agreement of two raters (a judge and humans, or two humans): confusion, binary figures, kappa.
+"""Agreement of raters (a judge and humans, or people): confusion, binary figures, kappa.
+
+:func:`fleiss_kappa` measures three or more raters who each label every item.
 
 :func:`agreement` compares predicted labels with reference labels over a fixed label set and
 returns an :class:`AgreementResult`:
@@ -49,7 +51,8 @@ from vlmsafety.scoring.stats import (
     percentile_interval,
 )
 
-__all__ = ["FIGURES", "AgreementFigure", "AgreementResult", "agreement", "figures_from_confusion"]
+__all__ = ["FIGURES", "AgreementFigure", "AgreementResult", "agreement", "figures_from_confusion",
+           "fleiss_kappa"]
 
 FIGURES: tuple[str, ...] = (
     "accuracy", "precision", "recall", "f1", "binary_kappa", "exact_agreement", "kappa",
@@ -322,3 +325,48 @@ def agreement(
         confusion=tuple(tuple(int(x) for x in row) for row in confusion),
         n_boot=n_boot, seed=seed, confidence=confidence, **figs,
     )
+
+
+def fleiss_kappa(ratings: Sequence[Sequence[str]],
+                 labels: Sequence[str] | None = None) -> AgreementFigure:
+    """Fleiss' kappa of several raters who each label every item (Fleiss, 1971).
+
+    With ``n`` raters, ``n_ij`` of them giving item ``i`` label ``j`` over ``N`` items:
+    ``P_i = (sum_j n_ij^2 - n) / (n (n - 1))``, ``p_j = sum_i n_ij / (N n)``,
+    ``kappa = (mean P_i - sum_j p_j^2) / (1 - sum_j p_j^2)``; ``None`` when every rating is the
+    same label (chance agreement 1).
+
+    Args:
+        ratings: Per item, the labels its raters gave (the same number, at least 2, per item).
+        labels: The label set (default: the labels present).
+
+    Returns:
+        The kappa with ``n`` = items (no interval).
+
+    Raises:
+        ScoringInputError: no item, fewer than two raters, items with different numbers of
+            raters, or a label outside ``labels``.
+
+    Example:
+        >>> fleiss_kappa([["a", "a", "a"], ["a", "a", "b"], ["b", "b", "b"]]).value  # 22/40
+        0.55
+    """
+    if not ratings:
+        raise ScoringInputError("ratings are empty; need at least one item")
+    n_raters = len(ratings[0])
+    if n_raters < 2:
+        raise ScoringInputError(f"Fleiss' kappa needs at least 2 raters per item, got {n_raters}")
+    for pos, item in enumerate(ratings):
+        if len(item) != n_raters:
+            raise ScoringInputError(f"item {pos} has {len(item)} ratings, expected {n_raters} "
+                                    "(every rater labels every item)")
+    label_set = tuple(labels) if labels is not None else tuple(
+        sorted({v for item in ratings for v in item if isinstance(v, str)}))
+    codes = _codes([v for item in ratings for v in item], label_set, "ratings")
+    counts = np.zeros((len(ratings), len(label_set)), dtype=np.float64)
+    np.add.at(counts, (np.repeat(np.arange(len(ratings)), n_raters), codes), 1)
+    p_i = ((counts ** 2).sum(axis=1) - n_raters) / (n_raters * (n_raters - 1))
+    p_j = counts.sum(axis=0) / counts.sum()
+    chance = float((p_j ** 2).sum())
+    value = None if chance >= 1 - 1e-12 else (float(p_i.mean()) - chance) / (1 - chance)
+    return AgreementFigure(None if value is None else round(value, 12), len(ratings))
