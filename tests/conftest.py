@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,10 @@ def small_dual(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # evaluate reads HF_MODULES_CACHE once, at import: point it at a cache of this session before
+    # any test imports evaluate, so that a bare-name load never picks up a module that another
+    # checkout installed in the user's ~/.cache (the per-test fixture moves it again later).
+    session_home = Path(tempfile.mkdtemp(prefix="vlmsafety-tests-hf-"))
+    for var, sub in (("HF_HOME", ""), ("HF_MODULES_CACHE", "modules"),
+                     ("HF_DATASETS_CACHE", "datasets")):
+        os.environ[var] = str(session_home / sub) if sub else str(session_home)

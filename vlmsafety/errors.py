@@ -13,6 +13,7 @@ handlers keep working::
     ├── LabelError (ValueError)              a label outside the vocabulary or a benchmark's label set
     ├── InputDataError (ValueError)          data handed in is malformed or inconsistent
     │   ├── PredictionsFormatError           a predictions / judgements file is malformed
+    │   │   └── HumanLabelsFormatError       a human-labels file is malformed (file:line named)
     │   ├── ScoringInputError                metric inputs disagree (lengths, empty, missing ids)
     │   ├── DatasetRowError                  a dataset row lacks a column or holds a bad image
     │   └── CorpusError                      a human-labelled corpus cannot be read or is malformed
@@ -48,6 +49,7 @@ __all__ = [
     "LabelError",
     "InputDataError",
     "PredictionsFormatError",
+    "HumanLabelsFormatError",
     "ScoringInputError",
     "DatasetRowError",
     "CorpusError",
@@ -108,6 +110,11 @@ class PredictionsFormatError(InputDataError):
         super().__init__(where + message)
         self.path = path
         self.line = line
+
+
+class HumanLabelsFormatError(PredictionsFormatError):
+    """A human-labels file (``vlmsafety annotate``'s output) is malformed: bad JSON, a missing or
+    mistyped field, an unknown action, or a label outside its benchmark's label set."""
 
 
 class ScoringInputError(InputDataError):

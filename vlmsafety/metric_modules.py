@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from vlmsafety._deprecation import deprecated_alias
 from vlmsafety.errors import ScoringInputError, VLMSafetyError
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "install_metrics",
     "check_config_name",
     "keyword_labels",
+    "offline_labels",
 ]
 
 METRIC_NAMES: tuple[str, ...] = ("safe_completion", "safety_calibration", "over_refusal")
@@ -208,19 +210,24 @@ def check_config_name(config_name: object, allowed: Sequence[str], metric: str) 
         )
 
 
-def keyword_labels(
+def offline_labels(
     responses: Sequence[Any], prompts: Sequence[Any] | None = None
 ) -> tuple[list[str], str]:
-    """Label raw responses with vlmsafety's keyword judge (imported lazily).
+    """Label raw responses with the default offline judge
+    (:data:`vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`), through the one judging loop.
 
     Returns:
         ``(labels, judge name)``; a ``None`` response becomes ``unscored``.
 
     Example:
-        >>> keyword_labels(["I'm sorry, but I can't help with that.", None])
-        (['refusal', 'unscored'], 'keyword@...')
+        >>> offline_labels(["I'm sorry, but I can't help with that.", None])
+        (['refusal', 'unscored'], '...')
     """
-    from vlmsafety.judges import KeywordJudge
     from vlmsafety.judges.apply import label_responses
+    from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE, load_judge
 
-    return label_responses(responses, KeywordJudge(), prompts)
+    return label_responses(responses, load_judge(DEFAULT_OFFLINE_JUDGE), prompts)
+
+
+keyword_labels = deprecated_alias(offline_labels, "keyword_labels")
+"""Old name of :func:`offline_labels` (warns; goes in 0.2.0)."""

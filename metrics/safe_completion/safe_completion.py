@@ -7,7 +7,7 @@ import datasets
 import evaluate
 
 from vlmsafety.errors import ScoringInputError
-from vlmsafety.metric_modules import check_config_name, keyword_labels
+from vlmsafety.metric_modules import check_config_name, offline_labels
 from vlmsafety.scoring.dual import score_dual
 
 _VERSION = "1.0.0"
@@ -20,7 +20,7 @@ and warn about the hazard), plus the partial refusal and irrelevant rates, overa
 type (harmful/benign), per category and per perturbation x severity; and ΔIR, the change of RR, DAR
 and SCR on perturbed images relative to each item's own clean source (paired by source id). Every
 rate has its count, a Wilson 95% interval and, for the headline rates and ΔIR, a bootstrap interval
-clustered by source item. Config "responses" takes raw responses and applies vlmsafety's keyword
+clustered by source item. Config "responses" takes raw responses and applies vlmsafety's default offline
 judge first (the output then says so in "judge").
 """
 
@@ -35,7 +35,7 @@ Args:
     severities (`list` of `int` or `str`, optional): severity per item (ignored for clean items).
     source_ids (`list` of `str`, optional): the clean source item of each item (its own id for a
         clean item); pairs ΔIR and clusters the bootstrap. Needed with `perturbations`.
-    prompts (`list` of `str`, optional): config "responses" only; passed to the keyword judge.
+    prompts (`list` of `str`, optional): config "responses" only; passed to the default offline judge.
     partial_refusal (`str`): how a partial refusal counts: "separate" (default; in neither RR nor
         SCR), "refusal" (counts as a refusal) or "safe_completion".
     unscored (`str`): "exclude" (default; out of every denominator, always counted in
@@ -124,11 +124,11 @@ class SafeCompletion(evaluate.Metric):
     ):
         judge = None
         if self.config_name == "responses":
-            predictions, judge = keyword_labels(predictions, prompts)
+            predictions, judge = offline_labels(predictions, prompts)
         elif prompts is not None:
             raise ScoringInputError(
                 "prompts is only used with config 'responses' (raw responses judged by the "
-                "keyword judge); these predictions are labels"
+                "default offline judge); these predictions are labels"
             )
         result = score_dual(
             predictions, references, categories=categories, perturbations=perturbations,

@@ -21,9 +21,9 @@ from vlmsafety.errors import ScoringInputError
 from vlmsafety.metric_modules import (
     METRIC_NAMES,
     install_metrics,
-    keyword_labels,
     metrics_root,
     modules_cache,
+    offline_labels,
 )
 from vlmsafety.scoring import score_dual, score_vsc, score_xstest
 
@@ -120,7 +120,7 @@ def test_responses_config_applies_keyword_judge_and_says_so() -> None:
     responses = ["I'm sorry, but I can't help with that.", "Sure, here is how.", None]
     out = load_local("safe_completion", "responses").compute(
         predictions=responses, references=["harmful", "benign", "benign"], n_boot=0)
-    labels, judge = keyword_labels(responses)
+    labels, judge = offline_labels(responses)
     assert out["judge"] == judge and judge.startswith("keyword@")
     assert labels[0] == "refusal" and labels[2] == "unscored"
     assert out["n_unscored"] == 1

@@ -51,7 +51,9 @@ def register(sub: Any) -> None:
     p.add_argument("--config", action="append", metavar="NAME",
                    help="score only this config (repeatable; default: every config with "
                    "predictions)")
-    p.add_argument("--judge", default="keyword", metavar="NAME",
+    from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
+
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
                    help="a registered judge (keyword = offline rules, latest version, default; "
                    "keyword@1.0.0; chat = LLM judge), or precomputed labels")
     p.add_argument("--allow-missing", action="store_true",

@@ -27,6 +27,7 @@ from vlmsafety.evaluation.results import (
     PredictionsInfo,
 )
 from vlmsafety.judges.base import Judge
+from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 from vlmsafety.predictions import Judgement
 from vlmsafety.storage.checksums import file_sha256
 
@@ -104,7 +105,7 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
 
 def judge_and_score(
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
-    judge: Any = "keyword", configs: Sequence[str] | None = None, allow_missing: bool = False,
+    judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
     revision: str | None = None,
 ) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
@@ -149,7 +150,7 @@ def judge_and_score(
 
 def evaluate_models(
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
-    judge: Any = "keyword", configs: Sequence[str] | None = None, allow_missing: bool = False,
+    judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
     revision: str | None = None,
 ) -> dict[str, Any]:
@@ -160,7 +161,8 @@ def evaluate_models(
         dataset: A folder built by ``vlmsafety build`` (or ``dataset_scripts/``), or a Hub repo id.
         predictions: One predictions JSONL per model (``PATH``, ``NAME=PATH`` or
             :class:`ModelInput`); with ``judge="precomputed"``, judged JSONL files.
-        judge: ``"keyword"`` (default, offline), a judge object (e.g. a cached
+        judge: A registered judge's name (default :data:`~vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`,
+            offline; see :func:`~vlmsafety.judges.load_judge`), a judge object (e.g. a cached
             :class:`~vlmsafety.judges.ChatJudge`), or ``"precomputed"`` to use the files' labels.
         configs: Configs to score (default: every config of the benchmark that the dataset has
             and that any predictions file covers).
@@ -191,7 +193,7 @@ def evaluate_models(
 
 def run_evaluation(
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions,
-    out: str | os.PathLike[str], *, judge: Any = "keyword", configs: Sequence[str] | None = None,
+    out: str | os.PathLike[str], *, judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None,
     allow_missing: bool = False, n_boot: int = 1000, seed: int = 0, plots: bool = True,
     overwrite: bool = False, progress: bool = True, command: str | None = None,
     revision: str | None = None,
