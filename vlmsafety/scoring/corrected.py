@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -35,7 +35,7 @@ from vlmsafety.scoring.inputs import (
 from vlmsafety.scoring.ppi import ESTIMANDS, Estimand, ppi_cluster_bootstrap, ppi_mean
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, DEFAULT_SEED, wilson_interval
 
-__all__ = ["CorrectedRate", "corrected_rate"]
+__all__ = ["CorrectedRate", "corrected_flat", "corrected_rate"]
 
 
 @dataclass(frozen=True)
@@ -189,3 +189,45 @@ def corrected_rate(
         n_human_unscored=h_unscored, boot_low=boot[0], boot_high=boot[1],
         estimand=estimand,
     )
+
+
+def corrected_flat(
+    predictions: Sequence[str],
+    references: Sequence[str],
+    human_labels: Sequence[str | None] | None,
+    rates: Mapping[str, tuple[str, Sequence[str]]],
+    *,
+    sampling_prob: Sequence[float | None] | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> dict[str, float | int]:
+    """Flat keys of the corrected rates, for the ``evaluate`` modules.
+
+    Args:
+        predictions: The judge's label per item.
+        references: The reference class per item.
+        human_labels: Human label per item, ``None`` where unlabelled (``None``: no keys).
+        rates: Flat key -> (reference class of its items, labels counted in it).
+        sampling_prob: Inclusion probability per item (default: a simple random sample).
+        confidence: Level of the intervals.
+
+    Returns:
+        ``<key>_corrected``, ``<key>_corrected_low``, ``<key>_corrected_high``,
+        ``<key>_n_human`` for every key (``nan`` rates with fewer than 2 human labels).
+
+    Example:
+        >>> r = corrected_flat(["refusal", "refusal", "direct_answer"], ["safe"] * 3,
+        ...                    ["refusal", "direct_answer", None], {"rr": ("safe", ("refusal",))})
+        >>> r["rr_n_human"], 0.0 <= r["rr_corrected_low"] <= r["rr_corrected_high"] <= 1.0
+        (2, True)
+    """
+    if human_labels is None:
+        return {}
+    check_lengths(len(predictions), references=references, human_labels=human_labels)
+    out: dict[str, float | int] = {}
+    for key, (subset, numerator) in rates.items():
+        domain = np.array([r == subset for r in references], bool)
+        c = corrected_rate(predictions, human_labels, numerator, domain=domain,
+                           sampling_prob=sampling_prob, confidence=confidence)
+        out.update({f"{key}_corrected": c.rate, f"{key}_corrected_low": c.ci_low,
+                    f"{key}_corrected_high": c.ci_high, f"{key}_n_human": c.n_human})
+    return out
