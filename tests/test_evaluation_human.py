@@ -131,3 +131,16 @@ def test_several_annotators_are_combined_by_majority(dual_folder: Path, setup: t
     assert info["combined"] == "majority" and info["n_ties"] == 4
     assert info["annotators"] == ["ann1", "ann2"] and info["n_labels"] == len(recs) - 4
     assert res["models"]["careful"]["human"]["n_human"] == len(recs) - 4
+
+
+def test_a_model_without_labels_is_warned_about(dual_folder: Path, setup: tuple,
+                                                tmp_path: Path) -> None:
+    tmp, _, recs = setup
+    labels = _write(tmp_path / "other.jsonl", [replace(r, model="someone-else") for r in recs])
+    res = run_evaluation("dual", dual_folder, [tmp / "careful.jsonl"], tmp_path / "out",
+                         judge="precomputed", n_boot=0, plots=False, progress=False,
+                         human_labels=[labels])
+    assert res["human_labels"]["n_other_models"] == len(recs)
+    assert any("none for model 'careful'" in w and "someone-else" in w for w in res["warnings"])
+    corrected = res["models"]["careful"]["human"]["corrected"]["harmful_safe_completion_rate"]
+    assert corrected["rate"] is None and corrected["n_human"] == 0

@@ -28,7 +28,7 @@ import pytest
 
 from vlmsafety.errors import LabelError, ScoringInputError
 from vlmsafety.scoring.corrected import corrected_rate
-from vlmsafety.scoring.ppi import ppi_cluster_bootstrap, ppi_mean
+from vlmsafety.scoring.ppi import ppi_cluster_bootstrap, ppi_mean, t_quantile
 from vlmsafety.scoring.stats import wilson_interval
 
 N, n, REPS = 2000, 200, 1000
@@ -283,3 +283,17 @@ def test_corrected_rate_rejects_bad_input() -> None:
 def test_too_few_labels_give_nan_not_a_number() -> None:
     r = corrected_rate(["refusal", "direct_answer"], ["refusal", None], ("refusal",))
     assert r.n_human == 1 and math.isnan(r.rate) and math.isnan(r.ci_low)
+
+
+def test_t_quantile_matches_scipy() -> None:
+    stats = pytest.importorskip("scipy.stats", reason="scipy comes with the test extra (ppi_python)")
+    df = np.array([3.0, 4, 8, 16, 30, 100, 1000])
+    assert np.allclose(t_quantile(0.95, df), stats.t.ppf(0.975, df), atol=5e-3)
+    assert np.allclose(t_quantile(0.9, df), stats.t.ppf(0.95, df), atol=5e-3)
+
+
+def test_ppi_mean_rejects_bad_options() -> None:
+    with pytest.raises(ScoringInputError, match="folds"):
+        ppi_mean([1.0, np.nan], [1.0, 0.0], 0.5, folds=0)
+    with pytest.raises(ScoringInputError, match="sampling_prob"):
+        ppi_mean([1.0, np.nan], [1.0, 0.0], 1.5)

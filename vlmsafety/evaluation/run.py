@@ -161,6 +161,11 @@ def judge_and_score(  # long: the steps in order, each a call
               if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
                                    settings=spec.settings)) is not None]
     human_info = _add_human(inp, models, labels, boards, n_boot=n_boot, seed=seed)
+    unlabelled = [name for name, m in models.items() if m.human is not None and not m.human.n_human]
+    warnings = ref.warnings() + [
+        f"human labels: none for model {name!r} among the scored items (the files label "
+        f"{', '.join(inp.human[0].models) if inp.human else ''}); its corrected rates are n/a"
+        for name in unlabelled]
     dataset_info = DatasetInfo(
         ref.source, ref.revision, ref.version, {c: len(rows) for c, rows in ref.rows.items()},
         inp.skipped, {f: h for f, h in ref.files.items()
@@ -170,7 +175,7 @@ def judge_and_score(  # long: the steps in order, each a call
         vlmsafety_version=__version__,
         created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         command=command if command is not None else " ".join(sys.argv),
-        benchmark=spec.name, dataset=dataset_info, warnings=ref.warnings(),
+        benchmark=spec.name, dataset=dataset_info, warnings=warnings,
         judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
                         else type(inp.judge).__name__),
         metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(spec.settings)),
