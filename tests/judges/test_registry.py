@@ -70,8 +70,8 @@ def test_bare_name_is_the_latest_version(scratch: None) -> None:
 
 
 def test_errors_name_the_allowed_set(scratch: None) -> None:
-    with pytest.raises(JudgeError, match=r"unknown judge 'nope'; allowed: 'chat', "
-                       r"'keyword@1.0.0'"):
+    with pytest.raises(JudgeError, match=r"unknown judge 'nope'; allowed: 'cascade', 'chat', "
+                       r"'keyword@1.0.0', 'refusal-lr@2.0.0\+"):
         load_judge("nope")
     with pytest.raises(JudgeError, match="unknown judge 'keyword@2.0.0'"):
         load_judge("keyword@2.0.0")
@@ -142,7 +142,8 @@ def test_cli_judge_goes_through_the_registry(tmp_path: Path,
     assert read_judgements(tmp_path / "j.jsonl")[0].judge == "keyword@1.0.0"
     assert main(["judge", "--judge", "keyword@9", "--predictions", str(preds),
                  "--out", str(tmp_path / "k.jsonl")]) == 2
-    assert "unknown judge 'keyword@9'; allowed: 'chat', 'keyword@1.0.0'" in capsys.readouterr().err
+    assert ("unknown judge 'keyword@9'; allowed: 'cascade', 'chat', 'keyword@1.0.0', "
+            "'refusal-lr@2.0.0+") in capsys.readouterr().err
     assert main(["judge-eval", "--judge", "bogus", "--corpus", "gptfuzz"]) == 2
     assert "unknown judge 'bogus'" in capsys.readouterr().err
 

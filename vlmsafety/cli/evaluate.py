@@ -81,11 +81,15 @@ def run(args: argparse.Namespace) -> int:
     from vlmsafety.report import format_rate
 
     judge: Any = args.judge
-    if args.judge == "chat":
+    if args.judge in ("chat", "cascade"):
         from vlmsafety.cli.judge import chat_judge_from_args
         from vlmsafety.specs import get_spec
 
         judge = chat_judge_from_args(args, args.scheme or get_spec(args.benchmark).judge_scheme)
+        if args.judge == "cascade":  # the offline judge first, the chat judge for unsure items
+            from vlmsafety.judges.registry import load_judge
+
+            judge = load_judge("cascade", second=judge)
     command = "vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:]))
     results = run_evaluation(
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,

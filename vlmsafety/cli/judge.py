@@ -91,12 +91,15 @@ def make_judge(args: argparse.Namespace, scheme: str | None = None) -> Any:
     """The judge named by ``--judge``, from the registry (:func:`vlmsafety.judges.load_judge`).
 
     ``chat`` takes the options of :func:`add_chat_arguments` and ``scheme`` (default
-    ``--scheme``); ``--rules``, when given, is passed to the judge as ``rules``.
+    ``--scheme``), and so does ``cascade`` for its chat judge; ``--rules``, when given, is passed
+    to the judge as ``rules``.
     """
     from vlmsafety.judges.registry import load_judge
 
     if args.judge.partition("@")[0] == "chat":
         return chat_judge_from_args(args, scheme or args.scheme)
+    if args.judge == "cascade":  # the offline judge first, the chat judge for unsure items
+        return load_judge("cascade", second=chat_judge_from_args(args, scheme or args.scheme))
     rules = getattr(args, "rules", None)
     return load_judge(args.judge, **({} if rules is None else {"rules": rules}))
 

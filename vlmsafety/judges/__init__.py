@@ -4,6 +4,9 @@
   on XSTest's human labels (see :mod:`vlmsafety.judges.keyword` and ``docs/judges.md``).
 * :class:`ChatJudge` — an LLM judge over any OpenAI-compatible ``/v1/chat/completions`` endpoint,
   concurrent, retried, cached on disk (:class:`SQLiteCache`).
+* :class:`RefusalLRJudge` — offline, learned: a calibrated refusal model (hashed word n-grams,
+  trained on the shipped human-labelled corpora) with a confidence per verdict, plus rules that
+  read the prompt for the 5-way split (see :mod:`vlmsafety.judges.refusal_lr`, ``docs/judges.md``).
 * :class:`CallableJudge` — your own function ``f(response, prompt) -> label``.
 
 By name: :func:`load_judge` (``"keyword@1.0.0"``, ``"keyword"`` = latest, ``"chat"`` with its
@@ -31,6 +34,7 @@ from vlmsafety.judges.base import (
 from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.judges.chat import ChatJudge, parse_verdict
 from vlmsafety.judges.keyword import KeywordJudge
+from vlmsafety.judges.refusal_lr import RefusalLRJudge
 from vlmsafety.judges.registry import (
     DEFAULT_OFFLINE_JUDGE,
     available_judges,
@@ -45,6 +49,7 @@ __all__ = [
     "BaseJudge",
     "CallableJudge",
     "KeywordJudge",
+    "RefusalLRJudge",
     "ChatJudge",
     "SQLiteCache",
     "parse_verdict",

@@ -172,5 +172,38 @@ def _chat(scheme: str = "dual", **options: Any) -> Judge:
     return ChatJudge(scheme, **options)  # type: ignore[arg-type]  # scheme checked above
 
 
+REFUSAL_LR_SHA8: Final = "90c68109"
+"""First 8 hex digits of the sha256 of the packaged refusal-lr@2.0.0 weights (part of its name)."""
+
+
+def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
+    """refusal-lr@2.0.0+<sha8>: the learned offline judge with the packaged weights.
+
+    ``model`` (a path to a model file from ``python -m vlmsafety.judges.train``) replaces them;
+    the judge is then named by that file's sha256.
+    """
+    from vlmsafety.judges.refusal_lr import RefusalLRJudge
+
+    judge = RefusalLRJudge(model, threshold=threshold)
+    want = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
+    if model is None and judge.name != want:  # the packaged weights were replaced
+        raise JudgeError(f"the packaged refusal-lr weights are {judge.name!r}, not {want!r}; "
+                         "ship new weights under a new version (update REFUSAL_LR_SHA8)")
+    return judge
+
+
+def _cascade(second: Judge | None = None, offline: str = "refusal-lr", share: float = 0.2,
+             threshold: float | None = None, scheme: str = "dual", **chat_options: Any) -> Judge:
+    """cascade: ``offline`` labels everything; the least sure ``share`` of a batch (or the items
+    below ``threshold`` confidence) go to ``second`` (default: the chat judge made from
+    ``scheme`` and ``chat_options``)."""
+    from vlmsafety.judges.cascade import CascadeJudge
+
+    chat = second if second is not None else _chat(scheme, **chat_options)
+    return CascadeJudge(chat, load_judge(offline), share=share, threshold=threshold)
+
+
 register_judge("keyword@1.0.0", _keyword_1_0_0)
+register_judge(f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}", _refusal_lr_2_0_0)
 register_judge("chat", _chat)
+register_judge("cascade", _cascade)
