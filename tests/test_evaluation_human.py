@@ -144,3 +144,35 @@ def test_a_model_without_labels_is_warned_about(dual_folder: Path, setup: tuple,
     assert any("none for model 'careful'" in w and "someone-else" in w for w in res["warnings"])
     corrected = res["models"]["careful"]["human"]["corrected"]["harmful_safe_completion_rate"]
     assert corrected["rate"] is None and corrected["n_human"] == 0
+
+
+def test_vsc_headlines_per_config_are_corrected(shared_data: Path, tmp_path: Path) -> None:
+    """VSC's headlines are per config (sra_u, sra_s of image_centric): the same path corrects
+    them, on the config's unsafe / safe items, and equals the scoring core."""
+    from vlmsafety.builders.vsc import build_vsc
+    from vlmsafety.scoring.vsc import RIGHT
+
+    folder = build_vsc(tmp_path / "vsc", source=shared_data / "vscbench",
+                       xstest=shared_data / "xstest" / "xstest_prompts.csv", placeholders=True,
+                       image_size=32, progress=False)
+    ref = load_reference(folder, "vsc", ["image_centric"])
+    rng = random.Random(1)
+    judge = {i: rng.choices(LABELS, [3, 1, 1, 3, 0.2, 0.2])[0] for i in ref.ids}
+    with (tmp_path / "m.jsonl").open("w") as f:
+        for i, lab in judge.items():
+            f.write(json.dumps({"id": i, "response": f"r-{i}", "label": lab, "judge": "t@1"}) + "\n")
+    rev = dataset_revision(ref.files, "image_centric")
+    sample = rng.sample(ref.ids, 200)
+    human = {i: ("refusal" if rng.random() < 0.5 else "direct_answer") for i in sample}
+    labels = _write(tmp_path / "h.jsonl", [
+        HumanLabel(i, "m", lab, "a", "vsc", rev, response_sha256(f"r-{i}"), "all",
+                   200 / len(ref.ids), k, "t") for k, (i, lab) in enumerate(human.items())])
+    res = run_evaluation("vsc", folder, [tmp_path / "m.jsonl"], tmp_path / "out",
+                         judge="precomputed", configs=["image_centric"], n_boot=0, plots=False,
+                         progress=False, human_labels=[labels])
+    got = res["models"]["m"]["human"]["corrected"]["image_centric_sra_u"]
+    unsafe = [r["id"] for r in ref.rows["image_centric"] if r["label"] == "unsafe"]
+    want = corrected_rate([judge[i] for i in unsafe], [human.get(i) for i in unsafe],
+                          RIGHT["default"]["unsafe"], sampling_prob=[200 / len(ref.ids)] * len(unsafe))
+    assert got["n"] == len(unsafe) and got["n_human"] == want.n_human > 50
+    assert got["rate"] == pytest.approx(want.rate) and got["ci_high"] == pytest.approx(want.ci_high)
