@@ -120,17 +120,10 @@ def test_corrected_interval_covers_the_human_rate(rate: float, clustered: bool, 
     cov = covers(m.low, m.high, sim.truth)  # type: ignore[attr-defined]  # PPIMean of arrays
     assert cov >= 0.93, f"coverage {cov:.3f}"
     human_cov = covers(m.human_low, m.human_high, sim.truth)  # type: ignore[attr-defined]  # same
-    assert human_cov >= 0.90, f"human-only coverage {human_cov:.3f}"  # normal interval, rate 0.05
-
-
-@pytest.mark.parametrize("rate", [0.05, 0.30])
-@pytest.mark.parametrize("clustered", [False, True], ids=["iid", "clustered"])
-def test_biased_judge_alone_misses_the_human_rate(rate: float, clustered: bool) -> None:
-    sim = simulate(rate, "biased", clustered=clustered, seed=3)
-    low, high = judge_only(sim)
-    assert covers(low, high, sim.truth) <= 0.50
-    m = run(sim, seed=4)
-    assert covers(m.low, m.high, sim.truth) >= 0.93  # type: ignore[attr-defined]  # PPIMean
+    assert human_cov >= 0.90, f"human-only coverage {human_cov:.3f}"
+    if judge == "biased":  # the judge alone misses the human rate
+        low, high = judge_only(sim)
+        assert covers(low, high, sim.truth) <= 0.50
 
 
 @pytest.mark.parametrize("rate", [0.05, 0.30])

@@ -195,6 +195,7 @@ class _Design:
     fpc: np.ndarray  # (R, n_strata) sampling fraction (0 for the population estimand)
     clus: np.ndarray  # (R, N) cluster of each item (items themselves without clusters)
     n_clus: int
+    by_item: bool = False  # the units are the items: their totals are the values themselves
 
     @classmethod
     def of(cls, x: _Inputs, clusters: Any, population: bool) -> _Design:
@@ -212,13 +213,16 @@ class _Design:
             psu_stratum = np.broadcast_to(np.arange(n_psu) // n_clus, (shape[0], n_psu))
             return cls(x.strata * n_clus + clus, n_psu, psu_stratum, x.n_strata, fpc, clus, n_clus)
         items = np.broadcast_to(np.arange(shape[1]), shape)
-        return cls(items, shape[1], x.strata, x.n_strata, fpc, items, shape[1])
+        return cls(items, shape[1], x.strata, x.n_strata, fpc, items, shape[1], by_item=True)
 
     def centred(self, u: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """PSU totals of ``u`` centred within strata and scaled so that the stratified
         with-replacement variance (with finite-population correction) is their sum of squares."""
-        present = _group_sums(keep, self.psu, self.n_psu) > 0
-        tot = _group_sums(u, self.psu, self.n_psu)
+        if self.by_item:
+            present, tot = keep, u
+        else:
+            present = _group_sums(keep, self.psu, self.n_psu) > 0
+            tot = _group_sums(u, self.psu, self.n_psu)
         n_h = _group_sums(present, self.psu_stratum, self.n_strata)
         s_h = _group_sums(tot, self.psu_stratum, self.n_strata)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -230,8 +234,12 @@ class _Design:
 
     def judge_variance(self, x: _Inputs) -> np.ndarray:
         """Cluster-robust variance of the judge's mean over the subset (population estimand)."""
-        g = _group_sums(np.where(x.d, x.f - x.judge[:, None], 0.0), self.clus, self.n_clus)
-        c_d = np.sum(_group_sums(x.d, self.clus, self.n_clus) > 0, axis=1)
+        g = np.where(x.d, x.f - x.judge[:, None], 0.0)
+        if self.by_item:
+            c_d = np.sum(x.d, axis=1)
+        else:
+            g = _group_sums(g, self.clus, self.n_clus)
+            c_d = np.sum(_group_sums(x.d, self.clus, self.n_clus) > 0, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(c_d > 1, c_d / (c_d - 1.0) * np.sum(g * g, axis=1) / x.n_d**2, 0.0)
 
