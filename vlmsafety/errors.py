@@ -14,6 +14,7 @@ handlers keep working::
     ├── InputDataError (ValueError)          data handed in is malformed or inconsistent
     │   ├── PredictionsFormatError           a predictions / judgements file is malformed
     │   │   └── HumanLabelsFormatError       a human-labels file is malformed (file:line named)
+    │   ├── HumanLabelsMismatchError         human labels judged another response text or revision
     │   ├── ScoringInputError                metric inputs disagree (lengths, empty, missing ids)
     │   ├── DatasetRowError                  a dataset row lacks a column or holds a bad image
     │   └── CorpusError                      a human-labelled corpus cannot be read or is malformed
@@ -50,6 +51,7 @@ __all__ = [
     "InputDataError",
     "PredictionsFormatError",
     "HumanLabelsFormatError",
+    "HumanLabelsMismatchError",
     "ScoringInputError",
     "DatasetRowError",
     "CorpusError",
@@ -115,6 +117,11 @@ class PredictionsFormatError(InputDataError):
 class HumanLabelsFormatError(PredictionsFormatError):
     """A human-labels file (``vlmsafety annotate``'s output) is malformed: bad JSON, a missing or
     mistyped field, an unknown action, or a label outside its benchmark's label set."""
+
+
+class HumanLabelsMismatchError(InputDataError):
+    """Human labels do not belong to what is scored: another response text (response_sha256), another
+    dataset revision, or another benchmark."""
 
 
 class ScoringInputError(InputDataError):

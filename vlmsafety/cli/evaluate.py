@@ -69,6 +69,10 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--no-plots", action="store_true", help="do not draw plots")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.add_argument("--human-labels", nargs="+", type=Path, metavar="FILE",
+                   help="human labels on a random sample (vlmsafety annotate; one file per "
+                   "annotator, combined by majority, ties left out and counted): every headline "
+                   "rate is also given corrected (PPI++) with its interval and n_human")
     chat = p.add_argument_group("chat judge (--judge chat)")
     chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
                       help="rubric (default: the benchmark's own)")
@@ -97,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
         configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
         seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
-        revision=args.revision, settings=_settings(args.setting),
+        revision=args.revision, settings=_settings(args.setting), human_labels=args.human_labels,
     )
     for warning in results.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
@@ -122,6 +126,15 @@ def run(args: argparse.Namespace) -> int:
                 gap = "  gap to next " + _gap(board["adjacent"][i])
             print(f"  {i + 1}. {row['model']:<{width}} "
                   f"{format_rate(row['rate'], row[lo], row[hi], row['n'])}{gap}")
+            if "corrected" in row:
+                c = row["corrected"]
+                print(f"     {'corrected by human labels':<{width}} "
+                      f"{format_rate(c['rate'], c['ci_low'], c['ci_high'], c['n'])} "
+                      f"n_human={c['n_human']}")
+    if "human_labels" in results:
+        h = results["human_labels"]
+        print(f"\nhuman labels: {h['n_labels']} from {', '.join(h['annotators'])} "
+              f"({h['combined']}; {h['n_ties']} ties left out, {h['n_skipped']} skipped)")
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'report.md'} and "
           f"{len(results['plots'])} plot(s)")
     return 0

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
+from vlmsafety.evaluation.human import HumanLabelsInfo, ModelHumanCheck
 from vlmsafety.specs.base import Headline
 
 __all__ = [
@@ -103,17 +104,22 @@ class ModelResult:
     """One model: its input, label counts, rows without a prediction, and its scores.
 
     ``scores`` is the spec's scorer output (already JSON-ready: the scoring core's own result
-    objects serialise themselves).
+    objects serialise themselves). ``human``: with human labels, each headline rate corrected
+    (PPI++) and the judge's agreement with people (``None`` without).
     """
 
     predictions: PredictionsInfo
     n_missing: Mapping[str, int]
     label_counts: Mapping[str, int]
     scores: Mapping[str, Any]
+    human: ModelHumanCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"predictions": self.predictions.to_dict(), "n_missing": dict(self.n_missing),
-                "label_counts": dict(self.label_counts), "scores": dict(self.scores)}
+        out = {"predictions": self.predictions.to_dict(), "n_missing": dict(self.n_missing),
+               "label_counts": dict(self.label_counts), "scores": dict(self.scores)}
+        if self.human is not None:
+            out["human"] = self.human.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -168,9 +174,11 @@ class EvaluationResult:
     models: Mapping[str, ModelResult]
     leaderboards: list[Leaderboard]
     schema_version: str = SCHEMA_VERSION
+    human_labels: HumanLabelsInfo | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready dict of ``results.json``."""
+        """The JSON-ready dict of ``results.json`` (``human_labels`` only when given)."""
+        extra = {} if self.human_labels is None else {"human_labels": self.human_labels.to_dict()}
         return {
             "schema_version": self.schema_version,
             "vlmsafety_version": self.vlmsafety_version,
@@ -183,4 +191,5 @@ class EvaluationResult:
             "metric": self.metric.to_dict(),
             "models": {name: m.to_dict() for name, m in self.models.items()},
             "leaderboards": [b.to_dict() for b in self.leaderboards],
+            **extra,
         }

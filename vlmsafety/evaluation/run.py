@@ -8,11 +8,12 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from vlmsafety.errors import InvalidArgumentError, ScoringInputError
+from vlmsafety.evaluation.human import check_human_labels, correct_model, load_human_labels
 from vlmsafety.evaluation.inputs import ModelInput, resolve_models, split_input
 from vlmsafety.evaluation.judging import check_coverage, judge_model, make_judge, read_model
 from vlmsafety.evaluation.leaderboard import leaderboard
@@ -79,6 +80,15 @@ class _Inputs:
     n_outside: dict[str, int]
     skipped: list[str]
     settings: dict[str, Any]
+    human: tuple[Any, Any] | None = None  # (HumanLabels, HumanLabelsInfo)
+
+
+def _read_human(inp: _Inputs, paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Read, combine and check the human labels before judging (which may be slow or paid)."""
+    labels, info = load_human_labels(paths, inp.ref.spec.name, [m.name for m in inp.models])
+    for m in inp.models:
+        check_human_labels(labels.for_model(m.name), inp.records[m.name], inp.ref, m.name)
+    inp.human = (labels, info)
 
 
 def _read_inputs(benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
@@ -139,11 +149,29 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
     return ModelResult(info, missing, counts, scores), labels, responses
 
 
-def judge_and_score(
+def _add_human(inp: _Inputs, models: dict[str, ModelResult], labels: dict[str, dict[str, str]],
+               boards: list[Any], *, n_boot: int, seed: int) -> Any:
+    """Each model's corrected headline rates, also beside each leaderboard row."""
+    if inp.human is None:
+        return None
+    human, info = inp.human
+    headlines = inp.ref.spec.headlines(tuple(inp.ref.rows))
+    checks = {name: correct_model(inp.ref, headlines, labels[name], human.for_model(name),
+                                  n_boot=n_boot, seed=seed) for name in models}
+    for name, check in checks.items():
+        models[name] = replace(models[name], human=check)
+    for board in boards:
+        for row in board.rows:
+            row["corrected"] = checks[row["model"]].corrected[board.headline.key].to_dict()
+    return info
+
+
+def judge_and_score(  # long: the steps in order, each a call
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
     judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
     revision: str | None = None, settings: Mapping[str, Any] | None = None,
+    human_labels: Sequence[str | os.PathLike[str]] | None = None,
 ) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
     """:func:`evaluate_models` with typed results, and each model's judgements.
 
@@ -157,6 +185,8 @@ def judge_and_score(
 
     inp = _read_inputs(benchmark, dataset, predictions, judge=judge, configs=configs,
                        allow_missing=allow_missing, revision=revision, settings=settings)
+    if human_labels:
+        _read_human(inp, human_labels)
     judged, judge_name = _judge_all(inp, progress)
     ref, spec = inp.ref, inp.ref.spec
     models: dict[str, ModelResult] = {}
@@ -168,6 +198,12 @@ def judge_and_score(
     boards = [b for h in spec.headlines(tuple(ref.rows))
               if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
                                    settings=inp.settings, responses=responses)) is not None]
+    human_info = _add_human(inp, models, labels, boards, n_boot=n_boot, seed=seed)
+    unlabelled = [name for name, m in models.items() if m.human is not None and not m.human.n_human]
+    warnings = ref.warnings() + [
+        f"human labels: none for model {name!r} among the scored items (the files label "
+        f"{', '.join(inp.human[0].models) if inp.human else ''}); its corrected rates are n/a"
+        for name in unlabelled]
     dataset_info = DatasetInfo(
         ref.source, ref.revision, ref.version, {c: len(rows) for c, rows in ref.rows.items()},
         inp.skipped, {f: h for f, h in ref.files.items()
@@ -177,11 +213,11 @@ def judge_and_score(
         vlmsafety_version=__version__,
         created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         command=command if command is not None else " ".join(sys.argv),
-        benchmark=spec.name, dataset=dataset_info, warnings=ref.warnings(),
+        benchmark=spec.name, dataset=dataset_info, warnings=warnings,
         judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
                         else type(inp.judge).__name__),
         metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(inp.settings)),
-        models=models, leaderboards=boards)
+        models=models, leaderboards=boards, human_labels=human_info)
     return result, judged
 
 
@@ -190,6 +226,7 @@ def evaluate_models(
     judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
     revision: str | None = None, settings: Mapping[str, Any] | None = None,
+    human_labels: Sequence[str | os.PathLike[str]] | None = None,
 ) -> dict[str, Any]:
     """Judge, score and rank one or more models on one benchmark.
 
@@ -213,6 +250,8 @@ def evaluate_models(
         revision: Hub revision (branch, tag or commit) of ``dataset``; recorded.
         settings: Metric settings that replace the spec's defaults (MOSSBench:
             ``{"empty_policy": "exclude"}``); every setting is recorded in ``metric``.
+        human_labels: Human-labels files (``vlmsafety annotate``; one per annotator): each
+            headline rate is then also corrected by PPI++ (:mod:`vlmsafety.evaluation.human`).
 
     Returns:
         The JSON-ready dict of ``results.json`` (:meth:`EvaluationResult.to_dict`):
@@ -225,11 +264,13 @@ def evaluate_models(
         ScoringInputError: unknown config, bad model inputs.
         PredictionsFormatError: a bad predictions line, an id the dataset does not have, or
             (without ``allow_missing``) a dataset row without a prediction.
+        HumanLabelsMismatchError: human labels of another response text, dataset revision or
+            benchmark (the counts named).
     """
     return judge_and_score(benchmark, dataset, predictions, judge=judge, configs=configs,
                            allow_missing=allow_missing, n_boot=n_boot, seed=seed,
                            progress=progress, command=command, revision=revision,
-                           settings=settings)[0].to_dict()
+                           settings=settings, human_labels=human_labels)[0].to_dict()
 
 
 def run_evaluation(
@@ -238,6 +279,7 @@ def run_evaluation(
     allow_missing: bool = False, n_boot: int = 1000, seed: int = 0, plots: bool = True,
     overwrite: bool = False, progress: bool = True, command: str | None = None,
     revision: str | None = None, settings: Mapping[str, Any] | None = None,
+    human_labels: Sequence[str | os.PathLike[str]] | None = None,
 ) -> dict[str, Any]:
     """:func:`evaluate_models`, then :func:`write_evaluation` with each model's judged JSONL.
 
@@ -247,11 +289,12 @@ def run_evaluation(
     inputs = [m.path if isinstance(m, ModelInput) else split_input(m)[1] for m in predictions]
     if Path(dataset).exists():
         inputs.append(Path(dataset))
+    inputs += [Path(p) for p in human_labels or ()]
     check_out(out, overwrite, inputs)  # fail before judging, not after
     result, judged = judge_and_score(
         benchmark, dataset, predictions, judge=judge, configs=configs,
         allow_missing=allow_missing, n_boot=n_boot, seed=seed, progress=progress,
-        command=command, revision=revision, settings=settings)
+        command=command, revision=revision, settings=settings, human_labels=human_labels)
     write_evaluation(result.to_dict(), out, plots=plots, overwrite=overwrite, judged=judged)
     loaded: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return loaded

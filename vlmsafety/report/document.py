@@ -21,6 +21,7 @@ from typing import Any
 
 from vlmsafety.errors import UnknownNameError
 from vlmsafety.report.common import RATE_ABBR, interval_cell, model_file_names
+from vlmsafety.report.human import agreement_section, corrected_table, human_notes
 from vlmsafety.report.markdown import format_p, format_signed, leaderboard_table, markdown_table
 from vlmsafety.specs import get_spec
 
@@ -107,6 +108,10 @@ def _leaderboards(results: Mapping[str, Any]) -> list[str]:
                     for a in board["adjacent"]]
             lines += ["", markdown_table(["gap", "difference", "paired bootstrap 95% CI",
                                           "items scored for both", "McNemar"], gaps)]
+        if all("corrected" in r for r in board["rows"]):
+            lines += ["", "Corrected by human labels:", "", corrected_table(board)]
+    if "human_labels" in results:
+        lines += human_notes(results)
     return lines
 
 
@@ -125,6 +130,8 @@ def _model_inputs(results: Mapping[str, Any]) -> list[str]:
 def render_report(results: Mapping[str, Any], plots: Sequence[str] = ()) -> str:
     """The markdown report of ``results`` (linking the given plot paths, relative to it)."""
     lines = _header(results) + _leaderboards(results) + _model_inputs(results)
+    if "human_labels" in results:
+        lines += agreement_section(results)
     module = _module(results)
     if module is not None:
         lines += module.sections(results)

@@ -7,6 +7,8 @@ Pure numpy: no files, network, logging or global random state. Every ``evaluate`
 * :func:`score_vsc` - VSCBench SRA_u, SRA_s, mean, pair consistency (:mod:`.vsc`).
 * :func:`score_xstest` - XSTest-style over-refusal and unsafe compliance (:mod:`.xstest`).
 * :func:`wilson_interval`, :func:`paired_bootstrap_difference`, :func:`mcnemar` (:mod:`.stats`).
+* :func:`corrected_rate` - a judge's rate corrected by human labels on a random sample, PPI++
+  (:mod:`.corrected` on labels, :mod:`.ppi` the estimator).
 
 Imports point one way (``tests/scoring/test_layering.py`` checks it): :mod:`.inputs` (validation,
 integer encoding) <- :mod:`.stats` (intervals, bootstrap, tests) <- :mod:`.core` (rates, result
@@ -27,6 +29,7 @@ Example:
 from __future__ import annotations
 
 from vlmsafety.scoring.core import Estimate, Rate, ScoreResult, UnscoredPolicy
+from vlmsafety.scoring.corrected import CorrectedRate, corrected_rate
 from vlmsafety.scoring.dual import (
     DeltaIR,
     LabelRates,
@@ -55,6 +58,7 @@ from vlmsafety.scoring.xstest import OverRefusalResult, RefusalRates, over_refus
 
 __all__ = [
     "CalibrationRates",
+    "CorrectedRate",
     "DeltaIR",
     "Estimate",
     "LabelRates",
@@ -70,6 +74,7 @@ __all__ = [
     "UnscoredPolicy",
     "VscMode",
     "cluster_bootstrap_counts",
+    "corrected_rate",
     "item_correct",
     "mcnemar",
     "over_refusal",  # deprecated alias of score_xstest, removed in 0.2.0
