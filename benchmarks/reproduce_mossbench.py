@@ -333,7 +333,7 @@ def summary(runs: Sequence[ModelRun], policy: EmptyPolicy) -> dict[str, Any]:
             "mean_signed": float(np.mean([a - b for a, b in zip(ours, theirs)]))}
 
 
-_LABEL_OFFSETS = {"Claude 3 Sonnet": (5, -10), "Claude 3 Haiku": (-72, -3),
+_LABEL_OFFSETS = {"Claude 3 Sonnet": (-76, 2), "Claude 3 Haiku": (-72, -3),
                   "Claude 3 Opus (web)": (-100, 2)}
 
 
