@@ -9,7 +9,17 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHES: tuple[str, ...] = ("dual", "vsc", "mossbench")
+BENCHES: tuple[str, ...] = ("dual", "vsc", "mossbench", "merge")
+
+
+def add_parallel_arguments(p: argparse.ArgumentParser) -> None:
+    """--num-proc and --shard, shared by the builders that make or check many images."""
+    p.add_argument("--num-proc", type=int, default=1, metavar="N",
+                   help="worker processes for image work; the writer stays one and ordered, the "
+                        "output does not depend on N (default 1: none)")
+    p.add_argument("--shard", metavar="I/K",
+                   help="build only the I-th (from 0) of K disjoint parts into --out, a part "
+                        "folder; join the K parts with `vlmsafety build merge`")
 
 
 def add_download_arguments(p: argparse.ArgumentParser) -> None:
