@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from vlmsafety.builders.dual import build_dual, sample_items
@@ -102,6 +103,31 @@ def test_vsc_num_proc_and_shards_give_the_same_bytes(tiny: Path) -> None:
     for k in (1, 2, 3):  # 22 rows: neither 3 divides them nor is any part a whole config
         parts = [_tiny_build(tiny, tiny / f"k{k}-{i}", shard=(i, k)) for i in range(k)]
         assert digest(merge_build(parts, tiny / f"m{k}", progress=False)) == one, k
+
+
+def test_cli_vsc_shards_and_merge(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["build", "vsc", "--source", str(tiny / "source"), "--images", str(tiny / "images"),
+            "--image-size", "96", "--allow-unpinned"]
+    for i in range(2):
+        assert main([*base, "--out", str(tiny / f"p{i}"), "--shard", f"{i}/2",
+                     "--num-proc", "2"]) == 0
+        summary = json.loads(capsys.readouterr().out)
+        assert summary["shard"] == f"{i}/2" and sum(summary["rows"].values()) == 11
+    assert main(["build", "merge", str(tiny / "p0"), str(tiny / "p1"), "--out",
+                 str(tiny / "merged")]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == {
+        "image_centric": 12, "text_centric": 8, "text_only": 2}
+    assert main([*base, "--out", str(tiny / "single")]) == 0
+    assert digest(tiny / "merged") == digest(tiny / "single")
+    # a part whose parquet lost rows is refused, naming it
+    lost = next((tiny / "p1" / "data" / "text_only").glob("*.parquet"))
+    table = pq.read_table(lost)
+    pq.write_table(table.slice(0, table.num_rows - 1), lost)
+    assert main(["build", "merge", str(tiny / "p0"), str(tiny / "p1"), "--out",
+                 str(tiny / "again")]) == 2
+    assert "config 'text_only': 1 rows in its parquet files, 2 in its build-part.json" in \
+        capsys.readouterr().err
+    assert not (tiny / "again").exists()
 
 
 def test_vsc_bad_images_from_workers_are_one_named_error(tiny: Path) -> None:

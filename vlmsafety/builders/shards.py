@@ -29,7 +29,7 @@ from typing import Any, Final
 import datasets
 import pyarrow.parquet as pq
 
-from vlmsafety.builders.hubfolder import HubFolderWriter
+from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
 from vlmsafety.errors import InvalidArgumentError, SourceDataError
 
 __all__ = [
@@ -173,6 +173,18 @@ def read_parts(parts: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, dict
     return sorted(loaded, key=lambda pm: int(pm[1]["shard"]["index"]))
 
 
+def _copy_rows(folder: Path, writer: ConfigWriter, bar: Any) -> int:
+    """Stream a part's rows of one config, already encoded, into ``writer``; their count."""
+    n = 0
+    for file in sorted(folder.glob("*.parquet")):
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=256):
+            for row in batch.to_pylist():
+                writer.write_encoded(row)
+            n += batch.num_rows
+            bar.update(batch.num_rows)
+    return n
+
+
 def merge_parts(
     parts: Sequence[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
@@ -203,11 +215,11 @@ def merge_parts(
         for name in names:
             features = datasets.Features.from_dict(manifests[0]["configs"][name]["features"])
             with folder.config(name, features) as writer:
-                for path, _ in loaded:
-                    for file in sorted((path / "data" / name).glob("*.parquet")):
-                        for batch in pq.ParquetFile(file).iter_batches(batch_size=256):
-                            for row in batch.to_pylist():
-                                writer.write_encoded(row)
-                            bar.update(batch.num_rows)
+                for path, manifest in loaded:
+                    n = _copy_rows(path / "data" / name, writer, bar)
+                    if n != manifest["configs"][name]["rows"]:
+                        raise SourceDataError(
+                            f"part {str(path)!r}, config {name!r}: {n} rows in its parquet files, "
+                            f"{manifest['configs'][name]['rows']} in its {PART_FILE}; rebuild it")
         folder.write_card(**card([m["card"] for m in manifests]))
     return out
