@@ -26,18 +26,24 @@ data is absent.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 NAME = "build"
 RSS_TARGET = 1.3
+SPEEDUP_TARGET = 1.6
+PROCS = (1, 2)
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -90,7 +96,59 @@ def job_pyarrow(n: int, size: int, workdir: str) -> dict[str, Any]:
     return result
 
 
-def job_vsc(images: str, workdir: str, size: int) -> dict[str, Any]:
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _vmhwm_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class WorkerPeaks:
+    """Peak RSS (``VmHWM``) of each descendant process, polled from /proc while a build runs."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peaks: dict[int, float] = {}
+        self.cpu: dict[int, float] = {}  # user + system seconds, last seen
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.1):
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                    ppid = int(fields[1])
+                    if self._ancestor(ppid, me):  # a worker: child of the forkserver
+                        pid = int(stat.parent.name)
+                        self.peaks[pid] = max(self.peaks.get(pid, 0.0), _vmhwm_mb(pid))
+                        self.cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+                except (OSError, ValueError, IndexError):
+                    continue
+
+    @staticmethod
+    def _ancestor(pid: int, me: int) -> bool:
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        return ppid == me
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def job_vsc(images: str, workdir: str, size: int, num_proc: int = 1) -> dict[str, Any]:
     """Child: the real VSCBench builder on the release workbooks and a synthetic image folder."""
     import pyarrow.parquet as pq
 
@@ -98,21 +156,58 @@ def job_vsc(images: str, workdir: str, size: int) -> dict[str, Any]:
 
     start_rss = _common.current_rss_mb()
     out = Path(workdir) / "vscbench"
-    t0 = time.perf_counter()
-    vsc.build_vsc(out, source=SHARED_DATA / "vscbench",
-                  xstest=SHARED_DATA / "xstest" / "xstest_prompts.csv", images=images,
-                  image_size=size, progress=False)
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    with WorkerPeaks() as peaks:
+        vsc.build_vsc(out, source=SHARED_DATA / "vscbench",
+                      xstest=SHARED_DATA / "xstest" / "xstest_prompts.csv", images=images,
+                      image_size=size, progress=False, num_proc=num_proc)
     seconds = time.perf_counter() - t0
     counts = {config: sum(pq.ParquetFile(f).metadata.num_rows
                           for f in out.rglob(f"{config}/*.parquet"))
               for config in vsc.CONFIGS}
     result = {"rows": sum(counts.values()), "by_config": counts, "seconds": seconds,
-              "bytes": _folder_bytes(out), "start_rss_mb": start_rss}
+              "bytes": _folder_bytes(out), "start_rss_mb": start_rss,
+              "worker_peak_mb": max(peaks.peaks.values(), default=0.0),
+              "main_cpu": time.process_time() - cpu0, "worker_cpu": sorted(peaks.cpu.values())}
     shutil.rmtree(out)
     return result
 
 
-JOBS = {"build": job_build, "pyarrow": job_pyarrow, "vsc": job_vsc}
+def dual_items(n: int) -> list[Any]:
+    """``n`` DUAL items: the embedded sample's 48, repeated under new ids and pair ids."""
+    import dataclasses
+
+    from vlmsafety.builders.dual import sample_items
+
+    base = sample_items()
+    return [dataclasses.replace(item, id=f"{item.id}-r{i // len(base)}",
+                                pair_id=f"{item.pair_id}-r{i // len(base)}")
+            for i, item in ((i, base[i % len(base)]) for i in range(n))]
+
+
+def job_dual(n: int, size: int, severities: list[int], workdir: str,
+             num_proc: int = 1) -> dict[str, Any]:
+    """Child: a DUAL build (render + every perturbation x severities + PNG encode + write)."""
+    from vlmsafety.builders import dual
+    from vlmsafety.perturb import list_perturbations
+
+    items, names = dual_items(n), list_perturbations()
+    start_rss = _common.current_rss_mb()
+    out = Path(workdir) / f"dual-{num_proc}"
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    with WorkerPeaks() as peaks:
+        dual.build_dual(items, out, perturbations=names, severities=severities,
+                        image_size=(size, size), progress=False, num_proc=num_proc)
+    seconds = time.perf_counter() - t0
+    result = {"items": n, "images": n * (1 + len(names) * len(severities)), "seconds": seconds,
+              "bytes": _folder_bytes(out), "start_rss_mb": start_rss,
+              "worker_peak_mb": max(peaks.peaks.values(), default=0.0),
+              "main_cpu": time.process_time() - cpu0, "worker_cpu": sorted(peaks.cpu.values())}
+    shutil.rmtree(out)
+    return result
+
+
+JOBS = {"build": job_build, "pyarrow": job_pyarrow, "vsc": job_vsc, "dual": job_dual}
 
 
 def write_release_images(root: Path, size: int) -> int:
@@ -131,14 +226,49 @@ def write_release_images(root: Path, size: int) -> int:
     return len(paths)
 
 
-def measure_vsc(size: int) -> dict[str, Any]:
+def measure_vsc(size: int) -> dict[int, dict[str, Any]]:
+    """The real builder at num_proc 1 and 2 on one synthetic image folder (same session)."""
     with tempfile.TemporaryDirectory(prefix="vlmsafety-bench-vsc-") as workdir:
         images = Path(workdir) / "images"
         n_files = write_release_images(images, size)
-        result = _common.run_child(Path(__file__), {"kind": "vsc", "images": str(images),
-                                                    "workdir": workdir, "size": size})
-        result["image_files"] = n_files
-        return result
+        results = {}
+        for num_proc in PROCS:
+            results[num_proc] = _common.run_child(
+                Path(__file__), {"kind": "vsc", "images": str(images), "workdir": workdir,
+                                 "size": size, "num_proc": num_proc})
+            results[num_proc]["image_files"] = n_files
+        return results
+
+
+def measure_dual(n: int, size: int, severities: list[int]) -> dict[int, dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="vlmsafety-bench-dual-") as workdir:
+        return {num_proc: _common.run_child(Path(__file__), {
+            "kind": "dual", "n": n, "size": size, "severities": severities, "workdir": workdir,
+            "num_proc": num_proc}) for num_proc in PROCS}
+
+
+def _parallel_rows(what: str, case: str, runs: dict[int, dict[str, Any]], count: str,
+                   unit: str) -> list[dict[str, Any]]:
+    """Rate at each num_proc and the speed-up of N = 2 over N = 1 (same session)."""
+    load = os.getloadavg()[0]
+    rows = [_common.row(NAME, case, f"{unit}/s ({what}, num_proc={n})", r[count] / r["seconds"],
+                        f"{unit}/s", note=f"{r['seconds']:.1f} s; peak RSS main "
+                        f"{r['child_maxrss_mb']:.0f} MiB, per worker "
+                        f"{r['worker_peak_mb']:.0f} MiB") for n, r in runs.items()]
+    speedup = runs[1]["seconds"] / runs[2]["seconds"]
+    one, two = runs[1], runs[2]
+    # on 2 free cores the N=2 wall time is at least the busiest process's CPU time and at least
+    # half the CPU time of all three (writer + 2 workers)
+    bound = max([two["main_cpu"], *two["worker_cpu"], (two["main_cpu"] + sum(two["worker_cpu"])) / 2])
+    rows.append(_common.row(NAME, case, "speed-up num_proc=2 vs 1", speedup, "x",
+                            target=f">= {SPEEDUP_TARGET} (quiet 2-core machine)",
+                            ok=speedup >= SPEEDUP_TARGET,
+                            note=f"{os.cpu_count()} CPUs, load average {load:.1f} at the end"))
+    rows.append(_common.row(
+        NAME, case, "speed-up on 2 free cores, from CPU times", one["main_cpu"] / bound, "x",
+        note=f"what 2 free cores give; CPU s: N=1 {one['main_cpu']:.1f}; N=2 writer "
+        f"{two['main_cpu']:.1f}, workers {', '.join(f'{c:.1f}' for c in two['worker_cpu'])}"))
+    return rows
 
 
 def measure(kind: str, n: int, size: int) -> dict[str, Any]:
@@ -169,7 +299,15 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         f"plain pyarrow peak {p['child_maxrss_mb']:.0f} MiB"),
         ]
     if (SHARED_DATA / "vscbench").is_dir():
-        rows += _vsc_rows(measure_vsc(size), results["build", 3_600], size)
+        vsc_runs = measure_vsc(size)
+        rows += _vsc_rows(vsc_runs[1], results["build", 3_600], size)
+        rows += _parallel_rows("build_vsc", f"VSCBench builder: {vsc_runs[1]['rows']:,} rows "
+                               f"{size}x{size}", vsc_runs, "rows", "rows")
+    n_items, severities = (4, [1, 5]) if quick else (16, [1, 2, 3, 4, 5])
+    dual_runs = measure_dual(n_items, size, severities)
+    rows += _parallel_rows("build_dual", f"DUAL build: {n_items} items x 9 perturbations x "
+                           f"{len(severities)} severities, {size}x{size}", dual_runs, "images",
+                           "images")
     b1, b10 = results["build", small], results["build", large]
     ratio = b10["child_maxrss_mb"] / b1["child_maxrss_mb"]
     growth1 = b1["child_maxrss_mb"] - b1["start_rss_mb"]

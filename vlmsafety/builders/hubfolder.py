@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,7 @@ from vlmsafety.errors import (
     InvalidArgumentError,
     SourceDataError,
 )
+from vlmsafety.storage.files import terminate_as_exception
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -104,6 +106,14 @@ class ConfigWriter:
                 f"config {self.name!r}, row id={row.get('id')!r}: cannot encode: {exc}"
             ) from exc
         self._buffer.append(encoded)
+        if len(self._buffer) >= self._row_group_size:
+            self._flush()
+
+    def write_encoded(self, row: dict[str, Any]) -> None:
+        """Buffer a row that is already encoded (read back from a part of a sharded build)."""
+        if self.closed:
+            raise SourceDataError(f"config {self.name!r} is already closed")
+        self._buffer.append(row)
         if len(self._buffer) >= self._row_group_size:
             self._flush()
 
@@ -189,6 +199,12 @@ class HubFolderWriter:
         self._configs: dict[str, ConfigWriter] = {}
         self._card_written = False
         self._tmp: Path | None = None
+        self._signals = ExitStack()
+
+    @property
+    def configs(self) -> dict[str, ConfigWriter]:
+        """The configs opened so far, by name."""
+        return dict(self._configs)
 
     @property
     def root(self) -> Path:
@@ -202,6 +218,7 @@ class HubFolderWriter:
 
         check_output_folder(self.out_dir, overwrite=self.overwrite, inputs=self.inputs)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._signals.enter_context(terminate_as_exception())  # SIGTERM removes the temporary
         self._tmp = Path(
             tempfile.mkdtemp(prefix=f".{self.out_dir.name}.building-", dir=self.out_dir.parent)
         )
@@ -266,12 +283,22 @@ class HubFolderWriter:
         self._card_written = True
         return card
 
+    def write_extra(self, name: str, text: str) -> None:
+        """Write a file other than the card at the folder's top (a sharded build's part
+        manifest); a folder finished this way needs no card."""
+        (self.root / name).write_text(text, encoding="utf-8")
+        self._card_written = True
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        with self._signals:
+            self._exit(exc_type)
+
+    def _exit(self, exc_type: type[BaseException] | None) -> None:
         tmp = self._tmp
         assert tmp is not None  # set by __enter__
         try:

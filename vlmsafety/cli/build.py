@@ -11,8 +11,19 @@ from typing import Any
 
 from vlmsafety.specs import BENCHMARKS
 
-BENCHES: tuple[str, ...] = BENCHMARKS
-"""One ``vlmsafety build`` subcommand per benchmark spec (``vlmsafety.cli.build_<name>``)."""
+BENCHES: tuple[str, ...] = (*BENCHMARKS, "merge")
+"""One ``vlmsafety build`` subcommand per benchmark spec (``vlmsafety.cli.build_<name>``), and
+``merge`` (joins the parts of a sharded build)."""
+
+
+def add_parallel_arguments(p: argparse.ArgumentParser) -> None:
+    """--num-proc and --shard, shared by the builders that make or check many images."""
+    p.add_argument("--num-proc", type=int, default=1, metavar="N",
+                   help="worker processes for image work; the writer stays one and ordered, the "
+                        "output does not depend on N (default 1: none)")
+    p.add_argument("--shard", metavar="I/K",
+                   help="build only the I-th (from 0) of K disjoint parts into --out, a part "
+                        "folder; join the K parts with `vlmsafety build merge`")
 
 
 def add_download_arguments(p: argparse.ArgumentParser) -> None:

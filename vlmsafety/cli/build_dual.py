@@ -13,6 +13,8 @@ import argparse
 import json
 from typing import Any
 
+from vlmsafety.cli.build import add_parallel_arguments
+
 __all__ = ["register", "run"]
 
 
@@ -59,6 +61,7 @@ def register(sub: Any) -> None:
                    help="pixel limit of release images (default: Pillow's limit)")
     p.add_argument("--license", default="other", help="licence id for the card (default: other)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    add_parallel_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from vlmsafety.builders import dual
     from vlmsafety.perturb import PERTURBATIONS
 
-    options: dict[str, Any] = {"overwrite": args.overwrite}
+    options: dict[str, Any] = {"overwrite": args.overwrite, "num_proc": args.num_proc}
     if args.perturbations:
         options["perturbations"] = (
             tuple(PERTURBATIONS) if args.perturbations == ["all"] else tuple(args.perturbations)
@@ -77,15 +80,16 @@ def run(args: argparse.Namespace) -> int:
     if args.image_size:
         options["image_size"] = args.image_size
     if args.sample:
-        if args.configs != ["clean", "perturbed"] or args.seed or args.allow_unpaired:
+        if (args.configs != ["clean", "perturbed"] or args.seed or args.allow_unpaired
+                or args.shard):
             from vlmsafety.errors import InvalidArgumentError
 
             raise InvalidArgumentError("--sample takes only --perturbations, --severities, "
-                                    "--image-size and --overwrite")
+                                       "--image-size, --num-proc and --overwrite")
         out = dual.build_sample(args.out, **options)
     else:
         options.update(configs=tuple(args.configs), seed=args.seed, license=args.license,
-                       allow_unpaired=args.allow_unpaired)
+                       allow_unpaired=args.allow_unpaired, shard=args.shard)
         if args.instructions:
             out = dual.build_from_instructions(args.instructions, args.out, **options)
         else:

@@ -15,7 +15,7 @@ import argparse
 import json
 from typing import Any
 
-from vlmsafety.cli.build import add_download_arguments
+from vlmsafety.cli.build import add_download_arguments, add_parallel_arguments
 
 __all__ = ["register", "run"]
 
@@ -44,6 +44,7 @@ def register(sub: Any) -> None:
     p.add_argument("--image-size", type=int, metavar="N",
                    help="side of rendered images and placeholders (default 512)")
     add_download_arguments(p)
+    add_parallel_arguments(p)
     p.set_defaults(handler=run)
 
 
@@ -62,8 +63,13 @@ def run(args: argparse.Namespace) -> int:
         args.out, source=args.source, images=args.images, xstest=args.xstest,
         placeholders=args.placeholders, render_missing=args.render_missing,
         overwrite=args.overwrite, timeout=args.timeout, allow_unpinned=args.allow_unpinned,
-        **options,
+        num_proc=args.num_proc, shard=args.shard, **options,
     )
+    if args.shard:
+        from vlmsafety.cli.build_merge import part_summary
+
+        print(json.dumps(part_summary(out), indent=2))
+        return 0
     infos = DatasetCard.load(out / "README.md").data.to_dict().get("dataset_info", [])
     rows = {i["config_name"]: i["splits"][0]["num_examples"] for i in infos}
     print(json.dumps({"out": str(out), "version": DATASET_VERSION, "rows": rows}, indent=2))

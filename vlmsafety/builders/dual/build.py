@@ -9,8 +9,11 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,6 +33,7 @@ from vlmsafety.builders.dual.schema import (
     CLEAN,
     CONFIGS,
     DEFAULT_IMAGE_SIZE,
+    DUAL_BUILDER_VERSION,
     DUAL_DATASET_VERSION,
     DUAL_FEATURES,
     SAMPLE_IMAGE_SIZE,
@@ -38,7 +42,9 @@ from vlmsafety.builders.dual.schema import (
     DualItem,
     perturbed_id,
 )
-from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
+from vlmsafety.builders.hubfolder import HubFolderWriter
+from vlmsafety.builders.parallel import check_num_proc, ordered_map
+from vlmsafety.builders.shards import fingerprint, parse_shard, shard_range, write_part
 from vlmsafety.errors import (
     InvalidArgumentError,
     SourceDataError,
@@ -52,6 +58,7 @@ from vlmsafety.perturb import (
     list_perturbations,
     perturb,
 )
+from vlmsafety.storage.checksums import bytes_sha256, file_sha256
 from vlmsafety.storage.images import png_bytes
 
 __all__ = [
@@ -60,8 +67,11 @@ __all__ = [
     "build_from_instructions",
     "build_from_release",
     "build_sample",
+    "merge_card",
     "plan_rows",
 ]
+
+_BUILDER: Final = "vlmsafety.builders.dual"
 
 PNG_COMPRESS_LEVEL: Final = 1
 """zlib level of rendered and perturbed images: noise images encode 5x faster than at the
@@ -138,32 +148,80 @@ def _check_no_id_collision(items: Sequence[DualItem], names: Sequence[str], seve
                     f"{item.where}: perturbed id {pid!r} collides with a clean id")
 
 
-def _write_item(
-    item: DualItem, writers: dict[str, ConfigWriter], *, perturbations: Sequence[str],
-    severities: Sequence[int], image_size: tuple[int, int], seed: int,
-    max_image_pixels: int | None,
-) -> None:
-    """Write one item's clean row and its perturbed rows (images made one at a time)."""
+@dataclass(frozen=True)
+class _ImageJob:
+    """What a worker needs to make an item's images (sent once to each worker)."""
+
+    perturbations: tuple[str, ...]
+    severities: tuple[int, ...]
+    configs: tuple[str, ...]
+    image_size: tuple[int, int]
+    seed: int
+    max_image_pixels: int | None
+
+
+def _item_rows(job: _ImageJob, item: DualItem) -> list[tuple[str, dict[str, Any]]]:
+    """One item's clean row and its perturbed rows with their images (run in a worker)."""
     if item.image is not None:
-        raw, pixels = load_release_image(item, max_image_pixels)
+        raw, pixels = load_release_image(item, job.max_image_pixels)
         clean_image: dict[str, Any] = {"bytes": raw, "path": item.image.name}
     else:
-        pixels = render_instruction(item, image_size)
+        pixels = render_instruction(item, job.image_size)
         clean_image = {"bytes": png_bytes(pixels, compress_level=PNG_COMPRESS_LEVEL),
                        "path": f"{item.id}.png"}
-    for meta in plan_rows([item], perturbations=perturbations, severities=severities,
-                          configs=tuple(writers)):
+    rows = []
+    for meta in plan_rows([item], perturbations=job.perturbations, severities=job.severities,
+                          configs=job.configs):
         config = meta.pop("config")
         if config == "clean":
             meta["image"] = clean_image
         else:
-            img = perturb(pixels, meta["perturbation"], meta["severity"], seed=seed)
+            img = perturb(pixels, meta["perturbation"], meta["severity"], seed=job.seed)
             meta["image"] = {"bytes": png_bytes(img, compress_level=PNG_COMPRESS_LEVEL),
                              "path": f"{meta['id']}.png"}
-        writers[config].write(meta)
+        rows.append((config, meta))
+    return rows
 
 
-def build_dual(
+def _sources(items: Sequence[DualItem]) -> dict[str, str]:
+    """Checksums of the items (every field) and of the release images they read."""
+    listing = [[i.id, i.pair_id, i.category, i.instruction_type, i.instruction, i.prompt,
+                i.unpaired, None if i.image is None else i.image.name] for i in items]
+    images = hashlib.sha256()
+    for i in items:
+        if i.image is not None:
+            images.update(f"{i.id}\0{file_sha256(i.image)}\n".encode())
+    return {"items_sha256": bytes_sha256(json.dumps(listing).encode()),
+            "images_sha256": images.hexdigest()}
+
+
+def _card(items: Sequence[DualItem], job: _ImageJob, *, pretty_name: str, license: str,
+          source_note: str) -> dict[str, Any]:
+    """The keyword arguments of ``write_card`` for the whole build (rows counted from the plan)."""
+    counts = dict.fromkeys(job.configs, 0)
+    for meta in plan_rows(items, perturbations=job.perturbations, severities=job.severities,
+                          configs=job.configs):
+        counts[meta["config"]] += 1
+    body = card_body(items, counts=counts, perturbations=job.perturbations,
+                     severities=job.severities, image_size=job.image_size, seed=job.seed,
+                     pretty_name=pretty_name, license=license, source_note=source_note,
+                     rendered=any(i.image is None for i in items))
+    return {"body": body, "version": DUAL_DATASET_VERSION,
+            "default_config": "clean" if "clean" in job.configs else job.configs[0],
+            "pretty_name": pretty_name, "license": license, "language": ["en"],
+            "task_categories": ["visual-question-answering"],
+            "tags": ["safety", "over-refusal", "safe-completion", "vision-language", "dual-bench"],
+            "size_categories": [_size_category(sum(counts.values()))]}
+
+
+def merge_card(cards: list[dict[str, Any]]) -> dict[str, Any]:
+    """The card of a sharded DUAL build: every part carries the whole build's card."""
+    if any(c != cards[0] for c in cards[1:]):
+        raise SourceDataError("the parts' cards differ although their fingerprints agree")
+    return cards[0]
+
+
+def build_dual(  # long: the documented options of the public builder, one per line
     items: Sequence[DualItem],
     out_dir: str | os.PathLike[str],
     *,
@@ -178,12 +236,14 @@ def build_dual(
     license: str = "other",
     source_note: str = "",
     progress: bool = True,
+    num_proc: int = 1,
+    shard: str | tuple[int, int] | None = None,
 ) -> Path:
     """Write validated items as a Hub-ready folder (configs ``clean`` and/or ``perturbed``).
 
     Items with an ``image`` path take their image from that file (the clean row keeps the original
     bytes); the others are rendered from ``instruction`` at ``image_size``. Perturbed images are
-    made one at a time while writing and stored as PNG.
+    made while writing and stored as PNG. The output does not depend on ``num_proc``.
 
     Args:
         items: Clean items (see :func:`validate_items`).
@@ -200,43 +260,51 @@ def build_dual(
         license: Licence id for the card header (e.g. ``"cc-by-4.0"``).
         source_note: Markdown paragraph about where the items come from (goes into the card).
         progress: Show a tqdm progress bar.
+        num_proc: Worker processes that render, perturb and encode images (1: none).
+        shard: ``"I/K"``: write only the I-th of K contiguous parts of the items into a part
+            folder, to be joined by :func:`vlmsafety.builders.merge.merge_build`.
 
     Returns:
         ``out_dir`` as a :class:`~pathlib.Path`.
     """
     from tqdm.auto import tqdm
 
+    num_proc = check_num_proc(num_proc)
+    part = None if shard is None else parse_shard(shard)
     items = validate_items(items, allow_unpaired=True)  # pairing was checked when reading
     names, sevs, cfgs = _check_options(perturbations, severities, configs)
     check_legible(items, image_size)
     if "perturbed" in cfgs:
         _check_no_id_collision(items, names, sevs[0])
+    job = _ImageJob(names, sevs, cfgs, (image_size[0], image_size[1]), seed, max_image_pixels)
+    card = _card(items, job, pretty_name=pretty_name, license=license, source_note=source_note)
+    todo = items if part is None else items[slice(*_bounds(len(items), part))]
     out = Path(out_dir)
     image_folders = {i.image.parent for i in items if i.image is not None}  # never replaced
     with HubFolderWriter(out, overwrite=overwrite, inputs=image_folders) as folder:
         writers = {c: folder.config(c, DUAL_FEATURES) for c in cfgs}
-        for item in tqdm(items, desc=f"dual -> {out.name}", unit="item", disable=not progress):
-            _write_item(item, writers, perturbations=names, severities=sevs,
-                        image_size=image_size, seed=seed, max_image_pixels=max_image_pixels)
+        results = ordered_map(_item_rows, todo, num_proc=num_proc, context=job)
+        for rows in tqdm(results, total=len(todo), desc=f"dual -> {out.name}", unit="item",
+                         disable=not progress):
+            for config, row in rows:
+                writers[config].write(row)
+        if part is not None:
+            settings = {k: v for k, v in card.items() if k != "body"}
+            settings.update(job.__dict__, source_note=source_note)
+            write_part(folder, builder=_BUILDER, shard=part, card=card,
+                       fingerprint=fingerprint(_BUILDER, settings=settings, seed=seed,
+                                               sources=_sources(items),
+                                               builder_version=DUAL_BUILDER_VERSION))
+            return out
         for w in writers.values():
             w.close()
-        counts = {c: w.num_rows for c, w in writers.items()}
-        body = card_body(items, counts=counts, perturbations=names, severities=sevs,
-                         image_size=image_size, seed=seed, pretty_name=pretty_name,
-                         license=license, source_note=source_note,
-                         rendered=any(i.image is None for i in items))
-        folder.write_card(
-            body=body,
-            version=DUAL_DATASET_VERSION,
-            default_config="clean" if "clean" in cfgs else cfgs[0],
-            pretty_name=pretty_name,
-            license=license,
-            language=["en"],
-            task_categories=["visual-question-answering"],
-            tags=["safety", "over-refusal", "safe-completion", "vision-language", "dual-bench"],
-            size_categories=[_size_category(sum(counts.values()))],
-        )
+        folder.write_card(**card)
     return out
+
+
+def _bounds(n: int, part: tuple[int, int]) -> tuple[int, int]:
+    r = shard_range(n, *part)
+    return r.start, r.stop
 
 
 def build_from_instructions(
@@ -282,6 +350,7 @@ def build_sample(
     image_size: tuple[int, int] = SAMPLE_IMAGE_SIZE,
     overwrite: bool = False,
     progress: bool = True,
+    num_proc: int = 1,
 ) -> Path:
     """Build the embedded sample (48 items, 12 categories) as a Hub-ready folder.
 
@@ -296,6 +365,7 @@ def build_sample(
         image_size=image_size,
         overwrite=overwrite,
         progress=progress,
+        num_proc=num_proc,
         pretty_name="DUAL-Bench sample (vlmsafety)",
         license="apache-2.0",
         source_note=(

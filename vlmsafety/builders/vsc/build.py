@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -16,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
-from vlmsafety.builders.vsc.card import card_body
-from vlmsafety.builders.vsc.images import ImageStore, resolve_image
+from vlmsafety.builders.parallel import check_num_proc, ordered_map
+from vlmsafety.builders.shards import fingerprint, parse_shard, shard_range, write_part
+from vlmsafety.builders.vsc.card import card_body, card_facts
+from vlmsafety.builders.vsc.images import ImageJob, ImageStore, resolve_task
 from vlmsafety.builders.vsc.schema import (
     BUILDER_VERSION,
     CONFIGS,
@@ -46,9 +49,12 @@ from vlmsafety.errors import (
     UnknownNameError,
 )
 from vlmsafety.render import RENDER_VERSION
+from vlmsafety.storage.checksums import file_sha256
 from vlmsafety.storage.files import check_output_folder
 
-__all__ = ["build_vsc", "plan_rows"]
+__all__ = ["build_vsc", "merge_card", "plan_rows"]
+
+_BUILDER = "vlmsafety.builders.vsc"
 
 
 def plan_rows(records: VSCRecords, config: str) -> Iterator[dict[str, Any]]:
@@ -129,10 +135,7 @@ def _size_category(n: int) -> str:
 class _Build:
     """What one build needs while writing rows, and what it has counted for the card."""
 
-    store: ImageStore
-    placeholders: bool
-    render_missing: bool
-    image_size: int
+    job: ImageJob
     problems: list[str] = field(default_factory=list)
     stats: dict[str, Counter[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
@@ -140,22 +143,27 @@ class _Build:
         default_factory=lambda: defaultdict(lambda: defaultdict(list)))
 
     def write_row(self, row: dict[str, Any], config: str, writer: ConfigWriter,
-                  counts: Counter[str]) -> None:
-        """Record the row's defects, resolve its image, and write it unless a problem was seen."""
+                  resolved: tuple[dict[str, Any] | None, str, list[str]] | None) -> None:
+        """Record the row's defects and image, and write it unless a problem was seen."""
         for code in row["defects"]:
             self.defect_ids[code][config].append(row["id"])
-        if "image" in FEATURES[config]:
-            setting, text = row.pop("_setting"), row.pop("_render")
-            image, source_kind = resolve_image(
-                self.store, row["image_file"], setting, text, self.problems,
-                placeholders=self.placeholders, render_missing=self.render_missing,
-                size=self.image_size)
+        if resolved is not None:
+            setting = row.pop("_setting")
+            del row["_render"]
+            image, source_kind, problems = resolved
+            self.problems += problems
             if image is None:
                 return  # the build fails at the end, listing every problem
-            counts[f"{setting}:{source_kind}"] += 1
+            self.stats[config][f"{setting}:{source_kind}"] += 1
             row["image"], row["image_source"] = image, source_kind
         if not self.problems:
             writer.write(row)
+
+
+def _image_task(config_row: tuple[str, dict[str, Any]]) -> tuple[str, str, str | None] | None:
+    config, row = config_row
+    return (row["image_file"], row["_setting"], row["_render"]) if "image" in FEATURES[config] \
+        else None
 
 
 def _check_arguments(out: Path, image_size: int, overwrite: bool,
@@ -166,27 +174,31 @@ def _check_arguments(out: Path, image_size: int, overwrite: bool,
     check_output_folder(out, overwrite=overwrite, inputs=inputs)
 
 
-def _write_configs(folder: HubFolderWriter, records: VSCRecords, build: _Build,
-                   progress: bool) -> None:
+def _write_configs(folder: HubFolderWriter, records: VSCRecords, build: _Build, *,
+                   progress: bool, num_proc: int, part: tuple[int, int] | None) -> None:
+    """Write the rows (of one part) in order; images are resolved in ``num_proc`` workers."""
     from tqdm.auto import tqdm
 
-    for config in CONFIGS:
-        counts: Counter[str] = Counter()
-        with folder.config(config, FEATURES[config]) as writer:
-            total = {"image_centric": 6 * len(records.image_centric),
-                     "text_centric": 4 * len(records.text_centric)}.get(
-                         config, len(records.text_centric))
-            for row in tqdm(plan_rows(records, config), total=total, unit="row",
-                            desc=f"vsc {config}", disable=not progress):
-                build.write_row(row, config, writer, counts)
-        build.stats[config] = counts
+    planned = [(config, row) for config in CONFIGS for row in plan_rows(records, config)]
+    if part is not None:
+        r = shard_range(len(planned), *part)
+        planned = planned[r.start:r.stop]
+    writers = {c: folder.config(c, FEATURES[c]) for c in CONFIGS}
+    build.stats = {c: Counter() for c in CONFIGS}
+    results = ordered_map(resolve_task, map(_image_task, planned), num_proc=num_proc,
+                          context=build.job, chunk_size=16)
+    for (config, row), resolved in tqdm(zip(planned, results, strict=True), total=len(planned),
+                                        unit="row", desc="vsc", disable=not progress):
+        build.write_row(row, config, writers[config], resolved)
+    for config, writer in writers.items():
+        writer.close()
         build.rows[config] = writer.num_rows
 
 
 def _raise_image_problems(build: _Build, images: Any) -> None:
     if build.problems:
         hint = "pass --placeholders to use placeholders"
-        if not build.render_missing:
+        if not build.job.render_missing:
             hint += " or --render-missing to re-render typography/FigStep images"
         raise SourceDataError(
             f"{len(build.problems)} image(s) missing or unreadable in {images} ({hint}):\n  "
@@ -194,24 +206,68 @@ def _raise_image_problems(build: _Build, images: Any) -> None:
         )
 
 
-def _write_card(folder: HubFolderWriter, records: VSCRecords, build: _Build, images: Any) -> None:
-    body = card_body(records, rows=build.rows, stats=build.stats, defect_ids=build.defect_ids,
-                     image_size=build.image_size, images=images,
-                     placeholders=build.placeholders, render_missing=build.render_missing)
-    folder.write_card(
-        body=body, version=DATASET_VERSION, default_config="image_centric",
-        pretty_name="VSCBench", license="other", language=["en"],
-        task_categories=["visual-question-answering"],
-        tags=["safety", "over-refusal", "safety-calibration", "vision-language", "vscbench",
+def _card_state(records: VSCRecords, build: _Build, images: Any) -> dict[str, Any]:
+    """Everything the card needs, JSON-ready: what the rows add up, and the build's facts."""
+    return {"facts": card_facts(records), "rows": dict(build.rows),
+            "stats": {c: dict(n) for c, n in build.stats.items()},
+            "defect_ids": {code: dict(per) for code, per in build.defect_ids.items()},
+            "image_size": build.job.size, "placeholders": build.job.placeholders,
+            "render_missing": build.job.render_missing,
+            "images": None if images is None else Path(images).name}
+
+
+def _card(state: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``write_card`` from a build's (or merged parts') card state."""
+    facts, rows = state["facts"], state["rows"]
+    body = card_body(facts, rows=rows, stats={c: Counter(n) for c, n in state["stats"].items()},
+                     defect_ids=state["defect_ids"], image_size=state["image_size"],
+                     images=state["images"], placeholders=state["placeholders"],
+                     render_missing=state["render_missing"])
+    return {
+        "body": body, "version": DATASET_VERSION, "default_config": "image_centric",
+        "pretty_name": "VSCBench", "license": "other", "language": ["en"],
+        "task_categories": ["visual-question-answering"],
+        "tags": ["safety", "over-refusal", "safety-calibration", "vision-language", "vscbench",
               "xstest"],
-        size_categories=[_size_category(max(build.rows.values()))],
-        source_datasets=[f"https://github.com/{SOURCE_REPO}/tree/{SOURCE_COMMIT}",
+        "size_categories": [_size_category(max(rows.values()))],
+        "source_datasets": [f"https://github.com/{SOURCE_REPO}/tree/{SOURCE_COMMIT}",
                          f"https://github.com/{XSTEST_REPO}/tree/{XSTEST_COMMIT}"],
-        builder={"name": "vlmsafety.builders.vsc", "version": BUILDER_VERSION,
+        "builder": {"name": _BUILDER, "version": BUILDER_VERSION,
                  "render_version": RENDER_VERSION, "source_commit": SOURCE_COMMIT,
-                 "input_sha256": dict(sorted(records.sha256.items())),
-                 "pinned_inputs": records.pinned},
-    )
+                 "input_sha256": facts["sha256"], "pinned_inputs": facts["pinned"]},
+    }
+
+
+def merge_card(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """The card of a sharded VSCBench build: the parts' counts added up, row ids concatenated."""
+    merged = {k: v for k, v in states[0].items() if k not in ("rows", "stats", "defect_ids")}
+    rows: Counter[str] = Counter()
+    stats: dict[str, Counter[str]] = defaultdict(Counter)
+    defect_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for state in states:
+        if {k: v for k, v in state.items() if k in merged} != merged:
+            raise SourceDataError("the parts' card facts differ although their fingerprints agree")
+        rows.update(state["rows"])
+        for config, counts in state["stats"].items():
+            stats[config].update(counts)
+        for code, per in state["defect_ids"].items():
+            for config, ids in per.items():
+                defect_ids[code][config] += ids
+    return _card({**merged, "rows": {c: rows[c] for c in CONFIGS}, "stats": stats,
+                  "defect_ids": defect_ids})
+
+
+def _images_sha256(images: str | os.PathLike[str] | None) -> str | None:
+    """sha256 of the zip, or of a folder's file names and contents (sorted)."""
+    if images is None:
+        return None
+    path = Path(images)
+    if path.is_file():
+        return file_sha256(path)
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f"{f.relative_to(path).as_posix()}\0{file_sha256(f)}\n".encode())
+    return h.hexdigest()
 
 
 def build_vsc(
@@ -228,6 +284,8 @@ def build_vsc(
     timeout: float = 60.0,
     allow_unpinned: bool = False,
     progress: bool = True,
+    num_proc: int = 1,
+    shard: str | tuple[int, int] | None = None,
 ) -> Path:
     """Build the VSCBench Hub folder (configs image_centric, text_centric, text_only + card).
 
@@ -249,6 +307,10 @@ def build_vsc(
         timeout: Seconds per download.
         allow_unpinned: Accept inputs whose sha256 differs from the pinned one.
         progress: Show tqdm progress bars.
+        num_proc: Worker processes that read and decode (check) the images, or render them
+            (1: none). The output does not depend on it.
+        shard: ``"I/K"``: write only the I-th of K contiguous parts of the rows into a part
+            folder, to be joined by :func:`vlmsafety.builders.merge.merge_build`.
 
     Returns:
         ``out_dir`` as a :class:`~pathlib.Path`.
@@ -259,6 +321,8 @@ def build_vsc(
     """
     out = Path(out_dir)
     inputs = (source, images, xstest)
+    num_proc = check_num_proc(num_proc)
+    part = None if shard is None else parse_shard(shard)
     _check_arguments(out, image_size, overwrite, inputs)
     records = read_vsc_records(source, xstest=xstest, base_url=base_url, timeout=timeout,
                                allow_unpinned=allow_unpinned)
@@ -271,13 +335,24 @@ def build_vsc(
             "(folder or zip of the release), or placeholders=True/--placeholders"
             + ("" if render_missing else " (with --render-missing for typography/FigStep)")
         )
-    build = _Build(store, placeholders=placeholders, render_missing=render_missing,
-                   image_size=image_size)
+    build = _Build(ImageJob(store, placeholders=placeholders, render_missing=render_missing,
+                            size=image_size))
     try:
         with HubFolderWriter(out, overwrite=overwrite, inputs=inputs) as folder:
-            _write_configs(folder, records, build, progress)
+            _write_configs(folder, records, build, progress=progress, num_proc=num_proc,
+                           part=part)
             _raise_image_problems(build, images)
-            _write_card(folder, records, build, images)
+            state = _card_state(records, build, images)
+            if part is None:
+                folder.write_card(**_card(state))
+            else:
+                settings = {k: state[k] for k in ("image_size", "placeholders", "render_missing",
+                                                  "images")}
+                sources = {**state["facts"]["sha256"], "images": _images_sha256(images)}
+                write_part(folder, builder=_BUILDER, shard=part, card=state,
+                           fingerprint=fingerprint(_BUILDER, settings=settings, seed=None,
+                                                   sources=sources,
+                                                   builder_version=BUILDER_VERSION))
     finally:
         store.close()
     return out

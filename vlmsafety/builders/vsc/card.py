@@ -32,7 +32,7 @@ from vlmsafety.builders.vsc.workbook import VSCRecords
 from vlmsafety.render import RENDER_VERSION
 from vlmsafety.taxonomy import VSC_CATEGORIES
 
-__all__ = ["TEMPLATE", "card_body", "id_list"]
+__all__ = ["TEMPLATE", "card_body", "card_facts", "id_list"]
 
 TEMPLATE = "vsc_card.md"
 """File name of the card template in ``vlmsafety/builders/templates/``."""
@@ -60,10 +60,10 @@ def _defect_rows(defect_ids: Mapping[str, Mapping[str, list[str]]]) -> str:
     return "\n".join(rows)
 
 
-def _checksums(records: VSCRecords) -> str:
+def _checksums(sha256: Mapping[str, str]) -> str:
     return "\n".join(
         f"| `{SOURCE_FILES[k].path}` | `{SOURCE_FILES[k].repo}` @ `{SOURCE_FILES[k].commit[:12]}` "
-        f"| `{records.sha256[k]}` |" for k in SOURCE_FILES
+        f"| `{sha256[k]}` |" for k in SOURCE_FILES
     )
 
 
@@ -75,15 +75,25 @@ def _source_rows(stats: Mapping[str, Counter[str]]) -> str:
     )
 
 
+def card_facts(records: VSCRecords) -> dict[str, Any]:
+    """What the card says of the workbooks (JSON-ready: a sharded build's parts carry it)."""
+    return {"n_prompts": len(records.image_centric),
+            "ic_labels": dict(Counter(lab for r in records.image_centric for lab in ITEM_LABELS
+                                      for _ in range(3))),
+            "n_queries": len(records.text_centric),
+            "tc_labels": dict(Counter(r.label for r in records.text_centric)),
+            "pinned": records.pinned, "sha256": dict(sorted(records.sha256.items()))}
+
+
 def card_body(
-    records: VSCRecords, *, rows: Mapping[str, int], stats: Mapping[str, Counter[str]],
+    records: VSCRecords | Mapping[str, Any], *, rows: Mapping[str, int], stats: Mapping[str, Counter[str]],
     defect_ids: Mapping[str, Mapping[str, list[str]]], image_size: int, images: Any,
     placeholders: bool, render_missing: bool,
 ) -> str:
     """The card's markdown body (everything below the generated YAML header).
 
     Args:
-        records: The workbooks' records.
+        records: The workbooks' records, or their :func:`card_facts`.
         rows: Rows written per config.
         stats: Per config, a count of ``"{setting}:{image_source}"``.
         defect_ids: Row ids per defect code and config.
@@ -92,9 +102,10 @@ def card_body(
         placeholders: Whether placeholders were allowed.
         render_missing: Whether text images were re-rendered.
     """
-    ic_labels = Counter(lab for r in records.image_centric for lab in ITEM_LABELS for _ in range(3))
-    tc_labels = Counter(r.label for r in records.text_centric)
-    pin_note = ("All inputs match their pinned sha256." if records.pinned else
+    facts = records if isinstance(records, Mapping) else card_facts(records)
+    ic_labels: Counter[str] = Counter(facts["ic_labels"])
+    tc_labels: Counter[str] = Counter(facts["tc_labels"])
+    pin_note = ("All inputs match their pinned sha256." if facts["pinned"] else
                 "**Warning: built from inputs that differ from the pinned release** "
                 "(`allow_unpinned`); the checksums below are those of the files used.")
     return load_template(TEMPLATE).substitute(
@@ -104,10 +115,10 @@ def card_body(
         rows_image_centric=f"{rows['image_centric']:,}",
         rows_text_centric=f"{rows['text_centric']:,}",
         rows_text_only=f"{rows['text_only']:,}",
-        n_prompts=len(records.image_centric),
+        n_prompts=facts["n_prompts"],
         n_ic_safe=f"{ic_labels['safe']:,}",
         n_ic_unsafe=f"{ic_labels['unsafe']:,}",
-        n_queries=len(records.text_centric),
+        n_queries=facts["n_queries"],
         n_tc_safe=f"{4 * tc_labels['safe']:,}",
         n_tc_unsafe=f"{4 * tc_labels['unsafe']:,}",
         categories=", ".join(f"`{c}`" for c in VSC_CATEGORIES),
@@ -117,7 +128,7 @@ def card_body(
         rendering="on" if render_missing else "off",
         source_rows=_source_rows(stats),
         pin_note=pin_note,
-        checksums=_checksums(records),
+        checksums=_checksums(facts["sha256"]),
         builder_version=BUILDER_VERSION,
         render_version=RENDER_VERSION,
         dataset_version=DATASET_VERSION,

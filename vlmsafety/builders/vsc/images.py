@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +33,7 @@ from vlmsafety.errors import (
 from vlmsafety.render import render_text
 from vlmsafety.storage.images import image_problem, png_bytes
 
-__all__ = ["ImageStore", "resolve_image"]
+__all__ = ["ImageJob", "ImageStore", "resolve_image", "resolve_task"]
 
 
 def _key(relpath: str) -> str:
@@ -80,6 +81,10 @@ class ImageStore:
                 f"--images {images}: not a folder or a zip archive ({exc})") from None
         return [n for n in self._zip.namelist() if not n.endswith("/")]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable (sent to worker processes): an open zip is reopened where it is read."""
+        return {**self.__dict__, "_zip": None, "_loose": dict(self._loose)}
+
     def read(self, relpath: str) -> bytes | None:
         """The bytes of ``relpath`` (exact name, else its one loose match), or ``None``."""
         name = self._exact.get(relpath)
@@ -88,7 +93,9 @@ class ImageStore:
             name = loose[0] if len(loose) == 1 else None
         if name is None or self.images is None:
             return None
-        if self._zip is not None:
+        if self.images.is_file():
+            if self._zip is None:
+                self._zip = zipfile.ZipFile(self.images)
             return self._zip.read(name)
         return (self.images / name).read_bytes()
 
@@ -136,3 +143,25 @@ def resolve_image(
         return {"bytes": _placeholder(size), "path": None}, "placeholder"
     problems.append(f"{problem}: {relpath}")
     return None, ""
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    """What resolving a row's image needs besides the row (sent once to each worker)."""
+
+    store: ImageStore
+    placeholders: bool
+    render_missing: bool
+    size: int
+
+
+def resolve_task(job: ImageJob, task: tuple[str, str, str | None] | None
+                 ) -> tuple[dict[str, Any] | None, str, list[str]] | None:
+    """:func:`resolve_image` of one ``(relpath, setting, text)`` with the problems it found
+    (run in a worker); ``None`` for a row without an image."""
+    if task is None:
+        return None
+    problems: list[str] = []
+    image, kind = resolve_image(job.store, *task, problems, placeholders=job.placeholders,
+                                render_missing=job.render_missing, size=job.size)
+    return image, kind, problems

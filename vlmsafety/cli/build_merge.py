@@ -1,0 +1,56 @@
+"""``vlmsafety build merge``: join the K part folders of a sharded build into one dataset folder.
+
+    vlmsafety build vsc --images IMAGES --out part-0 --shard 0/2     # on one machine
+    vlmsafety build vsc --images IMAGES --out part-1 --shard 1/2     # on another
+    vlmsafety build merge part-0 part-1 --out vsc                    # the folder one build writes
+
+The parts must come from the same build (their fingerprints: versions, settings, seed, source
+checksums) and be complete (each of 0..K-1 once); the differing fields, or the missing and
+duplicated parts, are named otherwise. See docs/sharded-builds.md for Slurm and Ray recipes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["part_summary", "register", "run"]
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "merge",
+        help="join the part folders of a sharded build (--shard I/K) into one dataset folder",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("parts", nargs="+", metavar="PART", help="part folders, in any order")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (must not exist)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    p.set_defaults(handler=run)
+
+
+def part_summary(part: Path) -> dict[str, Any]:
+    """What a part folder holds: its place, rows per config (printed by ``build --shard``)."""
+    from vlmsafety.builders.shards import PART_FILE
+
+    manifest = json.loads((part / PART_FILE).read_text(encoding="utf-8"))
+    shard = manifest["shard"]
+    return {"out": str(part), "shard": f"{shard['index']}/{shard['count']}",
+            "rows": {c: v["rows"] for c, v in manifest["configs"].items()}}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``vlmsafety build merge``; prints a JSON summary (folder, rows per config)."""
+    from huggingface_hub import DatasetCard
+
+    from vlmsafety.builders.merge import merge_build
+
+    out = merge_build(args.parts, args.out, overwrite=args.overwrite)
+    infos = DatasetCard.load(out / "README.md").data.to_dict().get("dataset_info", [])
+    infos = infos if isinstance(infos, list) else [infos]
+    rows = {i.get("config_name", "default"): i["splits"][0]["num_examples"] for i in infos}
+    print(json.dumps({"out": str(out), "parts": len(args.parts), "rows": rows}, indent=2))
+    return 0
