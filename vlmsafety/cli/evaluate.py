@@ -57,10 +57,31 @@ def register(sub: Any) -> None:
     p.add_argument("--allow-missing", action="store_true",
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")
+    p.add_argument("--min-coverage", type=float, default=0.95, metavar="SHARE",
+                   help="warn when a model's predictions cover less than this share of the "
+                   "scored rows, or when models' coverages differ (default 0.95)")
+    p.add_argument("--min-clusters", type=int, default=20, metavar="N",
+                   help="no bootstrap interval from fewer clusters: Wilson intervals (gaps: "
+                   "none) instead, and the output says so (default 20)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--no-plots", action="store_true", help="do not draw plots")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    metric = p.add_argument_group(
+        "metric settings (each recorded in results.json's metric; a setting the benchmark does "
+        "not have is an error)")
+    metric.add_argument("--vsc-mode", metavar="MODE", dest="set_mode",
+                        help="VSCBench counting: default (refusal or safe completion is right "
+                        "on unsafe items) or parity (VSCBench's published counting; see "
+                        "docs/evaluate.md); default: default")
+    metric.add_argument("--partial-refusal", metavar="POLICY", dest="set_partial_refusal",
+                        help="DUAL-Bench: how a partial refusal counts: separate (its own rate), "
+                        "refusal or safe_completion; default: separate")
+    metric.add_argument("--category-bootstrap", choices=("on", "off"),
+                        dest="set_bootstrap_breakdowns",
+                        help="bootstrap intervals for the per-category (and per-setting / "
+                        "per-perturbation) rates too; default: the benchmark's (DUAL-Bench off, "
+                        "VSCBench on)")
     chat = p.add_argument_group("chat judge (--judge chat)")
     chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
                       help="rubric (default: the benchmark's own)")
@@ -85,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
         configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
         seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
-        revision=args.revision,
+        revision=args.revision, min_coverage=args.min_coverage, min_clusters=args.min_clusters,
+        settings=_settings(args),
     )
     for warning in results.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
@@ -108,23 +130,40 @@ def run(args: argparse.Namespace) -> int:
             gap = ""
             if i < len(board["adjacent"]):
                 gap = "  gap to next " + _gap(board["adjacent"][i])
+            cover = f" coverage {row['coverage']:.3f}" if "coverage" in row else ""
             print(f"  {i + 1}. {row['model']:<{width}} "
-                  f"{format_rate(row['rate'], row[lo], row[hi], row['n'])}{gap}")
+                  f"{format_rate(row['rate'], row[lo], row[hi], row['n'])}{cover}{gap}")
+        if not boot and results["metric"]["n_boot"]:
+            print(f"  (no bootstrap interval: fewer than --min-clusters "
+                  f"{results['metric']['min_clusters']} clusters for some model; Wilson shown)")
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'report.md'} and "
           f"{len(results['plots'])} plot(s)")
     return 0
 
 
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The metric settings given on the command line (``--vsc-mode`` -> ``mode`` ...); the
+    benchmark's spec checks them."""
+    out: dict[str, Any] = {}
+    for key, value in vars(args).items():
+        if key.startswith("set_") and value is not None:
+            out[key[4:]] = {"on": True, "off": False}.get(value, value)
+    return out
+
+
 def _gap(adj: dict[str, Any]) -> str:
-    """``+0.042 [+0.010, +0.071] (McNemar p=0.012)``: the gap a - b, its paired bootstrap
-    interval (when computed) and McNemar's exact p-value."""
+    """``+0.042 [+0.010, +0.071] (McNemar p=0.012, n=768 shared)``: the gap a - b on the items
+    both models have, its paired bootstrap interval (when computed), McNemar's exact p-value."""
     from vlmsafety.report import format_signed
 
     if adj["difference"] is None:
-        return "n/a"
+        return f"n/a (n={adj['n_both_scored']} shared)"
     text = format_signed(adj["difference"])
     if adj.get("difference_ci_low") is not None and adj.get("difference_ci_high") is not None:
         text += (f" [{format_signed(adj['difference_ci_low'])}, "
                  f"{format_signed(adj['difference_ci_high'])}]")
+    elif adj.get("paired_bootstrap", {}).get("note", "").startswith("no bootstrap:"):
+        text += " [no CI: < --min-clusters]"
     p = adj["mcnemar"].get("p_value")
-    return text + (f" (McNemar p={p:.3g})" if p is not None else "")
+    text += f" (McNemar p={p:.3g}" if p is not None else " (McNemar n/a"
+    return text + f", n={adj['n_both_scored']} shared)"

@@ -77,10 +77,13 @@ class MetricInfo:
     confidence: float = 0.95
     unscored: str = "exclude"
     settings: Mapping[str, Any] = field(default_factory=dict)
+    min_clusters: int = 20
+    min_coverage: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "n_boot": self.n_boot,
                 "seed": self.seed, "confidence": self.confidence, "unscored": self.unscored,
+                "min_clusters": self.min_clusters, "min_coverage": self.min_coverage,
                 **self.settings}
 
 
@@ -102,6 +105,9 @@ class PredictionsInfo:
 class ModelResult:
     """One model: its input, label counts, rows without a prediction, and its scores.
 
+    ``coverage`` is the share of the scored rows that have a prediction (1.0 without
+    ``--allow-missing``).
+
     ``scores`` is the spec's scorer output (already JSON-ready: the scoring core's own result
     objects serialise themselves).
     """
@@ -110,10 +116,12 @@ class ModelResult:
     n_missing: Mapping[str, int]
     label_counts: Mapping[str, int]
     scores: Mapping[str, Any]
+    coverage: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {"predictions": self.predictions.to_dict(), "n_missing": dict(self.n_missing),
-                "label_counts": dict(self.label_counts), "scores": dict(self.scores)}
+                "coverage": self.coverage, "label_counts": dict(self.label_counts),
+                "scores": dict(self.scores)}
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,17 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.evaluation.coverage import (
+    DEFAULT_MIN_COVERAGE,
+    check_min_coverage,
+    coverage_warnings,
+)
 from vlmsafety.evaluation.inputs import ModelInput, resolve_models, split_input
 from vlmsafety.evaluation.judging import check_coverage, judge_model, make_judge, read_model
 from vlmsafety.evaluation.leaderboard import leaderboard
@@ -28,6 +33,7 @@ from vlmsafety.evaluation.results import (
 )
 from vlmsafety.judges.base import Judge
 from vlmsafety.predictions import Judgement
+from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS, bootstrap_plan
 from vlmsafety.storage.checksums import file_sha256
 
 __all__ = ["evaluate_models", "judge_and_score", "run_evaluation"]
@@ -86,7 +92,8 @@ def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]]
 
 
 def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n_boot: int,
-                  seed: int, judge_name: str) -> tuple[ModelResult, dict[str, str]]:
+                  seed: int, judge_name: str, min_clusters: int, settings: Mapping[str, Any]
+                  ) -> tuple[ModelResult, dict[str, str]]:
     scored = {r["id"] for rows in inp.ref.rows.values() for r in rows}
     kept = [j for j in judged if j.id in scored]
     labels: dict[str, str] = {j.id: j.label for j in kept}
@@ -97,16 +104,19 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
                            len(judged) + inp.n_outside[m.name], inp.n_outside[m.name],
                            sum(1 for j in kept if j.extra.get("error")))
     scores = spec.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
-                        **spec.settings)
+                        min_clusters=min_clusters, **settings)
     counts: dict[str, int] = dict(sorted(Counter[str](j.label for j in kept).items()))
-    return ModelResult(info, missing, counts, scores), labels
+    n_rows = sum(len(rows) for rows in inp.ref.rows.values())
+    coverage = (n_rows - sum(missing.values())) / n_rows if n_rows else 0.0
+    return ModelResult(info, missing, counts, scores, coverage), labels
 
 
 def judge_and_score(
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
     judge: Any = "keyword", configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
-    revision: str | None = None,
+    revision: str | None = None, min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_clusters: int = DEFAULT_MIN_CLUSTERS, settings: Mapping[str, Any] | None = None,
 ) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
     """:func:`evaluate_models` with typed results, and each model's judgements.
 
@@ -118,18 +128,27 @@ def judge_and_score(
 
     from vlmsafety import __version__
 
+    check_min_coverage(min_coverage)
+    bootstrap_plan(0, 0, min_clusters)  # checks min_clusters before any work
     inp = _read_inputs(benchmark, dataset, predictions, judge=judge, configs=configs,
                        allow_missing=allow_missing, revision=revision)
-    judged, judge_name = _judge_all(inp, progress)
     ref, spec = inp.ref, inp.ref.spec
+    chosen = spec.with_settings(settings)  # before judging, which may be slow or paid for
+    judged, judge_name = _judge_all(inp, progress)
     models: dict[str, ModelResult] = {}
     labels: dict[str, dict[str, str]] = {}
     for m in tqdm(inp.models, desc="scoring", unit="model", disable=not progress or None):
-        models[m.name], labels[m.name] = _model_result(m, judged[m.name], inp, n_boot=n_boot,
-                                                       seed=seed, judge_name=judge_name)
+        models[m.name], labels[m.name] = _model_result(
+            m, judged[m.name], inp, n_boot=n_boot, seed=seed, judge_name=judge_name,
+            min_clusters=min_clusters, settings=chosen)
     boards = [b for h in spec.headlines(tuple(ref.rows))
               if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
-                                   settings=spec.settings)) is not None]
+                                   settings=chosen, min_clusters=min_clusters)) is not None]
+    n_rows = sum(len(rows) for rows in ref.rows.values())
+    warnings = ref.warnings() + coverage_warnings(
+        {n: r.coverage for n, r in models.items()},
+        {n: n_rows - sum(r.n_missing.values()) for n, r in models.items()}, n_rows,
+        min_coverage=min_coverage)
     dataset_info = DatasetInfo(
         ref.source, ref.revision, ref.version, {c: len(rows) for c, rows in ref.rows.items()},
         inp.skipped, {f: h for f, h in ref.files.items()
@@ -139,10 +158,11 @@ def judge_and_score(
         vlmsafety_version=__version__,
         created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         command=command if command is not None else " ".join(sys.argv),
-        benchmark=spec.name, dataset=dataset_info, warnings=ref.warnings(),
+        benchmark=spec.name, dataset=dataset_info, warnings=warnings,
         judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
                         else type(inp.judge).__name__),
-        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(spec.settings)),
+        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=chosen,
+                          min_clusters=min_clusters, min_coverage=min_coverage),
         models=models, leaderboards=boards)
     return result, judged
 
@@ -151,7 +171,8 @@ def evaluate_models(
     benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
     judge: Any = "keyword", configs: Sequence[str] | None = None, allow_missing: bool = False,
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
-    revision: str | None = None,
+    revision: str | None = None, min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_clusters: int = DEFAULT_MIN_CLUSTERS, settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Judge, score and rank one or more models on one benchmark.
 
@@ -171,6 +192,11 @@ def evaluate_models(
         progress: Progress bars.
         command: The command line, recorded in the results.
         revision: Hub revision (branch, tag or commit) of ``dataset``; recorded.
+        min_coverage: Warn when a model's predictions cover less of the scored rows (or when
+            models' coverages differ).
+        min_clusters: No bootstrap interval (rates or gaps) from fewer clusters; Wilson instead.
+        settings: Metric settings to change (the spec's ``settings``: VSCBench ``mode``, DUAL
+            ``partial_refusal``, ``bootstrap_breakdowns``); recorded in ``metric``.
 
     Returns:
         The JSON-ready dict of ``results.json`` (:meth:`EvaluationResult.to_dict`):
@@ -186,7 +212,9 @@ def evaluate_models(
     """
     return judge_and_score(benchmark, dataset, predictions, judge=judge, configs=configs,
                            allow_missing=allow_missing, n_boot=n_boot, seed=seed,
-                           progress=progress, command=command, revision=revision)[0].to_dict()
+                           progress=progress, command=command, revision=revision,
+                           min_coverage=min_coverage, min_clusters=min_clusters,
+                           settings=settings)[0].to_dict()
 
 
 def run_evaluation(
@@ -194,7 +222,8 @@ def run_evaluation(
     out: str | os.PathLike[str], *, judge: Any = "keyword", configs: Sequence[str] | None = None,
     allow_missing: bool = False, n_boot: int = 1000, seed: int = 0, plots: bool = True,
     overwrite: bool = False, progress: bool = True, command: str | None = None,
-    revision: str | None = None,
+    revision: str | None = None, min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_clusters: int = DEFAULT_MIN_CLUSTERS, settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """:func:`evaluate_models`, then :func:`write_evaluation` with each model's judged JSONL.
 
@@ -208,7 +237,8 @@ def run_evaluation(
     result, judged = judge_and_score(
         benchmark, dataset, predictions, judge=judge, configs=configs,
         allow_missing=allow_missing, n_boot=n_boot, seed=seed, progress=progress,
-        command=command, revision=revision)
+        command=command, revision=revision, min_coverage=min_coverage,
+        min_clusters=min_clusters, settings=settings)
     write_evaluation(result.to_dict(), out, plots=plots, overwrite=overwrite, judged=judged)
     loaded: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return loaded

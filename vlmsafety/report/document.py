@@ -100,6 +100,12 @@ def _leaderboards(results: Mapping[str, Any]) -> list[str]:
                                                                       board["metric"]),
                                     higher_is_better=board["higher_is_better"],
                                     ci_label="bootstrap 95% CI" if boot else "Wilson 95% CI")]
+        if any(r.get("coverage", 1.0) < 1.0 for r in board["rows"]):
+            lines += ["", "Coverage (share of the scored rows with a prediction): " + ", ".join(
+                f"`{r['model']}` {r['coverage']:.3f}" for r in board["rows"]) + "."]
+        if not boot and results["metric"].get("n_boot"):
+            lines += ["", (f"No bootstrap interval: some model has fewer than "
+                      f"{results['metric'].get('min_clusters', 20)} clusters (`--min-clusters`).")]
         if board["adjacent"]:
             gaps = [[f"{a['a']} - {a['b']}", format_signed(a["difference"]),
                      interval_cell(a.get("difference_ci_low"), a.get("difference_ci_high")),
