@@ -284,6 +284,11 @@ def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> 
     assert f"{sources['image_centric']['placeholder']} of 1800 rows of 'image_centric'" in res["warnings"][0]
     assert report.count("> **Warning:**") == 2
     names = {Path(p).name for p in res["plots"]}
+    from PIL import Image  # plots from placeholder data carry a red band (issue 17 item 5)
+
+    for rel in res["plots"]:
+        with Image.open(tmp_path / "out" / rel) as im:
+            assert im.convert("RGB").getpixel((2, 2)) == (198, 40, 40), rel
     assert {"tradeoff_image_centric.png", "tradeoff_text_centric.png",
             "image_centric_sra_u_by_category.png", "text_centric_sra_s_by_setting.png"} <= names
 

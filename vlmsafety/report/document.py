@@ -22,6 +22,7 @@ from typing import Any
 from vlmsafety.errors import UnknownNameError
 from vlmsafety.report.common import RATE_ABBR, interval_cell, model_file_names
 from vlmsafety.report.markdown import format_p, format_signed, leaderboard_table, markdown_table
+from vlmsafety.report.marks import mark_plot, placeholder_note
 from vlmsafety.specs import get_spec
 
 __all__ = ["model_file_names", "render_report", "write_report"]
@@ -164,6 +165,11 @@ def write_report(results: Mapping[str, Any], folder: str | Path, *, plots: bool 
     rel: list[str] = []
     module = _module(results)
     if plots and module is not None:
-        rel = [p.relative_to(folder).as_posix() for p in module.plots(results, folder / "plots")]
+        written = module.plots(results, folder / "plots")
+        note = placeholder_note(results)
+        if note:
+            for path in written:
+                mark_plot(path, note)
+        rel = [p.relative_to(folder).as_posix() for p in written]
     (folder / "report.md").write_text(render_report(results, rel), encoding="utf-8")
     return rel

@@ -17,7 +17,7 @@ from typing import Any
 
 from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
 from vlmsafety.builders.vsc.card import card_body
-from vlmsafety.builders.vsc.images import ImageStore, resolve_image
+from vlmsafety.builders.vsc.images import PLACEHOLDER_CAUSES, ImageStore, resolve_image
 from vlmsafety.builders.vsc.schema import (
     BUILDER_VERSION,
     CONFIGS,
@@ -136,6 +136,7 @@ class _Build:
     problems: list[str] = field(default_factory=list)
     stats: dict[str, Counter[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    placeholder_causes: Counter[str] = field(default_factory=Counter)
     defect_ids: dict[str, dict[str, list[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list)))
 
@@ -149,7 +150,7 @@ class _Build:
             image, source_kind = resolve_image(
                 self.store, row["image_file"], setting, text, self.problems,
                 placeholders=self.placeholders, render_missing=self.render_missing,
-                size=self.image_size)
+                size=self.image_size, causes=self.placeholder_causes)
             if image is None:
                 return  # the build fails at the end, listing every problem
             counts[f"{setting}:{source_kind}"] += 1
@@ -210,7 +211,10 @@ def _write_card(folder: HubFolderWriter, records: VSCRecords, build: _Build, ima
         builder={"name": "vlmsafety.builders.vsc", "version": BUILDER_VERSION,
                  "render_version": RENDER_VERSION, "source_commit": SOURCE_COMMIT,
                  "input_sha256": dict(sorted(records.sha256.items())),
-                 "pinned_inputs": records.pinned},
+                 "pinned_inputs": records.pinned,
+                 "images": {"total": sum(sum(c.values()) for c in build.stats.values()),
+                            "placeholder": {c: build.placeholder_causes[c]
+                                            for c in PLACEHOLDER_CAUSES}}},
     )
 
 
