@@ -35,8 +35,8 @@ def register(sub: Any) -> None:
     p.add_argument("--images", metavar="DIR_OR_ZIP",
                    help="the release's image folder or zip archive")
     p.add_argument("--xstest", metavar="FILE",
-                   help="XSTest's xstest_prompts.csv (default: --source's copy, else the pinned "
-                        "download)")
+                   help="XSTest's xstest_prompts.csv (default: --source's copy; without "
+                        "--source, the pinned download)")
     p.add_argument("--placeholders", action="store_true",
                    help="use grey placeholders for missing/corrupt images (image_source=placeholder)")
     p.add_argument("--render-missing", action="store_true",

@@ -46,15 +46,23 @@ def png_bytes(image: Image.Image, *, compress_level: int = 6) -> bytes:
 
 
 @contextmanager
-def bombs_as_errors() -> Iterator[None]:
+def bombs_as_errors(max_pixels: int | None = None) -> Iterator[None]:
     """Within the block, Pillow's ``DecompressionBombWarning`` is raised as an error.
 
     Pillow only warns between ``Image.MAX_IMAGE_PIXELS`` and twice that; an input beyond the
-    limit must be refused, not decoded. Catch :data:`DECOMPRESSION_BOMB_ERRORS`.
+    limit must be refused, not decoded. Catch :data:`DECOMPRESSION_BOMB_ERRORS`. ``max_pixels``
+    sets the limit within the block (a user's ``--max-image-pixels`` can raise it as well as
+    lower it); Pillow's own limit is restored on exit.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        yield
+    before = Image.MAX_IMAGE_PIXELS
+    try:
+        if max_pixels is not None:
+            Image.MAX_IMAGE_PIXELS = max_pixels
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
 
 
 def image_problem(data: bytes) -> str | None:
