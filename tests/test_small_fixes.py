@@ -65,3 +65,79 @@ def test_typo_in_a_local_dataset_name_fails_at_once(name: str, tmp_path: Path,
     with pytest.raises(DatasetNotFoundError, match="does not exist .*OWNER/NAME"):
         load_split(name, "clean")
     assert time.monotonic() - started < 2
+
+
+def test_every_option_has_help_and_shows_its_default() -> None:
+    import argparse
+
+    from vlmsafety.cli import build_parser
+
+    def walk(p: argparse.ArgumentParser, path: list[str]):  # type: ignore[no-untyped-def]
+        for a in p._actions:
+            if isinstance(a, argparse._SubParsersAction):
+                for name, sub in a.choices.items():
+                    yield from walk(sub, [*path, name])
+            elif a.option_strings and a.dest not in ("help", "version"):
+                yield " ".join(path), a
+
+    bad = []
+    for where, a in walk(build_parser(), []):
+        text = (a.help or "").lower()
+        if not text:
+            bad.append(f"{where} {a.option_strings[0]}: no help")
+        elif (a.default not in (None, False) and not isinstance(a, argparse._StoreTrueAction)
+              and "default" not in text):
+            bad.append(f"{where} {a.option_strings[0]}: default {a.default!r} not shown")
+    assert bad == []
+
+
+def test_errors_name_the_flags_not_python_arguments(tmp_path: Path) -> None:
+    import re
+
+    from vlmsafety.errors import OutputExistsError, PredictionsFormatError
+    from vlmsafety.evaluation.judging import check_coverage
+    from vlmsafety.storage.files import check_output
+
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.raises(OutputExistsError) as err:
+        check_output(tmp_path / "a.txt", overwrite=False)
+    messages = [str(err.value)]
+
+    from types import SimpleNamespace
+
+    ref = SimpleNamespace(rows={"clean": [{"id": "a"}, {"id": "b"}]})
+    with pytest.raises(PredictionsFormatError) as err2:
+        check_coverage({"m": [SimpleNamespace(id="a")]}, ref)  # type: ignore[arg-type]
+    messages.append(str(err2.value))
+    for text in messages:
+        assert "--" in text and not re.search(r"\b[a-z_]+=(True|\[)", text), text
+
+
+def test_duplicate_id_error_names_the_id_column(tmp_path: Path) -> None:
+    from vlmsafety.errors import PredictionsFormatError
+    from vlmsafety.importers import import_table
+
+    src = tmp_path / "p.csv"
+    src.write_text("qid,answer\na,yes\na,no\n", encoding="utf-8")
+    with pytest.raises(PredictionsFormatError, match=r"duplicate id 'a' \(column 'qid', .*"
+                       r"first at column 'qid'") as err:
+        import_table(src, tmp_path / "out.jsonl", id_column="qid", response_column="answer")
+    assert "'answer'" not in str(err.value)
+
+
+def test_generate_refuses_a_truncated_png_and_names_no_buffer() -> None:
+    import io
+
+    from vlmsafety.errors import DatasetRowError
+    from vlmsafety.generate import _image_bytes
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), "red").save(buf, format="PNG")
+    whole = buf.getvalue()
+    assert _image_bytes(whole, "r1") == (whole, "image/png")
+    with pytest.raises(DatasetRowError, match="row 'r1': the image is unreadable") as err:
+        _image_bytes(whole[: len(whole) // 2], "r1")
+    with pytest.raises(DatasetRowError) as err2:
+        _image_bytes(b"not an image at all", "r2")
+    for text in (str(err.value), str(err2.value)):
+        assert "BytesIO" not in text and "0x" not in text, text

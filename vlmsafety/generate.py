@@ -216,18 +216,17 @@ def _image_bytes(value: Any, row_id: str) -> tuple[bytes, str] | None:
         from vlmsafety.storage.images import png_bytes
 
         return png_bytes(value), "image/png"
+    from vlmsafety.storage.images import image_problem, png_bytes
+
+    problem = image_problem(data)  # a truncated PNG has a PNG header but does not decode
+    if problem is not None:
+        raise DatasetRowError(f"row {row_id!r}: the image is {problem}")
     mime = _mime(data)
     if mime is None:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
 
-        from vlmsafety.storage.images import png_bytes
-
-        try:
-            with Image.open(io.BytesIO(data)) as im:
-                return png_bytes(im), "image/png"
-        except (UnidentifiedImageError, OSError) as exc:
-            raise DatasetRowError(f"row {row_id!r}: the image bytes are not an image Pillow "
-                                    f"can read ({exc})") from None
+        with Image.open(io.BytesIO(data)) as im:
+            return png_bytes(im), "image/png"
     return data, mime
 
 

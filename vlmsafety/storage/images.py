@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,6 +66,9 @@ def bombs_as_errors(max_pixels: int | None = None) -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = before
 
 
+_BUFFER_REPR = re.compile(r"<_io\.BytesIO object at 0x[0-9a-fA-F]+>")
+
+
 def image_problem(data: bytes) -> str | None:
     """``None`` if ``data`` decodes fully with Pillow, else why not (the bomb limit is an error).
 
@@ -78,5 +82,7 @@ def image_problem(data: bytes) -> str | None:
     except DECOMPRESSION_BOMB_ERRORS as exc:
         return f"refused as a possible decompression bomb ({exc})"
     except Exception as exc:  # noqa: BLE001 - any decoder failure means an unusable file
-        return f"unreadable ({type(exc).__name__}: {exc})"
+        # Pillow names the buffer (<_io.BytesIO object at 0x...>), which tells a user nothing
+        text = _BUFFER_REPR.sub("the image bytes", str(exc))
+        return f"unreadable ({type(exc).__name__}: {text})"
     return None

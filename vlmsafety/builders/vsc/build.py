@@ -271,8 +271,8 @@ def build_vsc(
         store.close()
         n_images = 6 * len(records.image_centric) + 4 * len(records.text_centric)
         raise SourceDataError(
-            f"no image archive given: {n_images} images are needed; pass images=/--images "
-            "(folder or zip of the release), or placeholders=True/--placeholders"
+            f"no image archive given: {n_images} images are needed; pass --images "
+            "(folder or zip of the release), or --placeholders"
             + ("" if render_missing else " (with --render-missing for typography/FigStep)")
         )
     build = _Build(store, placeholders=placeholders, render_missing=render_missing,
