@@ -141,3 +141,45 @@ def test_generate_refuses_a_truncated_png_and_names_no_buffer() -> None:
         _image_bytes(b"not an image at all", "r2")
     for text in (str(err.value), str(err2.value)):
         assert "BytesIO" not in text and "0x" not in text, text
+
+
+def test_tradeoff_error_bars_are_the_leaderboard_interval_and_labelled(
+        small_dual: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json as _json
+
+    from vlmsafety.evaluation import evaluate_models, load_reference
+    from vlmsafety.report import dual as report_dual
+    from vlmsafety.report import plots
+
+    preds = tmp_path / "m.jsonl"
+    ids = load_reference(small_dual, "dual").ids
+    preds.write_text("".join(_json.dumps({"id": i, "response": "No." if n % 3 else "Sure, here."})
+                             + "\n" for n, i in enumerate(ids)))
+    res = evaluate_models("dual", small_dual, [preds], n_boot=50, progress=False)
+    seen: dict = {}
+    monkeypatch.setattr(plots, "tradeoff_scatter",
+                        lambda path, points, **kw: seen.update(points=points, **kw) or path)
+    monkeypatch.setattr(plots, "category_bars", lambda path, *a, **kw: path)
+    monkeypatch.setattr(plots, "robustness_curves", lambda path, *a, **kw: path)
+    report_dual.plots(res, tmp_path / "plots")
+    assert "error bars: bootstrap 95% CI" in seen["title"]
+    x = res["models"]["m"]["scores"]["benign"]["overall"]["refusal_rate"]
+    assert seen["points"]["m"][2] == (x["boot_low"], x["boot_high"])
+
+
+def test_datasets_progress_bars_do_not_leak(small_dual: Path, tmp_path: Path,
+                                            capfd: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    import datasets
+
+    from vlmsafety.storage.splits import load_split
+
+    fresh = tmp_path / "dual"  # a folder datasets has not cached: it generates the split
+    shutil.copytree(small_dual, fresh)
+    datasets.utils.enable_progress_bars()
+    capfd.readouterr()
+    assert load_split(fresh, "clean", columns=["id"]).num_rows > 0
+    captured = capfd.readouterr()
+    assert "Generating test split" not in captured.err + captured.out
+    assert not datasets.utils.are_progress_bars_disabled()  # the caller's setting is kept

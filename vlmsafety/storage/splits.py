@@ -88,6 +88,9 @@ def load_split(source: str | os.PathLike[str], config: str, *, split: str = "tes
     import datasets
 
     check_source(source)
+    quiet = not datasets.utils.are_progress_bars_disabled()
+    if quiet:  # datasets' "Generating test split" bars are not the caller's progress
+        datasets.utils.disable_progress_bars()
     try:
         return datasets.load_dataset(os.fspath(source), config, split=split, revision=revision,
                                      **kwargs)
@@ -103,3 +106,6 @@ def load_split(source: str | os.PathLike[str], config: str, *, split: str = "tes
                 f"({reason}); rebuild the folder (`vlmsafety build ...`) or download it "
                 "again") from exc
         raise DatasetNotFoundError(f"cannot load {where}: {reason}") from exc
+    finally:
+        if quiet:
+            datasets.utils.enable_progress_bars()
