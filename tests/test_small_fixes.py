@@ -183,3 +183,19 @@ def test_datasets_progress_bars_do_not_leak(small_dual: Path, tmp_path: Path,
     captured = capfd.readouterr()
     assert "Generating test split" not in captured.err + captured.out
     assert not datasets.utils.are_progress_bars_disabled()  # the caller's setting is kept
+
+
+def test_a_wrong_images_folder_is_summarised(shared_data: Path, tmp_path: Path) -> None:
+    from vlmsafety.builders.vsc import build_vsc
+
+    wrong = tmp_path / "not-the-images"
+    (wrong / "vscbench_image_centric_images").mkdir(parents=True)  # the folder, not its files
+    Image.new("RGB", (8, 8)).save(wrong / "vscbench_image_centric_images" / "other.png")
+    with pytest.raises(SourceDataError) as err:
+        build_vsc(tmp_path / "out", source=shared_data / "vscbench",
+                  xstest=shared_data / "xstest" / "xstest_prompts.csv", images=wrong,
+                  image_size=32, progress=False)
+    text = str(err.value)
+    assert text.startswith("3600 of 3600 image(s) missing or unreadable")
+    assert "(3600 missing;" in text and "none was found: --images must be" in text
+    assert text.count("\n") <= 12 and text.rstrip().endswith("... and 3590 more")

@@ -184,15 +184,28 @@ def _write_configs(folder: HubFolderWriter, records: VSCRecords, build: _Build,
         build.rows[config] = writer.num_rows
 
 
+_SHOWN_PROBLEMS = 10
+"""Image problems listed by name in the error; the rest are counted (a wrong --images folder
+would otherwise print one line per image)."""
+
+
 def _raise_image_problems(build: _Build, images: Any) -> None:
     if build.problems:
         hint = "pass --placeholders to use placeholders"
         if not build.render_missing:
             hint += " or --render-missing to re-render typography/FigStep images"
-        raise SourceDataError(
-            f"{len(build.problems)} image(s) missing or unreadable in {images} ({hint}):\n  "
-            + "\n  ".join(build.problems)
-        )
+        kinds = Counter(p.split(":", 1)[0].split(" (", 1)[0] for p in build.problems)
+        total = sum(sum(c.values()) for c in build.stats.values()) + len(build.problems)
+        head = (f"{len(build.problems)} of {total} image(s) missing or unreadable in {images} "
+                f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}; {hint})")
+        if kinds.get("missing") == total:
+            head += ("; none was found: --images must be the release's image folder or zip "
+                     "(with vscbench_image_centric_images/ and vscbench_text_centric_images/ "
+                     "inside)")
+        shown = build.problems[:_SHOWN_PROBLEMS]
+        more = len(build.problems) - len(shown)
+        raise SourceDataError(head + ":\n  " + "\n  ".join(shown)
+                              + (f"\n  ... and {more} more" if more else ""))
 
 
 def _write_card(folder: HubFolderWriter, records: VSCRecords, build: _Build, images: Any) -> None:
