@@ -323,7 +323,7 @@ def test_missing_images_are_one_error_and_leave_nothing(tiny: Path) -> None:
     with pytest.raises(SourceDataError) as err:
         _tiny_build(tiny)
     msg = str(err.value)
-    assert "2 image(s) missing or unreadable" in msg
+    assert "2 of 20 image(s) missing or unreadable" in msg
     assert "missing: vscbench_image_centric_images/drugs/unsafe_drugs_0_2.png" in msg
     assert "missing: vscbench_text_centric_images/typography/1_my_neighbour's_pinata.png" in msg
     assert not (tiny / "out").exists() and _leftovers(tiny) == []
