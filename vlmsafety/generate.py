@@ -529,10 +529,10 @@ def generate(
             try:
                 client.complete_many(_LazyRequests([items[i] for i in todo], system),
                                      on_result=done, desc="generate", breaker=breaker)
-            except EndpointError as exc:
+            except (EndpointError, KeyboardInterrupt) as exc:  # Ctrl-C too: say what is kept
                 kept = counts["ok"] + sum(isinstance(r, Mapping) for r in replies)
                 where = f"in the cache {store.path}" if store is not None else "nowhere: no cache"
-                raise EndpointError(
+                raise type(exc)(
                     f"{exc}\ngenerate: {kept} of {total if total is not None else '?'} rows had "
                     f"a reply when the run stopped (kept {where}); {out_path} was not written. "
                     "Run the same command again to resume") from None

@@ -1,0 +1,91 @@
+"""Issue 17 item 6: Ctrl-C says how many replies are cached and that a re-run resumes; SIGTERM
+leaves no hidden temporary file beside the output. Subprocesses against a server on 127.0.0.1,
+each bounded in time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.chat_server import ChatServer, Reply, chat_reply
+
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+def test_ctrl_c_in_generate_says_what_is_cached_and_how_to_resume(small_dual: Path,
+                                                                  tmp_path: Path) -> None:
+    def handler(req):  # type: ignore[no-untyped-def]
+        return chat_reply("A reply.") if req.index < 3 else Reply(delay=60, body=b"")
+
+    with ChatServer(handler) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vlmsafety.cli", "generate", "--dataset", str(small_dual),
+             "--config", "clean", "--out", str(tmp_path / "out.jsonl"), "--base-url", server.url,
+             "--model", "m", "--concurrency", "1", "--cache", str(tmp_path / "c.sqlite")],
+            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_for(lambda: server.count >= 4)  # 3 answered, the 4th hangs
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "3 of 48 rows had a reply" in err, err
+    assert "c.sqlite" in err and "Run the same command again to resume" in err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_sigterm_leaves_no_hidden_temporary_file(tmp_path: Path) -> None:
+    script = (
+        "import sys, time\n"
+        "from vlmsafety.cli import sigterm_as_interrupt\n"
+        "from vlmsafety.storage.files import atomic_write\n"
+        "with sigterm_as_interrupt(), atomic_write(sys.argv[1]) as fh:\n"
+        "    fh.write('partial')\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(60)\n")
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out)], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        assert any(p.name.startswith(".out.jsonl") for p in tmp_path.iterdir())
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143)])
+def test_cli_turns_sigterm_into_a_clean_exit(sig: int, code: int, small_dual: Path,
+                                             tmp_path: Path) -> None:
+    with ChatServer(lambda req: Reply(delay=60, body=b"")) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vlmsafety.cli", "generate", "--dataset", str(small_dual),
+             "--config", "clean", "--out", str(tmp_path / "out.jsonl"), "--base-url", server.url,
+             "--model", "m", "--concurrency", "1", "--no-cache"],
+            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_for(lambda: server.count >= 1)
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode == code, err
+    assert "interrupted: terminated (SIGTERM)" in err
+    assert [p.name for p in tmp_path.iterdir()] == []
