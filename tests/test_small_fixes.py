@@ -109,8 +109,15 @@ def test_errors_name_the_flags_not_python_arguments(tmp_path: Path) -> None:
     with pytest.raises(PredictionsFormatError) as err2:
         check_coverage({"m": [SimpleNamespace(id="a")]}, ref)  # type: ignore[arg-type]
     messages.append(str(err2.value))
+    from vlmsafety.importers import import_table
+
+    src = tmp_path / "p.csv"
+    src.write_text("id,response\na,\n", encoding="utf-8")
+    with pytest.raises(PredictionsFormatError) as err3:
+        import_table(src, tmp_path / "out.jsonl")
+    messages.append(str(err3.value))
     for text in messages:
-        assert "--" in text and not re.search(r"\b[a-z_]+=(True|\[)", text), text
+        assert "--" in text and not re.search(r"\b[a-z_]+=(True|\[|')", text), text
 
 
 def test_duplicate_id_error_names_the_id_column(tmp_path: Path) -> None:

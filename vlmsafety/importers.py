@@ -173,7 +173,7 @@ class _Collector:
             )
         if failure is not None and self.on_empty == "error":
             raise PredictionsFormatError(
-                f"{failure} for id {rid!r}; pass on_empty='record' (--record-failures) to write it "
+                f"{failure} for id {rid!r}; pass --record-failures to write it "
                 "as a failure (response null + error)", path=self.source,
             )
         name = self.model if model is None else model
