@@ -89,3 +89,31 @@ def test_cli_turns_sigterm_into_a_clean_exit(sig: int, code: int, small_dual: Pa
     assert proc.returncode == code, err
     assert "interrupted: terminated (SIGTERM)" in err
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_ctrl_c_in_judge_says_what_is_cached(tmp_path: Path) -> None:
+    import json
+
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps({"id": str(i), "response": f"r{i}", "prompt": "q"}) + "\n"
+                             for i in range(10)))
+
+    def handler(req):  # type: ignore[no-untyped-def]
+        return (chat_reply("Declines.\nVERDICT: REFUSAL") if req.index < 2
+                else Reply(delay=60, body=b""))
+
+    with ChatServer(handler) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vlmsafety.cli", "judge", "--predictions", str(preds),
+             "--out", str(tmp_path / "j.jsonl"), "--judge", "chat", "--base-url", server.url,
+             "--model", "m", "--concurrency", "1", "--cache", str(tmp_path / "c.sqlite")],
+            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            _wait_for(lambda: server.count >= 3)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "2 new verdict(s) kept in the cache" in err and "c.sqlite" in err, err
+    assert "run the same command again" in err and not (tmp_path / "j.jsonl").exists()
