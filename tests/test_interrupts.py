@@ -26,24 +26,31 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-unty
         time.sleep(0.05)
 
 
+def _interrupt(argv: list[str], server: ChatServer, after: int, sig: int) -> tuple[int, str]:
+    """Run ``vlmsafety ARGV``, send ``sig`` once the server has seen ``after`` requests."""
+    proc = subprocess.Popen([sys.executable, "-m", "vlmsafety.cli", *argv], env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: server.count >= after)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    return proc.returncode, err
+
+
 def test_ctrl_c_in_generate_says_what_is_cached_and_how_to_resume(small_dual: Path,
                                                                   tmp_path: Path) -> None:
     def handler(req):  # type: ignore[no-untyped-def]
         return chat_reply("A reply.") if req.index < 3 else Reply(delay=60, body=b"")
 
-    with ChatServer(handler) as server:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "vlmsafety.cli", "generate", "--dataset", str(small_dual),
-             "--config", "clean", "--out", str(tmp_path / "out.jsonl"), "--base-url", server.url,
-             "--model", "m", "--concurrency", "1", "--cache", str(tmp_path / "c.sqlite")],
-            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            _wait_for(lambda: server.count >= 4)  # 3 answered, the 4th hangs
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=30)
-        finally:
-            proc.kill()
-    assert proc.returncode == 130, err
+    with ChatServer(handler) as server:  # 3 answered, the 4th hangs
+        rc, err = _interrupt(
+            ["generate", "--dataset", str(small_dual), "--config", "clean", "--out",
+             str(tmp_path / "out.jsonl"), "--base-url", server.url, "--model", "m",
+             "--concurrency", "1", "--cache", str(tmp_path / "c.sqlite")], server, 4,
+            signal.SIGINT)
+    assert rc == 130, err
     assert "interrupted" in err and "3 of 48 rows had a reply" in err, err
     assert "c.sqlite" in err and "Run the same command again to resume" in err
     assert not (tmp_path / "out.jsonl").exists()
@@ -75,18 +82,11 @@ def test_sigterm_leaves_no_hidden_temporary_file(tmp_path: Path) -> None:
 def test_cli_turns_sigterm_into_a_clean_exit(sig: int, code: int, small_dual: Path,
                                              tmp_path: Path) -> None:
     with ChatServer(lambda req: Reply(delay=60, body=b"")) as server:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "vlmsafety.cli", "generate", "--dataset", str(small_dual),
-             "--config", "clean", "--out", str(tmp_path / "out.jsonl"), "--base-url", server.url,
-             "--model", "m", "--concurrency", "1", "--no-cache"],
-            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            _wait_for(lambda: server.count >= 1)
-            proc.send_signal(sig)
-            _, err = proc.communicate(timeout=30)
-        finally:
-            proc.kill()
-    assert proc.returncode == code, err
+        rc, err = _interrupt(
+            ["generate", "--dataset", str(small_dual), "--config", "clean", "--out",
+             str(tmp_path / "out.jsonl"), "--base-url", server.url, "--model", "m",
+             "--concurrency", "1", "--no-cache"], server, 1, sig)
+    assert rc == code, err
     assert "interrupted: terminated (SIGTERM)" in err
     assert [p.name for p in tmp_path.iterdir()] == []
 
@@ -103,17 +103,10 @@ def test_ctrl_c_in_judge_says_what_is_cached(tmp_path: Path) -> None:
                 else Reply(delay=60, body=b""))
 
     with ChatServer(handler) as server:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "vlmsafety.cli", "judge", "--predictions", str(preds),
-             "--out", str(tmp_path / "j.jsonl"), "--judge", "chat", "--base-url", server.url,
-             "--model", "m", "--concurrency", "1", "--cache", str(tmp_path / "c.sqlite")],
-            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            _wait_for(lambda: server.count >= 3)
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=30)
-        finally:
-            proc.kill()
-    assert proc.returncode == 130, err
+        rc, err = _interrupt(
+            ["judge", "--predictions", str(preds), "--out", str(tmp_path / "j.jsonl"), "--judge",
+             "chat", "--base-url", server.url, "--model", "m", "--concurrency", "1", "--cache",
+             str(tmp_path / "c.sqlite")], server, 3, signal.SIGINT)
+    assert rc == 130, err
     assert "2 new verdict(s) kept in the cache" in err and "c.sqlite" in err, err
     assert "run the same command again" in err and not (tmp_path / "j.jsonl").exists()
