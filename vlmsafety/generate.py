@@ -30,8 +30,7 @@ A request that failed after the retries of :class:`vlmsafety.chat_client.ChatCli
 Example (an unreachable endpoint: the probe fails at once, nothing is written):
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "preds.jsonl"
-    >>> rows = [{"id": "a", "prompt": "What is shown?", "image": b"\\x89PNG\\r\\n\\x1a\\n..."},
-    ...         {"id": "b", "prompt": "Hello"}]
+    >>> rows = [{"id": "a", "prompt": "What is shown?"}, {"id": "b", "prompt": "Hello"}]
     >>> generate(rows, out=out, base_url="http://127.0.0.1:9", model="m", progress=False)
     Traceback (most recent call last):
     ...

@@ -215,20 +215,28 @@ def _check_dataset(root: Path) -> list[str]:
     return problems
 
 
-def count_placeholders(root: str | os.PathLike[str]) -> tuple[int, int]:
+def count_placeholders(root: str | os.PathLike[str],
+                       unreadable: list[str] | None = None) -> tuple[int, int]:
     """``(placeholder images, images)`` of a built dataset folder: rows whose ``image_source``
     is ``placeholder`` (a build with ``--placeholders``), read from that column of every shard
-    (a ``ClassLabel``: its names come from the shard's ``datasets`` metadata)."""
+    (a ``ClassLabel``: its names come from the shard's ``datasets`` metadata). A shard that
+    cannot be read is named in ``unreadable`` (when given) and not counted."""
     import json
 
     import pyarrow.parquet as pq
 
     placeholders = images = 0
     for shard in sorted(Path(root).glob("data/**/*.parquet")):
-        schema = pq.read_schema(shard)
-        if "image_source" not in schema.names:
+        try:
+            schema = pq.read_schema(shard)
+            if "image_source" not in schema.names:
+                continue
+            table = pq.read_table(shard, columns=["image_source"])
+        except Exception as exc:  # noqa: BLE001 - any reader failure: the shard is named
+            if unreadable is not None:
+                unreadable.append(f"{shard.relative_to(root)} ({type(exc).__name__})")
             continue
-        values = pq.read_table(shard, columns=["image_source"]).column("image_source").to_pylist()
+        values = table.column("image_source").to_pylist()
         meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
         names = meta.get("info", {}).get("features", {}).get("image_source", {}).get("names")
         if names:
@@ -338,7 +346,11 @@ def plan_push(
     n_placeholders = n_images = 0
     if resolved == "dataset":
         problems = _check_dataset(root)
-        n_placeholders, n_images = count_placeholders(root) if not problems else (0, 0)
+        unreadable: list[str] = []
+        n_placeholders, n_images = (count_placeholders(root, unreadable) if not problems
+                                    else (0, 0))
+        warnings += [f"cannot read shard {u}: its image sources are not checked"
+                     for u in unreadable]
         if n_placeholders:
             warnings.append(
                 f"{n_placeholders} of {n_images} images are placeholders (built with "

@@ -1,8 +1,13 @@
 """The dataset rows that predictions are scored against: metadata only, read through the spec.
 
+A dataset that is neither a folder nor a Hub repo id (``OWNER/NAME``) fails at once, before
+any network call (:func:`vlmsafety.storage.splits.check_source`).
+
 Example:
-    >>> [_looks_like_path(s) for s in ("vlmsafety/dual", "./dual", "out/dual/x", "dual/")]
-    [False, True, True, True]
+    >>> load_reference("./dual-smaple", "dual")
+    Traceback (most recent call last):
+    ...
+    vlmsafety.errors.DatasetNotFoundError: dataset folder './dual-smaple' does not exist (and it is not a Hub repo id, which is OWNER/NAME, e.g. vlmsafety/dual)
 """
 
 from __future__ import annotations

@@ -83,6 +83,6 @@ def image_problem(data: bytes) -> str | None:
         return f"refused as a possible decompression bomb ({exc})"
     except Exception as exc:  # noqa: BLE001 - any decoder failure means an unusable file
         # Pillow names the buffer (<_io.BytesIO object at 0x...>), which tells a user nothing
-        text = _BUFFER_REPR.sub("the image bytes", str(exc))
+        text = _BUFFER_REPR.sub("from the given bytes", str(exc))
         return f"unreadable ({type(exc).__name__}: {text})"
     return None
