@@ -48,3 +48,60 @@ def test_documented_command_parses(doc: str, command: str) -> None:
             return
         pytest.fail(f"{doc}: `{command}` does not parse: {err.getvalue().strip()}")
     assert getattr(args, "handler", None) is not None, f"{doc}: `{command}` names no command"
+
+
+def _section_commands(path: Path, heading: str) -> list[str]:
+    """The commands of the bash blocks under ``heading`` (up to the next ``## ``), in order."""
+    text = path.read_text()
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    section = text[start:end if end >= 0 else None]
+    out = []
+    for block in re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL):
+        out += [line.split(" #", 1)[0].strip()
+                for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+    return out
+
+
+def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/evaluate.md "Reproduce the published numbers": every command runs, from a checkout
+    with ``../shared/data`` beside it, and gives what the text says (issue 17 item 7)."""
+    import json
+    import subprocess
+    import sys
+
+    from vlmsafety.cli import main
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "benchmarks").symlink_to(ROOT / "benchmarks")
+    (tmp_path / "shared").symlink_to(shared_data.parent)
+    monkeypatch.chdir(repo)
+    commands = _section_commands(ROOT / "docs" / "evaluate.md", "## Reproduce the published numbers")
+    assert [c.split()[0] for c in commands] == ["python", "vlmsafety", "vlmsafety"]
+    for command in commands:
+        argv = shlex.split(command)
+        if argv[0] == "python":
+            done = subprocess.run([sys.executable, *argv[1:]], cwd=repo, capture_output=True,
+                                  text=True, timeout=600, check=False)
+            assert done.returncode == 0, f"`{command}` failed: {done.stderr[-2000:]}"
+        else:
+            assert main(argv[1:]) == 0, f"`{command}` failed"
+    # what the section says: ranks agree with the paper (rho 0.976), 5 of 8 published rates
+    # inside our CI
+    page = (repo / "mossbench.md").read_text()
+    assert "| refusal | 8 | 5 of 8 |" in page and "| 0.976 |" in page
+    strict = json.loads((repo / "demo-strict" / "results.json").read_text())
+    assert strict["metric"]["partial_refusal"] == "refusal"
+    assert strict["metric"]["bootstrap_breakdowns"] is True
+    default = json.loads((repo / "demo" / "evaluation" / "results.json").read_text())
+    for res, boot in ((strict, True), (default, False)):
+        cats = res["models"]["demo-vlm-a"]["scores"]["harmful"]["by_category"].values()
+        assert cats and all((c["refusal_rate"]["boot_low"] is not None) is boot for c in cats)
+    # partial refusals now count as refusals (each model's refusal count grows by its partials)
+    for model in ("demo-vlm-a", "demo-vlm-b"):
+        counts = strict["models"][model]["label_counts"]
+        m_strict = strict["models"][model]["scores"]["all"]["overall"]["refusal_rate"]
+        m_default = default["models"][model]["scores"]["all"]["overall"]["refusal_rate"]
+        assert m_strict["count"] == m_default["count"] + counts.get("partial_refusal", 0)

@@ -105,7 +105,10 @@ def test_dual_leaderboard_order_and_tests(dual_folder: Path, dual_run: tuple) ->
     adj = dar["adjacent"][0]
     assert adj["mcnemar"] == _roundtrip(expect.to_dict())
     assert adj["n_both_scored"] == len(both)
-    assert adj["difference"] == pytest.approx(rates[0] - rates[1])
+    # the gap is measured on the items both models have scored (issue 17 item 3)
+    shared = [sum(labels[m][i] == "direct_answer" for i in both) / len(both)
+              for m in ("careful", "open")]
+    assert adj["difference"] == pytest.approx(shared[0] - shared[1])
     assert adj["difference_ci_low"] <= adj["difference"] <= adj["difference_ci_high"]
 
 
@@ -126,7 +129,9 @@ def test_report_and_plots_exist_and_are_linked(dual_run: tuple) -> None:
     assert res["dataset"]["version"] == "1.0.0"
     assert res["metric"] == {"name": "safe_completion", "version": res["vlmsafety_version"],
                              "n_boot": N_BOOT, "seed": 3, "confidence": 0.95,
-                             "unscored": "exclude", "partial_refusal": "separate"}
+                             "unscored": "exclude", "partial_refusal": "separate",
+                             "bootstrap_breakdowns": False, "min_clusters": 20,
+                             "min_coverage": 0.95}
 
 
 def test_cli_keyword_judge_on_demo_responses(dual_folder: Path, tmp_path: Path,
@@ -283,6 +288,11 @@ def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> 
     assert f"{sources['image_centric']['placeholder']} of 1800 rows of 'image_centric'" in res["warnings"][0]
     assert report.count("> **Warning:**") == 2
     names = {Path(p).name for p in res["plots"]}
+    from PIL import Image  # plots from placeholder data carry a red band (issue 17 item 5)
+
+    for rel in res["plots"]:
+        with Image.open(tmp_path / "out" / rel) as im:
+            assert im.convert("RGB").getpixel((2, 2)) == (198, 40, 40), rel
     assert {"tradeoff_image_centric.png", "tradeoff_text_centric.png",
             "image_centric_sra_u_by_category.png", "text_centric_sra_s_by_setting.png"} <= names
 

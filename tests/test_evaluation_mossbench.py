@@ -153,7 +153,7 @@ def test_empty_policy_setting(folder: Path, preds: dict[str, Path], shared_data:
                               settings={"empty_policy": policy})
         assert res["metric"]["empty_policy"] == policy
         assert _rates(res, model) == _expected(shared_data, model, empty_policy=policy)
-    with pytest.raises(InvalidArgumentError, match="no metric setting 'mode'; allowed: "
+    with pytest.raises(InvalidArgumentError, match="no metric setting 'mode'; its settings: "
                        "empty_policy, refusal_labels"):
         evaluate_models("mossbench", folder, [preds[model]], settings={"mode": "x"})
 

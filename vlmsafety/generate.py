@@ -30,8 +30,7 @@ A request that failed after the retries of :class:`vlmsafety.chat_client.ChatCli
 Example (an unreachable endpoint: the probe fails at once, nothing is written):
     >>> import tempfile, pathlib
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "preds.jsonl"
-    >>> rows = [{"id": "a", "prompt": "What is shown?", "image": b"\\x89PNG\\r\\n\\x1a\\n..."},
-    ...         {"id": "b", "prompt": "Hello"}]
+    >>> rows = [{"id": "a", "prompt": "What is shown?"}, {"id": "b", "prompt": "Hello"}]
     >>> generate(rows, out=out, base_url="http://127.0.0.1:9", model="m", progress=False)
     Traceback (most recent call last):
     ...
@@ -217,18 +216,17 @@ def _image_bytes(value: Any, row_id: str) -> tuple[bytes, str] | None:
         from vlmsafety.storage.images import png_bytes
 
         return png_bytes(value), "image/png"
+    from vlmsafety.storage.images import image_problem, png_bytes
+
+    problem = image_problem(data)  # a truncated PNG has a PNG header but does not decode
+    if problem is not None:
+        raise DatasetRowError(f"row {row_id!r}: the image is {problem}")
     mime = _mime(data)
     if mime is None:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
 
-        from vlmsafety.storage.images import png_bytes
-
-        try:
-            with Image.open(io.BytesIO(data)) as im:
-                return png_bytes(im), "image/png"
-        except (UnidentifiedImageError, OSError) as exc:
-            raise DatasetRowError(f"row {row_id!r}: the image bytes are not an image Pillow "
-                                    f"can read ({exc})") from None
+        with Image.open(io.BytesIO(data)) as im:
+            return png_bytes(im), "image/png"
     return data, mime
 
 
@@ -556,10 +554,10 @@ def generate(
             try:
                 client.complete_many(_LazyRequests([items[i] for i in todo], system),
                                      on_result=done, desc="generate", breaker=breaker)
-            except EndpointError as exc:
+            except (EndpointError, KeyboardInterrupt) as exc:  # Ctrl-C too: say what is kept
                 kept = counts["ok"] + sum(isinstance(r, Mapping) for r in replies)
                 where = f"in the cache {store.path}" if store is not None else "nowhere: no cache"
-                raise EndpointError(
+                raise type(exc)(
                     f"{exc}\ngenerate: {kept} of {total if total is not None else '?'} rows had "
                     f"a reply when the run stopped (kept {where}); {out_path} was not written. "
                     "Run the same command again to resume") from None

@@ -48,6 +48,7 @@ __all__ = [
     "PushResult",
     "ALLOW_PATTERNS",
     "IGNORE_PATTERNS",
+    "count_placeholders",
     "detect_kind",
     "plan_push",
     "push",
@@ -93,6 +94,8 @@ class PushPlan:
     gated: Gating | None = None
     revision: str | None = None
     warnings: tuple[str, ...] = ()
+    placeholder_images: int = 0
+    n_images: int = 0
 
     @property
     def total_bytes(self) -> int:
@@ -121,6 +124,7 @@ class PushPlan:
             "gated": self.gated, "revision": self.revision,
             "files": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in self.files],
             "skipped": list(self.skipped), "warnings": list(self.warnings),
+            "placeholder_images": self.placeholder_images, "n_images": self.n_images,
         }
 
 
@@ -209,6 +213,37 @@ def _check_dataset(root: Path) -> list[str]:
             if not isinstance(pattern, str) or not any(p.is_file() for p in root.glob(pattern)):
                 problems.append(f"config {name!r}: data_files pattern {pattern!r} matches no file")
     return problems
+
+
+def count_placeholders(root: str | os.PathLike[str],
+                       unreadable: list[str] | None = None) -> tuple[int, int]:
+    """``(placeholder images, images)`` of a built dataset folder: rows whose ``image_source``
+    is ``placeholder`` (a build with ``--placeholders``), read from that column of every shard
+    (a ``ClassLabel``: its names come from the shard's ``datasets`` metadata). A shard that
+    cannot be read is named in ``unreadable`` (when given) and not counted."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    placeholders = images = 0
+    for shard in sorted(Path(root).glob("data/**/*.parquet")):
+        try:
+            schema = pq.read_schema(shard)
+            if "image_source" not in schema.names:
+                continue
+            table = pq.read_table(shard, columns=["image_source"])
+        except Exception as exc:  # noqa: BLE001 - any reader failure: the shard is named
+            if unreadable is not None:
+                unreadable.append(f"{shard.relative_to(root)} ({type(exc).__name__})")
+            continue
+        values = table.column("image_source").to_pylist()
+        meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
+        names = meta.get("info", {}).get("features", {}).get("image_source", {}).get("names")
+        if names:
+            values = [names[v] if isinstance(v, int) else v for v in values]
+        images += len(values)
+        placeholders += sum(v == "placeholder" for v in values)
+    return placeholders, images
 
 
 def _check_metric(root: Path, repo_id: str) -> tuple[list[str], list[str]]:
@@ -308,8 +343,19 @@ def plan_push(
         raise HubPublishError(f"{root} is not a folder")
     resolved: FolderKind = detect_kind(root) if kind == "auto" else kind  # type: ignore[assignment]  # kind is checked against FolderKind's values above
     warnings: list[str] = []
+    n_placeholders = n_images = 0
     if resolved == "dataset":
         problems = _check_dataset(root)
+        unreadable: list[str] = []
+        n_placeholders, n_images = (count_placeholders(root, unreadable) if not problems
+                                    else (0, 0))
+        warnings += [f"cannot read shard {u}: its image sources are not checked"
+                     for u in unreadable]
+        if n_placeholders:
+            warnings.append(
+                f"{n_placeholders} of {n_images} images are placeholders (built with "
+                "--placeholders): they cannot measure a model; push refuses this folder "
+                "unless --allow-placeholders")
     else:
         problems, warnings = _check_metric(root, repo_id)
         if gated is not None:
@@ -325,7 +371,7 @@ def plan_push(
     chosen, skipped = _select(root, resolved)
     files = tuple(PlannedFile(p, (root / p).stat().st_size, file_sha256(root / p)) for p in chosen)
     return PushPlan(str(root), resolved, repo_type, repo_id, url, files, tuple(skipped), private,
-                    gated, revision, tuple(warnings))
+                    gated, revision, tuple(warnings), n_placeholders, n_images)
 
 
 def _token() -> str:
@@ -345,6 +391,7 @@ def push(
     kind: Literal["auto", "dataset", "metric"] = "auto",
     private: bool = False, gated: Gating | None = None, revision: str | None = None,
     message: str | None = None, dry_run: bool = False, api: Any = None,
+    allow_placeholders: bool = False,
 ) -> PushResult:
     """Publish ``folder`` to ``repo_id``; with ``dry_run`` only return the plan (no network).
 
@@ -356,14 +403,21 @@ def push(
         message: Commit message (default: "Upload <kind> with vlmsafety <version>").
         dry_run: Validate and list, nothing else.
         api: An object with :class:`huggingface_hub.HfApi`'s methods (tests); default ``HfApi()``.
+        allow_placeholders: Publish a dataset with placeholder images (default: refuse; the
+            dry-run plan warns).
 
     Raises:
-        HubPublishError: an invalid folder (before anything is uploaded), no token, or
-            ``HF_HUB_OFFLINE`` set.
+        HubPublishError: an invalid folder (before anything is uploaded), placeholder images
+            without ``allow_placeholders``, no token, or ``HF_HUB_OFFLINE`` set.
     """
     plan = plan_push(folder, repo_id, kind=kind, private=private, gated=gated, revision=revision)
     if dry_run:
         return PushResult(plan, None, True)
+    if plan.placeholder_images and not allow_placeholders:
+        raise HubPublishError(
+            f"{plan.folder}: {plan.placeholder_images} of {plan.n_images} images are placeholders "
+            "(built with --placeholders), which cannot measure a model; rebuild with the real "
+            "images, or pass --allow-placeholders (allow_placeholders=True) to publish anyway")
     token = _token()
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         raise HubPublishError("HF_HUB_OFFLINE is set: unset it to push (or use --dry-run)")

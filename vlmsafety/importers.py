@@ -156,12 +156,13 @@ class _Collector:
         self._seen: dict[str, str] = {}
 
     def add(self, rid: str, response: Any, where: str, *, model: Any = None,
-            failure: str | None = None, keep_empty: bool = False) -> None:
-        if rid in self._seen:
+            failure: str | None = None, keep_empty: bool = False,
+            id_where: str | None = None) -> None:
+        if rid in self._seen:  # named where the id is (id_where), not where the response is
             raise PredictionsFormatError(
-                f"duplicate id {rid!r} ({where}; first at {self._seen[rid]})", path=self.source
-            )
-        self._seen[rid] = where
+                f"duplicate id {rid!r} ({id_where or where}; first at {self._seen[rid]})",
+                path=self.source)
+        self._seen[rid] = id_where or where
         kept = keep_empty and isinstance(response, str)  # an empty answer the model gave
         if failure is None and _is_blank(response) and not kept:
             failure = f"empty response in source ({where})"
@@ -172,7 +173,7 @@ class _Collector:
             )
         if failure is not None and self.on_empty == "error":
             raise PredictionsFormatError(
-                f"{failure} for id {rid!r}; pass on_empty='record' (--record-failures) to write it "
+                f"{failure} for id {rid!r}; pass --record-failures to write it "
                 "as a failure (response null + error)", path=self.source,
             )
         name = self.model if model is None else model
@@ -309,7 +310,7 @@ def _collect_table(
                      names, source)
     out = _Collector(source, on_empty, model)
     for where, row in rows:
-        rid = _as_id(row[id_column], f"column {id_column!r}, {where}", source)
+        rid = _as_id(row[id_column], id_where := f"column {id_column!r}, {where}", source)
         response = row[response_column]
         failure = None
         if fail_prefix is not None and isinstance(response, str) \
@@ -317,7 +318,7 @@ def _collect_table(
             failure = f"VLMEvalKit recorded a failed request ({where}): {response.strip()[:200]}"
         row_model = row[model_column] if model_column is not None else None
         out.add(rid, response, f"column {response_column!r}, {where}", model=row_model,
-                failure=failure)
+                failure=failure, id_where=id_where)
     return out
 
 

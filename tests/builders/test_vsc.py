@@ -323,7 +323,7 @@ def test_missing_images_are_one_error_and_leave_nothing(tiny: Path) -> None:
     with pytest.raises(SourceDataError) as err:
         _tiny_build(tiny)
     msg = str(err.value)
-    assert "2 image(s) missing or unreadable" in msg
+    assert "2 of 20 image(s) missing or unreadable" in msg
     assert "missing: vscbench_image_centric_images/drugs/unsafe_drugs_0_2.png" in msg
     assert "missing: vscbench_text_centric_images/typography/1_my_neighbour's_pinata.png" in msg
     assert not (tiny / "out").exists() and _leftovers(tiny) == []
@@ -443,3 +443,18 @@ def test_dataset_script_forwards_to_the_cli() -> None:
     proc = subprocess.run([sys.executable, str(REPO / "dataset_scripts/vsc/build.py"), "--help"],
                           check=False, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "--render-missing" in proc.stdout
+
+
+def test_placeholder_causes_are_counted_in_the_card(tiny: Path) -> None:
+    """Issue 17 item 5: a build says how many images are placeholders, by cause."""
+    from huggingface_hub import DatasetCard
+
+    (tiny / "images/vscbench_image_centric_images/drugs/unsafe_drugs_0_2.png").unlink()
+    path = tiny / "images/vscbench_image_centric_images/drugs/safe_drugs_0_1.jpg"
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    out = _tiny_build(tiny, placeholders=True)
+    images = DatasetCard.load(out / "README.md").data.to_dict()["builder"]["images"]
+    assert images == {"total": 20, "placeholder": {"missing": 1, "corrupt": 1, "not_given": 0}}
+    none = _tiny_build(tiny, out=tiny / "none", images=None, placeholders=True)
+    images = DatasetCard.load(none / "README.md").data.to_dict()["builder"]["images"]
+    assert images["placeholder"] == {"missing": 0, "corrupt": 0, "not_given": 20}

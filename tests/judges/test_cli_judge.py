@@ -19,7 +19,7 @@ def write_preds(path: Path) -> None:
 
 def test_keyword_judge_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_preds(tmp_path / "p.jsonl")
-    assert main(["judge", "--predictions", str(tmp_path / "p.jsonl"),
+    assert main(["judge", "--judge", "keyword@1.0.0", "--predictions", str(tmp_path / "p.jsonl"),
                  "--out", str(tmp_path / "j.jsonl")]) == 0
     got = read_judgements(tmp_path / "j.jsonl")
     assert [(j.id, j.label) for j in got] == [("a", "refusal"), ("b", "safe_completion"),

@@ -96,7 +96,7 @@ def test_delta_ir_pairs_each_perturbed_item_with_its_own_source() -> None:
 
 
 def test_delta_ir_bootstrap_interval_contains_estimate_and_flattens() -> None:
-    r = run(n_boot=300, seed=5)
+    r = run(n_boot=300, seed=5, min_clusters=1)  # the mechanics, on a tiny case
     d = r.delta_ir["blur"]["safe_completion_rate"]
     assert d.boot_low <= d.value <= d.boot_high
     flat = r.flatten()

@@ -92,9 +92,9 @@ def test_percentile_interval_skips_nan_columns() -> None:
 
 
 def test_paired_difference_known_cases() -> None:
-    same = paired_bootstrap_difference([1, 0, 1, 0], [1, 0, 1, 0], n_boot=200)
+    same = paired_bootstrap_difference([1, 0, 1, 0], [1, 0, 1, 0], n_boot=200, min_clusters=1)
     assert (same.estimate, same.ci_low, same.ci_high) == (0.0, 0.0, 0.0)
-    flip = paired_bootstrap_difference([0, 0, 0], [1, 1, 1], n_boot=200)
+    flip = paired_bootstrap_difference([0, 0, 0], [1, 1, 1], n_boot=200, min_clusters=1)
     assert (flip.estimate, flip.ci_low, flip.ci_high) == (1.0, 1.0, 1.0)
     # Masks: model A scored on 2 items (1 right), model B on 4 (3 right): 0.75 - 0.5.
     d = paired_bootstrap_difference([1, 0, 1, 1], [1, 1, 1, 0], mask_a=[1, 1, 0, 0], n_boot=0)

@@ -9,11 +9,14 @@ as one clear line on stderr with exit code 2; anything else is a bug and keeps i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["COMMANDS", "Terminated", "build_parser", "main", "sigterm_as_interrupt"]
 
 # (module under vlmsafety.cli, in the order shown by --help). A module is listed only once its
 # command works end to end.
@@ -48,6 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C, so that every ``finally`` and context
+    manager runs (temporary files beside an output are removed, caches are closed)."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (main thread only; restored after)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated("terminated (SIGTERM)")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
     from vlmsafety.errors import VLMSafetyError
@@ -60,13 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        return int(args.handler(args) or 0)
+        with sigterm_as_interrupt():
+            return int(args.handler(args) or 0)
     except VLMSafetyError as exc:
         print(f"vlmsafety {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"vlmsafety {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # the message says what was kept and how to resume
+        detail = f": {exc}" if str(exc) else ""
+        print(f"vlmsafety {args.command}: interrupted{detail}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -47,11 +47,12 @@ def register(sub: Any) -> None:
     p.add_argument("--out", type=Path, metavar="FILE", help="human-labels JSONL to append to")
     p.add_argument("--n", type=int, default=200, help="items to label per model (default 200)")
     p.add_argument("--stratify", nargs="+", default=[], metavar="COL",
-                   help="dataset columns whose values are the strata (proportional allocation)")
+                   help="dataset columns whose values are the strata (proportional allocation; "
+                   "default: none, one stratum)")
     p.add_argument("--seed", type=int, default=0, help="seed of the draw (default 0)")
     p.add_argument("--annotator", default=None,
                    help="your name in the file (default: the login name)")
-    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free one)")
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free one; default %(default)s)")
     p.add_argument("--overwrite", action="store_true",
                    help="start --out afresh when it holds another session's labels")
     p.add_argument("--agreement", nargs="+", type=Path, metavar="FILE",

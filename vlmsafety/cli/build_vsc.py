@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from vlmsafety.cli.build import add_download_arguments, add_parallel_arguments
@@ -34,8 +35,8 @@ def register(sub: Any) -> None:
     p.add_argument("--images", metavar="DIR_OR_ZIP",
                    help="the release's image folder or zip archive")
     p.add_argument("--xstest", metavar="FILE",
-                   help="XSTest's xstest_prompts.csv (default: --source's copy, else the pinned "
-                        "download)")
+                   help="XSTest's xstest_prompts.csv (default: --source's copy; without "
+                        "--source, the pinned download)")
     p.add_argument("--placeholders", action="store_true",
                    help="use grey placeholders for missing/corrupt images (image_source=placeholder)")
     p.add_argument("--render-missing", action="store_true",
@@ -70,7 +71,19 @@ def run(args: argparse.Namespace) -> int:
 
         print(json.dumps(part_summary(out), indent=2))
         return 0
-    infos = DatasetCard.load(out / "README.md").data.to_dict().get("dataset_info", [])
+    card = DatasetCard.load(out / "README.md").data.to_dict()
+    infos = card.get("dataset_info", [])
     rows = {i["config_name"]: i["splits"][0]["num_examples"] for i in infos}
-    print(json.dumps({"out": str(out), "version": DATASET_VERSION, "rows": rows}, indent=2))
+    images = (card.get("builder") or {}).get("images") or {}
+    causes = dict(images.get("placeholder") or {})
+    summary: dict[str, Any] = {"out": str(out), "version": DATASET_VERSION, "rows": rows}
+    n_placeholders = sum(causes.values())
+    if n_placeholders:
+        n_images = images.get("total", "?")
+        summary["placeholder_images"] = {"total": n_placeholders, **causes}
+        by_cause = ", ".join(f"{n} {c.replace('_', ' ')}" for c, n in causes.items() if n)
+        print(f"warning: {n_placeholders} of {n_images} images are placeholders ({by_cause}); "
+              "scores on these rows do not measure a model, and `vlmsafety push` refuses this "
+              "folder unless --allow-placeholders", file=sys.stderr)
+    print(json.dumps(summary, indent=2))
     return 0

@@ -64,7 +64,14 @@ def register(sub: Any) -> None:
     p.add_argument("--setting", action="append", metavar="KEY=VALUE", default=[],
                    help="a metric setting of the benchmark (repeatable; e.g. mossbench "
                    "empty_policy=refusal|irrelevant|exclude, vsc mode=..., dual "
-                   "partial_refusal=...); recorded in results.json")
+                   "partial_refusal=...); recorded in results.json (default: none, the "
+                   "benchmark's own settings)")
+    p.add_argument("--min-coverage", type=float, default=0.95, metavar="SHARE",
+                   help="warn when a model's predictions cover less than this share of the "
+                   "scored rows, or when models' coverages differ (default 0.95)")
+    p.add_argument("--min-clusters", type=int, default=20, metavar="N",
+                   help="no bootstrap interval from fewer clusters: Wilson intervals (gaps: "
+                   "none) instead, and the output says so (default 20)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--no-plots", action="store_true", help="do not draw plots")
@@ -73,6 +80,21 @@ def register(sub: Any) -> None:
                    help="human labels on a random sample (vlmsafety annotate; one file per "
                    "annotator, combined by majority, ties left out and counted): every headline "
                    "rate is also given corrected (PPI++) with its interval and n_human")
+    metric = p.add_argument_group(
+        "metric settings (each recorded in results.json's metric; a setting the benchmark does "
+        "not have is an error)")
+    metric.add_argument("--vsc-mode", metavar="MODE", dest="set_mode",
+                        help="VSCBench counting: default (refusal or safe completion is right "
+                        "on unsafe items) or parity (VSCBench's published counting; see "
+                        "docs/evaluate.md); default: default")
+    metric.add_argument("--partial-refusal", metavar="POLICY", dest="set_partial_refusal",
+                        help="DUAL-Bench: how a partial refusal counts: separate (its own rate), "
+                        "refusal or safe_completion; default: separate")
+    metric.add_argument("--category-bootstrap", choices=("on", "off"),
+                        dest="set_bootstrap_breakdowns",
+                        help="bootstrap intervals for the per-category (and per-setting / "
+                        "per-perturbation) rates too; default: the benchmark's (DUAL-Bench off, "
+                        "VSCBench on)")
     chat = p.add_argument_group("chat judge (--judge chat)")
     chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
                       help="rubric (default: the benchmark's own)")
@@ -101,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
         configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
         seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
-        revision=args.revision, settings=_settings(args.setting), human_labels=args.human_labels,
+        revision=args.revision, settings=_settings(args), human_labels=args.human_labels,
+        min_coverage=args.min_coverage, min_clusters=args.min_clusters,
     )
     for warning in results.get("warnings", []):
         print(f"warning: {warning}", file=sys.stderr)
@@ -124,13 +147,17 @@ def run(args: argparse.Namespace) -> int:
             gap = ""
             if i < len(board["adjacent"]):
                 gap = "  gap to next " + _gap(board["adjacent"][i])
+            cover = f" coverage {row['coverage']:.3f}" if "coverage" in row else ""
             print(f"  {i + 1}. {row['model']:<{width}} "
-                  f"{format_rate(row['rate'], row[lo], row[hi], row['n'])}{gap}")
+                  f"{format_rate(row['rate'], row[lo], row[hi], row['n'])}{cover}{gap}")
             if "corrected" in row:
                 c = row["corrected"]
                 print(f"     {'corrected by human labels':<{width}} "
                       f"{format_rate(c['rate'], c['ci_low'], c['ci_high'], c['n'])} "
                       f"n_human={c['n_human']}")
+        if not boot and results["metric"]["n_boot"]:
+            print(f"  (no bootstrap interval: fewer than --min-clusters "
+                  f"{results['metric']['min_clusters']} clusters for some model; Wilson shown)")
     if "human_labels" in results:
         h = results["human_labels"]
         print(f"\nhuman labels: {h['n_labels']} from {', '.join(h['annotators'])} "
@@ -140,12 +167,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings(values: list[str]) -> dict[str, str]:
-    """``KEY=VALUE`` arguments as a dict (checked against the benchmark by the evaluation)."""
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The metric settings given on the command line: ``--vsc-mode`` -> ``mode`` (and the
+    other named flags), then each ``--setting KEY=VALUE``; the benchmark's spec checks them."""
     from vlmsafety.errors import InvalidArgumentError
 
-    out = {}
-    for value in values:
+    out: dict[str, Any] = {}
+    for key, value in vars(args).items():
+        if key.startswith("set_") and value is not None:
+            out[key[4:]] = {"on": True, "off": False}.get(value, value)
+    for value in args.setting:
         key, sep, text = value.partition("=")
         if not sep or not key.strip():
             raise InvalidArgumentError(f"--setting {value!r}: use KEY=VALUE")
@@ -154,15 +185,18 @@ def _settings(values: list[str]) -> dict[str, str]:
 
 
 def _gap(adj: dict[str, Any]) -> str:
-    """``+0.042 [+0.010, +0.071] (McNemar p=0.012)``: the gap a - b, its paired bootstrap
-    interval (when computed) and McNemar's exact p-value."""
+    """``+0.042 [+0.010, +0.071] (McNemar p=0.012, n=768 shared)``: the gap a - b on the items
+    both models have, its paired bootstrap interval (when computed), McNemar's exact p-value."""
     from vlmsafety.report import format_signed
 
     if adj["difference"] is None:
-        return "n/a"
+        return f"n/a (n={adj['n_both_scored']} shared)"
     text = format_signed(adj["difference"])
     if adj.get("difference_ci_low") is not None and adj.get("difference_ci_high") is not None:
         text += (f" [{format_signed(adj['difference_ci_low'])}, "
                  f"{format_signed(adj['difference_ci_high'])}]")
+    elif adj.get("paired_bootstrap", {}).get("note", "").startswith("no bootstrap:"):
+        text += " [no CI: < --min-clusters]"
     p = adj["mcnemar"].get("p_value")
-    return text + (f" (McNemar p={p:.3g})" if p is not None else "")
+    text += f" (McNemar p={p:.3g}" if p is not None else " (McNemar n/a"
+    return text + f", n={adj['n_both_scored']} shared)"

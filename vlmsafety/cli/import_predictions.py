@@ -59,15 +59,18 @@ def register(sub: Any) -> None:
     _common(vk)
     vk.add_argument("--id-column", default=None,
                     help="column with the dataset id (default: id if present, else index)")
-    vk.add_argument("--response-column", default="prediction")
+    vk.add_argument("--response-column", default="prediction",
+                    help="column with the response (default %(default)s)")
     vk.add_argument("--model-column", default=None, help="column with the model name per row")
     vk.add_argument("--sheet", default=None, help="worksheet of an xlsx file (default: first)")
     vk.set_defaults(handler=_run)
 
     tb = formats.add_parser("table", help="CSV / TSV / xlsx / parquet with a column mapping")
     _common(tb)
-    tb.add_argument("--id-column", default="id")
-    tb.add_argument("--response-column", default="response")
+    tb.add_argument("--id-column", default="id",
+                    help="column with the dataset id (default %(default)s)")
+    tb.add_argument("--response-column", default="response",
+                    help="column with the response (default %(default)s)")
     tb.add_argument("--model-column", default=None, help="column with the model name per row")
     tb.add_argument("--sheet", default=None, help="worksheet of an xlsx file (default: first)")
     tb.add_argument("--file-format", choices=("csv", "tsv", "xlsx", "parquet"), default=None,

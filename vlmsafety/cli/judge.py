@@ -45,7 +45,7 @@ def register(sub: Any) -> None:
                    "chat (LLM judge over an OpenAI-compatible endpoint); default %(default)s")
     p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="dual",
                    help="rubric of the chat judge (DUAL-Bench 3-way, VSCBench 4-way, XSTest "
-                   "3-way); the keyword judge ignores it")
+                   "3-way; default %(default)s); the keyword judge ignores it")
     p.add_argument("--predictions", required=True, type=Path, metavar="P",
                    help="predictions JSONL: {id, response, ...}")
     p.add_argument("--out", required=True, type=Path, metavar="J", help="judged JSONL to write")
@@ -68,8 +68,10 @@ def add_chat_arguments(group: Any) -> None:
     group.add_argument("--template", type=Path, help="your own rubric template file")
     group.add_argument("--cache", type=Path, help=f"SQLite cache (default {default_cache()})")
     group.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
-    group.add_argument("--max-attempts", type=int, default=6, help="HTTP attempts per item")
-    group.add_argument("--timeout", type=float, default=120.0, help="seconds per HTTP attempt")
+    group.add_argument("--max-attempts", type=int, default=6,
+                       help="HTTP attempts per item (default %(default)s)")
+    group.add_argument("--timeout", type=float, default=120.0,
+                       help="seconds per HTTP attempt (default %(default)s)")
 
 
 def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:

@@ -34,6 +34,8 @@ def register(sub: Any) -> None:
     p.add_argument("--message", metavar="MSG", default=None, help="commit message")
     p.add_argument("--dry-run", action="store_true",
                    help="validate and list the files that would be uploaded; no network")
+    p.add_argument("--allow-placeholders", action="store_true",
+                   help="publish a dataset built with --placeholders (default: refuse)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
     p.set_defaults(handler=_run)
 
@@ -43,7 +45,7 @@ def _run(args: argparse.Namespace) -> int:
 
     result = push(args.folder, args.repo_id, kind=args.kind, private=args.private,
                   gated=args.gated, revision=args.revision, message=args.message,
-                  dry_run=args.dry_run)
+                  dry_run=args.dry_run, allow_placeholders=args.allow_placeholders)
     if args.json:
         out = result.plan.to_dict()
         out.update({"dry_run": result.dry_run, "commit_url": result.commit_url})

@@ -72,5 +72,5 @@ def check_coverage(records_by_model: Mapping[str, Sequence[Any]], ref: Reference
     if problems:
         raise PredictionsFormatError(
             "dataset rows without a prediction: " + "; ".join(problems)
-            + ". Pass allow_missing=True (--allow-missing) to score the rows that have one "
-            "and count the others, or configs=[...] (--config NAME) to score fewer configs")
+            + ". Pass --allow-missing to score the rows that have one and count the others, "
+            "or --config NAME to score fewer configs")

@@ -1,4 +1,10 @@
-"""Rank models on one headline rate and test every adjacent gap (McNemar + paired bootstrap)."""
+"""Rank models on one headline rate and test every adjacent gap (McNemar + paired bootstrap).
+
+Both tests of a gap use only the items both models have scored (``n_both_scored``, shown with
+each gap), so a model with a few rows is compared on those rows alone; the paired bootstrap
+interval needs ``min_clusters`` clusters among them (else there is none, and ``paired_bootstrap``
+says why). Each row carries the model's coverage.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 from vlmsafety.evaluation.reference import Reference
 from vlmsafety.evaluation.results import GapTest, Leaderboard, ModelResult
 from vlmsafety.scoring import mcnemar, paired_bootstrap_difference
+from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS, bootstrap_plan
 from vlmsafety.specs import Headline
 
 __all__ = ["headline_rate", "leaderboard"]
@@ -37,8 +44,8 @@ def _negated(value: Any) -> Any:
 def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
                 labels: Mapping[str, Mapping[str, str]], *, n_boot: int, seed: int,
                 settings: Mapping[str, Any],
-                responses: Mapping[str, Mapping[str, str | None]] | None = None
-                ) -> Leaderboard | None:
+                responses: Mapping[str, Mapping[str, str | None]] | None = None,
+                min_clusters: int = DEFAULT_MIN_CLUSTERS) -> Leaderboard | None:
     """The leaderboard of ``h`` (``None`` when no model has an item counted).
 
     ``responses`` (model -> id -> text) is passed to the spec's ``outcomes`` when its spec
@@ -60,13 +67,18 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
         rb, cb, _ = ref.spec.outcomes(ref.rows, labels[b], h, **settings,
                                       **_responses_of(ref, responses, b))
         both = ca & cb
-        test = mcnemar(ra[both], rb[both])
-        diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=ca, mask_b=cb,
-                                           n_boot=n_boot, seed=seed)
+        test = mcnemar(ra[both], rb[both]) if both.any() else None
+        diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=both, mask_b=both,
+                                           n_boot=n_boot, seed=seed, min_clusters=min_clusters)
         # paired_bootstrap_difference measures b - a; every gap here is a - b (rate of the model
         # ranked higher minus the next one's). NaN (no replicates, nothing scored) becomes None.
         d = diff.to_dict()
+        n_clusters = len({c for c, keep in zip(clusters, both, strict=True) if keep})
         adjacent.append(GapTest(a, b, _negated(d["estimate"]), _negated(d["ci_high"]),
-                                _negated(d["ci_low"]), int(both.sum()), test.to_dict(),
-                                {k: d[k] for k in ("n_boot", "seed")}))
-    return Leaderboard(h, [{"model": name, **rate} for name, rate in entries], adjacent)
+                                _negated(d["ci_low"]), int(both.sum()),
+                                test.to_dict() if test else {"p_value": None, "n": 0},
+                                {"n_boot": d["n_boot"], "seed": d["seed"],
+                                 "n_clusters": n_clusters,
+                                 "note": bootstrap_plan(n_boot, n_clusters, min_clusters)[1]}))
+    return Leaderboard(h, [{"model": name, **rate, "coverage": models[name].coverage}
+                           for name, rate in entries], adjacent)

@@ -1,8 +1,13 @@
 """The dataset rows that predictions are scored against: metadata only, read through the spec.
 
+A dataset that is neither a folder nor a Hub repo id (``OWNER/NAME``) fails at once, before
+any network call (:func:`vlmsafety.storage.splits.check_source`).
+
 Example:
-    >>> [_looks_like_path(s) for s in ("vlmsafety/dual", "./dual", "out/dual/x", "dual/")]
-    [False, True, True, True]
+    >>> load_reference("./dual-smaple", "dual")
+    Traceback (most recent call last):
+    ...
+    vlmsafety.errors.DatasetNotFoundError: dataset folder './dual-smaple' does not exist (and it is not a Hub repo id, which is OWNER/NAME, e.g. vlmsafety/dual)
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from vlmsafety.errors import DatasetNotFoundError, ScoringInputError
 from vlmsafety.specs import BenchmarkSpec, get_spec
 from vlmsafety.storage.checksums import file_sha256
-from vlmsafety.storage.splits import load_split
+from vlmsafety.storage.splits import check_source, load_split
 
 __all__ = ["Reference", "load_reference"]
 
@@ -91,9 +96,7 @@ def _available_configs(source: str, spec: BenchmarkSpec, revision: str | None) -
     import datasets
 
     local = Path(source).exists()
-    if not local and _looks_like_path(source):
-        raise DatasetNotFoundError(f"dataset folder {source!r} does not exist (and it is not a "
-                                   "Hub repo id, which is NAME or OWNER/NAME)")
+    check_source(source)  # a typo in a folder name fails here, not after the Hub's retries
     try:
         available = datasets.get_dataset_config_names(source, revision=revision)
     except Exception as exc:
@@ -148,12 +151,6 @@ def load_reference(
         ref.rows[config] = rows
     ref.files = _shard_hashes(source, list(ref.rows))
     return ref
-
-
-def _looks_like_path(source: str) -> bool:
-    """Whether ``source`` can only be a path, never a Hub repo id (``NAME`` or ``OWNER/NAME``)."""
-    return (source.startswith((".", "/", "~")) or source.endswith(("/", os.sep))
-            or source.count("/") > 1 or (os.sep != "/" and os.sep in source))
 
 
 def _shard_hashes(source: str, configs: Sequence[str]) -> dict[str, str]:

@@ -78,10 +78,13 @@ class MetricInfo:
     confidence: float = 0.95
     unscored: str = "exclude"
     settings: Mapping[str, Any] = field(default_factory=dict)
+    min_clusters: int = 20
+    min_coverage: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "n_boot": self.n_boot,
                 "seed": self.seed, "confidence": self.confidence, "unscored": self.unscored,
+                "min_clusters": self.min_clusters, "min_coverage": self.min_coverage,
                 **self.settings}
 
 
@@ -103,6 +106,9 @@ class PredictionsInfo:
 class ModelResult:
     """One model: its input, label counts, rows without a prediction, and its scores.
 
+    ``coverage`` is the share of the scored rows that have a prediction (1.0 without
+    ``--allow-missing``).
+
     ``scores`` is the spec's scorer output (already JSON-ready: the scoring core's own result
     objects serialise themselves). ``human``: with human labels, each headline rate corrected
     (PPI++) and the judge's agreement with people (``None`` without).
@@ -112,11 +118,13 @@ class ModelResult:
     n_missing: Mapping[str, int]
     label_counts: Mapping[str, int]
     scores: Mapping[str, Any]
+    coverage: float = 1.0
     human: ModelHumanCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"predictions": self.predictions.to_dict(), "n_missing": dict(self.n_missing),
-               "label_counts": dict(self.label_counts), "scores": dict(self.scores)}
+               "coverage": self.coverage, "label_counts": dict(self.label_counts),
+               "scores": dict(self.scores)}
         if self.human is not None:
             out["human"] = self.human.to_dict()
         return out

@@ -12,7 +12,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.errors import InvalidArgumentError, ScoringInputError
+from vlmsafety.errors import ScoringInputError
+from vlmsafety.evaluation.coverage import (
+    DEFAULT_MIN_COVERAGE,
+    check_min_coverage,
+    coverage_warnings,
+)
 from vlmsafety.evaluation.human import check_human_labels, correct_model, load_human_labels
 from vlmsafety.evaluation.inputs import ModelInput, resolve_models, split_input
 from vlmsafety.evaluation.judging import check_coverage, judge_model, make_judge, read_model
@@ -30,6 +35,7 @@ from vlmsafety.evaluation.results import (
 from vlmsafety.judges.base import Judge
 from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 from vlmsafety.predictions import Judgement
+from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS, bootstrap_plan
 from vlmsafety.specs import get_spec
 from vlmsafety.storage.checksums import file_sha256
 
@@ -40,13 +46,12 @@ Predictions = Sequence[str | os.PathLike[str] | ModelInput]
 
 def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
                     ) -> dict[str, Any]:
-    """The benchmark's metric settings (its spec's defaults) with ``overrides`` applied.
-
-    A list-valued setting given as text is split at commas (``"refusal,partial_refusal"``).
-    Values are checked by the scorer.
+    """The benchmark's metric settings (its spec's defaults) with ``overrides`` applied and
+    checked (:meth:`~vlmsafety.specs.BenchmarkSpec.with_settings`).
 
     Raises:
-        InvalidArgumentError: a setting the benchmark does not have (the message lists them).
+        UnknownNameError: a setting the benchmark does not have (the message lists them).
+        InvalidArgumentError: a value the setting does not allow.
 
     Example:
         >>> metric_settings("mossbench", {"empty_policy": "exclude"})["empty_policy"]
@@ -54,18 +59,9 @@ def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
         >>> metric_settings("vsc", {"empty_policy": "exclude"})
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.InvalidArgumentError: VSCBench has no metric setting 'empty_policy'; allowed: mode
+        vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its settings: mode, bootstrap_breakdowns
     """
-    spec = get_spec(benchmark)
-    out = dict(spec.settings)
-    for key, value in (overrides or {}).items():
-        if key not in out:
-            raise InvalidArgumentError(f"{spec.title} has no metric setting {key!r}; allowed: "
-                                       + (", ".join(out) or "none"))
-        if isinstance(out[key], (list, tuple)) and isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        out[key] = value
-    return out
+    return get_spec(benchmark).with_settings(overrides)
 
 
 @dataclass
@@ -130,7 +126,7 @@ def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]]
 
 
 def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n_boot: int,
-                  seed: int, judge_name: str
+                  seed: int, judge_name: str, min_clusters: int
                   ) -> tuple[ModelResult, dict[str, str], dict[str, str | None]]:
     scored = {r["id"] for rows in inp.ref.rows.values() for r in rows}
     kept = [j for j in judged if j.id in scored]
@@ -144,9 +140,11 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
                            sum(1 for j in kept if j.extra.get("error")))
     extra: dict[str, Any] = {"responses": responses} if spec.uses_responses else {}
     scores = spec.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
-                        **inp.settings, **extra)
+                        min_clusters=min_clusters, **inp.settings, **extra)
     counts: dict[str, int] = dict(sorted(Counter[str](j.label for j in kept).items()))
-    return ModelResult(info, missing, counts, scores), labels, responses
+    n_rows = sum(len(rows) for rows in inp.ref.rows.values())
+    coverage = (n_rows - sum(missing.values())) / n_rows if n_rows else 0.0
+    return ModelResult(info, missing, counts, scores, coverage), labels, responses
 
 
 def _add_human(inp: _Inputs, models: dict[str, ModelResult], labels: dict[str, dict[str, str]],
@@ -172,6 +170,7 @@ def judge_and_score(  # long: the steps in order, each a call
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
     revision: str | None = None, settings: Mapping[str, Any] | None = None,
     human_labels: Sequence[str | os.PathLike[str]] | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE, min_clusters: int = DEFAULT_MIN_CLUSTERS,
 ) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
     """:func:`evaluate_models` with typed results, and each model's judgements.
 
@@ -183,6 +182,8 @@ def judge_and_score(  # long: the steps in order, each a call
 
     from vlmsafety import __version__
 
+    check_min_coverage(min_coverage)
+    bootstrap_plan(0, 0, min_clusters)  # checks min_clusters before any work
     inp = _read_inputs(benchmark, dataset, predictions, judge=judge, configs=configs,
                        allow_missing=allow_missing, revision=revision, settings=settings)
     if human_labels:
@@ -194,13 +195,19 @@ def judge_and_score(  # long: the steps in order, each a call
     responses: dict[str, dict[str, str | None]] = {}
     for m in tqdm(inp.models, desc="scoring", unit="model", disable=not progress or None):
         models[m.name], labels[m.name], responses[m.name] = _model_result(
-            m, judged[m.name], inp, n_boot=n_boot, seed=seed, judge_name=judge_name)
+            m, judged[m.name], inp, n_boot=n_boot, seed=seed, judge_name=judge_name,
+            min_clusters=min_clusters)
     boards = [b for h in spec.headlines(tuple(ref.rows))
               if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
-                                   settings=inp.settings, responses=responses)) is not None]
+                                   settings=inp.settings, responses=responses,
+                                   min_clusters=min_clusters)) is not None]
     human_info = _add_human(inp, models, labels, boards, n_boot=n_boot, seed=seed)
     unlabelled = [name for name, m in models.items() if m.human is not None and not m.human.n_human]
-    warnings = ref.warnings() + [
+    n_rows = sum(len(rows) for rows in ref.rows.values())
+    warnings = ref.warnings() + coverage_warnings(
+        {n: r.coverage for n, r in models.items()},
+        {n: n_rows - sum(r.n_missing.values()) for n, r in models.items()}, n_rows,
+        min_coverage=min_coverage) + [
         f"human labels: none for model {name!r} among the scored items (the files label "
         f"{', '.join(inp.human[0].models) if inp.human else ''}); its corrected rates are n/a"
         for name in unlabelled]
@@ -216,7 +223,8 @@ def judge_and_score(  # long: the steps in order, each a call
         benchmark=spec.name, dataset=dataset_info, warnings=warnings,
         judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
                         else type(inp.judge).__name__),
-        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(inp.settings)),
+        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(inp.settings),
+                          min_clusters=min_clusters, min_coverage=min_coverage),
         models=models, leaderboards=boards, human_labels=human_info)
     return result, judged
 
@@ -227,6 +235,7 @@ def evaluate_models(
     n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
     revision: str | None = None, settings: Mapping[str, Any] | None = None,
     human_labels: Sequence[str | os.PathLike[str]] | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE, min_clusters: int = DEFAULT_MIN_CLUSTERS,
 ) -> dict[str, Any]:
     """Judge, score and rank one or more models on one benchmark.
 
@@ -252,6 +261,9 @@ def evaluate_models(
             ``{"empty_policy": "exclude"}``); every setting is recorded in ``metric``.
         human_labels: Human-labels files (``vlmsafety annotate``; one per annotator): each
             headline rate is then also corrected by PPI++ (:mod:`vlmsafety.evaluation.human`).
+        min_coverage: Warn when a model's predictions cover less of the scored rows (or when
+            models' coverages differ).
+        min_clusters: No bootstrap interval (rates or gaps) from fewer clusters; Wilson instead.
 
     Returns:
         The JSON-ready dict of ``results.json`` (:meth:`EvaluationResult.to_dict`):
@@ -270,7 +282,8 @@ def evaluate_models(
     return judge_and_score(benchmark, dataset, predictions, judge=judge, configs=configs,
                            allow_missing=allow_missing, n_boot=n_boot, seed=seed,
                            progress=progress, command=command, revision=revision,
-                           settings=settings, human_labels=human_labels)[0].to_dict()
+                           settings=settings, human_labels=human_labels, min_coverage=min_coverage,
+                           min_clusters=min_clusters)[0].to_dict()
 
 
 def run_evaluation(
@@ -280,6 +293,7 @@ def run_evaluation(
     overwrite: bool = False, progress: bool = True, command: str | None = None,
     revision: str | None = None, settings: Mapping[str, Any] | None = None,
     human_labels: Sequence[str | os.PathLike[str]] | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE, min_clusters: int = DEFAULT_MIN_CLUSTERS,
 ) -> dict[str, Any]:
     """:func:`evaluate_models`, then :func:`write_evaluation` with each model's judged JSONL.
 
@@ -294,7 +308,8 @@ def run_evaluation(
     result, judged = judge_and_score(
         benchmark, dataset, predictions, judge=judge, configs=configs,
         allow_missing=allow_missing, n_boot=n_boot, seed=seed, progress=progress,
-        command=command, revision=revision, settings=settings, human_labels=human_labels)
+        command=command, revision=revision, settings=settings, human_labels=human_labels,
+        min_coverage=min_coverage, min_clusters=min_clusters)
     write_evaluation(result.to_dict(), out, plots=plots, overwrite=overwrite, judged=judged)
     loaded: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return loaded

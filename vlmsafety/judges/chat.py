@@ -217,6 +217,7 @@ class ChatJudge(BaseJudge):
                                            max_consecutive_failures=max_consecutive_failures)
         self._own_client = client is None
         self.cache = SQLiteCache(cache) if isinstance(cache, (str, os.PathLike)) else cache
+        self._n_stored = 0  # verdicts written to the cache by the current judge_many call
 
     def close(self) -> None:
         """Release the open connections of the client this judge made (a client passed in is
@@ -275,6 +276,7 @@ class ChatJudge(BaseJudge):
             v, record = self._verdict(name, res)
             if record is not None and self.cache is not None:
                 self.cache.put(order[j], record)
+                self._n_stored += 1
             for i in todo[order[j]]:
                 verdicts[i] = v
 
@@ -289,7 +291,14 @@ class ChatJudge(BaseJudge):
         from vlmsafety.chat_client import run_sync
 
         run = getattr(self.client, "run", run_sync)  # the client's loop keeps connections open
-        return run(self.ajudge_many(items))
+        self._n_stored = 0
+        try:
+            return run(self.ajudge_many(items))
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: say what is kept
+            where = (f"kept in the cache {self.cache.path}" if self.cache is not None
+                     else "not kept: no cache")
+            raise type(exc)(f"{exc} {self._n_stored} new verdict(s) {where}; run the same "
+                            "command again to judge only what is missing".lstrip()) from None
 
     def _judge_text(self, item: JudgeItem) -> Verdict:  # pragma: no cover - judge_many overrides
         return self.judge_many([item])[0]

@@ -19,7 +19,8 @@ from typing import Any
 
 from vlmsafety.report.markdown import format_rate
 
-__all__ = ["RATE_ABBR", "bar_series", "display_keys", "interval_cell", "model_file_names",
+__all__ = ["RATE_ABBR", "bar_series", "best_interval", "display_keys", "interval_cell",
+           "model_file_names",
            "rate_cell", "scores_getter"]
 
 RATE_ABBR: dict[str, str] = {
@@ -56,6 +57,23 @@ def rate_cell(rate: Mapping[str, Any] | None, *, n: bool = True) -> str:
         return "-"
     return format_rate(rate.get("rate"), rate.get("ci_low"), rate.get("ci_high"),
                        rate.get("n") if n else None)
+
+
+def best_interval(rates: Sequence[Mapping[str, Any]]) -> tuple[str, str, str]:
+    """Which interval to draw for these rates, the one the leaderboard shows: the clustered
+    bootstrap one when every rate has it, else Wilson's. Returns the low and high keys and the
+    label to print with the plot.
+
+    Example:
+        >>> best_interval([{"boot_low": 0.1, "boot_high": 0.3}])
+        ('boot_low', 'boot_high', 'bootstrap 95% CI')
+        >>> best_interval([{"boot_low": None, "boot_high": None}])
+        ('ci_low', 'ci_high', 'Wilson 95% CI')
+    """
+    if rates and all(r.get("boot_low") is not None and r.get("boot_high") is not None
+                     for r in rates):
+        return "boot_low", "boot_high", "bootstrap 95% CI"
+    return "ci_low", "ci_high", "Wilson 95% CI"
 
 
 def interval_cell(lo: float | None, hi: float | None) -> str:

@@ -23,6 +23,7 @@ from vlmsafety.errors import UnknownNameError
 from vlmsafety.report.common import RATE_ABBR, interval_cell, model_file_names
 from vlmsafety.report.human import agreement_section, corrected_table, human_notes
 from vlmsafety.report.markdown import format_p, format_signed, leaderboard_table, markdown_table
+from vlmsafety.report.marks import mark_plot, placeholder_note
 from vlmsafety.specs import get_spec
 
 __all__ = ["model_file_names", "render_report", "write_report"]
@@ -101,6 +102,12 @@ def _leaderboards(results: Mapping[str, Any]) -> list[str]:
                                                                       board["metric"]),
                                     higher_is_better=board["higher_is_better"],
                                     ci_label="bootstrap 95% CI" if boot else "Wilson 95% CI")]
+        if any(r.get("coverage", 1.0) < 1.0 for r in board["rows"]):
+            lines += ["", "Coverage (share of the scored rows with a prediction): " + ", ".join(
+                f"`{r['model']}` {r['coverage']:.3f}" for r in board["rows"]) + "."]
+        if not boot and results["metric"].get("n_boot"):
+            lines += ["", (f"No bootstrap interval: some model has fewer than "
+                      f"{results['metric'].get('min_clusters', 20)} clusters (`--min-clusters`).")]
         if board["adjacent"]:
             gaps = [[f"{a['a']} - {a['b']}", format_signed(a["difference"]),
                      interval_cell(a.get("difference_ci_low"), a.get("difference_ci_high")),
@@ -165,6 +172,11 @@ def write_report(results: Mapping[str, Any], folder: str | Path, *, plots: bool 
     rel: list[str] = []
     module = _module(results)
     if plots and module is not None:
-        rel = [p.relative_to(folder).as_posix() for p in module.plots(results, folder / "plots")]
+        written = module.plots(results, folder / "plots")
+        note = placeholder_note(results)
+        if note:
+            for path in written:
+                mark_plot(path, note)
+        rel = [p.relative_to(folder).as_posix() for p in written]
     (folder / "report.md").write_text(render_report(results, rel), encoding="utf-8")
     return rel

@@ -11,6 +11,7 @@ from typing import Any
 from vlmsafety.report.common import (
     RATE_ABBR,
     bar_series,
+    best_interval,
     display_keys,
     interval_cell,
     model_file_names,
@@ -113,22 +114,23 @@ def plots(results: Mapping[str, Any], folder: Path) -> list[Path]:
                 bar_series(models, scores_getter(itype, "by_category"), cats, metric),
                 title=f"{label} per hazard category, {itype} instructions (Wilson 95% CI)",
                 ylabel=label))
-    points = {}
+    pairs = {}
     for name, info in models.items():
         h, b = info["scores"].get(HARMFUL), info["scores"].get(BENIGN)
         if not h or not b:
             continue
         x, y = b["overall"]["refusal_rate"], h["overall"]["direct_answer_rate"]
-        if x["rate"] is None or y["rate"] is None:
-            continue
-        points[name] = (x["rate"], y["rate"], (x["ci_low"], x["ci_high"]),
-                        (y["ci_low"], y["ci_high"]), h["overall"]["safe_completion_rate"]["rate"])
+        if x["rate"] is not None and y["rate"] is not None:
+            pairs[name] = (x, y, h["overall"]["safe_completion_rate"]["rate"])
+    lo, hi, ci = best_interval([r for x, y, _ in pairs.values() for r in (x, y)])
+    points = {name: (x["rate"], y["rate"], (x[lo], x[hi]), (y[lo], y[hi]), scr)
+              for name, (x, y, scr) in pairs.items()}
     if points:
         written.append(tradeoff_scatter(
             folder / "tradeoff.png", points, xlabel="refusal rate on benign instructions",
             ylabel="direct answer rate on harmful instructions",
-            title="Over-refusal vs under-safety", value_label="SCR on harmful instructions",
-            better="lower left"))
+            title=f"Over-refusal vs under-safety (error bars: {ci})",
+            value_label="SCR on harmful instructions", better="lower left"))
     for name, info in models.items():
         for itype, metrics in ((HARMFUL, ("safe_completion_rate", "refusal_rate",
                                           "direct_answer_rate")),

@@ -8,7 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.report.common import RATE_ABBR, bar_series, display_keys, rate_cell, scores_getter
+from vlmsafety.report.common import (
+    RATE_ABBR,
+    bar_series,
+    best_interval,
+    display_keys,
+    rate_cell,
+    scores_getter,
+)
 from vlmsafety.report.markdown import format_rate, markdown_table
 from vlmsafety.specs.vsc import IMAGE_CENTRIC, TEXT_CENTRIC
 
@@ -67,22 +74,24 @@ def plots(results: Mapping[str, Any], folder: Path) -> list[Path]:
                 title=f"{config}: {RATE_ABBR[metric]} per {what} (Wilson 95% CI)",
                 ylabel=RATE_ABBR[metric]))
     for config in results["dataset"]["configs"]:
-        points = {}
+        pairs = {}
         for name, info in models.items():
             res = info["scores"].get(config)
             if not res:
                 continue
             u, s = res["overall"]["sra_u"], res["overall"]["sra_s"]
-            if u["rate"] is None or s["rate"] is None:
-                continue
-            points[name] = (u["rate"], s["rate"], (u["ci_low"], u["ci_high"]),
-                            (s["ci_low"], s["ci_high"]), None)
+            if u["rate"] is not None and s["rate"] is not None:
+                pairs[name] = (u, s)
+        lo, hi, ci = best_interval([r for pair in pairs.values() for r in pair])
+        points = {name: (u["rate"], s["rate"], (u[lo], u[hi]), (s[lo], s[hi]), None)
+                  for name, (u, s) in pairs.items()}
         if points:
             written.append(tradeoff_scatter(
                 folder / f"tradeoff_{config}.png", points,
                 xlabel="SRA_u: unsafe items answered safely",
                 ylabel="SRA_s: safe items answered helpfully",
-                title=f"Safety calibration, {config}", better="upper right"))
+                title=f"Safety calibration, {config} (error bars: {ci})",
+                better="upper right"))
     return written
 
 

@@ -104,6 +104,8 @@ class SafeCompletionResult(ScoreResult):
             item of the same source (left out of ΔIR).
         partial_refusal, unscored, n_boot, seed, confidence: The settings used.
         judge: Which judge produced the labels when raw responses were scored (else ``None``).
+        n_clusters: Bootstrap clusters (source items) among the items.
+        bootstrap: What the bootstrap did (replicates and clusters, or why there is none).
     """
 
     overall: LabelRates
@@ -122,6 +124,8 @@ class SafeCompletionResult(ScoreResult):
     seed: int
     confidence: float
     judge: str | None = field(default=None)
+    n_clusters: int = 0
+    bootstrap: str = ""
 
     def flatten(self) -> dict[str, Any]:
         """Flat dict with stable snake_case keys.
@@ -154,7 +158,8 @@ class SafeCompletionResult(ScoreResult):
         for p, deltas_by_sev in self.delta_ir_by_severity.items():
             for s, metrics in deltas_by_sev.items():
                 _flat_delta(out, snake("delta_ir", p, "severity", s), metrics)
-        out.update(n_boot=self.n_boot, seed=self.seed)
+        out.update(n_boot=self.n_boot, seed=self.seed, n_clusters=self.n_clusters,
+                   bootstrap=self.bootstrap)
         if self.judge is not None:
             out["judge"] = self.judge
         return out

@@ -38,11 +38,13 @@ from vlmsafety.scoring.inputs import cluster_codes
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
+    "DEFAULT_MIN_CLUSTERS",
     "DEFAULT_N_BOOT",
     "DEFAULT_SEED",
     "McNemarMethod",
     "McNemarResult",
     "PairedDifference",
+    "bootstrap_plan",
     "cluster_bootstrap_counts",
     "mcnemar",
     "paired_bootstrap_difference",
@@ -53,6 +55,9 @@ __all__ = [
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_N_BOOT = 1000
 DEFAULT_SEED = 0
+DEFAULT_MIN_CLUSTERS = 20
+"""Fewest clusters a bootstrap interval is drawn from: resampling 2 or 5 clusters gives intervals
+of (nearly) zero width that look precise; below this the rates carry their Wilson interval only."""
 
 # Upper bound on the entries of one dense block (replicates x clusters, or clusters x cells), so
 # memory stays around 100-200 MB whatever the input size.
@@ -115,6 +120,31 @@ def wilson_interval(
     if np.ndim(low) == 0:
         return float(low), float(high)
     return low, high
+
+
+def bootstrap_plan(n_boot: int, n_clusters: int,
+                   min_clusters: int = DEFAULT_MIN_CLUSTERS) -> tuple[int, str]:
+    """The replicates to draw for ``n_clusters`` clusters, and a note saying what was done.
+
+    ``n_boot`` when there are at least ``min_clusters`` clusters, else 0 (no bootstrap interval:
+    the Wilson interval stands alone, and the note says so).
+
+    Example:
+        >>> bootstrap_plan(1000, 412)
+        (1000, 'clustered bootstrap, 1000 replicates over 412 clusters')
+        >>> bootstrap_plan(1000, 5)
+        (0, 'no bootstrap: 5 clusters < min_clusters=20; Wilson intervals only')
+        >>> bootstrap_plan(0, 5)
+        (0, 'no bootstrap (n_boot=0); Wilson intervals only')
+    """
+    if not isinstance(min_clusters, int) or isinstance(min_clusters, bool) or min_clusters < 1:
+        raise ScoringInputError(f"min_clusters must be a positive integer, got {min_clusters!r}")
+    if not n_boot:
+        return 0, "no bootstrap (n_boot=0); Wilson intervals only"
+    if n_clusters < min_clusters:
+        return 0, (f"no bootstrap: {n_clusters} clusters < min_clusters={min_clusters}; "
+                   "Wilson intervals only")
+    return int(n_boot), f"clustered bootstrap, {n_boot} replicates over {n_clusters} clusters"
 
 
 def _replicate_weights(rng: np.random.Generator, n_rep: int, n_clusters: int) -> np.ndarray:
@@ -296,6 +326,7 @@ def paired_bootstrap_difference(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
     confidence: float = DEFAULT_CONFIDENCE,
+    min_clusters: int = DEFAULT_MIN_CLUSTERS,
 ) -> PairedDifference:
     """Difference ``rate(b) - rate(a)`` of two models on the same items, with a paired interval.
 
@@ -311,13 +342,18 @@ def paired_bootstrap_difference(
         n_boot: Replicates (0 for no interval).
         seed: Seed of the generator.
         confidence: Interval coverage.
+        min_clusters: No interval (``n_boot`` recorded as 0) when fewer clusters hold a counted
+            item (see :func:`bootstrap_plan`).
 
     Example:
-        >>> d = paired_bootstrap_difference([0, 0, 1, 1], [1, 1, 1, 1], n_boot=200, seed=0)
+        >>> d = paired_bootstrap_difference([0, 0, 1, 1], [1, 1, 1, 1], n_boot=200, seed=0,
+        ...                                 min_clusters=1)
         >>> d.estimate, d.rate_a, d.rate_b
         (0.5, 0.5, 1.0)
         >>> bool(d.ci_low <= d.estimate <= d.ci_high)
         True
+        >>> paired_bootstrap_difference([0, 0, 1, 1], [1, 1, 1, 1], n_boot=200).n_boot
+        0
     """
     a, b = _paired_outcomes(outcome_a, outcome_b)
     ma = np.ones(a.size, bool) if mask_a is None else _as_bool(mask_a, "mask_a")
@@ -332,6 +368,7 @@ def paired_bootstrap_difference(
     ra = float(np.sum(a & ma) / na) if na else math.nan
     rb = float(np.sum(b & mb) / nb) if nb else math.nan
     low = high = math.nan
+    n_boot, _ = bootstrap_plan(n_boot, int(np.unique(codes[ma | mb]).size), min_clusters)
     if n_boot:
         parts = [np.flatnonzero(a & ma), np.flatnonzero(ma), np.flatnonzero(b & mb), np.flatnonzero(mb)]
         rows = np.concatenate(parts)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from vlmsafety.errors import UnknownNameError
+from vlmsafety.errors import InvalidArgumentError, UnknownNameError
 
 __all__ = ["BenchmarkSpec", "ConfigSpec", "Headline", "Outcomes", "Rows", "Scorer"]
 
@@ -32,8 +32,9 @@ Rows = Mapping[str, Sequence[Mapping[str, Any]]]
 """Dataset rows (metadata only) by config, in dataset order."""
 
 Scorer = Callable[..., dict[str, Any]]
-"""``score(rows, labels, *, n_boot, seed, judge, **settings) -> JSON-ready scores``, where
-``rows`` are :data:`Rows` and ``labels`` maps an id to its label (rows without one are left out)."""
+"""``score(rows, labels, *, n_boot, seed, judge, min_clusters, **settings) -> JSON-ready scores``,
+where ``rows`` are :data:`Rows` and ``labels`` maps an id to its label (rows without one are left
+out); ``min_clusters``: no bootstrap interval from fewer clusters (the scoring core's rule)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,9 @@ class BenchmarkSpec:
         reference_classes: Value of ``reference_column`` -> one-line definition.
         labels: Behaviour labels a judge or annotator chooses from -> one-line definition.
         judge_scheme: Rubric of the chat judge for this benchmark.
-        settings: Metric settings recorded in results.json (policies, modes).
+        settings: Metric settings recorded in results.json (policies, modes), with their
+            defaults; ``evaluate`` may override each one (``--vsc-mode``, ``--partial-refusal``,
+            ``--category-bootstrap``) within ``setting_choices``.
         headlines: ``headlines(configs) -> tuple[Headline, ...]`` for the scored configs.
         judge_prompt: ``judge_prompt(row) -> str``: what the judge is told the model was asked.
         score: The scorer (see :data:`Scorer`), keyed by what the report reads.
@@ -110,6 +113,7 @@ class BenchmarkSpec:
         prompt_column: The column holding the text sent with the image (``generate`` reads it).
         uses_responses: Whether ``score`` and ``outcomes`` also take ``responses`` (id ->
             response text, ``None`` for a failed generation), e.g. to find empty responses.
+        setting_choices: Setting -> its allowed values (a setting not listed takes any value).
     """
 
     name: str
@@ -131,11 +135,36 @@ class BenchmarkSpec:
     prompt_column: str = "prompt"
     uses_responses: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
+    setting_choices: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @property
     def config_names(self) -> tuple[str, ...]:
         """The configs' names, in report order."""
         return tuple(c.name for c in self.configs)
+
+    def with_settings(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+        """:attr:`settings` with ``overrides`` applied, each checked (a list-valued setting given
+        as text is split at commas).
+
+        Raises:
+            UnknownNameError: a setting this benchmark does not have (the message lists its own).
+            InvalidArgumentError: a value outside the setting's allowed values.
+        """
+        out = dict(self.settings)
+        for key, value in (overrides or {}).items():
+            if key not in self.settings:
+                raise UnknownNameError(
+                    f"{self.title} has no metric setting {key!r}; its settings: "
+                    + (", ".join(self.settings) or "none"))
+            if isinstance(out[key], (list, tuple)) and isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]  # "a,b" on the CLI
+            allowed = self.setting_choices.get(key)
+            if allowed is not None and value not in allowed:
+                raise InvalidArgumentError(
+                    f"{self.title}: {key}={value!r} is not allowed; allowed: "
+                    + ", ".join(map(str, allowed)))
+            out[key] = value
+        return out
 
     def config(self, name: str) -> ConfigSpec:
         """The config called ``name``.

@@ -26,7 +26,7 @@ from typing import Any, Final
 import numpy as np
 
 from vlmsafety.labels import LABEL_DESCRIPTIONS, LABELS, UNSCORED
-from vlmsafety.scoring.dual import rate_labels, score_dual
+from vlmsafety.scoring.dual import PARTIAL_REFUSAL_POLICIES, rate_labels, score_dual
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import BENIGN, HARMFUL, INSTRUCTION_TYPE_DEFINITIONS, INSTRUCTION_TYPES
 
@@ -71,8 +71,9 @@ def judge_prompt(row: Mapping[str, Any]) -> str:
 
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
-          n_boot: int, seed: int, judge: str | None = None,
-          partial_refusal: str = "separate") -> dict[str, Any]:
+          n_boot: int, seed: int, judge: str | None = None, min_clusters: int = 20,
+          partial_refusal: str = "separate", bootstrap_breakdowns: bool = False
+          ) -> dict[str, Any]:
     """Scores of the rows (config -> rows) that have a label, pooled over configs.
 
     Returns:
@@ -91,7 +92,8 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
             severities=[r["severity"] for r in sub] if perturbed else None,
             source_ids=[r["source_id"] for r in sub],
             partial_refusal=partial_refusal,  # type: ignore[arg-type]  # checked by the scorer
-            n_boot=n_boot, seed=seed, judge=judge,
+            n_boot=n_boot, seed=seed, judge=judge, min_clusters=min_clusters,
+            bootstrap_breakdowns=bootstrap_breakdowns,
         )
         return res.to_dict()
 
@@ -104,7 +106,7 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
 
 
 def outcomes(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str],
-             h: Headline, partial_refusal: str = "separate") -> Outcomes:
+             h: Headline, partial_refusal: str = "separate", **_: Any) -> Outcomes:
     """Per row of ``h.subset`` (all configs): counted right, counted at all, its source item."""
     sub = [r for config_rows in rows.values() for r in config_rows
            if r["instruction_type"] == h.subset]
@@ -125,7 +127,9 @@ SPEC: Final = BenchmarkSpec(
     reference_classes=INSTRUCTION_TYPE_DEFINITIONS,
     labels={label: LABEL_DESCRIPTIONS[label] for label in LABELS if label != UNSCORED},
     judge_scheme="dual",
-    settings={"partial_refusal": "separate"},
+    settings={"partial_refusal": "separate", "bootstrap_breakdowns": False},
+    setting_choices={"partial_refusal": PARTIAL_REFUSAL_POLICIES,
+                     "bootstrap_breakdowns": (False, True)},
     headlines=headlines,
     judge_prompt=judge_prompt,
     score=score,

@@ -68,6 +68,7 @@ from vlmsafety.scoring.mossbench import (
     over_sensitivity,
     refusal_outcomes,
 )
+from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import BENIGN, BENIGN_QUERY_DEFINITIONS
 
@@ -136,7 +137,8 @@ def _labelled(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[s
 def score_result(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
                  responses: Mapping[str, str | None] | None, n_boot: int, seed: int,
                  empty_policy: EmptyPolicy = "refusal",
-                 refusal_labels: Sequence[str] = REFUSAL_LABELS) -> OverSensitivityResult:
+                 refusal_labels: Sequence[str] = REFUSAL_LABELS,
+                 min_clusters: int = DEFAULT_MIN_CLUSTERS) -> OverSensitivityResult:
     """:func:`~vlmsafety.scoring.mossbench.over_sensitivity` of the rows that have a label.
 
     ``responses`` (id -> text) says which responses are empty (:func:`is_empty`); ``None``: none.
@@ -149,19 +151,20 @@ def score_result(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mappin
         human=[r["human"] for r in kept], child=[r["child"] for r in kept],
         synthetic=[r["synthetic"] for r in kept], ocr=[r["ocr"] for r in kept],
         harm=[r["harm"] for r in kept], refusal_labels=refusal_labels,
-        n_boot=n_boot, seed=seed)
+        n_boot=n_boot, seed=seed, min_clusters=min_clusters)
 
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None,
           responses: Mapping[str, str | None] | None = None, empty_policy: str = "refusal",
-          refusal_labels: Sequence[str] = REFUSAL_LABELS) -> dict[str, Any]:
+          refusal_labels: Sequence[str] = REFUSAL_LABELS,
+          min_clusters: int = DEFAULT_MIN_CLUSTERS) -> dict[str, Any]:
     """Scores of the labelled rows, JSON-ready, keyed ``benign`` (every item is benign)."""
     if not _labelled(rows, labels):
         return {}
     res = score_result(rows, labels, responses=responses, n_boot=n_boot, seed=seed,
                        empty_policy=empty_policy,  # type: ignore[arg-type]  # checked by the scorer
-                       refusal_labels=refusal_labels)
+                       refusal_labels=refusal_labels, min_clusters=min_clusters)
     return {_SCORES_GROUP: res.to_dict()}
 
 

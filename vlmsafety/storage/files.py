@@ -18,7 +18,7 @@ Example:
     >>> check_output(d / "a.txt", overwrite=False)
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.OutputExistsError: ...a.txt: output file already exists; pass overwrite=True (--overwrite) to replace it
+    vlmsafety.errors.OutputExistsError: ...a.txt: output file already exists; pass --overwrite to replace it
     >>> check_output(d / "a.txt", overwrite=True, inputs=[d / "." / "a.txt"])
     Traceback (most recent call last):
     ...
@@ -95,8 +95,8 @@ def check_output(out: PathLike, *, overwrite: bool, inputs: Iterable[PathLike | 
     if p.is_dir():
         raise OutputExistsError(f"{p}: the output is a folder; give a file path")
     if p.exists() and not overwrite:
-        raise OutputExistsError(f"{p}: output file already exists; pass overwrite=True "
-                    "(--overwrite) to replace it")
+        raise OutputExistsError(f"{p}: output file already exists; pass --overwrite "
+                    "to replace it")
     return p
 
 
@@ -142,8 +142,8 @@ def check_output_folder(
                     f"{marker} in it); replacing it would delete {_shown(listing)}: choose "
                     "another folder (or remove it yourself)")
     if marker is None and not overwrite:
-        raise OutputExistsError(f"output folder {str(p)!r} already exists; pass overwrite=True "
-                    "(--overwrite) to replace it")
+        raise OutputExistsError(f"output folder {str(p)!r} already exists; pass --overwrite "
+                    "to replace it")
     where = _resolve(p)
     cwd = Path.cwd().resolve()
     if where == cwd or where in cwd.parents:

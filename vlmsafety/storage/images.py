@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,15 +47,26 @@ def png_bytes(image: Image.Image, *, compress_level: int = 6) -> bytes:
 
 
 @contextmanager
-def bombs_as_errors() -> Iterator[None]:
+def bombs_as_errors(max_pixels: int | None = None) -> Iterator[None]:
     """Within the block, Pillow's ``DecompressionBombWarning`` is raised as an error.
 
     Pillow only warns between ``Image.MAX_IMAGE_PIXELS`` and twice that; an input beyond the
-    limit must be refused, not decoded. Catch :data:`DECOMPRESSION_BOMB_ERRORS`.
+    limit must be refused, not decoded. Catch :data:`DECOMPRESSION_BOMB_ERRORS`. ``max_pixels``
+    sets the limit within the block (a user's ``--max-image-pixels`` can raise it as well as
+    lower it); Pillow's own limit is restored on exit.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        yield
+    before = Image.MAX_IMAGE_PIXELS
+    try:
+        if max_pixels is not None:
+            Image.MAX_IMAGE_PIXELS = max_pixels
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
+
+
+_BUFFER_REPR = re.compile(r"<_io\.BytesIO object at 0x[0-9a-fA-F]+>")
 
 
 def image_problem(data: bytes) -> str | None:
@@ -70,5 +82,7 @@ def image_problem(data: bytes) -> str | None:
     except DECOMPRESSION_BOMB_ERRORS as exc:
         return f"refused as a possible decompression bomb ({exc})"
     except Exception as exc:  # noqa: BLE001 - any decoder failure means an unusable file
-        return f"unreadable ({type(exc).__name__}: {exc})"
+        # Pillow names the buffer (<_io.BytesIO object at 0x...>), which tells a user nothing
+        text = _BUFFER_REPR.sub("from the given bytes", str(exc))
+        return f"unreadable ({type(exc).__name__}: {text})"
     return None

@@ -23,7 +23,7 @@ from typing import Any
 
 from vlmsafety.errors import DatasetNotFoundError
 
-__all__ = ["broken_shards", "load_split"]
+__all__ = ["broken_shards", "check_source", "load_split"]
 
 
 def broken_shards(source: str | os.PathLike[str], config: str | None = None) -> list[str]:
@@ -56,6 +56,26 @@ def _root_cause(exc: BaseException) -> BaseException:
         exc = nxt
 
 
+def check_source(source: str | os.PathLike[str]) -> None:
+    """Refuse, before any network call, a dataset that is neither a folder nor a Hub repo id.
+
+    A Hub dataset is ``OWNER/NAME``; anything else that is not an existing folder (a typo in a
+    local name, ``./x``, ``a/b/c``) would only be retried against the Hub and fail slowly.
+
+    Raises:
+        DatasetNotFoundError: as above, naming the value.
+    """
+    text = os.fspath(source)
+    if Path(text).exists():
+        return
+    owner, _, name = text.partition("/")
+    if (text.startswith((".", "/", "~")) or not owner or not name or "/" in name
+            or (os.sep != "/" and os.sep in text)):
+        raise DatasetNotFoundError(
+            f"dataset folder {text!r} does not exist (and it is not a Hub repo id, which is "
+            "OWNER/NAME, e.g. vlmsafety/dual)")
+
+
 def load_split(source: str | os.PathLike[str], config: str, *, split: str = "test",
                revision: str | None = None, **kwargs: Any) -> Any:
     """``datasets.load_dataset(source, config, split=split, revision=revision, **kwargs)``, with
@@ -67,6 +87,10 @@ def load_split(source: str | os.PathLike[str], config: str, *, split: str = "tes
     """
     import datasets
 
+    check_source(source)
+    quiet = not datasets.utils.are_progress_bars_disabled()
+    if quiet:  # datasets' "Generating test split" bars are not the caller's progress
+        datasets.utils.disable_progress_bars()
     try:
         return datasets.load_dataset(os.fspath(source), config, split=split, revision=revision,
                                      **kwargs)
@@ -82,3 +106,6 @@ def load_split(source: str | os.PathLike[str], config: str, *, split: str = "tes
                 f"({reason}); rebuild the folder (`vlmsafety build ...`) or download it "
                 "again") from exc
         raise DatasetNotFoundError(f"cannot load {where}: {reason}") from exc
+    finally:
+        if quiet:
+            datasets.utils.enable_progress_bars()

@@ -59,11 +59,15 @@ class OpenReleaseImage:
         if item.image is None or not item.image.is_file():
             raise SourceDataError(f"{where}: file not found")
         try:
-            with bombs_as_errors():
+            # Pillow's check may only be raised here: a lower limit is checked below, by name
+            raised = (None if self.limit is None or Image.MAX_IMAGE_PIXELS is None
+                      else max(self.limit, Image.MAX_IMAGE_PIXELS))
+            with bombs_as_errors(raised):
                 self.image = Image.open(item.image)
         except DECOMPRESSION_BOMB_ERRORS as exc:
             raise SourceDataError(
-                f"{where}: refused as a possible decompression bomb ({exc})") from None
+                f"{where}: refused as a possible decompression bomb ({exc}); raise "
+                "--max-image-pixels to accept it") from None
         except Exception as exc:  # noqa: BLE001 - any decoder failure means an unreadable file
             raise SourceDataError(
                 f"{where}: unreadable image ({type(exc).__name__}: {exc})") from None
@@ -72,7 +76,8 @@ class OpenReleaseImage:
             self.image.close()
             raise SourceDataError(
                 f"{where}: {w}x{h} = {w * h} pixels exceeds the limit of {self.limit} "
-                "(refused as a possible decompression bomb; raise max_image_pixels to accept it)"
+                "(refused as a possible decompression bomb; raise --max-image-pixels to accept "
+                "it)"
             )
         return self.image
 

@@ -20,7 +20,7 @@ from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
 from vlmsafety.builders.parallel import check_num_proc, ordered_map
 from vlmsafety.builders.shards import fingerprint, parse_shard, shard_range, write_part
 from vlmsafety.builders.vsc.card import card_body, card_facts
-from vlmsafety.builders.vsc.images import ImageJob, ImageStore, resolve_task
+from vlmsafety.builders.vsc.images import PLACEHOLDER_CAUSES, ImageJob, ImageStore, resolve_task
 from vlmsafety.builders.vsc.schema import (
     BUILDER_VERSION,
     CONFIGS,
@@ -139,19 +139,23 @@ class _Build:
     problems: list[str] = field(default_factory=list)
     stats: dict[str, Counter[str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    placeholder_causes: Counter[str] = field(default_factory=Counter)
     defect_ids: dict[str, dict[str, list[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list)))
 
     def write_row(self, row: dict[str, Any], config: str, writer: ConfigWriter,
-                  resolved: tuple[dict[str, Any] | None, str, list[str]] | None) -> None:
+                  resolved: tuple[dict[str, Any] | None, str, list[str], str | None] | None
+                  ) -> None:
         """Record the row's defects and image, and write it unless a problem was seen."""
         for code in row["defects"]:
             self.defect_ids[code][config].append(row["id"])
         if resolved is not None:
             setting = row.pop("_setting")
             del row["_render"]
-            image, source_kind, problems = resolved
+            image, source_kind, problems, cause = resolved
             self.problems += problems
+            if cause is not None:
+                self.placeholder_causes[cause] += 1
             if image is None:
                 return  # the build fails at the end, listing every problem
             self.stats[config][f"{setting}:{source_kind}"] += 1
@@ -195,15 +199,28 @@ def _write_configs(folder: HubFolderWriter, records: VSCRecords, build: _Build, 
         build.rows[config] = writer.num_rows
 
 
+_SHOWN_PROBLEMS = 10
+"""Image problems listed by name in the error; the rest are counted (a wrong --images folder
+would otherwise print one line per image)."""
+
+
 def _raise_image_problems(build: _Build, images: Any) -> None:
     if build.problems:
         hint = "pass --placeholders to use placeholders"
         if not build.job.render_missing:
             hint += " or --render-missing to re-render typography/FigStep images"
-        raise SourceDataError(
-            f"{len(build.problems)} image(s) missing or unreadable in {images} ({hint}):\n  "
-            + "\n  ".join(build.problems)
-        )
+        kinds = Counter(p.split(":", 1)[0].split(" (", 1)[0] for p in build.problems)
+        total = sum(sum(c.values()) for c in build.stats.values()) + len(build.problems)
+        head = (f"{len(build.problems)} of {total} image(s) missing or unreadable in {images} "
+                f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))}; {hint})")
+        if kinds.get("missing") == total:
+            head += ("; none was found: --images must be the release's image folder or zip "
+                     "(with vscbench_image_centric_images/ and vscbench_text_centric_images/ "
+                     "inside)")
+        shown = build.problems[:_SHOWN_PROBLEMS]
+        more = len(build.problems) - len(shown)
+        raise SourceDataError(head + ":\n  " + "\n  ".join(shown)
+                              + (f"\n  ... and {more} more" if more else ""))
 
 
 def _card_state(records: VSCRecords, build: _Build, images: Any) -> dict[str, Any]:
@@ -213,7 +230,8 @@ def _card_state(records: VSCRecords, build: _Build, images: Any) -> dict[str, An
             "defect_ids": {code: dict(per) for code, per in build.defect_ids.items()},
             "image_size": build.job.size, "placeholders": build.job.placeholders,
             "render_missing": build.job.render_missing,
-            "images": None if images is None else Path(images).name}
+            "images": None if images is None else Path(images).name,
+            "placeholder_causes": dict(build.placeholder_causes)}
 
 
 def _card(state: dict[str, Any]) -> dict[str, Any]:
@@ -234,27 +252,33 @@ def _card(state: dict[str, Any]) -> dict[str, Any]:
                          f"https://github.com/{XSTEST_REPO}/tree/{XSTEST_COMMIT}"],
         "builder": {"name": _BUILDER, "version": BUILDER_VERSION,
                  "render_version": RENDER_VERSION, "source_commit": SOURCE_COMMIT,
-                 "input_sha256": facts["sha256"], "pinned_inputs": facts["pinned"]},
+                 "input_sha256": facts["sha256"], "pinned_inputs": facts["pinned"],
+                 "images": {"total": sum(sum(c.values()) for c in state["stats"].values()),
+                            "placeholder": {c: state["placeholder_causes"].get(c, 0)
+                                            for c in PLACEHOLDER_CAUSES}}},
     }
 
 
 def merge_card(states: list[dict[str, Any]]) -> dict[str, Any]:
     """The card of a sharded VSCBench build: the parts' counts added up, row ids concatenated."""
-    merged = {k: v for k, v in states[0].items() if k not in ("rows", "stats", "defect_ids")}
+    merged = {k: v for k, v in states[0].items()
+              if k not in ("rows", "stats", "defect_ids", "placeholder_causes")}
     rows: Counter[str] = Counter()
+    causes: Counter[str] = Counter()
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     defect_ids: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for state in states:
         if {k: v for k, v in state.items() if k in merged} != merged:
             raise SourceDataError("the parts' card facts differ although their fingerprints agree")
         rows.update(state["rows"])
+        causes.update(state.get("placeholder_causes", {}))
         for config, counts in state["stats"].items():
             stats[config].update(counts)
         for code, per in state["defect_ids"].items():
             for config, ids in per.items():
                 defect_ids[code][config] += ids
     return _card({**merged, "rows": {c: rows[c] for c in CONFIGS}, "stats": stats,
-                  "defect_ids": defect_ids})
+                  "defect_ids": defect_ids, "placeholder_causes": dict(causes)})
 
 
 def _images_sha256(images: str | os.PathLike[str] | None) -> str | None:
@@ -331,8 +355,8 @@ def build_vsc(
         store.close()
         n_images = 6 * len(records.image_centric) + 4 * len(records.text_centric)
         raise SourceDataError(
-            f"no image archive given: {n_images} images are needed; pass images=/--images "
-            "(folder or zip of the release), or placeholders=True/--placeholders"
+            f"no image archive given: {n_images} images are needed; pass --images "
+            "(folder or zip of the release), or --placeholders"
             + ("" if render_missing else " (with --render-missing for typography/FigStep)")
         )
     build = _Build(ImageJob(store, placeholders=placeholders, render_missing=render_missing,

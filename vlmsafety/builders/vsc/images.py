@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +33,11 @@ from vlmsafety.errors import (
 from vlmsafety.render import render_text
 from vlmsafety.storage.images import image_problem, png_bytes
 
-__all__ = ["ImageJob", "ImageStore", "resolve_image", "resolve_task"]
+__all__ = ["PLACEHOLDER_CAUSES", "ImageJob", "ImageStore", "resolve_image", "resolve_task"]
+
+PLACEHOLDER_CAUSES: tuple[str, ...] = ("missing", "corrupt", "not_given")
+"""Why an image became a placeholder: absent from the archive, present but not decodable, or no
+archive given at all."""
 
 
 def _key(relpath: str) -> str:
@@ -120,12 +124,13 @@ def _placeholder(size: int) -> bytes:
 
 def resolve_image(
     store: ImageStore, relpath: str, setting: str, text: str | None, problems: list[str], *,
-    placeholders: bool, render_missing: bool, size: int,
+    placeholders: bool, render_missing: bool, size: int, causes: Counter[str] | None = None,
 ) -> tuple[dict[str, Any] | None, str]:
     """A row's image and its ``image_source``; ``(None, "")`` after appending to ``problems``.
 
     The archive's bytes when they decode; else, if asked, the typography/FigStep ``text``
-    re-rendered whole at ``size`` (an error if it does not fit) or a placeholder.
+    re-rendered whole at ``size`` (an error if it does not fit) or a placeholder, whose cause
+    (:data:`PLACEHOLDER_CAUSES`: ``not_given``, ``missing``, ``corrupt``) is counted in ``causes``.
     """
     data = store.read(relpath) if store.images is not None else None
     problem = "missing" if data is None else image_problem(data)
@@ -140,6 +145,9 @@ def resolve_image(
                 "--image-size") from exc
         return {"bytes": data, "path": None}, "rendered"
     if placeholders:
+        if causes is not None:
+            causes["not_given" if store.images is None
+                   else "missing" if data is None else "corrupt"] += 1
         return {"bytes": _placeholder(size), "path": None}, "placeholder"
     problems.append(f"{problem}: {relpath}")
     return None, ""
@@ -156,12 +164,13 @@ class ImageJob:
 
 
 def resolve_task(job: ImageJob, task: tuple[str, str, str | None] | None
-                 ) -> tuple[dict[str, Any] | None, str, list[str]] | None:
-    """:func:`resolve_image` of one ``(relpath, setting, text)`` with the problems it found
-    (run in a worker); ``None`` for a row without an image."""
+                 ) -> tuple[dict[str, Any] | None, str, list[str], str | None] | None:
+    """:func:`resolve_image` of one ``(relpath, setting, text)`` with the problems it found and
+    the cause of a placeholder (run in a worker); ``None`` for a row without an image."""
     if task is None:
         return None
     problems: list[str] = []
+    causes: Counter[str] = Counter()
     image, kind = resolve_image(job.store, *task, problems, placeholders=job.placeholders,
-                                render_missing=job.render_missing, size=job.size)
-    return image, kind, problems
+                                render_missing=job.render_missing, size=job.size, causes=causes)
+    return image, kind, problems, next(iter(causes), None)

@@ -125,10 +125,10 @@ def fetch_source_file(
     try:
         response = httpx.get(url, timeout=timeout, follow_redirects=True)
     except httpx.HTTPError as exc:
+        local = ("--xstest FILE to give a local xstest_prompts.csv" if name == "xstest"
+                 else "--source DIR to build from local copies")
         raise SourceDataError(
-            f"cannot download {url}: {type(exc).__name__}: {exc} (use --source DIR to build from "
-            "local copies)"
-        ) from exc
+            f"cannot download {url}: {type(exc).__name__}: {exc} (use {local})") from exc
     if response.status_code != 200:
         raise SourceDataError(f"cannot download {url}: HTTP {response.status_code}")
     _check_sha(name, response.content, url, allow_unpinned=allow_unpinned)
@@ -144,7 +144,11 @@ def load_input(
     if path is None and source is not None:
         path = source / SOURCE_FILES[name].path
         if not path.is_file() and name == "xstest":
-            path = None  # XSTest may live elsewhere; fall back to the pinned download
+            # a build from local copies never downloads behind the user's back
+            raise SourceDataError(
+                f"{SOURCE_FILES[name].path} is not in --source {source}: pass --xstest FILE "
+                "(XSTest's prompt file), copy it into --source, or omit --source to download "
+                "every input from its pinned commit")
     if path is None:
         data = fetch_source_file(name, base_url=base_url, timeout=timeout,
                                  allow_unpinned=allow_unpinned)
