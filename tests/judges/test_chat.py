@@ -328,7 +328,7 @@ def test_ssl_context_follows_cert_env(tmp_path: Path, monkeypatch: pytest.Monkey
 
     import certifi
 
-    from vlmsafety.chat_client import _ssl_context
+    from vlmsafety.chat_client.transport import ssl_context as _ssl_context
 
     default = _ssl_context(None, None)
     assert default.verify_mode == ssl.CERT_REQUIRED and default.check_hostname
