@@ -14,7 +14,7 @@ A request that failed after the retries of :class:`vlmsafety.chat_client.ChatCli
 * Endpoint, model and key come from arguments or ``VLMSAFETY_GENERATE_BASE_URL`` /
   ``VLMSAFETY_GENERATE_MODEL`` / ``VLMSAFETY_GENERATE_API_KEY`` (then ``OPENAI_API_KEY``), read
   when :func:`generate` is called; the key is never written anywhere.
-* Resumable: with a cache (:class:`vlmsafety.judges.cache.SQLiteCache`, namespace
+* Resumable: with a cache (:class:`vlmsafety.storage.cache.SQLiteCache`, namespace
   ``"generate"``) each successful reply is stored as it arrives, keyed by the model, the whole
   request (system prompt, prompt, sha256 of the image bytes) and the parameters (temperature,
   max_tokens, seed...). Failures are not stored, so a re-run sends only what is missing or failed.

@@ -22,7 +22,7 @@ from vlmsafety.generate.summary import (
     ENV_PREFIX,
     GenerateSummary,
 )
-from vlmsafety.judges.cache import SQLiteCache
+from vlmsafety.storage.cache import SQLiteCache
 
 __all__ = ["generate"]
 

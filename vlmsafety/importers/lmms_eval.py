@@ -16,6 +16,7 @@ from typing import Any, Literal
 from vlmsafety.errors import InvalidArgumentError, PredictionsFormatError
 from vlmsafety.importers.records import Collector, OnEmpty, as_id
 from vlmsafety.importers.writing import ImportSummary, write_records
+from vlmsafety.storage.jsonl import iter_jsonl
 
 __all__ = ["import_lmms_eval", "read_lmms_eval"]
 
@@ -44,19 +45,9 @@ def _iter_lmms_samples(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 raise PredictionsFormatError(f"logs[{i}] is not an object", path=source)
             yield f"logs[{i}]", sample
         return
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                sample = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise PredictionsFormatError(f"invalid JSON: {exc.msg} (column {exc.colno})",
-                                             path=source, line=lineno) from None
-            if not isinstance(sample, dict):
-                raise PredictionsFormatError(f"expected a JSON object, got {type(sample).__name__}",
-                                             path=source, line=lineno)
-            yield f"line {lineno}", sample
+    for lineno, sample in iter_jsonl(path, error=lambda message, line: PredictionsFormatError(
+            message, path=source, line=line)):
+        yield f"line {lineno}", sample
 
 
 _ABSENT = object()
