@@ -25,10 +25,13 @@ raises (see the circuit breaker below).
 * Settings (base URL, model, API key) come from arguments or the environment, read at call time
   and never written anywhere. The API key is optional (local servers need none).
 * Connections persist: the blocking calls (:meth:`ChatClient.complete_many`, the chat judge's
-  ``judge_many``, ``generate``'s chunks) run on one event loop per client, in a background
+  ``judge_many``, a ``generate`` run) run on one event loop per client, in a background
   thread, whose connection pool lives until :meth:`ChatClient.close` (or the client is garbage
   collected), so consecutive calls do not reconnect (64 TCP connects cost ~27 ms per call here;
   TLS handshakes to a remote API far more). Async callers on their own loop get a pool per call.
+* Streams: :meth:`ChatClient.acomplete_stream` takes requests from an async iterator as workers
+  free up and hands each result to a callback, keeping nothing per request, so a caller can feed
+  a whole dataset through one batch (``generate`` does) with bounded memory.
 * Transport: aiohttp. At 64 requests in flight against a server answering after 20 ms, httpx
   spent ~1 ms of Python per request and reached 0.30 of the ideal rate on 2 cores; aiohttp
   reaches 0.8 (``benchmarks/bench_chat.py``). Proxies from ``HTTP(S)_PROXY``/``NO_PROXY`` are

@@ -11,7 +11,16 @@ import json
 import os
 import ssl
 import weakref
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import TYPE_CHECKING, Any
 
 from vlmsafety.chat_client.breaker import CircuitBreaker
@@ -135,12 +144,42 @@ class ChatClient:
                 tripped (the requests in flight were cancelled; results already passed to
                 ``on_result`` stand).
         """
+        if not requests:
+            self.settings()  # missing or malformed settings raise also for an empty batch
+            return []
+        batch = await self._run(lambda s, url, guard, bar: _Batch(
+            self, s, url, requests, guard, bar, on_result), breaker, len(requests), desc)
+        return [r if r is not None else ChatResult(None, "not run", 0, True)
+                for r in batch.results]
+
+    async def acomplete_stream(
+        self,
+        requests: AsyncIterator[tuple[Any, Messages]],
+        *,
+        on_result: Callable[[Any, ChatResult], None],
+        desc: str = "chat",
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        """Send requests as they come from an async iterator, at most ``concurrency`` in flight.
+
+        A free worker pulls the next ``(tag, messages)`` pair, so the iterator runs just ahead of
+        the requests (it may read, build data URLs, wait for room in its caller's buffer) and
+        nothing is kept per request here: each result goes to ``on_result(tag, result)`` in
+        completion order. The probe and the breaker work as in :meth:`acomplete_many`.
+
+        Raises:
+            EndpointError: as :meth:`acomplete_many`.
+            Exception: whatever the iterator raises (the requests in flight are cancelled).
+        """
+        await self._run(lambda s, url, guard, bar: _Stream(
+            self, s, url, requests, guard, bar, on_result), breaker, None, desc)
+
+    async def _run(self, make: Callable[[ChatSettings, str, CircuitBreaker, Any], _Batch],
+                   breaker: CircuitBreaker | None, total: int | None, desc: str) -> _Batch:
+        """Open (or reuse) the session, run the batch ``make`` builds, close the bar."""
         from tqdm.auto import tqdm
 
         s = self.settings()
-        url = chat_url(s.base_url)
-        if not requests:
-            return []
         guard = breaker if breaker is not None else self.breaker()
         context = ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         own = self._loop if (self._loop is not None
@@ -149,17 +188,16 @@ class ChatClient:
         # caller) it lives for this call only.
         http = (await self._kept_session(own, context) if own is not None
                 else new_session(self.concurrency, context))
-        bar = tqdm(total=len(requests), desc=desc, unit="req",
-                   disable=not self.progress or None, leave=False)
-        batch = _Batch(self, s, url, requests, guard, bar, on_result)
+        bar = tqdm(total=total, desc=desc, unit="req", disable=not self.progress or None,
+                   leave=False)
+        batch = make(s, chat_url(s.base_url), guard, bar)
         try:
             await batch.run(http)
         finally:
             bar.close()
             if own is None:
                 await http.close()
-        return [r if r is not None else ChatResult(None, "not run", 0, True)
-                for r in batch.results]
+        return batch
 
     async def _kept_session(self, own: LoopThread, ssl_context: ssl.SSLContext) -> Any:
         """The session kept on this client's loop; a new one when the pool size or the
@@ -194,7 +232,7 @@ class _Batch:
 
     def __init__(self, client: ChatClient, settings: ChatSettings, url: str,
                  requests: Sequence[Messages], guard: CircuitBreaker, bar: Any,
-                 on_result: Callable[[int, ChatResult], None] | None) -> None:
+                 on_result: Callable[[Any, ChatResult], None] | None) -> None:
         self.client, self.model, self.url = client, settings.model, url
         self.headers = {"Content-Type": "application/json"}
         if settings.api_key:
@@ -202,57 +240,99 @@ class _Batch:
         self.proxy = env_proxy(url)
         self.requests, self.guard, self.bar, self.on_result = requests, guard, bar, on_result
         self.results: list[ChatResult | None] = [None] * len(requests)
-        self.failed = 0
+        self.done = self.failed = 0
+        self.total: int | str = len(requests)
 
-    async def one(self, http: Any, i: int, *, probe: bool = False) -> ChatResult:
-        payload = json.dumps({"model": self.model, "messages": list(self.requests[i]),
+    async def one(self, http: Any, messages: Messages, *, probe: bool = False) -> ChatResult:
+        payload = json.dumps({"model": self.model, "messages": list(messages),
                               **self.client.params},
                              ensure_ascii=False).encode("utf-8")  # once, not per attempt
         return await send(http, self.url, self.headers, payload, self.client.retry, self.proxy,
                           probe=probe)
 
-    def finish(self, i: int, res: ChatResult) -> None:
-        self.results[i] = res
+    def store(self, tag: Any, res: ChatResult) -> None:
+        self.results[tag] = res
+
+    def finish(self, tag: Any, res: ChatResult) -> None:
+        self.store(tag, res)
+        self.done += 1
         if not res.ok:
             self.failed += 1
             self.bar.set_postfix_str(f"failed {self.failed}", refresh=False)
         self.bar.update(1)
         if self.on_result is not None:
-            self.on_result(i, res)
+            self.on_result(tag, res)
         if self.guard.record(res.ok):
-            done = sum(r is not None for r in self.results)
             raise EndpointError(
                 f"stopped: {self.guard.consecutive} requests in a row to {self.url} failed (the "
-                f"last: {res.error}); {done - self.failed} of {len(self.requests)} requests of "
+                f"last: {res.error}); {self.done - self.failed} of {self.total} requests of "
                 f"this batch succeeded and were kept, {self.failed} failed, the rest were "
                 "cancelled or not sent; a re-run resumes (successes are cached where a cache is "
                 "used). Check the endpoint, or raise --max-consecutive-failures")
 
+    async def probe(self, http: Any, tag: Any, messages: Messages) -> None:
+        """The first request alone; its result is the real one."""
+        res = await self.one(http, messages, probe=True)
+        if not res.ok and res.status not in REQUEST_REJECTED:
+            self.guard.record(False)
+            raise EndpointError(f"the endpoint {self.url} failed the first request (sent "
+                                f"alone, as a probe): {res.error}; nothing else was sent")
+        self.guard.probing = False  # the endpoint works (it may have rejected this request)
+        self.finish(tag, res)
+
     async def worker(self, http: Any, next_index: Iterator[int]) -> None:
         # Each worker has at most one request in flight, so `concurrency` workers bound it.
         for i in next_index:
-            self.finish(i, await self.one(http, i))
+            self.finish(i, await self.one(http, self.requests[i]))
 
     async def run(self, http: Any) -> None:
         """The probe (when the breaker is half-open), then ``concurrency`` workers."""
-        workers: list[asyncio.Future[None]] = []
-        try:
-            first = 0
-            if self.guard.probing:  # the first request alone; its result is the real one
-                res = await self.one(http, 0, probe=True)
-                if not res.ok and res.status not in REQUEST_REJECTED:
-                    self.guard.record(False)
-                    raise EndpointError(f"the endpoint {self.url} failed the first request (sent "
-                                        f"alone, as a probe): {res.error}; nothing else was sent")
-                self.guard.probing = False  # the endpoint works (it may have rejected it)
-                self.finish(0, res)
-                first = 1
-            next_index = iter(range(first, len(self.requests)))
-            workers = [asyncio.ensure_future(self.worker(http, next_index))
-                       for _ in range(min(self.client.concurrency, len(self.requests) - first))]
-            await asyncio.gather(*workers)
-        except BaseException:
-            for w in workers:
-                w.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            raise
+        first = 0
+        if self.guard.probing:
+            await self.probe(http, 0, self.requests[0])
+            first = 1
+        next_index = iter(range(first, len(self.requests)))
+        await _all(self.worker(http, next_index)
+                   for _ in range(min(self.client.concurrency, len(self.requests) - first)))
+
+
+class _Stream(_Batch):
+    """One :meth:`ChatClient.acomplete_stream` call: requests pulled as workers free up."""
+
+    def __init__(self, client: ChatClient, settings: ChatSettings, url: str,
+                 requests: AsyncIterator[tuple[Any, Messages]], guard: CircuitBreaker,
+                 bar: Any, on_result: Callable[[Any, ChatResult], None]) -> None:
+        super().__init__(client, settings, url, [], guard, bar, on_result)
+        self.source, self.total = requests, "?"
+        self.lock = asyncio.Lock()
+
+    def store(self, tag: Any, res: ChatResult) -> None:
+        pass  # results go to on_result only: memory stays flat in the number of requests
+
+    async def pull(self) -> tuple[Any, Messages] | None:
+        async with self.lock:  # an async generator cannot be advanced by two workers at once
+            return await anext(self.source, None)
+
+    async def stream_worker(self, http: Any) -> None:
+        while (request := await self.pull()) is not None:
+            self.finish(request[0], await self.one(http, request[1]))
+
+    async def run(self, http: Any) -> None:
+        if self.guard.probing:
+            first = await self.pull()
+            if first is None:
+                return
+            await self.probe(http, *first)
+        await _all(self.stream_worker(http) for _ in range(self.client.concurrency))
+
+
+async def _all(coros: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run the workers together; on any error (or cancellation) cancel the others, then raise."""
+    workers = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for w in workers:
+            w.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise

@@ -18,8 +18,11 @@ A request that failed after the retries of :class:`vlmsafety.chat_client.ChatCli
   ``"generate"``) each successful reply is stored as it arrives, keyed by the model, the whole
   request (system prompt, prompt, sha256 of the image bytes) and the parameters (temperature,
   max_tokens, seed...). Failures are not stored, so a re-run sends only what is missing or failed.
-* Flat memory: rows are read in chunks; a data URL is built only when its request is sent, from
-  the dataset's stored image bytes (no decoding and re-encoding).
+* One batch on one client for the whole run: rows are read in chunks just ahead of the requests
+  that need them, a data URL is built from the dataset's stored image bytes (no decoding and
+  re-encoding) when a worker is free to send it, and lines are written in dataset order as
+  replies arrive; requests never pause at a chunk boundary.
+* Flat memory: at most two chunks of rows are between being read and being written.
 * Atomic: the output is written to a temporary file and renamed at the end.
 * Fail fast: the endpoint URL is checked before any work, the first row's request goes alone as
   a probe, and ``max_consecutive_failures`` rows in a row whose request failed stop the run (see

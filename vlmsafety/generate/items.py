@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from vlmsafety.chat_client import image_data_url
 from vlmsafety.errors import DatasetRowError
 
-__all__ = ["Item", "LazyRequests", "Row", "as_item", "image_bytes"]
+__all__ = ["Item", "Row", "as_item", "image_bytes"]
 
 Row = Mapping[str, Any]
 
@@ -117,21 +117,6 @@ class Item:
             {"type": "text", "text": self.prompt},
         ]})
         return out
-
-
-class LazyRequests(Sequence[Any]):
-    """Messages built when the client takes them, so only requests in flight hold a data URL."""
-
-    def __init__(self, items: Sequence[Item], system: str | None) -> None:
-        self._items, self._system = items, system
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):  # pragma: no cover - the client indexes one at a time
-            return [self._items[j].messages(self._system) for j in range(*i.indices(len(self)))]
-        return self._items[i].messages(self._system)
 
 
 def as_item(row: Row, config: str | None, position: int) -> Item:

@@ -5,16 +5,18 @@ See :mod:`vlmsafety.generate` for the behaviour (output format, cache, memory, f
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from vlmsafety.chat_client import ChatClient, ChatResult, RetryPolicy
 from vlmsafety.errors import DatasetRowError, EndpointError, InvalidArgumentError
-from vlmsafety.generate.items import Item, LazyRequests, Row, as_item
+from vlmsafety.generate.items import Item, Row, as_item
 from vlmsafety.generate.sources import Source, chunks, open_sources
 from vlmsafety.generate.summary import (
     CACHE_NAMESPACE,
@@ -23,6 +25,7 @@ from vlmsafety.generate.summary import (
     GenerateSummary,
 )
 from vlmsafety.storage.cache import SQLiteCache
+from vlmsafety.storage.jsonl import jsonl_line
 
 __all__ = ["generate"]
 
@@ -74,7 +77,8 @@ def generate(
             (no cache).
         limit: Read only the first ``limit`` rows of each config (of the iterable).
         overwrite: Replace ``out`` when it exists.
-        chunk_size: Rows read, sent and written per step (default ``max(256, 16 * concurrency)``).
+        chunk_size: Rows read and looked up in the cache per step (default
+            ``max(256, 16 * concurrency)``); at most ``2 * chunk_size`` rows are held at a time.
         progress: Show a progress bar.
         client: A ready :class:`ChatClient` (overrides the endpoint arguments, ``concurrency``,
             ``retry``, ``params`` and ``max_consecutive_failures``).
@@ -95,8 +99,7 @@ def generate(
             dataset or the cache.
     """
     # long: the docstring documents 18 arguments; the body itself is about 40 lines
-    from vlmsafety.predictions import write_jsonl
-    from vlmsafety.storage.files import check_output
+    from vlmsafety.storage.files import atomic_write, check_output
 
     t0 = time.perf_counter()
     inputs = [os.fspath(dataset)] if isinstance(dataset, (str, os.PathLike)) else []
@@ -121,7 +124,8 @@ def generate(
     try:
         sources, total, config_names = open_sources(dataset, configs, revision, limit, chunk)
         run = _Run(client, store, model_name, system, total, out_path, progress)
-        write_jsonl(out_path, run.records(sources, chunk))
+        with atomic_write(out_path) as fh:
+            client.run(run.pipeline(sources, chunk, fh))  # one client, one batch for the run
     finally:
         if run is not None:
             run.bar.close()
@@ -134,8 +138,24 @@ def generate(
                            c["cached"], c["sent"], time.perf_counter() - t0, tuple(run.errors))
 
 
+Reply = Mapping[str, Any] | ChatResult
+
+
+class _Slot:
+    """A row between being read and being written: what its output line needs, and its reply
+    once known (the image is not kept: its request is sent by then)."""
+
+    __slots__ = ("config", "id", "key", "prompt", "reply")
+
+    def __init__(self, item: Item, key: str | None, reply: Reply | None) -> None:
+        self.id, self.config, self.prompt = item.id, item.config, item.prompt
+        self.key, self.reply = key, reply
+
+
 class _Run:
-    """The state of one run: counts, first errors, ids seen, progress bar, breaker."""
+    """One run on the client's loop: rows read a chunk at a time just ahead of the requests,
+    sent as workers free up (no pause between chunks), written in dataset order as replies
+    arrive. At most ``2 * chunk`` rows are between being read and being written."""
 
     def __init__(self, client: ChatClient, store: SQLiteCache | None, model: str,
                  system: str | None, total: int | None, out_path: Path, progress: bool) -> None:
@@ -147,17 +167,18 @@ class _Run:
         self.counts = {"n": 0, "ok": 0, "failed": 0, "cached": 0, "sent": 0}
         self.errors: list[str] = []
         self.seen: set[str] = set()
+        self.slots: deque[_Slot] = deque()
         self.bar = tqdm(total=total, desc=f"generate {model}", unit="row",
                         disable=not progress or None)
-        self.breaker = client.breaker()  # one for the run: one probe, failures across chunks
+        self.breaker = client.breaker()  # one for the run: one probe, failures counted across it
 
     def key_of(self, item: Item) -> str:
         # Length-prefixed parts (no JSON of the message): the same request gives the same key.
         return SQLiteCache.make_key(_KEY_VERSION, self.model, self.params_json, self.system,
                                     *item.key_parts())
 
-    def records(self, sources: Sequence[Source], chunk: int) -> Iterator[dict[str, Any]]:
-        """One output record per row, in dataset order."""
+    def blocks(self, sources: Sequence[Source], chunk: int) -> Iterator[list[Item]]:
+        """The rows, checked, ``chunk`` at a time, in dataset order."""
         position = 0
         for config, rows in sources:
             for block in chunks(rows, chunk):
@@ -170,42 +191,55 @@ class _Run:
                                               "ids are the join key")
                     self.seen.add(item.id)
                     items.append(item)
-                yield from self.run_chunk(items)
+                yield items
 
-    def run_chunk(self, items: list[Item]) -> Iterator[dict[str, Any]]:
-        keys = [self.key_of(it) for it in items]
-        hits = self.store.get_many(keys) if self.store is not None else {}
-        replies: list[Mapping[str, Any] | ChatResult | None] = [hits.get(k) for k in keys]
-        todo = [i for i, reply in enumerate(replies) if reply is None]
-        self.counts["cached"] += len(items) - len(todo)
-        self.bar.update(len(items) - len(todo))
-        if todo:  # one request per row, also when two rows ask the same thing
-            self.send(items, keys, replies, todo)
-        for item, reply in zip(items, replies):
-            yield self.record(item, reply)
+    async def requests(self, sources: Sequence[Source], chunk: int, window: asyncio.Semaphore,
+                       fh: IO[str]) -> AsyncIterator[tuple[_Slot, list[dict[str, Any]]]]:
+        """The requests to send, each built (data URL included) when a worker is free for it;
+        rows answered by the cache go straight to the output."""
+        for items in self.blocks(sources, chunk):
+            keys = [self.key_of(it) for it in items] if self.store is not None else None
+            hits = self.store.get_many(keys) if self.store is not None and keys else {}
+            for i, item in enumerate(items):
+                await window.acquire()  # released when a row is written
+                key = keys[i] if keys is not None else None
+                slot = _Slot(item, key, hits.get(key) if key is not None else None)
+                self.slots.append(slot)
+                if slot.reply is None:  # one request per row, also when two ask the same
+                    self.counts["sent"] += 1
+                    yield slot, item.messages(self.system)
+                else:
+                    self.counts["cached"] += 1
+                    self.bar.update(1)
+                    self.flush(fh, window)
 
-    def send(self, items: list[Item], keys: list[str],
-             replies: list[Mapping[str, Any] | ChatResult | None], todo: list[int]) -> None:
-        """Send the rows ``todo`` and put their replies (or failures) into ``replies``."""
+    def flush(self, fh: IO[str], window: asyncio.Semaphore) -> None:
+        """Write the rows at the head of the queue that have their reply."""
+        while self.slots and (reply := self.slots[0].reply) is not None:
+            fh.write(jsonl_line(self.record(self.slots.popleft(), reply)))
+            window.release()
 
-        def done(j: int, res: ChatResult) -> None:
-            i = todo[j]
+    async def pipeline(self, sources: Sequence[Source], chunk: int, fh: IO[str]) -> None:
+        """Read, send and write every row (runs on the client's loop)."""
+        window = asyncio.Semaphore(2 * chunk)
+
+        def done(slot: _Slot, res: ChatResult) -> None:
             if res.ok:
-                value = {"text": res.text, "finish_reason": _finish_reason(res)}
-                if self.store is not None:
-                    self.store.put(keys[i], value)
-                replies[i] = value
+                slot.reply = {"text": res.text, "finish_reason": _finish_reason(res)}
+                if self.store is not None and slot.key is not None:
+                    self.store.put(slot.key, slot.reply)
             else:
-                replies[i] = res
+                slot.reply = res
                 self.bar.set_postfix_str(f"failed {self.breaker.failures}", refresh=False)
             self.bar.update(1)
+            self.flush(fh, window)
 
-        self.counts["sent"] += len(todo)
         try:
-            self.client.complete_many(LazyRequests([items[i] for i in todo], self.system),
-                                      on_result=done, desc="generate", breaker=self.breaker)
+            await self.client.acomplete_stream(self.requests(sources, chunk, window, fh),
+                                               on_result=done, desc="generate",
+                                               breaker=self.breaker)
         except EndpointError as exc:
-            kept = self.counts["ok"] + sum(isinstance(r, Mapping) for r in replies)
+            kept = self.counts["ok"] + sum(isinstance(s.reply, Mapping) for s in self.slots)
             where = (f"in the cache {self.store.path}" if self.store is not None
                      else "nowhere: no cache")
             total = self.total if self.total is not None else "?"
@@ -213,24 +247,25 @@ class _Run:
                 f"{exc}\ngenerate: {kept} of {total} rows had a reply when the run stopped (kept "
                 f"{where}); {self.out_path} was not written. Run the same command again to "
                 "resume") from None
+        self.flush(fh, window)
 
-    def record(self, item: Item, reply: Mapping[str, Any] | ChatResult | None) -> dict[str, Any]:
+    def record(self, slot: _Slot, reply: Reply) -> dict[str, Any]:
         """The output line of one row."""
-        rec: dict[str, Any] = {"id": item.id}
+        rec: dict[str, Any] = {"id": slot.id}
         if isinstance(reply, Mapping):
             rec["response"] = reply["text"]
             self.counts["ok"] += 1
         else:
-            err = reply.error if isinstance(reply, ChatResult) and reply.error else "not run"
+            err = reply.error or "not run"
             rec["response"] = None
             rec["error"] = err
             self.counts["failed"] += 1
             if len(self.errors) < _SHOW_ERRORS:
-                self.errors.append(f"{item.id}: {err}")
+                self.errors.append(f"{slot.id}: {err}")
         rec["model"] = self.model
-        if item.config is not None:
-            rec["config"] = item.config
-        rec["prompt"] = item.prompt
+        if slot.config is not None:
+            rec["config"] = slot.config
+        rec["prompt"] = slot.prompt
         if isinstance(reply, Mapping) and reply.get("finish_reason"):
             rec["finish_reason"] = reply["finish_reason"]
         self.counts["n"] += 1

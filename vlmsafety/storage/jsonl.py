@@ -33,7 +33,7 @@ from typing import Any
 
 from vlmsafety.errors import InputDataError
 
-__all__ = ["ErrorFactory", "iter_jsonl", "parse_jsonl", "write_jsonl"]
+__all__ = ["ErrorFactory", "iter_jsonl", "jsonl_line", "parse_jsonl", "write_jsonl"]
 
 ErrorFactory = Callable[[str, int | None], Exception]
 """Makes the exception to raise from a message and a 1-based line number (``None``: the file)."""
@@ -125,5 +125,14 @@ def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any
 
     with atomic_write(path) as fh:
         for rec in records:
-            obj = rec.to_dict() if hasattr(rec, "to_dict") else dict(rec)
-            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            fh.write(jsonl_line(rec.to_dict() if hasattr(rec, "to_dict") else rec))
+
+
+def jsonl_line(record: Mapping[str, Any]) -> str:
+    """One record as a JSONL line (UTF-8 text kept as is, newline included).
+
+    Example:
+        >>> jsonl_line({"id": "é", "n": None})
+        '{"id": "é", "n": null}\\n'
+    """
+    return json.dumps(dict(record), ensure_ascii=False) + "\n"
