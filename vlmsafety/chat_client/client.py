@@ -241,7 +241,7 @@ class _Batch:
         self.requests, self.guard, self.bar, self.on_result = requests, guard, bar, on_result
         self.results: list[ChatResult | None] = [None] * len(requests)
         self.done = self.failed = 0
-        self.total: int | str = len(requests)
+        self.of_total = f" of {len(requests)}"  # a stream does not know its length
 
     async def one(self, http: Any, messages: Messages, *, probe: bool = False) -> ChatResult:
         payload = json.dumps({"model": self.model, "messages": list(messages),
@@ -265,7 +265,7 @@ class _Batch:
         if self.guard.record(res.ok):
             raise EndpointError(
                 f"stopped: {self.guard.consecutive} requests in a row to {self.url} failed (the "
-                f"last: {res.error}); {self.done - self.failed} of {self.total} requests of "
+                f"last: {res.error}); {self.done - self.failed}{self.of_total} requests of "
                 f"this batch succeeded and were kept, {self.failed} failed, the rest were "
                 "cancelled or not sent; a re-run resumes (successes are cached where a cache is "
                 "used). Check the endpoint, or raise --max-consecutive-failures")
@@ -303,7 +303,7 @@ class _Stream(_Batch):
                  requests: AsyncIterator[tuple[Any, Messages]], guard: CircuitBreaker,
                  bar: Any, on_result: Callable[[Any, ChatResult], None]) -> None:
         super().__init__(client, settings, url, [], guard, bar, on_result)
-        self.source, self.total = requests, "?"
+        self.source, self.of_total = requests, ""
         self.lock = asyncio.Lock()
 
     def store(self, tag: Any, res: ChatResult) -> None:
