@@ -12,7 +12,7 @@ class CircuitBreaker:
 
     It starts *half-open*: the first request of a batch is a probe, sent alone; its failure trips
     the breaker at once. After a success it is *closed* and trips when ``limit`` results in a row
-    are failures. One breaker may span several batches (``generate`` passes one to every chunk).
+    are failures. One breaker may span several batches (pass the same one to each call).
 
     Args:
         limit: Consecutive failed results that trip it; 0 turns the probe and the breaker off.
