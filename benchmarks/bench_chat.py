@@ -13,6 +13,12 @@ Reference (no target): the same requests at concurrency 64 from a bare ``aiohttp
 session, JSON in and out, no retries, cache or progress bar): what this server and machine allow
 the transport alone, so the gap to it is vlmsafety's own overhead.
 
+Paired (issue 18 item 4, target >= 0.9): generate / judge rate at concurrency 64, the two run
+alternately several times (a judge run, then a generate run making its own client as the CLI
+does, then again), so both see the same load on the shared machine; the figure is the median of
+the per-pair ratios, with their range in the note. At 768 rows generate reads one chunk; at 3,072
+rows it reads three (default chunk 1,024 at 64), so the pause at chunk boundaries shows.
+
 ``python benchmarks/bench_chat.py --profile DIR`` (or ``run.py --only chat --profile DIR``) also
 writes a pyinstrument text profile of the judge at concurrency 64 to ``DIR/chat_c64.txt``.
 """
@@ -277,6 +283,36 @@ def _generate_rows(url: str, quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _paired_rows(url: str, quick: bool) -> list[dict[str, Any]]:
+    import statistics
+
+    c, pairs = 64, 2 if quick else 7
+    rows = []
+    judge = _judge(url, c, None)
+    judge.judge_many([f"warm {i}" for i in range(c)])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "preds.jsonl"
+        for n in ((c * 4,) if quick else (c * 12, c * 48)):
+            ratios, judged, generated = [], [], []
+            for r in range(pairs):
+                items = [f"paired {n}-{r}-{i}" for i in range(n)]
+                t_judge = _timed(lambda: judge.judge_many(items))[0]  # noqa: B023 - called at once
+                data = _gen_rows(f"p{n}-{r}", n)
+                t_gen = _timed(lambda: _generate(url, data, out, c))[0]  # noqa: B023
+                ratios.append(t_judge / t_gen)
+                judged.append(n / t_judge / (c / DELAY))
+                generated.append(n / t_gen / (c / DELAY))
+            value = statistics.median(ratios)
+            rows.append({
+                "benchmark": NAME, "case": f"paired, concurrency 64, {n} items, {pairs} pairs",
+                "metric": "generate / judge rate (median of pairs)", "value": value, "unit": "x",
+                "target": ">= 0.9", "ok": value >= 0.9,
+                "note": (f"pairs {min(ratios):.2f}-{max(ratios):.2f}; judge "
+                         f"{min(judged):.2f}-{max(judged):.2f}, generate "
+                         f"{min(generated):.2f}-{max(generated):.2f} of ideal")})
+    return rows
+
+
 def run(quick: bool, profile_dir: Path | None = None) -> list[dict[str, Any]]:
     proc = subprocess.Popen([sys.executable, str(SERVER), "--delay", str(DELAY),
                              "--text", "Declines.\nVERDICT: REFUSAL"],
@@ -285,7 +321,7 @@ def run(quick: bool, profile_dir: Path | None = None) -> list[dict[str, Any]]:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         return (_judge_rows(url, quick, profile_dir) + _generate_rows(url, quick)
-                + _aiohttp_rows(url, quick))
+                + _aiohttp_rows(url, quick) + _paired_rows(url, quick))
     finally:
         proc.terminate()
         proc.wait(10)

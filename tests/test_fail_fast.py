@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import socket
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from chat_server import ChatServer, Reply, Request, chat_reply, error_reply, fault_reply
+from chat_server import (
+    ChatServer,
+    Reply,
+    Request,
+    chat_reply,
+    error_reply,
+    fault_reply,
+    last_user_text,
+)
 
 from vlmsafety.chat_client import ChatClient, CircuitBreaker, RetryPolicy
 from vlmsafety.cli import main
@@ -160,15 +169,28 @@ def test_breaker_trips_cancels_in_flight_keeps_the_cache_and_a_rerun_resumes(
 
 
 def test_flaky_endpoint_completes(tmp_path: Path) -> None:
-    """Every third request fails: with retries every row is answered; without, the failures are
-    scattered, so the breaker never trips and they are written as failures."""
-    flaky = lambda req: error_reply(503, "busy") if req.index % 3 == 2 else chat_reply("ok")
+    """Every third row's first request fails: with retries every row is answered; without, the
+    failures are scattered, so the breaker never trips and they are written as failures.
+
+    (Failing every third request by arrival, as this test once did, can phase-lock with four
+    workers retrying: a row then meets a 503 on all of its 6 attempts, now and then.)"""
+    attempts: Counter[str] = Counter()
+
+    def flaky(req: Request) -> Reply:
+        text = last_user_text(req)
+        attempts[text] += 1
+        first_try = attempts[text] == 1
+        return error_reply(503, "busy") if int(text.split()[-1]) % 3 == 2 and first_try \
+            else chat_reply("ok")
+
     with ChatServer(flaky) as server:
         retry = RetryPolicy(max_attempts=6, backoff_base=0.001, backoff_max=0.01)  # as default
         s = generate(rows(60), out=tmp_path / "a.jsonl", base_url=server.url, model="m",
                      retry=retry, concurrency=4, progress=False)
-        assert (s.n_ok, s.n_failed) == (60, 0)
+        assert (s.n_ok, s.n_failed) == (60, 0), s.errors
+        assert server.count == 80  # 20 rows asked twice
         server.reset()
+        attempts.clear()
         once = RetryPolicy(max_attempts=1)
         s = generate(rows(60), out=tmp_path / "b.jsonl", base_url=server.url, model="m",
                      retry=once, concurrency=4, progress=False, max_consecutive_failures=3)

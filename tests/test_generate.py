@@ -324,3 +324,34 @@ def test_datasets_objects_as_input(folder: Path, tmp_path: Path) -> None:
     a, b = _lines(tmp_path / "a.jsonl"), _lines(tmp_path / "b.jsonl")
     assert [x["id"] for x in a] == [x["id"] for x in b] == ds["id"][:4]
     assert all("config" not in x for x in a)
+
+
+def test_rows_stream_across_chunks_in_order_with_cache_hits(tmp_path: Path) -> None:
+    """One batch for the whole run: with chunks of 3 rows, 4 requests are in flight at once (the
+    old per-chunk batches never had more than 3), replies coming back out of order and cached
+    rows in between are still written in dataset order."""
+    import asyncio
+
+    state = {"in_flight": 0, "peak": 0}
+
+    async def slow_echo(req: Request) -> Reply:
+        state["in_flight"] += 1
+        state["peak"] = max(state["peak"], state["in_flight"])
+        i = int(last_user_text(req).split()[-1])
+        await asyncio.sleep(0.03 + 0.05 * (i % 3 == 0))  # some replies overtake others
+        state["in_flight"] -= 1
+        return _echo(req)
+
+    rows = _rows(14)
+    cache = tmp_path / "c.sqlite"
+    with ChatServer(slow_echo) as server:
+        generate([rows[i] for i in (1, 4, 5, 9)], out=tmp_path / "a.jsonl", base_url=server.url,
+                 model="m", cache=cache, progress=False)
+        state["peak"] = 0
+        s = generate(rows, out=tmp_path / "b.jsonl", base_url=server.url, model="m",
+                     cache=cache, chunk_size=3, concurrency=4, progress=False)
+    lines = _lines(tmp_path / "b.jsonl")
+    assert [x["id"] for x in lines] == [r["id"] for r in rows]
+    assert all(x["response"].startswith(f"{r['prompt']}|") for x, r in zip(lines, rows))
+    assert (s.n, s.n_ok, s.n_cached, s.n_sent) == (14, 14, 4, 10)
+    assert state["peak"] == 4

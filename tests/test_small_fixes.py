@@ -136,7 +136,7 @@ def test_generate_refuses_a_truncated_png_and_names_no_buffer() -> None:
     import io
 
     from vlmsafety.errors import DatasetRowError
-    from vlmsafety.generate import _image_bytes
+    from vlmsafety.generate.items import image_bytes as _image_bytes
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), "red").save(buf, format="PNG")

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from vlmsafety.errors import CorpusError, LabelError, PredictionsFormatError
+from vlmsafety.errors import CorpusError, LabelError
 from vlmsafety.labels import (
     DIRECT_ANSWER,
     PARTIAL_REFUSAL,
@@ -205,13 +205,15 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
-    from vlmsafety.predictions import iter_jsonl
+    from vlmsafety.storage.jsonl import iter_jsonl
+
+    def error(message: str, line: int | None) -> CorpusError:
+        where = f"{path}:{line}" if line is not None else str(path)
+        return CorpusError(f"cannot read corpus: {where}: {message}")
 
     try:
-        yield from iter_jsonl(path)
-    except PredictionsFormatError as exc:
-        raise CorpusError(f"cannot read corpus: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        yield from iter_jsonl(path, error=error)
+    except OSError as exc:
         raise CorpusError(f"cannot read corpus {str(path)!r}: {exc}") from None
 
 

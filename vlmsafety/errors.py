@@ -23,6 +23,7 @@ handlers keep working::
     ├── OutputExistsError (FileExistsError)  an output exists, or writing it would clobber an input
     ├── EndpointError                        an endpoint is misconfigured (URL, model, key)
     ├── JudgeError                           a judge is misconfigured (template, rules, registry)
+    ├── CacheError                           the on-disk cache cannot be created or opened
     ├── HubPublishError (ValueError)         a folder cannot be published as asked
     └── MissingDependencyError (ImportError) an optional dependency is not installed
 
@@ -60,6 +61,7 @@ __all__ = [
     "OutputExistsError",
     "EndpointError",
     "JudgeError",
+    "CacheError",
     "HubPublishError",
     "MissingDependencyError",
     "require",
@@ -160,6 +162,11 @@ class JudgeError(VLMSafetyError):
 
     Failures while judging one response are *not* raised: they become ``unscored`` verdicts.
     """
+
+
+class CacheError(VLMSafetyError):
+    """The on-disk cache (:class:`vlmsafety.storage.cache.SQLiteCache`) cannot be created or
+    opened: an unwritable folder, a file that is not an SQLite database, a locked database."""
 
 
 class HubPublishError(VLMSafetyError, ValueError):

@@ -26,8 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import codecs
-import json
 import os
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,6 +34,8 @@ from typing import Any, Literal
 
 from vlmsafety.errors import InvalidArgumentError, PredictionsFormatError
 from vlmsafety.labels import LABELS, Label
+from vlmsafety.storage import jsonl as storage_jsonl
+from vlmsafety.storage.jsonl import write_jsonl
 
 __all__ = [
     "Prediction",
@@ -144,7 +144,8 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
 
     The file must be UTF-8 (a leading byte-order mark is accepted). A binary file (parquet, an
     image, a workbook), text in another encoding, a CSV table or a JSON array is refused with a
-    message saying so (and how to convert it).
+    message saying so (and how to convert it). The lines are read by
+    :func:`vlmsafety.storage.jsonl.iter_jsonl`.
     """
     p = Path(path)
     if not p.is_file():
@@ -155,32 +156,9 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, An
         raise PredictionsFormatError(
             f"this is {kind}, not a JSON Lines file (one {{\"id\": ..., \"response\": ...}} "
             f"object per line){hint}", path=str(p))
-    first = True  # the first non-blank line
-    with p.open("rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise PredictionsFormatError(
-                    f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}; "
-                    "save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 IN > OUT` for "
-                    "Latin-1)", path=str(p), line=lineno) from None
-            if not line.strip():
-                continue
-            hint = _first_line_hint(line) if first else ""
-            first = False
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise PredictionsFormatError(f"invalid JSON: {exc.msg} (column {exc.colno}){hint}",
-                                             path=str(p), line=lineno) from None
-            if not isinstance(obj, dict):
-                raise PredictionsFormatError(
-                    f"expected a JSON object, got {type(obj).__name__}{hint}", path=str(p),
-                    line=lineno)
-            yield lineno, obj
+    yield from storage_jsonl.iter_jsonl(
+        p, error=lambda message, line: PredictionsFormatError(message, path=str(p), line=line),
+        first_line_hint=_first_line_hint)
 
 
 def _read_common(
@@ -341,14 +319,3 @@ def check_coverage(
             "pass missing='skip' to score without them"
         )
     return absent
-
-
-def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any] | Any]) -> None:
-    """Write records (dicts, or objects with ``to_dict()``) as JSONL, atomically (temp + rename,
-    see :func:`vlmsafety.storage.files.atomic_write`); checking ``overwrite`` is the caller's."""
-    from vlmsafety.storage.files import atomic_write
-
-    with atomic_write(path) as fh:
-        for rec in records:
-            obj = rec.to_dict() if hasattr(rec, "to_dict") else dict(rec)
-            fh.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -16,6 +16,8 @@ from mossbench_release import made_png as _made_png
 from PIL import Image
 
 from vlmsafety.builders import mossbench as mb
+from vlmsafety.builders.mossbench.images import image_problem
+from vlmsafety.builders.mossbench.schema import META_RAW
 from vlmsafety.cli import main
 from vlmsafety.errors import SourceDataError
 from vlmsafety.scoring.mossbench import STIMULI
@@ -52,7 +54,7 @@ def test_load_dataset_gives_300_rows_100_per_stimulus(built: Path, shared_data: 
     assert sum(ds["human"]) == sum(r["meta_data_human"] == "1" for r in rows)
     assert sum(ds["synthetic"]) == sum(r["meta_data_syn"] == "1" for r in rows)
     assert Counter(ds["harm"]) == Counter(int(r["meta_data_harm"]) for r in rows)
-    assert ds["metadata_raw"][0] == {k: rows[0][k] for k in mb._META_RAW}
+    assert ds["metadata_raw"][0] == {k: rows[0][k] for k in META_RAW}
     assert ds["question"][101] == rows[101]["question"].strip()
     assert ds["short_description"][5] == rows[5]["short description"].strip()
     assert sum(d == "" for d in ds["description"]) == sum(not r["description"].strip() for r in rows)
@@ -131,8 +133,8 @@ def test_bad_and_missing_images_are_one_error(shared_data: Path, tmp_path: Path)
 def test_tiny_or_huge_images_are_refused(tmp_path: Path) -> None:
     buf = io.BytesIO()
     Image.new("RGB", (8, 300)).save(buf, format="PNG")
-    assert "size 8x300 outside" in (mb._image_problem(buf.getvalue(), 3) or "")
-    assert mb._image_problem(_made_png(3), 3) is None
+    assert "size 8x300 outside" in (image_problem(buf.getvalue(), 3) or "")
+    assert image_problem(_made_png(3), 3) is None
 
 
 def test_information_csv_is_validated(shared_data: Path) -> None:

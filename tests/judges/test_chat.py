@@ -328,7 +328,7 @@ def test_ssl_context_follows_cert_env(tmp_path: Path, monkeypatch: pytest.Monkey
 
     import certifi
 
-    from vlmsafety.chat_client import _ssl_context
+    from vlmsafety.chat_client.transport import ssl_context as _ssl_context
 
     default = _ssl_context(None, None)
     assert default.verify_mode == ssl.CERT_REQUIRED and default.check_hostname
@@ -411,3 +411,26 @@ def test_a_forked_child_does_not_wait_on_the_parents_loop_thread() -> None:
 def _child_request(client: ChatClient, queue: Any) -> None:
     res = client.complete_many([[{"role": "user", "content": "child"}]])[0]
     queue.put(res.text)
+
+
+def test_stream_sends_what_the_iterator_yields_and_passes_its_error_on() -> None:
+    from collections.abc import AsyncIterator
+
+    from vlmsafety.errors import DatasetRowError
+
+    async def feed(n: int, fail_at: int | None = None) -> AsyncIterator[tuple[int, Any]]:
+        for i in range(n):
+            if i == fail_at:
+                raise DatasetRowError(f"bad row {i}")
+            yield i, [{"role": "user", "content": f"q{i}"}]
+
+    got: dict[int, str | None] = {}
+    with ChatServer(lambda req: chat_reply(last_user_text(req).upper())) as server, \
+            ChatClient(server.url, "m", concurrency=3, progress=False) as client:
+        client.run(client.acomplete_stream(
+            feed(7), on_result=lambda tag, res: got.__setitem__(tag, res.text)))
+        assert got == {i: f"Q{i}" for i in range(7)} and server.count == 7
+        with pytest.raises(DatasetRowError, match="bad row 5"):
+            client.run(client.acomplete_stream(feed(9, fail_at=5),
+                                               on_result=lambda tag, res: None))
+        assert server.count == 12  # the rows before the bad one were sent, none after it

@@ -6,7 +6,7 @@ it with the figures of one build.
 
 Example:
     >>> sorted(p for p in template_names())
-    ['dual_card.md', 'vsc_card.md']
+    ['dual_card.md', 'mossbench_card.md', 'vsc_card.md']
     >>> "${pretty_name}" in load_template("dual_card.md").template
     True
 """

@@ -10,14 +10,13 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vlmsafety.errors import ScoringInputError
+from vlmsafety.errors import ScoringInputError, VLMSafetyError
 
 __all__ = ["ModelInput", "parse_model_inputs", "resolve_models", "split_input"]
 
@@ -85,19 +84,17 @@ def split_input(value: str | os.PathLike[str]) -> tuple[str | None, Path]:
 
 
 def _model_name_of(path: Path) -> str:
+    from vlmsafety.storage.jsonl import iter_jsonl
+
     names: set[str] = set()
-    with path.open(encoding="utf-8-sig", errors="replace") as f:  # read_predictions says why
-        for line in f:
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                break  # read_predictions reports the bad line later
-            model = obj.get("model") if isinstance(obj, dict) else None
+    try:
+        for _, obj in iter_jsonl(path):
+            model = obj.get("model")
             names.add(model if isinstance(model, str) else "")
             if len(names) > 1:
                 break
+    except (VLMSafetyError, OSError):
+        pass  # read_predictions reports the bad line later
     if len(names) == 1 and "" not in names:
         return names.pop()
     return path.name.split(".")[0]

@@ -31,7 +31,6 @@ from vlmsafety.judges.base import (
     Verdict,
     as_item,
 )
-from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.judges.chat import ChatJudge, parse_verdict
 from vlmsafety.judges.keyword import KeywordJudge
 from vlmsafety.judges.refusal_lr import RefusalLRJudge
@@ -41,6 +40,7 @@ from vlmsafety.judges.registry import (
     load_judge,
     register_judge,
 )
+from vlmsafety.storage.cache import SQLiteCache
 
 __all__ = [
     "Judge",

@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 from vlmsafety.chat_client import ChatClient, ChatResult, RetryPolicy
 from vlmsafety.errors import JudgeError, LabelError
 from vlmsafety.judges.base import BaseJudge, JudgeItem, Verdict, as_item, no_response_verdict
-from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.labels import SCHEMES, UNSCORED, Label, Scheme, check_label, map_label
+from vlmsafety.storage.cache import SQLiteCache
 
 if TYPE_CHECKING:
     from typing_extensions import Self

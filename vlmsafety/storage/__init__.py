@@ -11,6 +11,10 @@ Submodules:
     * :mod:`vlmsafety.storage.files` -- output paths checked (``--overwrite``, never over an
       input) and written atomically (temporary beside the target, removed on failure/SIGTERM).
     * :mod:`vlmsafety.storage.checksums` -- sha256 of files and bytes.
+    * :mod:`vlmsafety.storage.jsonl` -- JSON Lines read (one set of rules, the caller's error
+      class) and written atomically; every JSONL reader and writer in the package uses it.
+    * :mod:`vlmsafety.storage.cache` -- ``SQLiteCache``, the on-disk key -> JSON store of the chat
+      judge and of ``generate`` (:class:`~vlmsafety.errors.CacheError` when it cannot be opened).
 """
 
 from __future__ import annotations

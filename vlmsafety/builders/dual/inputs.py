@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from importlib.resources import files
@@ -31,6 +30,7 @@ from vlmsafety.errors import (
     LabelError,
     SourceDataError,
 )
+from vlmsafety.storage.jsonl import ErrorFactory, iter_jsonl, parse_jsonl
 from vlmsafety.taxonomy import DUAL_CATEGORY_SLUGS, dual_category
 
 __all__ = ["read_instruction_list", "read_release_manifest", "sample_items", "validate_items"]
@@ -39,23 +39,20 @@ _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"", "0", "false", "no", "n", "f", "none", "null"}
 
 
+def _source_error(where: str) -> ErrorFactory:
+    """Bad JSONL lines of a release or instruction file are :class:`SourceDataError`."""
+    return lambda message, line: SourceDataError(
+        f"{where}:{line}: {message}" if line is not None else f"{where}: {message}")
+
+
 def _read_table(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield (``file:line``, row) from a .jsonl or .csv file."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise SourceDataError(f"input file {path} does not exist")
     if suffix == ".jsonl":
-        with path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise SourceDataError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-                if not isinstance(row, dict):
-                    raise SourceDataError(f"{path}:{n}: expected a JSON object, got {row!r:.60}")
-                yield f"{path}:{n}", row
+        for n, row in iter_jsonl(path, error=_source_error(str(path))):
+            yield f"{path}:{n}", row
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
@@ -257,9 +254,7 @@ def sample_items() -> list[DualItem]:
     a hazard set. Benign counterparts are keyword substitutions of the harmful instruction.
     """
     resource = files("vlmsafety").joinpath("data").joinpath("dual_sample.jsonl")
-    items = []
-    for n, line in enumerate(resource.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            items.append(_item_from_row(json.loads(line), f"dual_sample.jsonl:{n}",
-                                        image_base=None))
+    lines = resource.read_text(encoding="utf-8").splitlines()
+    items = [_item_from_row(row, f"dual_sample.jsonl:{n}", image_base=None)
+             for n, row in parse_jsonl(lines, error=_source_error("dual_sample.jsonl"))]
     return validate_items(items)

@@ -294,6 +294,24 @@ def _images_sha256(images: str | os.PathLike[str] | None) -> str | None:
     return h.hexdigest()
 
 
+def _no_images(records: VSCRecords, render_missing: bool) -> None:
+    """Refuse a build with neither an image archive nor placeholders, naming what is needed."""
+    n_images = 6 * len(records.image_centric) + 4 * len(records.text_centric)
+    raise SourceDataError(
+        f"no image archive given: {n_images} images are needed; pass --images "
+        "(folder or zip of the release), or --placeholders"
+        + ("" if render_missing else " (with --render-missing for typography/FigStep)"))
+
+
+def _write_part(folder: HubFolderWriter, part: Any, state: dict[str, Any], images: Any) -> None:
+    """A shard's part files: its card state and the fingerprint that merge checks."""
+    settings = {k: state[k] for k in ("image_size", "placeholders", "render_missing", "images")}
+    sources = {**state["facts"]["sha256"], "images": _images_sha256(images)}
+    write_part(folder, builder=_BUILDER, shard=part, card=state,
+               fingerprint=fingerprint(_BUILDER, settings=settings, seed=None, sources=sources,
+                                       builder_version=BUILDER_VERSION))
+
+
 def build_vsc(
     out_dir: str | os.PathLike[str],
     *,
@@ -350,15 +368,9 @@ def build_vsc(
     _check_arguments(out, image_size, overwrite, inputs)
     records = read_vsc_records(source, xstest=xstest, base_url=base_url, timeout=timeout,
                                allow_unpinned=allow_unpinned)
-    store = ImageStore(Path(images) if images is not None else None)
     if images is None and not placeholders:
-        store.close()
-        n_images = 6 * len(records.image_centric) + 4 * len(records.text_centric)
-        raise SourceDataError(
-            f"no image archive given: {n_images} images are needed; pass --images "
-            "(folder or zip of the release), or --placeholders"
-            + ("" if render_missing else " (with --render-missing for typography/FigStep)")
-        )
+        _no_images(records, render_missing)
+    store = ImageStore(Path(images) if images is not None else None)
     build = _Build(ImageJob(store, placeholders=placeholders, render_missing=render_missing,
                             size=image_size))
     try:
@@ -370,13 +382,7 @@ def build_vsc(
             if part is None:
                 folder.write_card(**_card(state))
             else:
-                settings = {k: state[k] for k in ("image_size", "placeholders", "render_missing",
-                                                  "images")}
-                sources = {**state["facts"]["sha256"], "images": _images_sha256(images)}
-                write_part(folder, builder=_BUILDER, shard=part, card=state,
-                           fingerprint=fingerprint(_BUILDER, settings=settings, seed=None,
-                                                   sources=sources,
-                                                   builder_version=BUILDER_VERSION))
+                _write_part(folder, part, state, images)
     finally:
         store.close()
     return out

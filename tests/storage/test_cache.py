@@ -3,7 +3,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from vlmsafety.judges import SQLiteCache
+from vlmsafety.storage.cache import SQLiteCache
 
 
 def test_namespaces_are_separate_and_values_persist(tmp_path: Path) -> None:
@@ -39,3 +39,26 @@ def test_threads_can_share_a_cache(tmp_path: Path) -> None:
 def test_keys_separate_parts() -> None:
     assert SQLiteCache.make_key("a", None) != SQLiteCache.make_key("a", "")
     assert SQLiteCache.make_key("x", "y") == SQLiteCache.make_key("x", "y")
+
+
+def test_an_unopenable_cache_is_a_cache_error_not_a_judge_error(tmp_path: Path) -> None:
+    import pytest
+
+    from vlmsafety.errors import CacheError, JudgeError
+
+    not_a_db = tmp_path / "c.sqlite"
+    not_a_db.write_bytes(b"this is not an SQLite database, it is text" * 100)
+    with pytest.raises(CacheError, match=r"cannot open cache .*c\.sqlite") as info:
+        SQLiteCache(not_a_db)
+    assert not isinstance(info.value, JudgeError)
+    (tmp_path / "dir.sqlite").mkdir()
+    with pytest.raises(CacheError, match="cannot open cache"):
+        SQLiteCache(tmp_path / "dir.sqlite")
+
+
+def test_old_import_paths_are_the_storage_cache() -> None:
+    import vlmsafety.judges
+    import vlmsafety.judges.cache
+    from vlmsafety.storage.cache import SQLiteCache as Moved
+
+    assert SQLiteCache is Moved is vlmsafety.judges.SQLiteCache is vlmsafety.judges.cache.SQLiteCache
