@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 import vlmsafety.perturb as perturb_mod
 from vlmsafety.errors import VLMSafetyError
 from vlmsafety.perturb import (
+    PERTURB_VERSION,
     PERTURBATIONS,
     SEVERITIES,
     PerturbationError,
@@ -129,3 +131,31 @@ def test_params() -> None:
     assert PERTURBATIONS["rotation"].params(1) == {"degrees": 1.5}
     with pytest.raises(PerturbationError):
         PERTURBATIONS["rotation"].params(0)
+
+
+# sha256 (first 16 hex digits) of the five severities' pixels, seed 7, on the fixture image: a
+# perturbed dataset must rebuild byte-identically within a PERTURB_VERSION, so a change of any
+# output must come with a new version (and new digests here)
+PINNED = {
+    "2.0.0": {
+        "gaussian_noise": "6850248fb2cb6393",
+        "gaussian_blur": "2bc56bd2101d1376",
+        "jpeg": "b39c13b2a11966ce",
+        "brightness": "d2836676d7b94d03",
+        "contrast": "770388de669e7aa1",
+        "rotation": "2f454b3737854976",
+        "rescale": "9ce60b9cac730f2f",
+        "shift": "3699d02344d966a2",
+        "salt_pepper": "8d8cb7de4e6a3e30",
+    },
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outputs_are_pinned_for_this_version(image: Image.Image, name: str) -> None:
+    assert PERTURB_VERSION in PINNED, f"no pinned digests for PERTURB_VERSION {PERTURB_VERSION}"
+    digest = hashlib.sha256()
+    for severity in SEVERITIES:
+        digest.update(perturb(image, name, severity, seed=7).tobytes())
+    assert digest.hexdigest()[:16] == PINNED[PERTURB_VERSION][name], (
+        f"{name}: output changed within PERTURB_VERSION {PERTURB_VERSION}; bump the version")
