@@ -7,7 +7,8 @@ out of the registry on purpose (each spec carries ``preserves_semantics`` so tha
 that does not preserve the meaning can be kept out of the defaults).
 
 Results are deterministic: the random draws (noise, rotation direction, shift direction, impulse
-positions) come from a :class:`numpy.random.Generator` seeded with a hash of the image's pixels,
+positions) come from a :class:`numpy.random.Generator` seeded with a hash of the image's pixels
+(every 4th pixel of every 4th row, which tells rendered instructions apart at 1/16 of the cost),
 the perturbation name and ``seed``; the global RNG is never used. The severity is deliberately not
 part of that hash, so the five severities of one image form a ladder: the same noise pattern
 amplified, the same rotation and shift direction with a growing magnitude, nested impulse
@@ -80,8 +81,8 @@ PERTURB_VERSION: Final = "2.0.0"
 """Bumped whenever a parameter or an algorithm changes (recorded in dataset cards).
 
 2.0.0: Gaussian blur, rotation and rescaling through OpenCV, Gaussian noise from a 16-bit
-inverse-CDF table, contrast around the mean of a 4x4-strided subsample, random draws seeded by
-SHA-256 (faster; brightness and JPEG give the same bytes as 1.0.0)."""
+inverse-CDF table, contrast around the mean of a 4x4 sample of the pixels, random draws seeded by
+SHA-256 of that sample (faster; brightness and JPEG give the same bytes as 1.0.0)."""
 
 SEVERITIES: Final[tuple[int, ...]] = (1, 2, 3, 4, 5)
 """The allowed severity levels (0 means *clean* in datasets and is not a perturbation)."""
@@ -162,6 +163,12 @@ def _cv2() -> Any:
     return cv2
 
 
+def _sample(img: Image.Image) -> Image.Image:
+    """Every 4th pixel of every 4th row (nearest neighbour): 1/16 of the pixels, 30x cheaper than
+    reading them all (a full copy is more work than any point table)."""
+    return img.resize((-(-img.width // 4), -(-img.height // 4)), Image.Resampling.NEAREST)
+
+
 def _edge_colour(px: np.ndarray) -> tuple[int, ...]:
     """Median colour of the one-pixel border (white for rendered instruction images)."""
     border = np.concatenate([px[0], px[-1], px[:, 0], px[:, -1]], axis=0)
@@ -217,8 +224,8 @@ def _brightness(img: Image.Image, delta: float, rng: np.random.Generator | None)
 
 
 def _contrast(img: Image.Image, factor: float, rng: np.random.Generator | None) -> Image.Image:
-    # the mean of every 4th row and column: 1/16 of the pixels, within a grey level of the full mean
-    mean = float(np.asarray(img)[::4, ::4].mean(dtype=np.float64))
+    # the mean of the 4x4 sample: within about a grey level of the mean of all pixels
+    mean = float(np.asarray(_sample(img)).mean(dtype=np.float64))
     lut = np.clip(np.rint((np.arange(256, dtype=np.float32) - mean) * factor + mean), 0, 255)
     return img.point(lut.astype(np.uint8).tolist() * 3)
 
@@ -249,8 +256,7 @@ def _shift(img: Image.Image, fraction: float, rng: np.random.Generator) -> Image
     edges = [img.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
     border = np.concatenate([np.asarray(e).reshape(-1, 3) for e in edges], axis=0)
     out = Image.new("RGB", img.size, tuple(int(v) for v in np.median(border, axis=0)))
-    out.paste(img.crop((max(0, -dx), max(0, -dy), min(w, w - dx), min(h, h - dy))),
-              (max(0, dx), max(0, dy)))
+    out.paste(img, (dx, dy))  # what falls outside is cut off
     return out
 
 
@@ -337,10 +343,9 @@ def check_perturbations(names: Sequence[str]) -> tuple[str, ...]:
 
 
 def _rng_for(img: Image.Image, name: str, seed: int) -> np.random.Generator:
-    # severity is left out on purpose: one draw per (image, name, seed), scaled by the severity;
-    # SHA-256 has CPU instructions on current x86 and ARM (3x faster than BLAKE2b here)
+    # severity is left out on purpose: one draw per (image, name, seed), scaled by the severity
     h = hashlib.sha256(f"{name}|{int(seed)}|{img.size}|".encode())
-    h.update(img.tobytes())
+    h.update(_sample(img).tobytes())
     return np.random.default_rng(int.from_bytes(h.digest()[:16], "little"))
 
 
