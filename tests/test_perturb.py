@@ -144,7 +144,7 @@ PINNED = {
         "brightness": "d2836676d7b94d03",
         "contrast": "336f083ff09b79b7",
         "rotation": "2f454b3737854976",
-        "rescale": "9ce60b9cac730f2f",
+        "rescale": "5f51977368200d86",
         "shift": "12891f67c4d56551",
         "salt_pepper": "a10f4fe343f33696",
     },

@@ -242,7 +242,7 @@ def _rescale(img: Image.Image, factor: float, rng: np.random.Generator | None) -
     w, h = img.size
     small = (max(1, round(w * factor)), max(1, round(h * factor)))
     down = cv2.resize(np.asarray(img), small, interpolation=cv2.INTER_AREA)
-    return Image.fromarray(cv2.resize(down, (w, h), interpolation=cv2.INTER_LINEAR_EXACT), mode="RGB")
+    return Image.fromarray(cv2.resize(down, (w, h), interpolation=cv2.INTER_LINEAR), mode="RGB")
 
 
 def _shift(img: Image.Image, fraction: float, rng: np.random.Generator) -> Image.Image:
