@@ -136,7 +136,7 @@ def throughput_rows(quick: bool) -> list[dict[str, Any]]:
             fns[lib] = lambda op=ops[name]: op(arr)
             if lib == "albumentations":
                 fns["albumentations PIL"] = lambda op=ops[name]: _pil_in_out(op, img)
-        r = _rates(fns, n)
+        r = _rates(fns, n, rounds=3 if quick else 5)
         ours = r["now"]
         rows.append(_common.row(NAME, f"{name} {case}", f"speed-up vs perturb {_perturb_v1.VERSION}",
                                 ours / r["1.0.0"], "x", target=">= 3", ok=ours / r["1.0.0"] >= 3,

@@ -121,4 +121,7 @@ if __name__ == "__main__":
     from run import print_table
 
     quick = "--quick" in sys.argv
-    print_table(measure(_arg("--items", QUICK_ITEMS if quick else FULL_ITEMS), _arg("--reps", 1)))
+    rows = measure(_arg("--items", QUICK_ITEMS if quick else FULL_ITEMS), _arg("--reps", 1))
+    print_table(rows)
+    for r in rows:
+        print(f"{r['case']}: {r['note']}")

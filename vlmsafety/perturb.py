@@ -175,6 +175,12 @@ def _edge_colour(px: np.ndarray) -> tuple[int, ...]:
     return tuple(int(v) for v in np.median(border, axis=0))
 
 
+def _random_bytes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` random uint8 from the bit generator's raw 64-bit output (6x ``Generator.bytes``)."""
+    raw = rng.bit_generator.random_raw(-(-n // 8)).astype("<u8", copy=False)  # same on any byte order
+    return raw.view(np.uint8)[:n]
+
+
 @functools.lru_cache(maxsize=32)
 def _noise_table(sigma: float) -> np.ndarray:
     """``rint(z * sigma / sqrt(2))`` at the 256 mid-quantiles ``z`` of the standard normal."""
@@ -188,7 +194,7 @@ def _gaussian_noise(img: Image.Image, sigma: float, rng: np.random.Generator) ->
     # the same draws at every severity, so the noise is amplified
     cv2 = _cv2()
     px = np.asarray(img)
-    u = np.frombuffer(rng.bytes(2 * px.size), dtype=np.uint8).reshape(2, *px.shape)
+    u = _random_bytes(rng, 2 * px.size).reshape(2, *px.shape)
     table = _noise_table(sigma)
     noise = cv2.add(cv2.LUT(u[0], table), cv2.LUT(u[1], table))
     return Image.fromarray(cv2.add(px, noise, dtype=cv2.CV_8U), mode="RGB")  # saturating
