@@ -3,10 +3,12 @@
     python benchmarks/run.py --only perturb [--quick]
 
 1. Throughput: images/s at 512x512 (a rendered DUAL instruction image, severity 3) for every
-   perturbation of :mod:`vlmsafety.perturb`, timed side by side in the same process with the
-   equivalent operation of ``imagecorruptions`` and of ``albumentations`` where one exists
-   (parameters matched to our severity 3). Each row is the ratio vlmsafety / other (> 1: faster);
-   the absolute rates are in the note. Libraries that are not installed give no rows (note only).
+   perturbation of :mod:`vlmsafety.perturb`, timed side by side in the same process (taking turns)
+   with the frozen 1.0.0 implementation (``_perturb_v1``, target >= 3x) and the equivalent
+   operation of ``imagecorruptions`` and of ``albumentations`` where one exists (parameters
+   matched to our severity 3; albumentations on numpy arrays, target >= 0.5x, and PIL in / PIL out
+   as ``perturb`` is called). Each row is the ratio vlmsafety / other (> 1: faster); the absolute
+   rates are in the note. Libraries that are not installed give no rows (note only).
 2. Legibility (optional, needs Debian's ``tesseract-ocr``): instructions rendered at 512x512 as the
    builder does, OCR'd clean and under every perturbation x severity; the figure is the word recall
    on the perturbed image divided by the recall on the clean one (1.0 = nothing lost).
@@ -26,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import _perturb_v1
 
-from vlmsafety.perturb import PERTURBATIONS, SEVERITIES, perturb
+from vlmsafety.perturb import PERTURB_VERSION, PERTURBATIONS, SEVERITIES, perturb
 from vlmsafety.render import png_bytes, render_text
 
 NAME = "perturb"
@@ -88,15 +92,24 @@ def _albumentations() -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     return {n: (lambda x, t=t: t(image=x)["image"]) for n, t in transforms.items()}
 
 
-def _rate(fn: Callable[[], Any], n: int) -> float:
-    fn()  # warm-up (imports, caches)
-    best = float("inf")
-    for _ in range(3):  # best of 3 repeats of n calls: the least disturbed by other processes
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, time.perf_counter() - t0)
-    return n / best
+def _rates(fns: dict[str, Callable[[], Any]], n: int, rounds: int = 5) -> dict[str, float]:
+    """Images/s of each function: best of ``rounds`` rounds of ``n`` calls, the functions taking
+    turns within each round (so a burst of load from other processes hits all of them)."""
+    for fn in fns.values():
+        fn()  # warm-up (imports, caches)
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for key, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[key] = min(best[key], time.perf_counter() - t0)
+    return {key: n / seconds for key, seconds in best.items()}
+
+
+def _pil_in_out(op: Callable[[np.ndarray], np.ndarray], img: Any) -> Any:
+    """An array operation taking and returning a PIL image, as ``perturb`` does."""
+    return Image.fromarray(op(np.asarray(img)))
 
 
 def throughput_rows(quick: bool) -> list[dict[str, Any]]:
@@ -104,28 +117,42 @@ def throughput_rows(quick: bool) -> list[dict[str, Any]]:
     img = _image()
     arr = np.asarray(img)
     others = {"imagecorruptions": _imagecorruptions(), "albumentations": _albumentations()}
+    case = f"512x512 s{SEVERITY}"
     rows = []
     for name in PERTURBATIONS:
-        ours = _rate(lambda name=name: perturb(img, name, SEVERITY), n)
+        fns: dict[str, Callable[[], Any]] = {
+            "now": lambda name=name: perturb(img, name, SEVERITY),
+            "1.0.0": lambda name=name: _perturb_v1.perturb(img, name, SEVERITY),
+        }
+        failed = {}
         for lib, ops in others.items():
-            if not ops:
-                continue
             if name not in ops:
                 continue
             try:
-                theirs = _rate(lambda ops=ops, name=name: ops[name](arr), n)
+                ops[name](arr)
             except Exception as exc:  # noqa: BLE001 - e.g. imagecorruptions vs new scikit-image
-                rows.append(_common.row(NAME, f"{name} 512x512 s{SEVERITY}", f"speed-up vs {lib}",
-                                        float("nan"), "x", note=f"{lib} fails: {type(exc).__name__}: "
-                                        f"{str(exc)[:80]}"))
+                failed[lib] = f"{type(exc).__name__}: {str(exc)[:80]}"
                 continue
+            fns[lib] = lambda op=ops[name]: op(arr)
+            if lib == "albumentations":
+                fns["albumentations PIL"] = lambda op=ops[name]: _pil_in_out(op, img)
+        r = _rates(fns, n, rounds=3 if quick else 5)
+        ours = r["now"]
+        rows.append(_common.row(NAME, f"{name} {case}", f"speed-up vs perturb {_perturb_v1.VERSION}",
+                                ours / r["1.0.0"], "x", target=">= 3", ok=ours / r["1.0.0"] >= 3,
+                                note=f"{PERTURB_VERSION} {ours:.0f} img/s, "
+                                     f"{_perturb_v1.VERSION} {r['1.0.0']:.0f} img/s"))
+        for lib in [k for k in fns if k not in ("now", "1.0.0")]:
+            target = ">= 0.5" if lib == "albumentations" else None
+            ratio = ours / r[lib]
             rows.append(_common.row(
-                NAME, f"{name} 512x512 s{SEVERITY}", f"speed-up vs {lib}", ours / theirs, "x",
-                note=f"vlmsafety {ours:.0f} img/s, {lib} {theirs:.0f} img/s",
+                NAME, f"{name} {case}", f"speed-up vs {lib}", ratio, "x", target=target,
+                ok=ratio >= 0.5 if target else None,
+                note=f"vlmsafety {ours:.0f} img/s, {lib} {r[lib]:.0f} img/s",
             ))
-        if not any(name in ops for ops in others.values()):
-            rows.append(_common.row(NAME, f"{name} 512x512 s{SEVERITY}", "images/s (no equivalent)",
-                                    ours, "img/s", note="no equivalent in the other libraries"))
+        for lib, why in failed.items():
+            rows.append(_common.row(NAME, f"{name} {case}", f"speed-up vs {lib}", float("nan"), "x",
+                                    note=f"{lib} fails: {why}"))
     for lib, ops in others.items():
         if not ops:
             rows.append(_common.row(NAME, lib, "not importable", float("nan"), "",

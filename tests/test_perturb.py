@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 import vlmsafety.perturb as perturb_mod
 from vlmsafety.errors import VLMSafetyError
 from vlmsafety.perturb import (
+    PERTURB_VERSION,
     PERTURBATIONS,
     SEVERITIES,
     PerturbationError,
@@ -129,3 +131,48 @@ def test_params() -> None:
     assert PERTURBATIONS["rotation"].params(1) == {"degrees": 1.5}
     with pytest.raises(PerturbationError):
         PERTURBATIONS["rotation"].params(0)
+
+
+# sha256 (first 16 hex digits) of the five severities' pixels, seed 7, on the fixture image: a
+# perturbed dataset must rebuild byte-identically within a PERTURB_VERSION, so a change of any
+# output must come with a new version (and new digests here)
+PINNED = {
+    "2.0.0": {
+        "gaussian_noise": "7da5cc7cc636fc99",
+        "gaussian_blur": "2bc56bd2101d1376",
+        "jpeg": "b39c13b2a11966ce",
+        "brightness": "d2836676d7b94d03",
+        "contrast": "336f083ff09b79b7",
+        "rotation": "2f454b3737854976",
+        "rescale": "5f51977368200d86",
+        "shift": "12891f67c4d56551",
+        "salt_pepper": "a10f4fe343f33696",
+    },
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outputs_are_pinned_for_this_version(image: Image.Image, name: str) -> None:
+    assert PERTURB_VERSION in PINNED, f"no pinned digests for PERTURB_VERSION {PERTURB_VERSION}"
+    digest = hashlib.sha256()
+    for severity in SEVERITIES:
+        digest.update(perturb(image, name, severity, seed=7).tobytes())
+    assert digest.hexdigest()[:16] == PINNED[PERTURB_VERSION][name], (
+        f"{name}: output changed within PERTURB_VERSION {PERTURB_VERSION}; bump the version")
+
+
+def test_ladder_impulses_nest_and_noise_is_amplified() -> None:
+    grey = Image.new("RGB", (96, 96), (128, 128, 128))  # no clipping anywhere
+    hit = [np.any(np.asarray(perturb(grey, "salt_pepper", s, seed=3)) != 128, axis=2)
+           for s in SEVERITIES]
+    for low, high in itertools.pairwise(hit):
+        assert low.sum() < high.sum()
+        assert not (low & ~high).any(), "an impulse of a lower severity is missing at a higher one"
+    noise = [np.asarray(perturb(grey, "gaussian_noise", s, seed=3), dtype=np.int16) - 128
+             for s in SEVERITIES]
+    for low, high in itertools.pairwise(noise):
+        assert np.all(np.sign(low) * np.sign(high) >= 0), "the noise changed sign between severities"
+        assert np.abs(low).sum() < np.abs(high).sum()
+    stds = [float(n.std()) for n in noise]
+    for sigma, std in zip(PERTURBATIONS["gaussian_noise"].levels, stds, strict=True):
+        assert abs(std - sigma) < 0.08 * sigma + 0.3, (sigma, std)

@@ -1,4 +1,4 @@
-"""A registry of semantics-preserving image perturbations, five severities each (numpy + Pillow).
+"""A registry of semantics-preserving image perturbations, five severities each (numpy, Pillow, OpenCV).
 
 DUAL-Bench asks whether a model's behaviour on an instruction image survives perturbations that
 leave the instruction readable. Every perturbation here keeps the embedded text legible at all five
@@ -7,7 +7,8 @@ out of the registry on purpose (each spec carries ``preserves_semantics`` so tha
 that does not preserve the meaning can be kept out of the defaults).
 
 Results are deterministic: the random draws (noise, rotation direction, shift direction, impulse
-positions) come from a :class:`numpy.random.Generator` seeded with a hash of the image's pixels,
+positions) come from a :class:`numpy.random.Generator` seeded with a hash of the image's pixels
+(every 4th pixel of every 4th row, which tells rendered instructions apart at 1/16 of the cost),
 the perturbation name and ``seed``; the global RNG is never used. The severity is deliberately not
 part of that hash, so the five severities of one image form a ladder: the same noise pattern
 amplified, the same rotation and shift direction with a growing magnitude, nested impulse
@@ -19,15 +20,15 @@ in sync):
 
 | perturbation | parameter | 1 | 2 | 3 | 4 | 5 | what it does |
 | --- | --- | --- | --- | --- | --- | --- | --- |
-| `gaussian_noise` | σ (0–255 scale) | 4 | 8 | 12 | 18 | 26 | adds i.i.d. Gaussian noise to every channel, then clips |
+| `gaussian_noise` | σ (0–255 scale) | 4 | 8 | 12 | 18 | 26 | adds i.i.d. Gaussian noise (rounded, tails cut at 3.8σ) to every channel, then clips |
 | `gaussian_blur` | radius (px at 512 px) | 0.6 | 0.9 | 1.2 | 1.6 | 2 | Gaussian blur; the radius scales with the shorter side / 512 (at least half) |
 | `jpeg` | quality | 75 | 50 | 30 | 18 | 10 | JPEG round trip (Pillow encoder, 4:2:0 subsampling) |
 | `brightness` | added fraction of 255 | 0.08 | 0.16 | 0.24 | 0.32 | 0.4 | adds a constant to every channel, then clips (lighter image) |
 | `contrast` | contrast factor | 0.8 | 0.65 | 0.5 | 0.38 | 0.28 | scales distances from the image's mean grey level |
 | `rotation` | angle (degrees) | 1.5 | 3 | 4.5 | 6 | 8 | rotates about the centre, direction drawn from the seed; corners filled with the edge colour |
-| `rescale` | scale factor | 0.8 | 0.65 | 0.5 | 0.4 | 0.33 | bilinear down-scaling by the factor, then back up to the original size |
+| `rescale` | scale factor | 0.8 | 0.65 | 0.5 | 0.4 | 0.33 | area-average down-scaling by the factor, then bilinear back up to the original size |
 | `shift` | offset (fraction of side) | 0.01 | 0.02 | 0.03 | 0.04 | 0.05 | translates by the offset on both axes (signs drawn from the seed); crops one side, pads the other with the edge colour |
-| `salt_pepper` | fraction of pixels | 0.004 | 0.008 | 0.012 | 0.018 | 0.025 | sets that fraction of pixels to black or white (half each, positions drawn from the seed) |
+| `salt_pepper` | fraction of pixels | 0.004 | 0.008 | 0.012 | 0.018 | 0.025 | sets that fraction of pixels to black or white (alternately, positions drawn from the seed) |
 
 Example:
     >>> from PIL import Image
@@ -47,15 +48,17 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from vlmsafety.errors import PerturbationError
 
@@ -74,14 +77,18 @@ __all__ = [
     "perturbation_table_markdown",
 ]
 
-PERTURB_VERSION: Final = "1.0.0"
-"""Bumped whenever a parameter or an algorithm changes (recorded in dataset cards)."""
+PERTURB_VERSION: Final = "2.0.0"
+"""Bumped whenever a parameter or an algorithm changes (recorded in dataset cards).
+
+2.0.0: Gaussian blur, rotation and rescaling through OpenCV, Gaussian noise from 8-bit
+inverse-CDF tables, impulse positions drawn as integers, contrast around the mean of a 4x4 sample of the pixels, random draws seeded by
+SHA-256 of that sample (faster; brightness and JPEG give the same bytes as 1.0.0)."""
 
 SEVERITIES: Final[tuple[int, ...]] = (1, 2, 3, 4, 5)
 """The allowed severity levels (0 means *clean* in datasets and is not a perturbation)."""
 
 
-_Fn = Callable[[np.ndarray, float, np.random.Generator], np.ndarray]
+_Fn = Callable[[Image.Image, float, np.random.Generator], Image.Image]
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,8 @@ class Perturbation:
         description: What the perturbation does.
         preserves_semantics: Whether embedded text stays legible at every severity.
         random: Whether ``fn`` draws random numbers (only then is the image hashed for a seed).
-        fn: ``fn(pixels, value, rng) -> pixels`` on an ``(H, W, 3)`` uint8 array.
+        fn: ``fn(image, value, rng) -> image`` on RGB Pillow images (``rng`` is None unless
+            ``random``); it returns a new image and leaves its input alone.
     """
 
     name: str
@@ -143,11 +151,22 @@ def check_severities(severities: Sequence[object]) -> tuple[int, ...]:
     return tuple(out)
 
 
-# --- the perturbations, on (H, W, 3) uint8 arrays -------------------------------------------------
+# --- the perturbations, on RGB Pillow images --------------------------------------------------------
+# Pillow's C paths where they are fast (point tables, JPEG, affine/paste); OpenCV where Pillow's are
+# several times slower (Gaussian blur, bilinear rotation and resizing: Pillow has no SIMD for them,
+# see BENCHMARKS.md); numpy for the random draws. Every path is integer or fixed-point on uint8.
 
 
-def _clip_u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+def _cv2() -> Any:
+    import cv2  # imported on first use: the CLI does not pay for it unless it perturbs
+
+    return cv2
+
+
+def _sample(img: Image.Image) -> Image.Image:
+    """Every 4th pixel of every 4th row (nearest neighbour): 1/16 of the pixels, 30x cheaper than
+    reading them all (a full copy is more work than any point table)."""
+    return img.resize((-(-img.width // 4), -(-img.height // 4)), Image.Resampling.NEAREST)
 
 
 def _edge_colour(px: np.ndarray) -> tuple[int, ...]:
@@ -156,86 +175,111 @@ def _edge_colour(px: np.ndarray) -> tuple[int, ...]:
     return tuple(int(v) for v in np.median(border, axis=0))
 
 
-def _gaussian_noise(px: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    noise = rng.standard_normal(px.shape, dtype=np.float32)
-    noise *= np.float32(sigma)
-    noise += px
-    np.rint(noise, out=noise)
-    np.clip(noise, 0, 255, out=noise)
-    return noise.astype(np.uint8)
+def _random_bytes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` random uint8 from the bit generator's raw 64-bit output (6x ``Generator.bytes``)."""
+    raw = rng.bit_generator.random_raw(-(-n // 8)).astype("<u8", copy=False)  # same on any byte order
+    return raw.view(np.uint8)[:n]
 
 
-def _gaussian_blur(px: np.ndarray, radius: float, rng: np.random.Generator) -> np.ndarray:
-    scaled = radius * max(min(px.shape[:2]) / 512, 0.5)
-    img = Image.fromarray(px).filter(ImageFilter.GaussianBlur(radius=scaled))
-    return np.asarray(img)
+@functools.lru_cache(maxsize=32)
+def _noise_table(sigma: float) -> np.ndarray:
+    """``rint(z * sigma / sqrt(2))`` at the 256 mid-quantiles ``z`` of the standard normal."""
+    inv = NormalDist(0.0, sigma / 2**0.5).inv_cdf
+    return np.array([round(inv((k + 0.5) / 256)) for k in range(256)], dtype=np.int16)
 
 
-def _jpeg(px: np.ndarray, quality: float, rng: np.random.Generator) -> np.ndarray:
+def _gaussian_noise(img: Image.Image, sigma: float, rng: np.random.Generator) -> Image.Image:
+    # the sum of two inverse-CDF draws from 8-bit uniforms, each of variance sigma**2 / 2: a
+    # rounded Gaussian (tails at 3.8 sigma) from table look-ups, 4x cheaper than float normals;
+    # the same draws at every severity, so the noise is amplified
+    cv2 = _cv2()
+    px = np.asarray(img)
+    u = _random_bytes(rng, 2 * px.size).reshape(2, *px.shape)
+    table = _noise_table(sigma)
+    noise = cv2.add(cv2.LUT(u[0], table), cv2.LUT(u[1], table))
+    return Image.fromarray(cv2.add(px, noise, dtype=cv2.CV_8U), mode="RGB")  # saturating
+
+
+def _gaussian_blur(img: Image.Image, radius: float, rng: np.random.Generator | None) -> Image.Image:
+    cv2 = _cv2()
+    scaled = radius * max(min(img.size) / 512, 0.5)
+    out = cv2.GaussianBlur(np.asarray(img), (0, 0), sigmaX=scaled, sigmaY=scaled,
+                           borderType=cv2.BORDER_REPLICATE)
+    return Image.fromarray(out, mode="RGB")
+
+
+def _jpeg(img: Image.Image, quality: float, rng: np.random.Generator | None) -> Image.Image:
     buf = io.BytesIO()
-    Image.fromarray(px).save(buf, format="JPEG", quality=int(quality), optimize=False)
+    img.save(buf, format="JPEG", quality=int(quality), optimize=False)
     buf.seek(0)
     with Image.open(buf) as im:
-        return np.asarray(im.convert("RGB"))
+        return im.convert("RGB")
 
 
-def _apply_lut(px: np.ndarray, lut: np.ndarray) -> np.ndarray:
-    # Pillow's point() applies a table in C, several times faster than numpy fancy indexing
-    return np.asarray(Image.fromarray(px).point(lut.tolist() * px.shape[2]))
+@functools.lru_cache(maxsize=64)
+def _brightness_table(shift: int) -> list[int]:
+    return [min(255, max(0, v + shift)) for v in range(256)] * 3
 
 
-def _brightness(px: np.ndarray, delta: float, rng: np.random.Generator | None) -> np.ndarray:
-    lut = np.clip(np.arange(256) + round(delta * 255), 0, 255).astype(np.uint8)
-    return _apply_lut(px, lut)
+def _brightness(img: Image.Image, delta: float, rng: np.random.Generator | None) -> Image.Image:
+    return img.point(_brightness_table(round(delta * 255)))
 
 
-def _contrast(px: np.ndarray, factor: float, rng: np.random.Generator | None) -> np.ndarray:
-    mean = float(px.mean(dtype=np.float64))
-    lut = _clip_u8((np.arange(256, dtype=np.float32) - mean) * factor + mean)
-    return _apply_lut(px, lut)
+def _contrast(img: Image.Image, factor: float, rng: np.random.Generator | None) -> Image.Image:
+    # the mean of the 4x4 sample: within about a grey level of the mean of all pixels
+    mean = float(np.asarray(_sample(img)).mean(dtype=np.float64))
+    lut = np.clip(np.rint((np.arange(256, dtype=np.float32) - mean) * factor + mean), 0, 255)
+    return img.point(lut.astype(np.uint8).tolist() * 3)
 
 
-def _rotation(px: np.ndarray, degrees: float, rng: np.random.Generator) -> np.ndarray:
+def _rotation(img: Image.Image, degrees: float, rng: np.random.Generator) -> Image.Image:
+    cv2 = _cv2()
     sign = 1.0 if rng.random() < 0.5 else -1.0
-    img = Image.fromarray(px).rotate(
-        sign * degrees, resample=Image.Resampling.BILINEAR, expand=False,
-        fillcolor=_edge_colour(px),
-    )
-    return np.asarray(img)
-
-
-def _rescale(px: np.ndarray, factor: float, rng: np.random.Generator) -> np.ndarray:
+    px = np.asarray(img)
     h, w = px.shape[:2]
+    matrix = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), sign * degrees, 1.0)
+    out = cv2.warpAffine(px, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=_edge_colour(px))
+    return Image.fromarray(out, mode="RGB")
+
+
+def _rescale(img: Image.Image, factor: float, rng: np.random.Generator | None) -> Image.Image:
+    cv2 = _cv2()
+    w, h = img.size
     small = (max(1, round(w * factor)), max(1, round(h * factor)))
-    img = Image.fromarray(px).resize(small, Image.Resampling.BILINEAR)
-    return np.asarray(img.resize((w, h), Image.Resampling.BILINEAR))
+    down = cv2.resize(np.asarray(img), small, interpolation=cv2.INTER_AREA)
+    return Image.fromarray(cv2.resize(down, (w, h), interpolation=cv2.INTER_LINEAR), mode="RGB")
 
 
-def _shift(px: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    h, w = px.shape[:2]
+def _shift(img: Image.Image, fraction: float, rng: np.random.Generator) -> Image.Image:
+    w, h = img.size
     signs = np.where(rng.random(2) < 0.5, -1, 1)
     dy, dx = int(signs[0] * max(1, round(fraction * h))), int(signs[1] * max(1, round(fraction * w)))
-    out = np.empty_like(px)
-    out[...] = np.asarray(_edge_colour(px), dtype=np.uint8)
-    src_y, dst_y = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
-    src_x, dst_x = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
-    out[dst_y, dst_x] = px[src_y, src_x]
+    edges = [img.crop(box) for box in ((0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h))]
+    border = np.concatenate([np.asarray(e).reshape(-1, 3) for e in edges], axis=0)
+    out = Image.new("RGB", img.size, tuple(int(v) for v in np.median(border, axis=0)))
+    out.paste(img, (dx, dy))  # what falls outside is cut off
     return out
 
 
-def _salt_pepper(px: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    u = rng.random(px.shape[:2], dtype=np.float32)
-    out = px.copy()
-    out[u < fraction / 2] = 0
-    out[(u >= fraction / 2) & (u < fraction)] = 255
-    return out
+def _salt_pepper(img: Image.Image, fraction: float, rng: np.random.Generator) -> Image.Image:
+    # fraction * pixels positions, alternately black and white; the positions of a lower severity
+    # are the first ones of a higher severity's (the same stream of draws, cut shorter)
+    px = np.array(img)
+    flat = px.reshape(-1, 3)
+    count = img.width * img.height
+    where = rng.integers(0, count, size=round(fraction * count))
+    flat[where[0::2]] = 0
+    flat[where[1::2]] = 255
+    return Image.fromarray(px, mode="RGB")
 
 
 PERTURBATIONS: Final[Mapping[str, Perturbation]] = MappingProxyType({
     p.name: p
     for p in (
         Perturbation("gaussian_noise", "sigma", "σ (0–255 scale)", (4, 8, 12, 18, 26),
-                     "adds i.i.d. Gaussian noise to every channel, then clips", _gaussian_noise,
+                     "adds i.i.d. Gaussian noise (rounded, tails cut at 3.8σ) to every channel, then clips",
+                     _gaussian_noise,
                      random=True),
         Perturbation("gaussian_blur", "radius", "radius (px at 512 px)", (0.6, 0.9, 1.2, 1.6, 2.0),
                      "Gaussian blur; the radius scales with the shorter side / 512 (at least half)",
@@ -250,13 +294,13 @@ PERTURBATIONS: Final[Mapping[str, Perturbation]] = MappingProxyType({
                      "rotates about the centre, direction drawn from the seed; corners filled with "
                      "the edge colour", _rotation, random=True),
         Perturbation("rescale", "factor", "scale factor", (0.8, 0.65, 0.5, 0.4, 0.33),
-                     "bilinear down-scaling by the factor, then back up to the original size",
+                     "area-average down-scaling by the factor, then bilinear back up to the original size",
                      _rescale),
         Perturbation("shift", "fraction", "offset (fraction of side)", (0.01, 0.02, 0.03, 0.04, 0.05),
                      "translates by the offset on both axes (signs drawn from the seed); crops one "
                      "side, pads the other with the edge colour", _shift, random=True),
         Perturbation("salt_pepper", "fraction", "fraction of pixels", (0.004, 0.008, 0.012, 0.018, 0.025),
-                     "sets that fraction of pixels to black or white (half each, positions drawn "
+                     "sets that fraction of pixels to black or white (alternately, positions drawn "
                      "from the seed)", _salt_pepper, random=True),
     )
 })
@@ -300,12 +344,11 @@ def check_perturbations(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _rng_for(px: np.ndarray, name: str, seed: int) -> np.random.Generator:
+def _rng_for(img: Image.Image, name: str, seed: int) -> np.random.Generator:
     # severity is left out on purpose: one draw per (image, name, seed), scaled by the severity
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{name}|{int(seed)}|{px.shape}|".encode())
-    h.update(np.ascontiguousarray(px).data)
-    return np.random.default_rng(int.from_bytes(h.digest(), "little"))
+    h = hashlib.sha256(f"{name}|{int(seed)}|{img.size}|".encode())
+    h.update(_sample(img).tobytes())
+    return np.random.default_rng(int.from_bytes(h.digest()[:16], "little"))
 
 
 def perturb(image: Image.Image, name: str, severity: int, *, seed: int = 0) -> Image.Image:
@@ -333,10 +376,9 @@ def perturb(image: Image.Image, name: str, severity: int, *, seed: int = 0) -> I
     """
     spec = perturbation_spec(name)
     sev = check_severity(severity)
-    px = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
-    rng = _rng_for(px, name, seed) if spec.random else None
-    out = spec.fn(px, spec.value(sev), rng)  # type: ignore[arg-type]  # each spec's fn takes its own parameter type
-    return Image.fromarray(np.ascontiguousarray(out, dtype=np.uint8), mode="RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    rng = _rng_for(rgb, name, seed) if spec.random else None
+    return spec.fn(rgb, spec.value(sev), rng)  # type: ignore[arg-type]  # rng is None only for fns that draw nothing
 
 
 def _fmt(v: float) -> str:
