@@ -118,12 +118,11 @@ def run(args: argparse.Namespace) -> int:
                          None if args.no_cache else args.cache])  # before any judging
     preds = read_predictions(args.predictions)
     judge: Judge = make_judge(args)
-    out = judge_predictions(preds, judge, default_prompt=args.prompt)
-    write_jsonl(args.out, out)
-    verdicts = out
+    verdicts = judge_predictions(preds, judge, default_prompt=args.prompt)
+    write_jsonl(args.out, verdicts)
     counts = Counter(v.label for v in verdicts)
     print(f"judge: {verdicts[0].judge if verdicts else judge.name}")
-    print(f"wrote {len(out)} judged lines to {args.out}")
+    print(f"wrote {len(verdicts)} judged lines to {args.out}")
     width = max(map(len, LABELS))
     for label in LABELS:
         n = counts.get(label, 0)

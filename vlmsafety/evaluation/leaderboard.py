@@ -60,12 +60,13 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
         return None
     sign = -1.0 if h.higher_is_better else 1.0
     entries.sort(key=lambda e: sign * e[1]["rate"])  # stable: ties keep the command-line order
+    # each model's per-item outcomes once (a middle-ranked model is in two adjacent gaps)
+    outcomes = {name: ref.spec.outcomes(ref.rows, labels[name], h, **settings,
+                                        **_responses_of(ref, responses, name))
+                for name, _ in entries}
     adjacent = []
     for (a, _), (b, _) in itertools.pairwise(entries):
-        ra, ca, clusters = ref.spec.outcomes(ref.rows, labels[a], h, **settings,
-                                             **_responses_of(ref, responses, a))
-        rb, cb, _ = ref.spec.outcomes(ref.rows, labels[b], h, **settings,
-                                      **_responses_of(ref, responses, b))
+        (ra, ca, clusters), (rb, cb, _) = outcomes[a], outcomes[b]
         both = ca & cb
         test = mcnemar(ra[both], rb[both]) if both.any() else None
         diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=both, mask_b=both,
