@@ -1,0 +1,1 @@
+"""The benchmarks vlmsafety ships, one folder each (``vlmsafety/suites/<name>/``)."""
