@@ -8,11 +8,15 @@ refusal and compliance; GPTFuzz separates refusal from a direct answer; neither 
 completion from a direct answer.
 
 Shipped corpora (read in place from the data folder; nothing is downloaded; each file's sha256 is
-checked against :data:`SHIPPED_CORPORA`):
+checked against :data:`SHIPPED_CORPORA` where it pins one):
 
 * ``xstest-gpt4``: ``xstest/xstest_v2_completions_gpt4.csv``, 450 rows, grouped by prompt;
 * ``xstest-llama2new``: ``xstest/xstest_v2_completions_llama2new.csv``, 450 rows, by prompt;
-* ``gptfuzz``: ``judges/gptfuzz.csv``, 6,574 rows (after de-duplication), grouped by question id.
+* ``gptfuzz``: ``judges/gptfuzz.csv``, 6,574 rows (after de-duplication), grouped by question id;
+* ``msts-en``: ``msts/data/response_annotations/english_multimodal.csv``, MSTS's labelled VLM
+  responses (2,800 in the shared subset), grouped by case, with the published judges' verdicts as
+  :attr:`Corpus.unsafe_flags` (:mod:`vlmsafety.suites.msts.corpus`). Not pinned by checksum: any
+  file in the release format reads, and a path to one is read the same way.
 
 XSTest rows keep both annotators' labels (:attr:`CorpusRow.annotations`) so their own agreement
 can be computed. GPTFuzz repeats 1,126 earlier (question, response) pairs, always with the same
@@ -56,8 +60,10 @@ from typing import Final
 from vlmsafety.errors import CorpusError, LabelError
 from vlmsafety.labels import (
     DIRECT_ANSWER,
+    IRRELEVANT,
     PARTIAL_REFUSAL,
     REFUSAL,
+    SAFE_COMPLETION,
     SCORED_LABELS,
     Label,
     map_label,
@@ -114,6 +120,9 @@ class Corpus:
         distinguishes: The labels the corpus separates (a judge's labels are collapsed onto them).
         description: One line saying what the corpus is.
         notes: How the reader treated the source (e.g. dropped duplicates), one sentence each.
+        unsafe_flags: Other raters' binary verdicts, row-aligned: rater name -> per row, whether
+            it flags the response unsafe (MSTS: the published judges). judge-eval compares each
+            with the humans' ``direct_answer`` beside the judge measured.
     """
 
     name: str
@@ -121,6 +130,7 @@ class Corpus:
     distinguishes: frozenset[Label]
     description: str
     notes: tuple[str, ...] = field(default=())
+    unsafe_flags: Mapping[str, tuple[bool, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -128,10 +138,13 @@ class Corpus:
 
 @dataclass(frozen=True)
 class CorpusSpec:
-    """A shipped corpus: its file under the data folder, pinned checksum, and description."""
+    """A shipped corpus: its file under the data folder, pinned checksum, and description.
+
+    ``sha256`` is ``None`` for a corpus read in any version of its format (``msts-en``).
+    """
 
     path: str
-    sha256: str
+    sha256: str | None
     distinguishes: frozenset[Label]
     description: str
 
@@ -157,6 +170,11 @@ SHIPPED_CORPORA: Final[Mapping[str, CorpusSpec]] = {
         frozenset({REFUSAL, DIRECT_ANSWER}),
         "GPTFuzz: gpt-3.5-turbo under 77 jailbreak templates on 100 harmful questions; "
         "jailbroken (direct_answer) or not (refusal)"),
+    "msts-en": CorpusSpec(
+        "msts/data/response_annotations/english_multimodal.csv", None,
+        frozenset({REFUSAL, SAFE_COMPLETION, IRRELEVANT, DIRECT_ANSWER}),
+        "MSTS English multimodal: VLM responses to harmful image+text prompts, human-labelled "
+        "(11-way taxonomy mapped; 2.x = direct_answer = unsafe), grouped by case"),
 }
 """Shipped corpora by name (files are read from the data folder, never downloaded)."""
 
@@ -293,8 +311,14 @@ def _load_gptfuzz(name: str, path: Path, spec: CorpusSpec) -> Corpus:
     return Corpus(name, tuple(rows), spec.distinguishes, spec.description, (note,))
 
 
+def _load_msts(name: str, path: Path, spec: CorpusSpec) -> Corpus:
+    from vlmsafety.suites.msts.corpus import msts_corpus
+
+    return msts_corpus(path, name=name)
+
+
 _LOADERS: Final = {"xstest-gpt4": _load_xstest, "xstest-llama2new": _load_xstest,
-                   "gptfuzz": _load_gptfuzz}
+                   "gptfuzz": _load_gptfuzz, "msts-en": _load_msts}
 
 
 def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
@@ -305,7 +329,7 @@ def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
                           f"(set --data-dir or {DATA_DIR_ENV})")
     from vlmsafety.hub import file_sha256
 
-    actual = file_sha256(path)
+    actual = None if spec.sha256 is None else file_sha256(path)
     if actual != spec.sha256:
         raise CorpusError(f"corpus {name!r}: checksum mismatch for {str(path)!r}: expected sha256 "
                           f"{spec.sha256}, got {actual}")
@@ -349,20 +373,27 @@ def _read_records(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
                       "allowed: '.csv', '.jsonl'")
 
 
-def _is_xstest(path: Path) -> bool:
+_MSTS_COLUMNS: Final = ("case_id", "prompt_type", "model", "response", "final_taxonomy")
+
+
+def _has_columns(path: Path, columns: tuple[str, ...]) -> bool:
     if path.suffix.lower() != ".csv":
         return False
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
             header = next(csv.reader(fh), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
-    return set(_XSTEST_COLUMNS) <= set(header)
+    return set(columns) <= set(header)
 
 
 def _load_user(path: Path, label_map: Mapping[str, str] | None) -> Corpus:
-    if label_map is None and _is_xstest(path):
+    if label_map is None and _has_columns(path, _XSTEST_COLUMNS):
         return read_xstest(path)
+    if label_map is None and _has_columns(path, _MSTS_COLUMNS):
+        from vlmsafety.suites.msts.corpus import msts_corpus
+
+        return msts_corpus(path)
     records = _read_records(path)
     if label_map is not None:
         label_map = {str(k): v for k, v in label_map.items()}
