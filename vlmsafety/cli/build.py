@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 from typing import Any
 
 from vlmsafety.specs import BENCHMARKS
@@ -48,6 +49,8 @@ def register(sub: Any) -> None:
     )
     benches = p.add_subparsers(dest="bench", metavar="BENCH")
     for bench in BENCHES:
+        if importlib.util.find_spec(f"vlmsafety.cli.build_{bench}") is None:
+            continue  # a benchmark whose builder registers itself elsewhere (msts)
         importlib.import_module(f"vlmsafety.cli.build_{bench}").register(benches)
     p.set_defaults(handler=lambda args: _usage(p))
 

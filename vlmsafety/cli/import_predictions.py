@@ -2,7 +2,8 @@
 
 Formats: ``lmms-eval`` (``--log_samples`` files), ``vlmevalkit`` (xlsx/tsv prediction files),
 ``table`` (CSV, TSV, xlsx or parquet with a column mapping), ``mossbench`` (the MOSSBench release's
-per-model ``data.js``). Field mappings: ``docs/importers.md``.
+per-model ``data.js``), ``msts`` and ``msts-autoeval`` (MSTS's labelled responses and its
+published judges' verdicts: :mod:`vlmsafety.suites.msts.import_cli`). Field mappings: ``docs/importers.md``.
 Prints a JSON summary on stdout.
 """
 
@@ -94,6 +95,10 @@ def register(sub: Any) -> None:
     mb.add_argument("--config", default="default", help="config of --dataset (default: default)")
     mb.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     mb.set_defaults(handler=_run_mossbench)
+
+    from vlmsafety.suites.msts.import_cli import register_import
+
+    register_import(formats)
 
     p.set_defaults(handler=lambda args: _usage(p))
 

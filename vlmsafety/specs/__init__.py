@@ -7,13 +7,13 @@ without importing the specs that call it. ``register_spec`` adds a benchmark of 
 Example:
     >>> from vlmsafety.specs import BENCHMARKS, get_spec
     >>> BENCHMARKS
-    ('dual', 'vsc', 'mossbench')
+    ('dual', 'vsc', 'mossbench', 'msts')
     >>> get_spec("vsc").config_names
     ('image_centric', 'text_centric', 'text_only')
     >>> get_spec("duel")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.UnknownNameError: unknown benchmark 'duel'; allowed: dual, vsc, mossbench
+    vlmsafety.errors.UnknownNameError: unknown benchmark 'duel'; allowed: dual, vsc, mossbench, msts
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ _MODULES: dict[str, str] = {
     "dual": "vlmsafety.specs.dual",
     "vsc": "vlmsafety.specs.vsc",
     "mossbench": "vlmsafety.specs.mossbench",
+    "msts": "vlmsafety.suites.msts.spec",
 }
 _REGISTERED: dict[str, BenchmarkSpec] = {}
 
