@@ -50,9 +50,10 @@ Example:
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -311,14 +312,20 @@ def _load_gptfuzz(name: str, path: Path, spec: CorpusSpec) -> Corpus:
     return Corpus(name, tuple(rows), spec.distinguishes, spec.description, (note,))
 
 
-def _load_msts(name: str, path: Path, spec: CorpusSpec) -> Corpus:
-    from vlmsafety.suites.msts.corpus import msts_corpus
+def _suite_loader(target: str) -> Callable[[str, Path, CorpusSpec], Corpus]:
+    """A loader that lives in a benchmark's suite (``"module:function"``), imported on first use
+    so that this core module does not import the suites."""
+    def load(name: str, path: Path, spec: CorpusSpec) -> Corpus:
+        module, _, function = target.partition(":")
+        loader: Callable[..., Corpus] = getattr(importlib.import_module(module), function)
+        return loader(path, name=name)
+    return load
 
-    return msts_corpus(path, name=name)
 
+_MSTS_CORPUS: Final = "vlmsafety.suites.msts.corpus:msts_corpus"
 
 _LOADERS: Final = {"xstest-gpt4": _load_xstest, "xstest-llama2new": _load_xstest,
-                   "gptfuzz": _load_gptfuzz, "msts-en": _load_msts}
+                   "gptfuzz": _load_gptfuzz, "msts-en": _suite_loader(_MSTS_CORPUS)}
 
 
 def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
@@ -391,9 +398,7 @@ def _load_user(path: Path, label_map: Mapping[str, str] | None) -> Corpus:
     if label_map is None and _has_columns(path, _XSTEST_COLUMNS):
         return read_xstest(path)
     if label_map is None and _has_columns(path, _MSTS_COLUMNS):
-        from vlmsafety.suites.msts.corpus import msts_corpus
-
-        return msts_corpus(path)
+        return _suite_loader(_MSTS_CORPUS)(str(path), path, SHIPPED_CORPORA["msts-en"])
     records = _read_records(path)
     if label_map is not None:
         label_map = {str(k): v for k, v in label_map.items()}
