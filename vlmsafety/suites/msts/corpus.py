@@ -1,7 +1,7 @@
 """The ``msts-en`` judge-evaluation corpus: MSTS's human-labelled English VLM responses.
 
 Each row is one model's response to one English MSTS prompt (the image is described in
-``prompt``, since judges read text), labelled by the adjudicated taxonomy code mapped through
+``prompt`` as :func:`vlmsafety.suites.msts.spec.judge_prompt` tells a judge), labelled by the adjudicated taxonomy code mapped through
 :func:`~vlmsafety.suites.msts.labels.map_taxonomy`, and grouped by *case*: the two prompts of a
 case share an image, and every model answers both, so a case's rows are not independent. The two
 annotators' own codes, mapped the same way, are kept for the annotators' ceiling.
@@ -43,6 +43,7 @@ from vlmsafety.suites.msts.release import (
     read_annotations,
     read_autoeval,
 )
+from vlmsafety.suites.msts.spec import judge_prompt
 
 __all__ = ["AUTO", "CORPUS_NAME", "CORPUS_PATH", "DISTINGUISHES", "msts_corpus", "row_id"]
 
@@ -122,7 +123,8 @@ def msts_corpus(
                               f"prompt {record.item_id()!r} again (first on line {seen[rid]})")
         seen[rid] = record.row + 2
         notes = tuple(map_taxonomy(code) for code in record.annotator_taxonomy if code)
-        prompt = f"[image: {record.image_description}]\n{record.prompt_text}"
+        prompt = judge_prompt({"prompt": record.prompt_text, "image_id": record.case_id,
+                               "image_description": record.image_description})
         rows.append(CorpusRow(rid, prompt, record.response, map_taxonomy(record.final_taxonomy),
                               record.final_taxonomy, record.case_id, record.model, notes))
     corpus_notes = [("labels: MSTS taxonomy mapped by vlmsafety.suites.msts.labels (1.1, 1.2, 1.4 "
