@@ -8,7 +8,6 @@ handlers keep working::
     VLMSafetyError
     ├── InvalidArgumentError (ValueError)   an argument or option outside its allowed set or range
     │   ├── UnknownNameError                 no benchmark, config, judge, corpus... of that name
-    │   ├── DuplicateArgumentError (TypeError) a renamed keyword given under both names
     │   └── PerturbationError                an unknown perturbation name or severity
     ├── LabelError (ValueError)              a label outside the vocabulary or a benchmark's label set
     ├── InputDataError (ValueError)          data handed in is malformed or inconsistent
@@ -29,9 +28,6 @@ handlers keep working::
 
 Failures while judging one response are never raised: they become ``unscored`` verdicts.
 
-Old names kept for one release, with a DeprecationWarning: ``DatasetBuildError`` is
-:class:`SourceDataError`.
-
 Example:
     >>> from vlmsafety.errors import LabelError, OutputExistsError, VLMSafetyError
     >>> issubclass(LabelError, VLMSafetyError) and issubclass(LabelError, ValueError)
@@ -46,7 +42,6 @@ __all__ = [
     "VLMSafetyError",
     "InvalidArgumentError",
     "UnknownNameError",
-    "DuplicateArgumentError",
     "PerturbationError",
     "LabelError",
     "InputDataError",
@@ -78,10 +73,6 @@ class InvalidArgumentError(VLMSafetyError, ValueError):
 
 class UnknownNameError(InvalidArgumentError):
     """No benchmark, config, judge, corpus or other registered thing has this name."""
-
-
-class DuplicateArgumentError(InvalidArgumentError, TypeError):
-    """A renamed keyword argument was given under both its deprecated and its new name."""
 
 
 class PerturbationError(InvalidArgumentError):
@@ -203,18 +194,3 @@ def require(module: str, extra: str) -> object:
         raise MissingDependencyError(
             f"{module!r} is needed here: pip install 'vlmsafety[{extra}]'"
         ) from exc
-
-
-_RENAMED = {"DatasetBuildError": "SourceDataError"}
-"""Old exception names -> their new names; the old ones warn and go in 0.2.0."""
-
-
-def __getattr__(name: str) -> type[VLMSafetyError]:
-    if name in _RENAMED:
-        import warnings
-
-        warnings.warn(f"vlmsafety.errors.{name} is deprecated and goes in 0.2.0; use "
-                      f"vlmsafety.errors.{_RENAMED[name]}", DeprecationWarning, stacklevel=2)
-        cls: type[VLMSafetyError] = globals()[_RENAMED[name]]
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
