@@ -10,10 +10,10 @@ GPT-4-turbo). Each response is judged by the offline judge (``--judge``: a regis
 default :data:`vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`, or ``module:callable`` returning any
 :class:`vlmsafety.judges.Judge`), scored through the benchmark spec as ``vlmsafety evaluate``
 scores it (:func:`vlmsafety.specs.mossbench.score_result`, over
-:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
-bootstrap intervals, whether the published value lies inside, the mean absolute difference, and
-Spearman's rank correlation across the models with a leaderboard row, with its exact permutation
-p-value (all n! orderings).
+:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set
+beside the published rate: 95% Wilson and clustered bootstrap intervals, whether the published
+value lies inside, the mean absolute difference, and Spearman's rank correlation across the
+models with a leaderboard row, with its exact permutation p-value (all n! orderings).
 
 Disagreements: a seeded random sample of items in the cells (model x stimulus type) where our rate
 and the published one differ most, drawn from the items whose label points the way of the gap

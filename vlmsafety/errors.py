@@ -38,6 +38,8 @@ Example:
 
 from __future__ import annotations
 
+from types import ModuleType
+
 __all__ = [
     "VLMSafetyError",
     "InvalidArgumentError",
@@ -168,7 +170,7 @@ class MissingDependencyError(VLMSafetyError, ImportError):
     """An optional dependency is needed for this feature and is not installed."""
 
 
-def require(module: str, extra: str) -> object:
+def require(module: str, extra: str) -> ModuleType:
     """Import an optional dependency or raise :class:`MissingDependencyError` naming the extra.
 
     Args:
@@ -176,7 +178,8 @@ def require(module: str, extra: str) -> object:
         extra: The pip extra that provides it, e.g. ``"plots"``.
 
     Returns:
-        The imported module.
+        The imported module. Its attributes type as ``Any``: the caller needs no
+        ``type: ignore`` for an optional dependency's names, and no import of it at module level.
 
     Example:
         >>> require("json", "none").__name__
@@ -184,7 +187,8 @@ def require(module: str, extra: str) -> object:
         >>> require("surely_not_installed_xyz", "plots")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.MissingDependencyError: 'surely_not_installed_xyz' is needed here: pip install 'vlmsafety[plots]'
+        vlmsafety.errors.MissingDependencyError: 'surely_not_installed_xyz' is needed here: pip
+        install 'vlmsafety[plots]'
     """
     import importlib
 

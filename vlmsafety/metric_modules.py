@@ -21,7 +21,8 @@ Example:
     >>> check_config_name("strict", ("default", "parity"), "safety_calibration")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed; allowed: 'default', 'parity'
+    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed;
+    allowed: 'default', 'parity'
 """
 
 from __future__ import annotations

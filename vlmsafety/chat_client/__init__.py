@@ -60,7 +60,8 @@ Example:
     ...     [[{"role": "user", "content": "hi"}]])
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the first request (sent alone, as a probe): connection error: ...
+    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the
+    first request (sent alone, as a probe): connection error: ...
 """
 
 from __future__ import annotations

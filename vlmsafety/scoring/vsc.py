@@ -185,8 +185,8 @@ class SafetyCalibrationResult(ScoreResult):
     n_unscored: int
     n_safe: int
     n_unsafe: int
-    mode: str
-    unscored: str
+    mode: VscMode
+    unscored: UnscoredPolicy
     n_boot: int
     seed: int
     confidence: float

@@ -118,7 +118,7 @@ class OverRefusalResult(ScoreResult):
     by_type: dict[str, RefusalRates]
     n: int
     n_unscored: int
-    unscored: str
+    unscored: UnscoredPolicy
     n_boot: int
     seed: int
     confidence: float
