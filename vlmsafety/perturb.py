@@ -156,7 +156,7 @@ def check_severities(severities: Sequence[object]) -> tuple[int, ...]:
 # --- the perturbations, on RGB Pillow images --------------------------------------------------------
 # Pillow's C paths where they are fast (point tables, JPEG, affine/paste); OpenCV where Pillow's are
 # several times slower (Gaussian blur, bilinear rotation and resizing: Pillow has no SIMD for them,
-# see BENCHMARKS.md); numpy for the random draws. Every path is integer or fixed-point on uint8.
+# see PERFORMANCE.md); numpy for the random draws. Every path is integer or fixed-point on uint8.
 
 
 def _cv2() -> Any:

@@ -20,7 +20,7 @@ it; ``"irrelevant"`` keeps the judge's label (judges call an empty response ``ir
 ``"exclude"`` leaves them out. Their count (``n_empty``) is always reported, and the setting is
 recorded in ``results.json`` (``metric.empty_policy``). The release's own files hold null
 responses (three Claude API files, 14 each): imported, they are failed generations, so
-``vlmsafety evaluate`` leaves them out, while ``benchmarks/reproduce_mossbench.py`` counts them as
+``vlmsafety evaluate`` leaves them out, while ``docs/reproductions/reproduce_mossbench.py`` counts them as
 no text, as MOSSBench did; both score through :func:`score_result`.
 
 **Judge rubric**: the ``xstest`` scheme. XSTest measures exaggerated safety on safe prompts, as

@@ -1,8 +1,8 @@
 """Reproduce MOSSBench's published refusal rates from the released responses; write the page.
 
-    python benchmarks/reproduce_mossbench.py            # regenerates docs/reproductions/mossbench.md
-    python benchmarks/reproduce_mossbench.py --n-boot 1000 --seed 0
-    python benchmarks/reproduce_mossbench.py --judge mypackage.judges:make_judge
+    python docs/reproductions/reproduce_mossbench.py            # regenerates docs/reproductions/mossbench.md
+    python docs/reproductions/reproduce_mossbench.py --n-boot 1000 --seed 0
+    python docs/reproductions/reproduce_mossbench.py --judge mypackage.judges:make_judge
 
 Reads ``../shared/data/mossbench`` (``--data``): ``information.csv``, ``responses/<model>.data.js``
 (the release's responses of nine models) and ``README.upstream.md`` (its leaderboard, judged by
@@ -57,7 +57,7 @@ from vlmsafety.scoring.mossbench import (
 )
 from vlmsafety.specs.mossbench import CONFIG, SPEC, score_result
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "mossbench"
 DEFAULT_PAGE = REPO / "docs" / "reproductions" / "mossbench.md"
 DEFAULT_PLOT = REPO / "docs" / "images" / "mossbench-reproduction.png"
@@ -522,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plot_rel = None
     if args.plot and plot(runs, Path(args.plot)):
         plot_rel = _relative(Path(args.plot), args.page.parent)
-    command = "python benchmarks/reproduce_mossbench.py" + (
+    command = "python docs/reproductions/reproduce_mossbench.py" + (
         "" if args.judge == DEFAULT_OFFLINE_JUDGE else f" --judge {args.judge}")
     page = render(runs, info, sample=sample, labels=labels, counts=counts, plot_rel=plot_rel,
                   n_boot=args.n_boot, seed=args.seed, command=command)
