@@ -30,7 +30,7 @@ from typing import Any, Final
 import datasets
 import pyarrow.parquet as pq
 
-from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
+from vlmsafety.builders.hubfolder import BUILD_MARKER, PART_FILE, ConfigWriter, HubFolderWriter
 from vlmsafety.errors import InvalidArgumentError, SourceDataError
 from vlmsafety.storage.checksums import file_sha256, folder_sha256
 
@@ -45,9 +45,6 @@ __all__ = [
     "shard_range",
     "verify_part",
 ]
-
-PART_FILE: Final = "build-part.json"
-"""The file of a part folder that says which build and which part it is."""
 
 PART_FORMAT: Final = "vlmsafety-build-part/2"
 """Version 2 records the sha256 of every file of the part (``files``)."""
@@ -125,7 +122,7 @@ def write_part(folder: HubFolderWriter, *, builder: str, fingerprint: Mapping[st
         configs[name] = {"rows": writer.num_rows, "features": writer.features.to_dict()}
     manifest = {"format": PART_FORMAT, "builder": builder, "fingerprint": dict(fingerprint),
                 "shard": {"index": shard[0], "count": shard[1]}, "configs": configs,
-                "card": dict(card), "files": folder_sha256(folder.root, skip=(PART_FILE,))}
+                "card": dict(card), "files": folder_sha256(folder.root, skip=(PART_FILE, BUILD_MARKER))}
     folder.write_extra(PART_FILE, json.dumps(manifest, indent=1) + "\n")
 
 
@@ -154,7 +151,7 @@ def verify_part(part: Path, manifest: Mapping[str, Any]) -> None:
     """
     recorded: Mapping[str, str] = manifest["files"]
     found = {p.relative_to(part).as_posix() for p in part.rglob("*")
-             if p.is_file() and p.name != PART_FILE}
+             if p.is_file() and p.name not in (PART_FILE, BUILD_MARKER)}
     extra = sorted(found - set(recorded))
     if extra:
         raise SourceDataError(f"part {str(part)!r}: file {extra[0]!r} is not one the part was built "

@@ -30,7 +30,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument("parts", nargs="+", metavar="PART", help="part folders, in any order")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (must not exist)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an --out folder an earlier build made (never other files)")
     p.set_defaults(handler=run)
 
 
