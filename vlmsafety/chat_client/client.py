@@ -29,6 +29,7 @@ from vlmsafety.chat_client.retry import REQUEST_REJECTED, ChatResult, RetryPolic
 from vlmsafety.chat_client.settings import ChatSettings, Messages, chat_url, resolve_settings
 from vlmsafety.chat_client.transport import LoopThread, env_proxy, new_session, ssl_context
 from vlmsafety.errors import EndpointError, InvalidArgumentError
+from vlmsafety.storage.jsonl import scrub_surrogates
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -245,9 +246,12 @@ class _Batch:
         self.of_total = f" of {len(requests)}"  # a stream does not know its length
 
     async def one(self, http: Any, messages: Messages, *, probe: bool = False) -> ChatResult:
-        payload = json.dumps({"model": self.model, "messages": list(messages),
-                              **self.client.params},
-                             ensure_ascii=False).encode("utf-8")  # once, not per attempt
+        text = json.dumps({"model": self.model, "messages": list(messages),
+                           **self.client.params}, ensure_ascii=False)
+        try:
+            payload = text.encode("utf-8")  # once, not per attempt
+        except UnicodeEncodeError:  # a lone surrogate: not text; sent as U+FFFD
+            payload = scrub_surrogates(text)[0].encode("utf-8")
         res = await send(http, self.url, self.headers, payload, self.client.retry, self.proxy,
                          probe=probe)
         return _redacted(res, self.secrets)
