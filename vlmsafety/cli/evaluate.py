@@ -53,11 +53,10 @@ def register(sub: Any) -> None:
     p.add_argument("--config", action="append", metavar="NAME",
                    help="score only this config (repeatable; default: every config with "
                    "predictions)")
+    from vlmsafety.cli.judge import JUDGE_HELP
     from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 
-    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge (keyword = offline rules, latest version, default; "
-                   "keyword@1.0.0; chat = LLM judge), or precomputed labels")
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME", help=JUDGE_HELP)
     p.add_argument("--allow-missing", action="store_true",
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")
@@ -95,7 +94,7 @@ def register(sub: Any) -> None:
                         help="bootstrap intervals for the per-category (and per-setting / "
                         "per-perturbation) rates too; default: the benchmark's (DUAL-Bench off, "
                         "VSCBench on)")
-    chat = p.add_argument_group("chat judge (--judge chat)")
+    chat = p.add_argument_group("chat judge (--judge chat or cascade)")
     chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
                       help="rubric (default: the benchmark's own)")
     from vlmsafety.cli.judge import add_chat_arguments
@@ -105,19 +104,12 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vlmsafety.cli.judge import make_judge
     from vlmsafety.evaluation import run_evaluation
     from vlmsafety.report import format_rate
+    from vlmsafety.specs import get_spec
 
-    judge: Any = args.judge
-    if args.judge in ("chat", "cascade"):
-        from vlmsafety.cli.judge import chat_judge_from_args
-        from vlmsafety.specs import get_spec
-
-        judge = chat_judge_from_args(args, args.scheme or get_spec(args.benchmark).judge_scheme)
-        if args.judge == "cascade":  # the offline judge first, the chat judge for unsure items
-            from vlmsafety.judges.registry import load_judge
-
-            judge = load_judge("cascade", second=judge)
+    judge = make_judge(args, args.scheme or get_spec(args.benchmark).judge_scheme)
     command = "vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:]))
     results = run_evaluation(
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,

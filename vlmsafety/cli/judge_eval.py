@@ -10,8 +10,9 @@ _EPILOG = """\
 Shipped corpora: xstest-gpt4, xstest-llama2new, gptfuzz, msts-en, read from --data-dir, else
 $VLMSAFETY_DATA_DIR, else ../shared/data beside a checkout (nothing is downloaded). msts-en also
 prints the 8 published MSTS judges' unsafe detection beside the judge's. A path is read as an MSTS
-release-format annotations file (by its columns), an XSTest-format file, or your own CSV/JSONL (columns response, label, optional id, prompt, group, source); map its raw
-labels with --label-map 1=refusal,0=direct_answer. See docs/judges.md.
+release-format annotations file (by its columns), an XSTest-format file, or your own CSV/JSONL
+(columns response, label, optional id, prompt, group, source); map its raw labels with
+--label-map 1=refusal,0=direct_answer. See docs/judges.md.
 
 The judge's labels are collapsed onto the labels the corpus distinguishes (partial_refusal counts
 as refusal, safe_completion and irrelevant as compliance); unscored verdicts are left out and
@@ -38,9 +39,9 @@ def register(sub: Any) -> None:
         "matrix, predicted vs human refusal rate, each with a clustered bootstrap interval.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge, e.g. keyword@1.0.0, keyword (latest), chat "
-                   "(default %(default)s)")
+    from vlmsafety.cli.judge import JUDGE_HELP
+
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME", help=JUDGE_HELP)
     p.add_argument("--corpus", required=True, metavar="NAME_OR_PATH",
                    help="shipped corpus name or your own .csv/.jsonl file")
     p.add_argument("--data-dir", type=Path, metavar="D",

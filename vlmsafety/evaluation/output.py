@@ -45,6 +45,7 @@ def write_evaluation(
         OutputExistsError: ``out`` exists and ``overwrite`` is false, or ``out`` is not safe to
             replace (it holds anything but :data:`OUTPUT_ENTRIES`, or the current folder).
     """
+    from vlmsafety.chat_client.redact import redact
     from vlmsafety.predictions import write_jsonl
     from vlmsafety.report.document import model_file_names, write_report
 
@@ -55,6 +56,8 @@ def write_evaluation(
         for name, records in (judged or {}).items():
             write_jsonl(tmp / "judged" / f"{stems[name]}.jsonl", records)
         final = dict(results)
+        if isinstance(final.get("command"), str):  # no key or URL password in the record
+            final["command"] = redact(final["command"])
         final["plots"] = write_report(final, tmp, plots=plots)
         (tmp / "results.json").write_text(json.dumps(final, indent=2, allow_nan=False) + "\n",
                                           encoding="utf-8")

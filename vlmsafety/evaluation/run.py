@@ -20,7 +20,13 @@ from vlmsafety.evaluation.coverage import (
 )
 from vlmsafety.evaluation.human import check_human_labels, correct_model, load_human_labels
 from vlmsafety.evaluation.inputs import ModelInput, resolve_models, split_input
-from vlmsafety.evaluation.judging import check_coverage, judge_model, make_judge, read_model
+from vlmsafety.evaluation.judging import (
+    check_coverage,
+    is_precomputed,
+    judge_model,
+    read_model,
+    resolve_judge,
+)
 from vlmsafety.evaluation.leaderboard import leaderboard
 from vlmsafety.evaluation.output import check_out, write_evaluation
 from vlmsafety.evaluation.reference import Reference, load_reference
@@ -59,7 +65,8 @@ def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
         >>> metric_settings("vsc", {"empty_policy": "exclude"})
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its settings: mode, bootstrap_breakdowns
+        vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its
+        settings: mode, bootstrap_breakdowns
     """
     return get_spec(benchmark).with_settings(overrides)
 
@@ -69,7 +76,7 @@ class _Inputs:
     """Everything read before judging: the models, the judge, the rows, each model's lines."""
 
     models: list[ModelInput]
-    judge: Judge | None
+    judge: Judge
     ref: Reference
     by_id: dict[str, dict[str, Any]]
     records: dict[str, list[Any]]
@@ -92,7 +99,7 @@ def _read_inputs(benchmark: str, dataset: str | os.PathLike[str], predictions: P
                  revision: str | None, settings: Mapping[str, Any] | None) -> _Inputs:
     chosen = metric_settings(benchmark, settings)  # a bad setting fails before any reading
     models = resolve_models(predictions)
-    judge_obj = make_judge(judge)
+    judge_obj = resolve_judge(judge, {}, get_spec(benchmark).judge_scheme)
     ref = load_reference(dataset, benchmark, configs, revision=revision)
     by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}
     config_of = {r["id"]: c for c, rows in ref.rows.items() for r in rows}
@@ -221,7 +228,7 @@ def judge_and_score(  # long: the steps in order, each a call
         created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         command=command if command is not None else " ".join(sys.argv),
         benchmark=spec.name, dataset=dataset_info, warnings=warnings,
-        judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
+        judge=JudgeInfo(judge_name, "precomputed" if is_precomputed(inp.judge)
                         else type(inp.judge).__name__),
         metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(inp.settings),
                           min_clusters=min_clusters, min_coverage=min_coverage),

@@ -1,10 +1,11 @@
 """The ``msts-en`` judge-evaluation corpus: MSTS's human-labelled English VLM responses.
 
 Each row is one model's response to one English MSTS prompt (the image is described in
-``prompt`` as :func:`vlmsafety.suites.msts.spec.judge_prompt` tells a judge), labelled by the adjudicated taxonomy code mapped through
-:func:`~vlmsafety.suites.msts.labels.map_taxonomy`, and grouped by *case*: the two prompts of a
-case share an image, and every model answers both, so a case's rows are not independent. The two
-annotators' own codes, mapped the same way, are kept for the annotators' ceiling.
+``prompt`` as :func:`vlmsafety.suites.msts.spec.judge_prompt` tells a judge), labelled by the
+adjudicated taxonomy code mapped through :func:`~vlmsafety.suites.msts.labels.map_taxonomy`,
+and grouped by *case*: the two prompts of a case share an image, and every model answers both,
+so a case's rows are not independent. The two annotators' own codes, mapped the same way, are
+kept for the annotators' ceiling.
 
 The published judges' safe/unsafe verdicts (the autoeval file beside the annotations, row-aligned)
 ride along as :attr:`~vlmsafety.corpora.Corpus.unsafe_flags`, so ``vlmsafety judge-eval --corpus
