@@ -275,10 +275,11 @@ def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mappi
         f"expert, and, row for row, the safe/unsafe verdicts of {len(inp.judges) - 1} automated "
         "judges. The human unsafe rate (the taxonomy's 2.x codes, `direct_answer` after the "
         "mapping in `vlmsafety.suites.msts.labels`) is the target. Beside it: each published "
-        f"judge and vlmsafety's default offline judge (`{inp.judge_name}`, text only: told the "
-        "prompt and the image's description) alone, and each judge corrected with n human "
-        "labels per model (`vlmsafety.scoring.corrected.corrected_rate`, PPI++, the estimand "
-        "being the model's rate over its 400 responses). The same samples are used for every "
+        "judge and vlmsafety's [default offline judge](../judges.md#the-default-judge), run "
+        f"here as `{inp.judge_name}` (text only: told the prompt and the image's description), "
+        "alone, and each judge corrected with n human labels per model "
+        "(`vlmsafety.scoring.corrected.corrected_rate`, PPI++, the estimand being the model's "
+        "rate over its 400 responses). The same samples are used for every "
         f"judge; the row \"{HUMANS_ALONE}\" is the estimate from the sample's human labels "
         "without any judge."), "",
         "## Unsafe response rate per model (%): the humans and each judge alone", "",
