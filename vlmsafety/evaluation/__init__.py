@@ -46,11 +46,16 @@ Example:
     >>> with preds.open("w") as f:
     ...     for i in load_reference(folder, "dual").ids:
     ...         print(json.dumps({"id": i, "response": "I can't help with that."}), file=f)
-    >>> res = evaluate_models(EvaluationRequest("dual", folder, [preds], n_boot=0, progress=False))
-    >>> res.models["m"].scores["harmful"].overall.refusal_rate.rate
-    1.0
-    >>> res.to_dict()["models"]["m"]["scores"]["harmful"]["overall"]["refusal_rate"]["rate"]
-    1.0
+    >>> request = EvaluationRequest("dual", folder, [preds], n_boot=0, progress=False)
+    >>> res = run_evaluation(request, tmp / "out", plots=False)
+    >>> res.models["m"].scores["harmful"].overall.refusal_rate.rate, res.plots
+    (1.0, [])
+    >>> [row.model for row in res.leaderboards[0].rows]
+    ['m']
+    >>> json.loads((tmp / "out" / "results.json").read_text()) == res.to_dict()
+    True
+    >>> evaluate_models(request).to_dict()["models"]["m"]["scores"]["harmful"]["n"]
+    48
 """
 
 from __future__ import annotations

@@ -266,21 +266,7 @@ def run_evaluation(request: EvaluationRequest, out: str | os.PathLike[str], *,
     Returns:
         The result, with ``plots`` set: ``result.to_dict()`` is what ``results.json`` holds.
 
-    Example:
-        >>> import json, tempfile, pathlib
-        >>> from vlmsafety.builders.dual import build_sample
-        >>> tmp = pathlib.Path(tempfile.mkdtemp())
-        >>> folder = build_sample(tmp / "dual", perturbations=("jpeg",), severities=(3,),
-        ...                       image_size=(128, 128), progress=False)
-        >>> preds = tmp / "m.jsonl"
-        >>> _ = preds.write_text("".join(json.dumps({"id": i, "response": "I can't help."}) + "\\n"
-        ...                              for i in load_reference(folder, "dual").ids))
-        >>> res = run_evaluation(EvaluationRequest("dual", folder, [preds], n_boot=0,
-        ...                                        progress=False), tmp / "out", plots=False)
-        >>> res.models["m"].scores["harmful"].overall.refusal_rate.rate, res.plots
-        (1.0, [])
-        >>> [row.model for row in res.leaderboards[0].rows]
-        ['m']
+    Example: the module's (:mod:`vlmsafety.evaluation`).
     """
     out = Path(out)
     check_out(out, overwrite, request.input_paths())  # fail before judging, not after
