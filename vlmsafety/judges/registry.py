@@ -243,7 +243,7 @@ def _chat(scheme: str = "dual", *, base_url: str | None = None, model: str | Non
              "temperature": temperature, "max_tokens": max_tokens,
              "max_consecutive_failures": max_consecutive_failures, "client": client}
     kwargs = {k: v for k, v in given.items() if v is not None}
-    return ChatJudge(scheme, cache=cache, **kwargs)  # type: ignore[arg-type]  # scheme checked above
+    return ChatJudge(scheme, cache=cache, **kwargs)
 
 
 def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
