@@ -155,6 +155,9 @@ def test_evaluation_resolves_judge_names_through_the_registry() -> None:
     assert resolve_judge("keyword@1.0.0", {}, "vsc").name == "keyword@1.0.0"  # no scheme taken
     assert is_precomputed(resolve_judge("precomputed", {}, "dual"))
     assert isinstance(load_judge("precomputed"), PrecomputedJudge)
+    chat = resolve_judge("chat", {"base_url": "http://127.0.0.1:9/v1", "model": "m"}, "vsc")
+    assert isinstance(chat, ChatJudge) and chat.scheme == "vsc"  # the benchmark's rubric
+    chat.close()
     with pytest.raises(JudgeError, match="unknown judge 'regex'"):
         resolve_judge("regex", {}, "dual")
     with pytest.raises(JudgeError, match=r"'precomputed' does not take option\(s\) 'model'; "

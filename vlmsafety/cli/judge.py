@@ -26,9 +26,9 @@ examples:
 
 JUDGE_HELP = ("a registered judge (vlmsafety.judges.available_judges()): an offline one "
               "(refusal-lr, keyword; NAME@VERSION pins a version), chat (an LLM judge over an "
-              "OpenAI-compatible endpoint: the options below), cascade (the offline judge, then "
-              "the chat judge for its least sure items), or precomputed (the lines' own labels); "
-              "default %(default)s")
+              "OpenAI-compatible endpoint: the options below), cascade (the offline judge, and "
+              "the chat judge where it is unsure), or precomputed (the lines' own labels); "
+              "default: %(default)s")
 """Help of every ``--judge`` option (``judge``, ``judge-eval``, ``evaluate``)."""
 
 
