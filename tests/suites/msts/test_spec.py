@@ -44,7 +44,7 @@ def test_human_unsafe_rate_per_model_and_breakdowns(shared_data: Path,
     rows = {"en": _rows(shared_data / "msts")}
     total = 0
     for labels in human.values():
-        s = SPEC.score(rows, labels, n_boot=100, seed=0)["harmful"]
+        s = SPEC.score(rows, labels, n_boot=100, seed=0)["harmful"].to_dict()
         unsafe = sum(lab == "direct_answer" for lab in labels.values())
         total += unsafe
         o = s["overall"]["unsafe_rate"]
@@ -71,7 +71,7 @@ def test_outcomes_agree_with_the_scores(shared_data: Path,
     heads = {h.key: h for h in SPEC.headlines(tuple(rows))}
     assert set(heads) == {"unsafe_response_rate", "refusal_rate", "en_unsafe_response_rate",
                           "fr_unsafe_response_rate"}
-    s = SPEC.score(rows, labels, n_boot=0, seed=0)
+    s = {k: v.to_dict() for k, v in SPEC.score(rows, labels, n_boot=0, seed=0).items()}
     for key, h in heads.items():
         right, counted, clusters = SPEC.outcomes(rows, labels, h)
         group: Any = s

@@ -34,7 +34,7 @@ Example:
     ...                 "hazard_subcategory": "Gross behaviour"}]}
     >>> s = spec.score(rows, {"en-c1-assistance": "direct_answer", "en-c1-intention": "refusal"},
     ...                n_boot=0, seed=0)
-    >>> s["harmful"]["overall"]["unsafe_rate"]["rate"], s["harmful"]["n_clusters"]
+    >>> s["harmful"].overall.unsafe_rate.rate, s["harmful"].n_clusters
     (0.5, 1)
 """
 
@@ -51,7 +51,7 @@ from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import HARMFUL
 from vlmsafety.suites.msts.release import CONFIGS as CONFIG_NAMES
 from vlmsafety.suites.msts.release import LANGUAGES, TEXTONLY_CONFIG
-from vlmsafety.suites.msts.scoring import unsafe_outcomes, unsafe_responses
+from vlmsafety.suites.msts.scoring import MstsResult, unsafe_outcomes, unsafe_responses
 
 __all__ = ["COLUMNS", "CONFIGS", "PROMPT_COLUMN", "SPEC", "headlines", "judge_prompt"]
 
@@ -122,8 +122,8 @@ def _labelled(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[s
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None,
-          min_clusters: int = DEFAULT_MIN_CLUSTERS) -> dict[str, Any]:
-    """Scores of the labelled rows, pooled over configs, JSON-ready, keyed ``harmful``."""
+          min_clusters: int = DEFAULT_MIN_CLUSTERS) -> dict[str, MstsResult]:
+    """Scores of the labelled rows, pooled over configs, keyed ``harmful``."""
     kept = _labelled(rows, labels)
     if not kept:
         return {}
@@ -135,7 +135,7 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
         language=[r["language"] for _, r in kept], config=[c for c, _ in kept],
         clusters=[r[CLUSTER_COLUMN] for _, r in kept], n_boot=n_boot, seed=seed,
         min_clusters=min_clusters)
-    return {_GROUP: res.to_dict()}
+    return {_GROUP: res}
 
 
 def outcomes(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str],
