@@ -157,7 +157,7 @@ def _human(r: Annotation, label: str, annotator: str, revision: str, prob: float
                       else "").to_dict()
 
 
-def import_annotations(  # long: one pass writes three kinds of file, then reads each back
+def import_annotations(
     annotations: str | os.PathLike[str], out: str | os.PathLike[str], *,
     known_ids: Collection[str], dataset_revision: str, config: str = "en",
     sample: int | None = None, seed: int = 0, overwrite: bool = False,
