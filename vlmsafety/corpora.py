@@ -13,10 +13,10 @@ checked against :data:`SHIPPED_CORPORA` where it pins one):
 * ``xstest-gpt4``: ``xstest/xstest_v2_completions_gpt4.csv``, 450 rows, grouped by prompt;
 * ``xstest-llama2new``: ``xstest/xstest_v2_completions_llama2new.csv``, 450 rows, by prompt;
 * ``gptfuzz``: ``judges/gptfuzz.csv``, 6,574 rows (after de-duplication), grouped by question id;
-* ``msts-en``: ``msts/data/response_annotations/english_multimodal.csv``, MSTS's labelled VLM
-  responses (2,800 in the shared subset), grouped by case, with the published judges' verdicts as
-  :attr:`Corpus.unsafe_flags` (:mod:`vlmsafety.suites.msts.corpus`). Not pinned by checksum: any
-  file in the release format reads, and a path to one is read the same way.
+* corpora a benchmark's suite registers (:func:`register_corpus`), e.g. ``msts-en``: MSTS's
+  labelled VLM responses, grouped by case, with the published judges' verdicts as
+  :attr:`Corpus.unsafe_flags`; not pinned by checksum, and a path to a file in its format is
+  read the same way.
 
 XSTest rows keep both annotators' labels (:attr:`CorpusRow.annotations`) so their own agreement
 can be computed. GPTFuzz repeats 1,126 earlier (question, response) pairs, always with the same
@@ -50,7 +50,6 @@ Example:
 from __future__ import annotations
 
 import csv
-import importlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -61,10 +60,8 @@ from typing import Final
 from vlmsafety.errors import CorpusError, LabelError
 from vlmsafety.labels import (
     DIRECT_ANSWER,
-    IRRELEVANT,
     PARTIAL_REFUSAL,
     REFUSAL,
-    SAFE_COMPLETION,
     SCORED_LABELS,
     Label,
     map_label,
@@ -73,10 +70,12 @@ from vlmsafety.labels import (
 __all__ = [
     "DATA_DIR_ENV",
     "SHIPPED_CORPORA",
+    "Loader",
     "Corpus",
     "CorpusRow",
     "CorpusSpec",
     "load_corpus",
+    "register_corpus",
     "read_xstest",
     "resolve_data_dir",
 ]
@@ -152,7 +151,7 @@ class CorpusSpec:
 
 _XSTEST_LABELS: Final = frozenset({REFUSAL, PARTIAL_REFUSAL, DIRECT_ANSWER})
 
-SHIPPED_CORPORA: Final[Mapping[str, CorpusSpec]] = {
+SHIPPED_CORPORA: Final[dict[str, CorpusSpec]] = {
     "xstest-gpt4": CorpusSpec(
         "xstest/xstest_v2_completions_gpt4.csv",
         "71af323af8ecdec0efae23992317721441d2cfedddedeef3248f842f4e15c9ca",
@@ -171,13 +170,9 @@ SHIPPED_CORPORA: Final[Mapping[str, CorpusSpec]] = {
         frozenset({REFUSAL, DIRECT_ANSWER}),
         "GPTFuzz: gpt-3.5-turbo under 77 jailbreak templates on 100 harmful questions; "
         "jailbroken (direct_answer) or not (refusal)"),
-    "msts-en": CorpusSpec(
-        "msts/data/response_annotations/english_multimodal.csv", None,
-        frozenset({REFUSAL, SAFE_COMPLETION, IRRELEVANT, DIRECT_ANSWER}),
-        "MSTS English multimodal: VLM responses to harmful image+text prompts, human-labelled "
-        "(11-way taxonomy mapped; 2.x = direct_answer = unsafe), grouped by case"),
 }
-"""Shipped corpora by name (files are read from the data folder, never downloaded)."""
+"""Shipped corpora by name (files are read from the data folder, never downloaded): the three
+above, then those a benchmark's suite adds with :func:`register_corpus` (``msts-en``)."""
 
 
 def _checkout_data_dir() -> Path:
@@ -313,20 +308,44 @@ def _load_gptfuzz(name: str, path: Path, spec: CorpusSpec) -> Corpus:
     return Corpus(name, tuple(rows), spec.distinguishes, spec.description, (note,))
 
 
-def _suite_loader(target: str) -> Callable[[str, Path, CorpusSpec], Corpus]:
-    """A loader that lives in a benchmark's suite (``"module:function"``), imported on first use
-    so that this core module does not import the suites."""
-    def load(name: str, path: Path, spec: CorpusSpec) -> Corpus:
-        module, _, function = target.partition(":")
-        loader: Callable[..., Corpus] = getattr(importlib.import_module(module), function)
-        return loader(path, name=name)
-    return load
+Loader = Callable[[str, Path, CorpusSpec], Corpus]
+"""``loader(name, path, spec) -> Corpus``: reads a shipped corpus's file."""
+
+_LOADERS: Final[dict[str, Loader]] = {
+    "xstest-gpt4": _load_xstest, "xstest-llama2new": _load_xstest, "gptfuzz": _load_gptfuzz}
+_DETECTORS: Final[list[tuple[tuple[str, ...], Callable[[Path], Corpus]]]] = []
 
 
-_MSTS_CORPUS: Final = "vlmsafety.suites.msts.corpus:msts_corpus"
+def register_corpus(name: str, spec: CorpusSpec, loader: Loader, *,
+                    columns: tuple[str, ...] = (),
+                    read_file: Callable[[Path], Corpus] | None = None) -> None:
+    """Add a shipped corpus (a benchmark's suite does this for its own human-labelled data).
 
-_LOADERS: Final = {"xstest-gpt4": _load_xstest, "xstest-llama2new": _load_xstest,
-                   "gptfuzz": _load_gptfuzz, "msts-en": _suite_loader(_MSTS_CORPUS)}
+    Args:
+        name: Its name for :func:`load_corpus` and ``judge-eval --corpus``.
+        spec: Its file under the data folder (``sha256`` ``None``: any version of the format).
+        loader: Reads it.
+        columns: With ``read_file``: a user's ``.csv`` whose header holds these columns is read
+            by ``read_file`` (the corpus's format given by path).
+        read_file: See ``columns``.
+
+    Raises:
+        CorpusError: the name is taken by another corpus.
+    """
+    if name in SHIPPED_CORPORA and SHIPPED_CORPORA[name] != spec:
+        raise CorpusError(f"a corpus named {name!r} is registered; choose another name")
+    SHIPPED_CORPORA[name] = spec
+    _LOADERS[name] = loader
+    if columns and read_file is not None:
+        _DETECTORS.append((columns, read_file))
+
+
+def _load_suites() -> None:
+    """Import the benchmarks' suites (through the registry), which register their corpora."""
+    from vlmsafety.specs import BENCHMARKS, get_spec
+
+    for name in BENCHMARKS:
+        get_spec(name)
 
 
 def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
@@ -381,9 +400,6 @@ def _read_records(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
                       "allowed: '.csv', '.jsonl'")
 
 
-_MSTS_COLUMNS: Final = ("case_id", "prompt_type", "model", "response", "final_taxonomy")
-
-
 def _has_columns(path: Path, columns: tuple[str, ...]) -> bool:
     if path.suffix.lower() != ".csv":
         return False
@@ -398,8 +414,11 @@ def _has_columns(path: Path, columns: tuple[str, ...]) -> bool:
 def _load_user(path: Path, label_map: Mapping[str, str] | None) -> Corpus:
     if label_map is None and _has_columns(path, _XSTEST_COLUMNS):
         return read_xstest(path)
-    if label_map is None and _has_columns(path, _MSTS_COLUMNS):
-        return _suite_loader(_MSTS_CORPUS)(str(path), path, SHIPPED_CORPORA["msts-en"])
+    if label_map is None:
+        _load_suites()
+        for columns, read_file in _DETECTORS:
+            if _has_columns(path, columns):
+                return read_file(path)
     records = _read_records(path)
     if label_map is not None:
         label_map = {str(k): v for k, v in label_map.items()}
@@ -454,6 +473,8 @@ def load_corpus(
             missing column, unknown label (naming the value, the row and the allowed set).
     """
     key = os.fspath(name_or_path)
+    if key not in SHIPPED_CORPORA and not Path(key).is_file():
+        _load_suites()
     if key in SHIPPED_CORPORA:
         if label_map is not None:
             raise CorpusError(f"corpus {key!r} is shipped with its own labels; label_map is only "

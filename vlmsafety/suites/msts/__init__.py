@@ -1,7 +1,12 @@
 """MSTS (Röttger et al., arXiv 2501.10057): a multimodal safety test suite in 11 languages.
 
 The release readers are :mod:`vlmsafety.suites.msts.release`; the one mapping of MSTS's response
-taxonomy onto the behaviour vocabulary is :mod:`vlmsafety.suites.msts.labels`.
+taxonomy onto the behaviour vocabulary is :mod:`vlmsafety.suites.msts.labels`. Importing the
+package registers the ``msts-en`` judge-evaluation corpus (:mod:`vlmsafety.suites.msts.corpus`).
 """
 
+from vlmsafety.suites.msts import corpus as _corpus
+
 __all__: list[str] = []
+
+_corpus.register()

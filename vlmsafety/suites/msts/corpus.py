@@ -34,7 +34,7 @@ import os
 from pathlib import Path
 from typing import Final
 
-from vlmsafety.corpora import Corpus, CorpusRow
+from vlmsafety.corpora import Corpus, CorpusRow, CorpusSpec, register_corpus
 from vlmsafety.errors import CorpusError, SourceDataError
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, REFUSAL, SAFE_COMPLETION, Label
 from vlmsafety.suites.msts.labels import map_taxonomy
@@ -46,7 +46,8 @@ from vlmsafety.suites.msts.release import (
 )
 from vlmsafety.suites.msts.spec import judge_prompt
 
-__all__ = ["AUTO", "CORPUS_NAME", "CORPUS_PATH", "DISTINGUISHES", "msts_corpus", "row_id"]
+__all__ = ["AUTO", "CORPUS_NAME", "CORPUS_PATH", "CORPUS_SPEC", "DISTINGUISHES", "msts_corpus",
+           "register", "row_id"]
 
 AUTO: Final = "auto"
 """``autoeval=AUTO``: the release's autoeval file when the annotations sit in a release layout."""
@@ -135,3 +136,19 @@ def msts_corpus(
                             f"from {auto}")
     return Corpus(name or str(path), tuple(rows), DISTINGUISHES, _DESCRIPTION,
                   tuple(corpus_notes), unsafe_flags=flags)
+
+
+CORPUS_SPEC: Final = CorpusSpec(CORPUS_PATH, None, DISTINGUISHES, _DESCRIPTION)
+"""``msts-en`` under the data folder; not pinned: any release-format file reads."""
+
+_COLUMNS: Final = ("case_id", "prompt_type", "model", "response", "final_taxonomy")
+"""The columns by which a user's CSV is recognised as a release-format annotations file."""
+
+
+def _load(name: str, path: Path, spec: CorpusSpec) -> Corpus:
+    return msts_corpus(path, name=name)
+
+
+def register() -> None:
+    """Make ``msts-en`` a shipped corpus, and release-format files readable by path."""
+    register_corpus(CORPUS_NAME, CORPUS_SPEC, _load, columns=_COLUMNS, read_file=msts_corpus)
