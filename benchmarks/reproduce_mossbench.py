@@ -9,8 +9,8 @@ Reads ``../shared/data/mossbench`` (``--data``): ``information.csv``, ``response
 GPT-4-turbo). Each response is judged by the offline judge (``--judge``: a registered name,
 default :data:`vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`, or ``module:callable`` returning any
 :class:`vlmsafety.judges.Judge`), scored through the benchmark spec as ``vlmsafety evaluate``
-scores it (:func:`vlmsafety.specs.mossbench.score_result`, over
-:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
+scores it (:func:`vlmsafety.suites.mossbench.spec.score_result`, over
+:func:`vlmsafety.suites.mossbench.scoring.over_sensitivity`) under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
 bootstrap intervals, whether the published value lies inside, the mean absolute difference, and
 Spearman's rank correlation across the models with a leaderboard row, with its exact permutation
 p-value (all n! orderings).
@@ -42,20 +42,20 @@ from typing import Any
 
 import numpy as np
 
-from vlmsafety.builders.mossbench import read_information
-from vlmsafety.importers import read_mossbench
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, Judge, load_judge
 from vlmsafety.judges.apply import judge_predictions
 from vlmsafety.predictions import Prediction
 from vlmsafety.scoring.core import Rate
-from vlmsafety.scoring.mossbench import (
+from vlmsafety.suites.mossbench import SPEC, read_mossbench
+from vlmsafety.suites.mossbench.builder import read_information
+from vlmsafety.suites.mossbench.scoring import (
     REFUSAL_LABELS,
     STIMULI,
     STIMULUS_RAW,
     EmptyPolicy,
     OverSensitivityResult,
 )
-from vlmsafety.specs.mossbench import CONFIG, SPEC, score_result
+from vlmsafety.suites.mossbench.spec import CONFIG, score_result
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "mossbench"
@@ -179,7 +179,7 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
 
 def dataset_row(record: Any) -> dict[str, Any]:
     """The columns of the built dataset's row that the spec's scorer reads, from a release
-    record (:class:`vlmsafety.builders.mossbench.MossRecord`)."""
+    record (:class:`vlmsafety.suites.mossbench.builder.MossRecord`)."""
     return {"id": record.id, "stimulus": record.stimulus, **record.flags, "harm": record.harm}
 
 
@@ -386,7 +386,7 @@ def render(runs: Sequence[ModelRun], info: Mapping[str, Any], *, sample: list[di
         "release (`xirui-li/MOSSBench` @ `8d68b06`) holds the responses of nine models and a "
         "leaderboard judged by GPT-4-turbo with the image. Here each released response is "
         "re-judged by vlmsafety's offline judge (text only, no image) and scored with "
-        "`vlmsafety.scoring.mossbench.over_sensitivity`: a refusal is the label `refusal` "
+        "`vlmsafety.suites.mossbench.scoring.over_sensitivity`: a refusal is the label `refusal` "
         "(MOSSBench counts a response that only offers alternatives as a refusal and any direct "
         "attempt to answer as compliance, so `partial_refusal` is not counted)."),
         "",

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.errors import HumanLabelsMismatchError
 from vlmsafety.evaluation import load_reference, run_evaluation
 from vlmsafety.human_labels import HumanLabel, append_record, dataset_revision, response_sha256
 from vlmsafety.labels import LABELS
 from vlmsafety.scoring.corrected import corrected_rate
+from vlmsafety.suites.dual.builder import build_sample
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +149,8 @@ def test_a_model_without_labels_is_warned_about(dual_folder: Path, setup: tuple,
 def test_vsc_headlines_per_config_are_corrected(shared_data: Path, tmp_path: Path) -> None:
     """VSC's headlines are per config (sra_u, sra_s of image_centric): the same path corrects
     them, on the config's unsafe / safe items, and equals the scoring core."""
-    from vlmsafety.builders.vsc import build_vsc
-    from vlmsafety.scoring.vsc import RIGHT
+    from vlmsafety.suites.vsc.builder import build_vsc
+    from vlmsafety.suites.vsc.scoring import RIGHT
 
     folder = build_vsc(tmp_path / "vsc", source=shared_data / "vscbench",
                        xstest=shared_data / "xstest" / "xstest_prompts.csv", placeholders=True,

@@ -14,15 +14,15 @@ import pytest
 from chat_server import ChatServer, Reply, Request, chat_reply, last_user_text
 from mossbench_release import make_release
 
-from vlmsafety.builders.mossbench import build_mossbench
 from vlmsafety.cli import main
 from vlmsafety.errors import InvalidArgumentError
 from vlmsafety.evaluation import evaluate_models
-from vlmsafety.importers import import_mossbench
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
-from vlmsafety.scoring.mossbench import STIMULUS_RAW
 from vlmsafety.specs import get_spec
-from vlmsafety.specs.classes import BENIGN
+from vlmsafety.suites.mossbench import import_mossbench
+from vlmsafety.suites.mossbench.builder import build_mossbench
+from vlmsafety.suites.mossbench.classes import BENIGN
+from vlmsafety.suites.mossbench.scoring import STIMULUS_RAW
 
 MODELS = ("GPT-4o", "Gemini-Pro 1.5", "Claude 3 Haiku")
 """No empty or null responses; 8 empty ones; 14 null ones."""
@@ -80,7 +80,7 @@ def test_spec_shape() -> None:
     spec = get_spec("mossbench")
     assert spec.config_names == ("default",) and spec.config("default").cluster_column == "id"
     assert spec.reference_column is None and list(spec.reference_classes) == [BENIGN]
-    assert spec.judge_scheme == "xstest" and spec.prompt_column == "question"
+    assert spec.judge_scheme.name == "xstest" and spec.prompt_column == "question"
     assert spec.settings["empty_policy"] == "refusal"
     assert "only offers alternatives" in spec.labels["refusal"]
     assert "unscored" not in spec.labels

@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
-from vlmsafety import scoring
 from vlmsafety.errors import DuplicateArgumentError
-from vlmsafety.scoring import ScoreResult, score_dual, score_vsc, score_xstest
+from vlmsafety.scoring import ScoreResult
+from vlmsafety.suites.dual import score_dual
+from vlmsafety.suites.vsc import score_vsc, score_xstest
 
 R, D, S, U = "refusal", "direct_answer", "safe_completion", "unscored"
 
 # Two VSCBench-shaped image-centric prompts: 3 safe and 3 unsafe images each, k-th safe and k-th
-# unsafe image linked by pair_id (the ids follow vlmsafety.builders.vsc).
+# unsafe image linked by pair_id (the ids follow vlmsafety.suites.vsc.builder).
 ROWS = [
     {"prompt_id": f"vsc-ic-{p:04d}", "pair_id": f"vsc-ic-{p:04d}-pair-{k}", "label": lab}
     for p in (1, 2) for lab in ("safe", "unsafe") for k in range(3)
@@ -71,22 +72,26 @@ def test_errors_name_the_new_keyword() -> None:
 def test_old_function_names_warn_and_give_the_same_result(
     old: str, new: Callable[..., ScoreResult], kwargs: dict[str, Any]
 ) -> None:
-    alias = getattr(scoring, old)
+    from vlmsafety.suites.dual import scoring as dual_scoring
+    from vlmsafety.suites.vsc import over_refusal
+    from vlmsafety.suites.vsc import scoring as vsc_scoring
+
+    alias = getattr({"safe_completion": dual_scoring, "safety_calibration": vsc_scoring,
+                     "over_refusal": over_refusal}[old], old)
     preds = [R, D, U]
-    use = f"use vlmsafety.scoring.{new.__name__}\\(\\)"
+    use = f"use vlmsafety.suites.(dual|vsc).{new.__name__}\\(\\)"
     with pytest.warns(DeprecationWarning, match=f"{old}\\(\\) is deprecated .* {use}"):
         got = alias(preds, n_boot=20, seed=1, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the new name does not warn
         want = new(preds, n_boot=20, seed=1, **kwargs)
     assert dump(got) == dump(want)
-    assert old in scoring.__all__ and new.__name__ in scoring.__all__
 
 
 def test_old_names_also_importable_from_their_modules() -> None:
-    from vlmsafety.scoring.dual import safe_completion
-    from vlmsafety.scoring.vsc import safety_calibration
-    from vlmsafety.scoring.xstest import over_refusal
+    from vlmsafety.suites.dual.scoring import safe_completion
+    from vlmsafety.suites.vsc.over_refusal import over_refusal
+    from vlmsafety.suites.vsc.scoring import safety_calibration
 
     for f in (safe_completion, safety_calibration, over_refusal):
         with pytest.warns(DeprecationWarning):

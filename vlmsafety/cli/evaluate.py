@@ -38,9 +38,9 @@ def register(sub: Any) -> None:
         "results.json, report.md and plots.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from vlmsafety.specs import BENCHMARKS
+    from vlmsafety.specs import benchmarks
 
-    p.add_argument("--benchmark", required=True, choices=BENCHMARKS,
+    p.add_argument("--benchmark", required=True, choices=benchmarks(),
                    help="which benchmark the dataset is (its spec: configs, judge rubric, "
                    "scorer)")
     p.add_argument("--dataset", required=True, metavar="DIR_OR_REPO",
@@ -96,7 +96,9 @@ def register(sub: Any) -> None:
                         "per-perturbation) rates too; default: the benchmark's (DUAL-Bench off, "
                         "VSCBench on)")
     chat = p.add_argument_group("chat judge (--judge chat)")
-    chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
+    from vlmsafety.judges.chat import scheme_names
+
+    chat.add_argument("--scheme", choices=scheme_names(),
                       help="rubric (default: the benchmark's own)")
     from vlmsafety.cli.judge import add_chat_arguments
 

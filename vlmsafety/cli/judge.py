@@ -43,9 +43,12 @@ def register(sub: Any) -> None:
     p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
                    help="a registered judge: keyword@1.0.0 (offline rules; 'keyword' = latest), "
                    "chat (LLM judge over an OpenAI-compatible endpoint); default %(default)s")
-    p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="dual",
-                   help="rubric of the chat judge (DUAL-Bench 3-way, VSCBench 4-way, XSTest "
-                   "3-way; default %(default)s); the keyword judge ignores it")
+    from vlmsafety.judges.chat import scheme_names
+
+    schemes = scheme_names()
+    p.add_argument("--scheme", choices=schemes, default=schemes[0],
+                   help="rubric of the chat judge (each benchmark's own, or XSTest's 3-way; "
+                   "default %(default)s); the offline judges ignore it")
     p.add_argument("--predictions", required=True, type=Path, metavar="P",
                    help="predictions JSONL: {id, response, ...}")
     p.add_argument("--out", required=True, type=Path, metavar="J", help="judged JSONL to write")
@@ -74,7 +77,7 @@ def add_chat_arguments(group: Any) -> None:
                        help="seconds per HTTP attempt (default %(default)s)")
 
 
-def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
+def chat_judge_from_args(args: argparse.Namespace, scheme: Any) -> Any:
     """The ``chat`` judge of the registry, with the options of :func:`add_chat_arguments`."""
     from vlmsafety.chat_client import RetryPolicy
     from vlmsafety.judges.registry import load_judge
@@ -89,7 +92,7 @@ def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
     )
 
 
-def make_judge(args: argparse.Namespace, scheme: str | None = None) -> Any:
+def make_judge(args: argparse.Namespace, scheme: Any = None) -> Any:
     """The judge named by ``--judge``, from the registry (:func:`vlmsafety.judges.load_judge`).
 
     ``chat`` takes the options of :func:`add_chat_arguments` and ``scheme`` (default

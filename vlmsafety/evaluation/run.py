@@ -36,7 +36,7 @@ from vlmsafety.judges.base import Judge
 from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 from vlmsafety.predictions import Judgement
 from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS, bootstrap_plan
-from vlmsafety.specs import get_spec
+from vlmsafety.specs import Scoring, get_spec
 from vlmsafety.storage.checksums import file_sha256
 
 __all__ = ["evaluate_models", "judge_and_score", "metric_settings", "run_evaluation"]
@@ -61,7 +61,7 @@ def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
         ...
         vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its settings: mode, bootstrap_breakdowns
     """
-    return get_spec(benchmark).with_settings(overrides)
+    return dict(get_spec(benchmark).with_settings(overrides).settings)
 
 
 @dataclass
@@ -125,8 +125,8 @@ def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]]
     return judged, "+".join(sorted(names))
 
 
-def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n_boot: int,
-                  seed: int, judge_name: str, min_clusters: int
+def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, scoring: Scoring, *,
+                  n_boot: int, seed: int, judge_name: str, min_clusters: int
                   ) -> tuple[ModelResult, dict[str, str], dict[str, str | None]]:
     scored = {r["id"] for rows in inp.ref.rows.values() for r in rows}
     kept = [j for j in judged if j.id in scored]
@@ -134,27 +134,28 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
     responses: dict[str, str | None] = {j.id: j.response for j in kept}
     missing = {c: sum(1 for r in rows if r["id"] not in labels)
                for c, rows in inp.ref.rows.items()}
-    spec = inp.ref.spec
     info = PredictionsInfo(str(m.path), file_sha256(m.path),
                            len(judged) + inp.n_outside[m.name], inp.n_outside[m.name],
                            sum(1 for j in kept if j.extra.get("error")))
-    extra: dict[str, Any] = {"responses": responses} if spec.uses_responses else {}
-    scores = spec.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
-                        min_clusters=min_clusters, **inp.settings, **extra)
+    scores = scoring.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
+                           min_clusters=min_clusters, responses=responses)
     counts: dict[str, int] = dict(sorted(Counter[str](j.label for j in kept).items()))
     n_rows = sum(len(rows) for rows in inp.ref.rows.values())
     coverage = (n_rows - sum(missing.values())) / n_rows if n_rows else 0.0
     return ModelResult(info, missing, counts, scores, coverage), labels, responses
 
 
-def _add_human(inp: _Inputs, models: dict[str, ModelResult], labels: dict[str, dict[str, str]],
+def _add_human(inp: _Inputs, scoring: Scoring, models: dict[str, ModelResult],
+               labels: dict[str, dict[str, str]], responses: dict[str, dict[str, str | None]],
                boards: list[Any], *, n_boot: int, seed: int) -> Any:
-    """Each model's corrected headline rates, also beside each leaderboard row."""
+    """Each model's corrected headline rates (counted as its headline rates are: ``scoring``,
+    its responses), also beside each leaderboard row."""
     if inp.human is None:
         return None
     human, info = inp.human
     headlines = inp.ref.spec.headlines(tuple(inp.ref.rows))
-    checks = {name: correct_model(inp.ref, headlines, labels[name], human.for_model(name),
+    checks = {name: correct_model(inp.ref, scoring, headlines, labels[name],
+                                  human.for_model(name), responses=responses[name],
                                   n_boot=n_boot, seed=seed) for name in models}
     for name, check in checks.items():
         models[name] = replace(models[name], human=check)
@@ -190,18 +191,20 @@ def judge_and_score(  # long: the steps in order, each a call
         _read_human(inp, human_labels)
     judged, judge_name = _judge_all(inp, progress)
     ref, spec = inp.ref, inp.ref.spec
+    scoring = spec.with_settings(inp.settings)  # the one bound scorer of every path below
     models: dict[str, ModelResult] = {}
     labels: dict[str, dict[str, str]] = {}
     responses: dict[str, dict[str, str | None]] = {}
     for m in tqdm(inp.models, desc="scoring", unit="model", disable=not progress or None):
         models[m.name], labels[m.name], responses[m.name] = _model_result(
-            m, judged[m.name], inp, n_boot=n_boot, seed=seed, judge_name=judge_name,
+            m, judged[m.name], inp, scoring, n_boot=n_boot, seed=seed, judge_name=judge_name,
             min_clusters=min_clusters)
     boards = [b for h in spec.headlines(tuple(ref.rows))
               if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
-                                   settings=inp.settings, responses=responses,
+                                   scoring=scoring, responses=responses,
                                    min_clusters=min_clusters)) is not None]
-    human_info = _add_human(inp, models, labels, boards, n_boot=n_boot, seed=seed)
+    human_info = _add_human(inp, scoring, models, labels, responses, boards, n_boot=n_boot,
+                            seed=seed)
     unlabelled = [name for name, m in models.items() if m.human is not None and not m.human.n_human]
     n_rows = sum(len(rows) for rows in ref.rows.values())
     warnings = ref.warnings() + coverage_warnings(
@@ -240,8 +243,7 @@ def evaluate_models(
     """Judge, score and rank one or more models on one benchmark.
 
     Args:
-        benchmark: A benchmark name of :data:`vlmsafety.specs.BENCHMARKS` (``"dual"``, ``"vsc"``,
-            ``"mossbench"``).
+        benchmark: A registered benchmark's name (:func:`vlmsafety.specs.benchmarks`).
         dataset: A folder built by ``vlmsafety build`` (or ``dataset_scripts/``), or a Hub repo id.
         predictions: One predictions JSONL per model (``PATH``, ``NAME=PATH`` or
             :class:`ModelInput`); with ``judge="precomputed"``, judged JSONL files.

@@ -167,16 +167,17 @@ def _keyword_1_0_0(rules: Any = None) -> Judge:
     return judge
 
 
-def _chat(scheme: str = "dual", **options: Any) -> Judge:
-    """chat: an LLM judge over an OpenAI-compatible endpoint (the options of ChatJudge)."""
-    from vlmsafety.judges.chat import ChatJudge
-    from vlmsafety.labels import SCHEMES
+def _chat(scheme: Any = None, **options: Any) -> Judge:
+    """chat: an LLM judge over an OpenAI-compatible endpoint (the options of ChatJudge; ``scheme``
+    a scheme or its name, default: the first registered benchmark's)."""
+    from vlmsafety.judges.chat import ChatJudge, get_scheme
 
-    if scheme not in SCHEMES:
-        raise JudgeError(f"chat judge: unknown scheme {scheme!r}; allowed: "
-                         f"{', '.join(map(repr, SCHEMES))}")
+    try:
+        resolved = None if scheme is None else get_scheme(scheme)
+    except JudgeError as exc:
+        raise JudgeError(f"chat judge: {exc}") from None
     _check_options("chat", ChatJudge, options)
-    return ChatJudge(scheme, **options)  # type: ignore[arg-type]  # scheme checked above
+    return ChatJudge(resolved, **options)
 
 
 def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
@@ -196,7 +197,7 @@ def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
 
 
 def _cascade(second: Judge | None = None, offline: str = "refusal-lr", share: float = 0.2,
-             threshold: float | None = None, scheme: str = "dual", **chat_options: Any) -> Judge:
+             threshold: float | None = None, scheme: Any = None, **chat_options: Any) -> Judge:
     """cascade: ``offline`` labels everything; the least sure ``share`` of a batch (or the items
     below ``threshold`` confidence) go to ``second`` (default: the chat judge made from
     ``scheme`` and ``chat_options``)."""
