@@ -82,6 +82,9 @@ version"); "Gemini-Pro 1.5" is the row "Gemini Pro 1.5"; GPT-4V has no row."""
 POLICIES: tuple[EmptyPolicy, ...] = ("refusal", "exclude")
 """Empty-response policies reported: MOSSBench's (an empty response is a refusal) and leaving
 empty responses out."""
+NULL_POLICY = "empty"
+"""The MOSSBench spec's ``null_policy`` of this page: a null response is no text, as MOSSBench
+read its release (``vlmsafety evaluate --setting null_policy=empty`` gives the same figures)."""
 SAMPLE_SIZE = 36
 SAMPLE_MIN_GAP = 0.05
 
@@ -162,14 +165,15 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
                                        dataset_row(meta[p.id])))
         labels = [j.label for j in judged]
         # No text at all (an empty string, or null: no response recorded) is an empty response:
-        # MOSSBench counted the release's null responses as empty. `vlmsafety evaluate` on the
-        # imported files counts a null as a failed generation (unscored) instead.
-        texts = {i: "" if t is None else t for i, t in zip(ids, responses, strict=True)}
-        empty = [not texts[i].strip() for i in ids]
+        # MOSSBench counted the release's null responses as empty, which is the spec's setting
+        # null_policy="empty" (`vlmsafety evaluate --setting null_policy=empty` scores the
+        # imported files the same way; its default, "unscored", leaves a null out as a failure).
+        texts = dict(zip(ids, responses, strict=True))
+        empty = [not (texts[i] or "").strip() for i in ids]
         by_id = dict(zip(ids, labels, strict=True))
         scores = {
             policy: score_result(rows, by_id, responses=texts, n_boot=n_boot, seed=seed,
-                                 empty_policy=policy)
+                                 empty_policy=policy, null_policy=NULL_POLICY)
             for policy in POLICIES
         }
         runs.append(ModelRun(model, ids, responses, [meta[i].stimulus for i in ids], labels,
@@ -395,6 +399,13 @@ def render(runs: Sequence[ModelRun], info: Mapping[str, Any], *, sample: list[di
         "response: the Gemini-Pro 1.5 file has 8 empty responses; the three Claude API files have "
         "14 null responses each (the same 14 pids). These responses are test data only: nothing "
         "here is used to train or tune a judge."),
+        "",
+        ("Settings of the MOSSBench spec: `empty_policy` as in each column, `null_policy=empty` "
+        "(a null response is no text, as MOSSBench read its release). `vlmsafety evaluate "
+        "--benchmark mossbench --setting null_policy=empty` on the imported files "
+        "(`vlmsafety import-predictions mossbench`) gives the policy-refusal column; with the "
+        "default `null_policy=unscored` a null response is a failed generation and is left out "
+        "(for the Claude API files, the policy-exclude figures)."),
         "",
         "## Overall refusal rate (%)",
         "",
