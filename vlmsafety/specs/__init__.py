@@ -27,6 +27,7 @@ from vlmsafety.specs.base import (
     Demo,
     Headline,
     MetricModule,
+    Outcomes,
     Report,
     Scoring,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Demo",
     "Headline",
     "MetricModule",
+    "Outcomes",
     "Report",
     "Scoring",
     "benchmarks",
@@ -49,10 +51,14 @@ __all__ = [
 
 
 def specs() -> tuple[BenchmarkSpec, ...]:
-    """Every registered benchmark's spec: the built-in suites first, then plugins and your own."""
-    import vlmsafety.suites  # noqa: F401  # registers the built-in suites and the plugins, once
+    """Every registered benchmark's spec: the built-in suites first (in their display order),
+    then plugins and your own, in the order registered."""
+    import vlmsafety.suites  # registers the built-in suites and the plugins, once
 
-    return registered()
+    first = [s.name for s in vlmsafety.suites.BUILTIN]
+    order = {name: k for k, name in enumerate(first)}
+    found = registered()
+    return tuple(sorted(found, key=lambda s: (order.get(s.name, len(first)), found.index(s))))
 
 
 def benchmarks() -> tuple[str, ...]:
