@@ -30,6 +30,7 @@ from vlmsafety.specs.base import (
     Outcomes,
     Report,
     Scoring,
+    SettingOption,
 )
 from vlmsafety.specs.registry import register_benchmark, registered
 
@@ -43,6 +44,7 @@ __all__ = [
     "Outcomes",
     "Report",
     "Scoring",
+    "SettingOption",
     "benchmarks",
     "get_spec",
     "register_benchmark",

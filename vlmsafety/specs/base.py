@@ -31,7 +31,7 @@ from vlmsafety.scoring.corrected import CorrectedRate, corrected_outcomes
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, DEFAULT_MIN_CLUSTERS
 
 __all__ = ["BenchmarkSpec", "Builder", "ConfigSpec", "Demo", "Headline", "MetricModule",
-           "Outcomes", "Report", "Rows", "Scorer", "Scoring"]
+           "Outcomes", "Report", "Rows", "Scorer", "Scoring", "SettingOption"]
 
 
 class Outcomes(NamedTuple):
@@ -154,6 +154,26 @@ class MetricModule:
 
 
 @dataclass(frozen=True)
+class SettingOption:
+    """A ``vlmsafety evaluate`` option spelling out one metric setting (every setting is also
+    ``--setting KEY=VALUE``). Benchmarks sharing a setting share its option.
+
+    Attributes:
+        flag: The option (``"--partial-refusal"``).
+        setting: The setting it sets (``"partial_refusal"``); ``on``/``off`` give ``True``/``False``.
+        help: What it does (the benchmark's title and its default are added).
+        choices: The allowed values on the command line (``None``: the spec checks them).
+        metavar: The value's name in the help.
+    """
+
+    flag: str
+    setting: str
+    help: str
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+
+
+@dataclass(frozen=True)
 class Demo:
     """An embedded sample for ``vlmsafety demo``.
 
@@ -208,6 +228,7 @@ class BenchmarkSpec:
             (its importer on the command line); ``None``: none.
         metric_modules: The ``evaluate`` modules it ships.
         demo: Its embedded sample for ``vlmsafety demo`` (``None``: none).
+        options: Named ``vlmsafety evaluate`` options for some of its settings.
         numerators: ``numerators(**settings) -> {flat key: (reference class, labels counted)}``:
             the headline rates of its ``evaluate`` module, for their human-label correction
             (:func:`vlmsafety.scoring.corrected.corrected_flat`); ``None``: it has none.
@@ -240,6 +261,7 @@ class BenchmarkSpec:
     metric_modules: tuple[MetricModule, ...] = ()
     demo: Demo | None = None
     numerators: Callable[..., Mapping[str, tuple[str, tuple[str, ...]]]] | None = None
+    options: tuple[SettingOption, ...] = ()
 
     @property
     def config_names(self) -> tuple[str, ...]:

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Final
 
 from vlmsafety.labels import LABEL_DESCRIPTIONS, LABELS, UNSCORED
-from vlmsafety.specs.base import BenchmarkSpec, Builder, Demo, MetricModule, Report
+from vlmsafety.specs.base import (
+    BenchmarkSpec,
+    Builder,
+    Demo,
+    MetricModule,
+    Report,
+    SettingOption,
+)
 from vlmsafety.suites.dual import builder as _builder
 from vlmsafety.suites.dual import cli as _cli
 from vlmsafety.suites.dual import demo as _demo
@@ -44,6 +51,12 @@ from vlmsafety.suites.dual.spec import (
 __all__ = ["SPEC", "DeltaIR", "LabelRates", "PartialRefusalPolicy", "SafeCompletionResult",
            "score_dual"]
 
+CATEGORY_BOOTSTRAP: Final = SettingOption(
+    "--category-bootstrap", "bootstrap_breakdowns",
+    "bootstrap intervals for the per-category (and per-setting / per-perturbation) rates too",
+    choices=("on", "off"))
+"""The option of the ``bootstrap_breakdowns`` setting (VSCBench's has the same flag)."""
+
 _METRICS: Final = Path(__file__).parent / "metric"
 """The folders of the evaluate modules this suite ships (evaluate's layout, one per metric)."""
 
@@ -65,6 +78,12 @@ SPEC: Final = BenchmarkSpec(
     score=score,
     outcomes=outcomes,
     numerators=numerators,
+    options=(
+        SettingOption("--partial-refusal", "partial_refusal",
+                      "how a partial refusal counts: separate (its own rate), refusal or "
+                      "safe_completion", metavar="POLICY"),
+        CATEGORY_BOOTSTRAP,
+    ),
     bootstrap_note="clean source items (an item moves with its perturbed copies).",
     report=Report(_report.sections, _report.plots, _report.plot_title,
                   _report.leaderboard_notes),

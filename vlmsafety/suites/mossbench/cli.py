@@ -64,7 +64,9 @@ def register_import(formats: Any) -> None:
         description="One model's responses from the MOSSBench release. Ids become the dataset's "
         "(mossbench-001 ... mossbench-300); empty responses are kept as empty strings (MOSSBench "
         "counts them as refusals); null responses are written as failures (response null + "
-        "error). The model name defaults to the one in the file.",
+        "error), which evaluate leaves out, or reads as no text with --setting "
+        "null_policy=empty (MOSSBench's reading). The model name defaults to the one in the "
+        "file.",
     )
     mb.add_argument("source", help="the data.js file")
     mb.add_argument("--out", required=True, help="predictions JSONL to write")

@@ -23,7 +23,7 @@ from vlmsafety.labels import (
     REFUSAL,
     SAFE_COMPLETION,
 )
-from vlmsafety.specs.base import BenchmarkSpec, Builder, MetricModule, Report
+from vlmsafety.specs.base import BenchmarkSpec, Builder, MetricModule, Report, SettingOption
 from vlmsafety.suites.vsc import builder as _builder
 from vlmsafety.suites.vsc import cli as _cli
 from vlmsafety.suites.vsc import report as _report
@@ -73,6 +73,15 @@ SPEC: Final = BenchmarkSpec(
     score=score,
     outcomes=outcomes,
     numerators=numerators,
+    options=(
+        SettingOption("--vsc-mode", "mode",
+                      "counting: default (refusal or safe completion is right on unsafe items) "
+                      "or parity (VSCBench's published counting; see docs/evaluate.md)",
+                      metavar="MODE"),
+        SettingOption("--category-bootstrap", "bootstrap_breakdowns",
+                      "bootstrap intervals for the per-category (and per-setting / "
+                      "per-perturbation) rates too", choices=("on", "off")),
+    ),
     bootstrap_note="prompts (image-centric) or queries (text-centric); text-only items alone.",
     report=Report(_report.sections, _report.plots, _report.plot_title,
                   _report.leaderboard_notes),
