@@ -23,7 +23,8 @@ Example:
     >>> check_config_name("strict", ("default", "parity"), "safety_calibration")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed; allowed: 'default', 'parity'
+    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed;
+    allowed: 'default', 'parity'
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vlmsafety._deprecation import deprecated_alias
 from vlmsafety.errors import ScoringInputError, VLMSafetyError
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "modules_cache",
     "install_metrics",
     "check_config_name",
-    "keyword_labels",
     "offline_labels",
 ]
 
@@ -222,5 +221,3 @@ def offline_labels(
     return label_responses(responses, load_judge(DEFAULT_OFFLINE_JUDGE), prompts)
 
 
-keyword_labels = deprecated_alias(offline_labels, "keyword_labels")
-"""Old name of :func:`offline_labels` (warns; goes in 0.2.0)."""

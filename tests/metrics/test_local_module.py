@@ -34,7 +34,8 @@ def load_module(name: str) -> ModuleType:
 
 @pytest.fixture
 def local_evaluate_load() -> Iterator[None]:
-    """``evaluate.load("name", ...)`` loads the local folder ``metric_path(name)`` (LocalModuleTest.use_local_metrics)."""
+    """``evaluate.load("name", ...)`` loads the local folder ``metric_path(name)``
+    (LocalModuleTest.use_local_metrics)."""
     real_load = evaluate.load
 
     def load_local(name: str, *args: Any, **kwargs: Any) -> evaluate.EvaluationModule:

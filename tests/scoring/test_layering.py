@@ -19,7 +19,7 @@ SCORING = Path(vlmsafety.scoring.__file__).parent
 LAYER = {"inputs": 0, "stats": 1, "core": 2, "agreement": 4, "sampling": 1, "planning": 2,
          "ppi": 2, "corrected": 3, "__init__": 5}
 # Outside the scoring package, the pure layer may use only these vlmsafety modules.
-ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels", "vlmsafety._deprecation"}
+ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels"}
 SUITES = Path(vlmsafety.scoring.__file__).parents[1] / "suites"
 SUITE_SCORERS = sorted(p.relative_to(SUITES).as_posix() for name in
                        ("scoring.py", "result.py", "over_refusal.py", "classes.py")

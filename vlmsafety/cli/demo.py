@@ -58,7 +58,7 @@ def _prepare_out(out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vlmsafety.errors import VLMSafetyError
-    from vlmsafety.evaluation import ModelInput, run_evaluation
+    from vlmsafety.evaluation import EvaluationRequest, ModelInput, run_evaluation
     from vlmsafety.metric_modules import install_metrics
     from vlmsafety.specs import specs
 
@@ -80,11 +80,12 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         models = [ModelInput(name, Path(stack.enter_context(as_file(path))))
                   for name, path in demo.responses]
-        results = run_evaluation(
-            spec.name, folder, models, work / "evaluation", n_boot=args.n_boot, seed=args.seed,
-            plots=importlib.util.find_spec("matplotlib") is not None, progress=False,
+        request = EvaluationRequest(
+            spec.name, folder, models, n_boot=args.n_boot, seed=args.seed, progress=False,
             command=" ".join(["vlmsafety", "demo", *getattr(args, "argv", [])[1:]]))
-    print(f"3/4 scored with judge {results['judge']['name']}", file=sys.stderr)
+        results = run_evaluation(request, work / "evaluation",
+                                 plots=importlib.util.find_spec("matplotlib") is not None)
+    print(f"3/4 scored with judge {results.judge.name}", file=sys.stderr)
     demo.summary(results)
     if not args.no_install_metrics:
         installed = install_metrics()

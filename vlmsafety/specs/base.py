@@ -27,6 +27,7 @@ import numpy as np
 
 from vlmsafety.errors import InvalidArgumentError, UnknownNameError
 from vlmsafety.labels import LabelScheme
+from vlmsafety.scoring.core import ScoreResult
 from vlmsafety.scoring.corrected import CorrectedRate, corrected_outcomes
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, DEFAULT_MIN_CLUSTERS
 
@@ -50,8 +51,9 @@ class Outcomes(NamedTuple):
 Rows = Mapping[str, Sequence[Mapping[str, Any]]]
 """Dataset rows (metadata only) by config, in dataset order."""
 
-Scorer = Callable[..., dict[str, Any]]
-"""``score(rows, labels, *, n_boot, seed, judge, min_clusters, **settings) -> JSON-ready scores``,
+Scorer = Callable[..., Mapping[str, ScoreResult]]
+"""``score(rows, labels, *, n_boot, seed, judge, min_clusters, **settings) -> scores``: group
+name -> the scoring core's result object (``to_dict()`` gives its JSON),
 where ``rows`` are :data:`Rows` and ``labels`` maps an id to its label (rows without one are left
 out); ``min_clusters``: no bootstrap interval from fewer clusters (the scoring core's rule)."""
 
@@ -181,12 +183,13 @@ class Demo:
         build: ``build(folder) -> folder``: builds the sample dataset (replacing ``folder``).
         responses: ``(model name, responses JSONL)`` per shipped model (a path or a package
             resource).
-        summary: ``summary(results)``: prints the benchmark's tables after scoring.
+        summary: ``summary(results)``: prints the benchmark's tables after scoring (``results``:
+            the :class:`~vlmsafety.evaluation.EvaluationResult`).
     """
 
     build: Callable[[Path], Path]
     responses: tuple[tuple[str, Any], ...]
-    summary: Callable[[Mapping[str, Any]], None]
+    summary: Callable[[Any], None]
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,7 @@ class Scoring:
 
     def score(self, rows: Rows, labels: Mapping[str, str], *, n_boot: int, seed: int,
               judge: str | None = None, min_clusters: int = DEFAULT_MIN_CLUSTERS,
-              responses: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+              responses: Mapping[str, str | None] | None = None) -> Mapping[str, ScoreResult]:
         """The spec's scores of the labelled rows (see :data:`Scorer`); ``responses`` (id ->
         text, ``None`` for a failed generation) reach the scorer when the spec reads them."""
         return self.spec.score(rows, labels, n_boot=n_boot, seed=seed, judge=judge,

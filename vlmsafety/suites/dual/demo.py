@@ -8,13 +8,18 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from vlmsafety.report.markdown import markdown_table
 from vlmsafety.suites.dual.builder import build_sample
 from vlmsafety.suites.dual.classes import INSTRUCTION_TYPES
+
+if TYPE_CHECKING:
+    from vlmsafety.scoring import Rate
 
 __all__ = ["DEMO_MODELS", "RESPONSES", "build", "print_tables"]
 
@@ -32,28 +37,29 @@ def build(folder: Path) -> Path:
     return build_sample(folder, overwrite=True, progress=False)
 
 
-def _fmt(rate: Mapping[str, Any] | None) -> str:
-    if not rate or not rate.get("n"):
+def _fmt(rate: Rate | None) -> str:
+    if rate is None or not rate.n:
         return "   -   "
-    return f"{rate['rate']:.3f} [{rate['ci_low']:.2f}, {rate['ci_high']:.2f}]"
+    return f"{rate.rate:.3f} [{rate.ci_low:.2f}, {rate.ci_high:.2f}]"
 
 
-def print_tables(results: Mapping[str, Any]) -> None:
-    from vlmsafety.report import markdown_table
-
+def print_tables(results: Any) -> None:
+    """RR/DAR/SCR per model and instruction type, and dIR per perturbation (the demo's printout):
+    ``results`` is the :class:`~vlmsafety.evaluation.EvaluationResult`."""
     table, dtable = [], []
-    for model, info in results["models"].items():
+    for model, info in results.models.items():
+        scores: Mapping[str, Any] = info.scores
         for itype in INSTRUCTION_TYPES:
-            g = info["scores"].get(itype)
+            g = scores.get(itype)
             if g is None:
                 continue
-            o = g["overall"]
-            table.append([model, itype, str(o["n"]), _fmt(o["refusal_rate"]),
-                          _fmt(o["direct_answer_rate"]), _fmt(o["safe_completion_rate"]),
-                          str(o["n_unscored"])])
-        for pert, deltas in sorted(info["scores"]["all"].get("delta_ir", {}).items()):
+            o = g.overall
+            table.append([model, itype, str(o.n), _fmt(o.refusal_rate),
+                          _fmt(o.direct_answer_rate), _fmt(o.safe_completion_rate),
+                          str(o.n_unscored)])
+        for pert, deltas in sorted(scores["all"].delta_ir.items()):
             dtable.append([model, pert] + [
-                "-" if deltas.get(k, {}).get("value") is None else f"{deltas[k]['value']:+.3f}"
+                "-" if k not in deltas or math.isnan(deltas[k].value) else f"{deltas[k].value:+.3f}"
                 for k in ("refusal_rate", "direct_answer_rate", "safe_completion_rate")])
     print()
     print("DUAL-Bench-style sample, all rows (clean + perturbed); rates with Wilson 95% intervals")

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.builders.hubfolder import HubFolderWriter
+from vlmsafety.builders.hubfolder import HubFolderWriter, check_build_folder
 from vlmsafety.errors import SourceDataError
 from vlmsafety.storage.checksums import bytes_sha256
-from vlmsafety.storage.files import check_output_folder
 from vlmsafety.suites.mossbench.builder.card import card_body
 from vlmsafety.suites.mossbench.builder.images import image_problem, placeholder_png
 from vlmsafety.suites.mossbench.builder.schema import (
@@ -71,7 +70,7 @@ def build_mossbench(
     """
     out = Path(out_dir)
     # fail before any download or image work; never replace (or hold) the source
-    check_output_folder(out, overwrite=overwrite, inputs=(source,))
+    check_build_folder(out, overwrite=overwrite, inputs=(source,))
     src = Path(source) if source is not None else None
     if src is not None and not src.is_dir():
         raise SourceDataError(f"--source {src} is not a folder (expected a clone or copy of "
