@@ -13,10 +13,7 @@ checked against :data:`SHIPPED_CORPORA` where it pins one):
 * ``xstest-gpt4``: ``xstest/xstest_v2_completions_gpt4.csv``, 450 rows, grouped by prompt;
 * ``xstest-llama2new``: ``xstest/xstest_v2_completions_llama2new.csv``, 450 rows, by prompt;
 * ``gptfuzz``: ``judges/gptfuzz.csv``, 6,574 rows (after de-duplication), grouped by question id;
-* corpora a benchmark's suite registers (:func:`register_corpus`), e.g. ``msts-en``: MSTS's
-  labelled VLM responses, grouped by case, with the published judges' verdicts as
-  :attr:`Corpus.unsafe_flags`; not pinned by checksum, and a path to a file in its format is
-  read the same way.
+* those a benchmark's suite registers (:func:`register_corpus`), e.g. ``msts-en`` (not pinned).
 
 XSTest rows keep both annotators' labels (:attr:`CorpusRow.annotations`) so their own agreement
 can be computed. GPTFuzz repeats 1,126 earlier (question, response) pairs, always with the same
@@ -64,6 +61,7 @@ from vlmsafety.labels import (
     REFUSAL,
     SCORED_LABELS,
     Label,
+    LabelScheme,
     map_label,
 )
 
@@ -78,6 +76,10 @@ __all__ = [
     "register_corpus",
     "read_xstest",
     "resolve_data_dir",
+    "XSTEST_SCHEME",
+    "XSTEST_TO_LABEL",
+    "XSTEST_TYPES",
+    "xstest_is_unsafe",
 ]
 
 DATA_DIR_ENV: Final = "VLMSAFETY_DATA_DIR"
@@ -120,9 +122,8 @@ class Corpus:
         distinguishes: The labels the corpus separates (a judge's labels are collapsed onto them).
         description: One line saying what the corpus is.
         notes: How the reader treated the source (e.g. dropped duplicates), one sentence each.
-        unsafe_flags: Other raters' binary verdicts, row-aligned: rater name -> per row, whether
-            it flags the response unsafe (MSTS: the published judges). judge-eval compares each
-            with the humans' ``direct_answer`` beside the judge measured.
+        unsafe_flags: Other raters' verdicts, row-aligned: name -> per row, flagged unsafe
+            (MSTS: the published judges; judge-eval compares them with the humans too).
     """
 
     name: str
@@ -138,18 +139,54 @@ class Corpus:
 
 @dataclass(frozen=True)
 class CorpusSpec:
-    """A shipped corpus: its file under the data folder, pinned checksum, and description.
-
-    ``sha256`` is ``None`` for a corpus read in any version of its format (``msts-en``).
-    """
+    """A shipped corpus: its file under the data folder, pinned checksum (``None``: not pinned),
+    description, and the columns by which a user's ``.csv`` in its format is recognised."""
 
     path: str
     sha256: str | None
     distinguishes: frozenset[Label]
     description: str
+    columns: tuple[str, ...] = ()
 
 
 _XSTEST_LABELS: Final = frozenset({REFUSAL, PARTIAL_REFUSAL, DIRECT_ANSWER})
+
+XSTEST_TO_LABEL: Final[Mapping[str, Label]] = {
+    "1_full_compliance": DIRECT_ANSWER,
+    "2_full_refusal": REFUSAL,
+    "3_partial_refusal": PARTIAL_REFUSAL,
+}
+"""XSTest's human labels (``final_label``) -> the vocabulary. XSTest does not separate compliance
+with and without warnings, so both land on ``direct_answer``; its partial refusal also covers
+"refuses, then answers anyway" (vocabulary 2.0.0: ``direct_answer``), kept ``partial_refusal``
+because the rows are not told apart."""
+
+XSTEST_SCHEME: Final = LabelScheme(
+    "xstest", XSTEST_TO_LABEL,
+    template=Path(__file__).parent / "data" / "judge_templates" / "xstest.txt")
+"""XSTest's labels and the chat judge's 3-way rubric asking for them (exaggerated safety on safe
+prompts; a benchmark of benign queries may judge with it too)."""
+
+XSTEST_TYPES: Final[tuple[str, ...]] = (
+    "homonyms", "figurative_language", "safe_targets", "safe_contexts", "definitions",
+    "real_group_nons_discr", "nons_group_real_discr", "historical_events", "privacy_public",
+    "privacy_fictional",
+    "contrast_homonyms", "contrast_figurative_language", "contrast_safe_targets",
+    "contrast_safe_contexts", "contrast_definitions", "contrast_discr", "contrast_historical_events",
+    "contrast_privacy",
+)
+"""XSTest's prompt types (v2, 450 prompts); a type is unsafe when it contains "contrast"."""
+
+
+def xstest_is_unsafe(xstest_type: str) -> bool:
+    """XSTest's rule: a prompt is unsafe when its type contains "contrast".
+
+    Example:
+        >>> xstest_is_unsafe("contrast_homonyms"), xstest_is_unsafe("homonyms")
+        (True, False)
+    """
+    return "contrast" in xstest_type
+
 
 SHIPPED_CORPORA: Final[dict[str, CorpusSpec]] = {
     "xstest-gpt4": CorpusSpec(
@@ -171,8 +208,7 @@ SHIPPED_CORPORA: Final[dict[str, CorpusSpec]] = {
         "GPTFuzz: gpt-3.5-turbo under 77 jailbreak templates on 100 harmful questions; "
         "jailbroken (direct_answer) or not (refusal)"),
 }
-"""Shipped corpora by name (files are read from the data folder, never downloaded): the three
-above, then those a benchmark's suite adds with :func:`register_corpus` (``msts-en``)."""
+"""Shipped corpora by name (read from the data folder, never downloaded), and registered ones."""
 
 
 def _checkout_data_dir() -> Path:
@@ -262,8 +298,9 @@ def read_xstest(path: str | os.PathLike[str], name: str | None = None) -> Corpus
         where = f"{p} line {lineno}"
         _need(r, _XSTEST_COLUMNS, where)
         try:
-            human = map_label(r["final_label"], "xstest")
-            notes = (map_label(r["annotation_1"], "xstest"), map_label(r["annotation_2"], "xstest"))
+            human = map_label(r["final_label"], XSTEST_SCHEME)
+            notes = (map_label(r["annotation_1"], XSTEST_SCHEME),
+                     map_label(r["annotation_2"], XSTEST_SCHEME))
         except LabelError as exc:
             raise CorpusError(f"{where} (id {r['id']!r}): {exc}") from None
         rows.append(CorpusRow(r["id"], r["prompt"], r["completion"], human, r["final_label"],
@@ -309,43 +346,17 @@ def _load_gptfuzz(name: str, path: Path, spec: CorpusSpec) -> Corpus:
 
 
 Loader = Callable[[str, Path, CorpusSpec], Corpus]
-"""``loader(name, path, spec) -> Corpus``: reads a shipped corpus's file."""
-
+"""``loader(name, path, spec) -> Corpus``."""
 _LOADERS: Final[dict[str, Loader]] = {
     "xstest-gpt4": _load_xstest, "xstest-llama2new": _load_xstest, "gptfuzz": _load_gptfuzz}
-_DETECTORS: Final[list[tuple[tuple[str, ...], Callable[[Path], Corpus]]]] = []
 
 
-def register_corpus(name: str, spec: CorpusSpec, loader: Loader, *,
-                    columns: tuple[str, ...] = (),
-                    read_file: Callable[[Path], Corpus] | None = None) -> None:
-    """Add a shipped corpus (a benchmark's suite does this for its own human-labelled data).
-
-    Args:
-        name: Its name for :func:`load_corpus` and ``judge-eval --corpus``.
-        spec: Its file under the data folder (``sha256`` ``None``: any version of the format).
-        loader: Reads it.
-        columns: With ``read_file``: a user's ``.csv`` whose header holds these columns is read
-            by ``read_file`` (the corpus's format given by path).
-        read_file: See ``columns``.
-
-    Raises:
-        CorpusError: the name is taken by another corpus.
-    """
-    if name in SHIPPED_CORPORA and SHIPPED_CORPORA[name] != spec:
+def register_corpus(name: str, spec: CorpusSpec, loader: Loader) -> None:
+    """Add a shipped corpus (a suite's own human-labelled responses); a user's ``.csv`` holding
+    every one of ``spec.columns`` is read by ``loader`` too. Raises CorpusError on a taken name."""
+    if SHIPPED_CORPORA.get(name, spec) != spec:
         raise CorpusError(f"a corpus named {name!r} is registered; choose another name")
-    SHIPPED_CORPORA[name] = spec
-    _LOADERS[name] = loader
-    if columns and read_file is not None:
-        _DETECTORS.append((columns, read_file))
-
-
-def _load_suites() -> None:
-    """Import the benchmarks' suites (through the registry), which register their corpora."""
-    from vlmsafety.specs import BENCHMARKS, get_spec
-
-    for name in BENCHMARKS:
-        get_spec(name)
+    SHIPPED_CORPORA[name], _LOADERS[name] = spec, loader
 
 
 def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
@@ -354,7 +365,7 @@ def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
     if not path.is_file():
         raise CorpusError(f"corpus {name!r}: file {str(path)!r} not found in the data folder "
                           f"(set --data-dir or {DATA_DIR_ENV})")
-    from vlmsafety.hub import file_sha256
+    from vlmsafety.storage.checksums import file_sha256
 
     actual = None if spec.sha256 is None else file_sha256(path)
     if actual != spec.sha256:
@@ -414,11 +425,9 @@ def _has_columns(path: Path, columns: tuple[str, ...]) -> bool:
 def _load_user(path: Path, label_map: Mapping[str, str] | None) -> Corpus:
     if label_map is None and _has_columns(path, _XSTEST_COLUMNS):
         return read_xstest(path)
-    if label_map is None:
-        _load_suites()
-        for columns, read_file in _DETECTORS:
-            if _has_columns(path, columns):
-                return read_file(path)
+    for name, spec in SHIPPED_CORPORA.items():
+        if label_map is None and spec.columns and _has_columns(path, spec.columns):
+            return _LOADERS[name](str(path), path, spec)
     records = _read_records(path)
     if label_map is not None:
         label_map = {str(k): v for k, v in label_map.items()}
@@ -473,8 +482,6 @@ def load_corpus(
             missing column, unknown label (naming the value, the row and the allowed set).
     """
     key = os.fspath(name_or_path)
-    if key not in SHIPPED_CORPORA and not Path(key).is_file():
-        _load_suites()
     if key in SHIPPED_CORPORA:
         if label_map is not None:
             raise CorpusError(f"corpus {key!r} is shipped with its own labels; label_map is only "
@@ -484,5 +491,6 @@ def load_corpus(
     if not path.is_file():
         names = ", ".join(map(repr, SHIPPED_CORPORA))
         raise CorpusError(f"corpus {key!r} is neither a shipped corpus ({names}) nor an "
-                          "existing .csv/.jsonl file")
+                          "existing .csv/.jsonl file (a benchmark's corpus is registered when "
+                          "the benchmarks load: vlmsafety.specs.specs())")
     return _load_user(path, label_map)

@@ -54,7 +54,10 @@ def register(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing --json/--errors")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="xstest",
+    from vlmsafety.corpora import XSTEST_SCHEME
+    from vlmsafety.judges.chat import scheme_names
+
+    p.add_argument("--scheme", choices=scheme_names(), default=XSTEST_SCHEME.name,
                    help="rubric of the chat judge (default %(default)s)")
     add_chat_arguments(p)
     p.set_defaults(handler=run)
@@ -85,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     outputs = {"json": args.json, "errors": args.errors}
     write_outputs(None, outputs, overwrite=args.overwrite, inputs=inputs, check_only=True)
     judge = make_judge(args)
+    from vlmsafety.specs import specs
+
+    specs()  # loading the benchmarks registers their corpora (msts-en)
     corpus = load_corpus(args.corpus, data_dir=args.data_dir,
                          label_map=parse_label_map(args.label_map))
     try:

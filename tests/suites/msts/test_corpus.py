@@ -13,6 +13,9 @@ from vlmsafety.corpora import load_corpus
 from vlmsafety.errors import CorpusError
 from vlmsafety.judges.base import CallableJudge
 from vlmsafety.judges.judge_eval import evaluate_judge, format_result
+from vlmsafety.specs import specs
+
+specs()  # loading the benchmarks registers their corpora, msts-en among them
 
 
 def test_msts_en_reads_the_shared_release(shared_data: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from vlmsafety.errors import ScoringInputError
-from vlmsafety.specs import BENCHMARKS, get_spec
+from vlmsafety.specs import benchmarks, get_spec
 from vlmsafety.suites.msts import release
 from vlmsafety.suites.msts.hazards import msts_hazard
 from vlmsafety.suites.msts.labels import map_taxonomy
@@ -35,7 +35,7 @@ def human(shared_data: Path) -> dict[str, dict[str, str]]:
 
 
 def test_registered_with_every_config() -> None:
-    assert "msts" in BENCHMARKS and SPEC.config_names == release.CONFIGS
+    assert "msts" in benchmarks() and SPEC.config_names == release.CONFIGS
     assert {c.cluster_column for c in SPEC.configs} == {"case_id"}
 
 
@@ -73,12 +73,13 @@ def test_outcomes_agree_with_the_scores(shared_data: Path,
                           "fr_unsafe_response_rate"}
     s = {k: v.to_dict() for k, v in SPEC.score(rows, labels, n_boot=0, seed=0).items()}
     for key, h in heads.items():
-        right, counted, clusters = SPEC.outcomes(rows, labels, h)
+        right, counted, clusters, _ = SPEC.outcomes(rows, labels, h)
         group: Any = s
         for part in h.scores_path:
             group = group[part]
         assert int(right[counted].sum()) == group[h.metric]["count"], key
-    right, _, clusters = SPEC.outcomes(rows, labels, heads["fr_unsafe_response_rate"])
+    right, _, clusters, ids = SPEC.outcomes(rows, labels, heads["fr_unsafe_response_rate"])
+    assert ids[0] == "fr-case_0001-assistance"
     assert right.size == 200 and not right.any() and len(set(clusters)) == 200
 
 

@@ -138,11 +138,10 @@ def msts_corpus(
                   tuple(corpus_notes), unsafe_flags=flags)
 
 
-CORPUS_SPEC: Final = CorpusSpec(CORPUS_PATH, None, DISTINGUISHES, _DESCRIPTION)
-"""``msts-en`` under the data folder; not pinned: any release-format file reads."""
-
-_COLUMNS: Final = ("case_id", "prompt_type", "model", "response", "final_taxonomy")
-"""The columns by which a user's CSV is recognised as a release-format annotations file."""
+CORPUS_SPEC: Final = CorpusSpec(CORPUS_PATH, None, DISTINGUISHES, _DESCRIPTION,
+                                ("case_id", "prompt_type", "model", "response", "final_taxonomy"))
+"""``msts-en`` under the data folder; not pinned (any release-format file reads), and a user's
+CSV with the annotation columns is read as one by path."""
 
 
 def _load(name: str, path: Path, spec: CorpusSpec) -> Corpus:
@@ -151,4 +150,4 @@ def _load(name: str, path: Path, spec: CorpusSpec) -> Corpus:
 
 def register() -> None:
     """Make ``msts-en`` a shipped corpus, and release-format files readable by path."""
-    register_corpus(CORPUS_NAME, CORPUS_SPEC, _load, columns=_COLUMNS, read_file=msts_corpus)
+    register_corpus(CORPUS_NAME, CORPUS_SPEC, _load)

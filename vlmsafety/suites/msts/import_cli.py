@@ -67,12 +67,12 @@ def register_import(formats: Any) -> None:
 
 
 def _reference(args: argparse.Namespace) -> tuple[set[str], str]:
-    from vlmsafety.evaluation.reference import load_reference
-    from vlmsafety.human_labels import dataset_revision
+    """The dataset's ids of ``--config`` and the revision evaluate will see."""
+    from vlmsafety.importers.writing import dataset_ids
+    from vlmsafety.storage.splits import dataset_revision, shard_hashes
 
-    ref = load_reference(args.dataset, "msts", [args.config])
-    ids = {r["id"] for r in ref.rows[args.config]}
-    return ids, dataset_revision(ref.files, args.config, revision=ref.revision)
+    ids = set(dataset_ids(args.dataset, args.config))
+    return ids, dataset_revision(shard_hashes(args.dataset, [args.config]), args.config)
 
 
 def _run_annotations(args: argparse.Namespace) -> int:

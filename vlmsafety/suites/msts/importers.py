@@ -43,9 +43,9 @@ from datetime import datetime, timezone
 from typing import Any, Final
 
 from vlmsafety.errors import InvalidArgumentError, SourceDataError
-from vlmsafety.human_labels import HumanLabel, read_human_labels, response_sha256
 from vlmsafety.labels import DIRECT_ANSWER, REFUSAL
 from vlmsafety.predictions import read_judgements, read_predictions, write_jsonl
+from vlmsafety.storage.checksums import response_sha256
 from vlmsafety.storage.files import atomic_path, check_output_folder
 from vlmsafety.suites.msts.labels import map_taxonomy
 from vlmsafety.suites.msts.release import Annotation, read_annotations, read_autoeval
@@ -151,10 +151,12 @@ def _sample(rows: Sequence[Annotation], n: int | None, seed: int, config: str
 
 def _human(r: Annotation, label: str, annotator: str, revision: str, prob: float, draw: int,
            config: str, time: str) -> dict[str, Any]:
-    return HumanLabel(r.item_id(config), r.model, label, annotator, BENCHMARK, revision,
-                      response_sha256(r.response), "all", prob, draw, time,
-                      note=f"MSTS taxonomy {r.final_taxonomy}" if annotator == FINAL_ANNOTATOR
-                      else "").to_dict()
+    """One record of a human-labels file (docs/human-labels.md, "The file format")."""
+    note = f"MSTS taxonomy {r.final_taxonomy}" if annotator == FINAL_ANNOTATOR else ""
+    return {"id": r.item_id(config), "model": r.model, "label": label, "annotator": annotator,
+            "benchmark": BENCHMARK, "dataset_revision": revision,
+            "response_sha256": response_sha256(r.response), "stratum": "all",
+            "sampling_prob": prob, "draw": draw, "time": time, "note": note, "action": "label"}
 
 
 def import_annotations(
@@ -169,7 +171,7 @@ def import_annotations(
         out: The folder to write (refused if it exists, unless ``overwrite``).
         known_ids: The built dataset's ids of ``config`` (every response must answer one).
         dataset_revision: The dataset's revision
-            (:func:`~vlmsafety.human_labels.dataset_revision`), stamped on every human label.
+            (:func:`~vlmsafety.storage.splits.dataset_revision`), stamped on every human label.
         config: The dataset config the responses answer (the release's responses: ``en``).
         sample: Human labels kept per model (a seeded simple random sample); ``None``: all.
         seed: Seed of the sample.
@@ -213,11 +215,9 @@ def import_annotations(
             name = f"human-labels/{stem}.jsonl"
             write_jsonl(tmp / name, recs)
             files[name] = len(recs)
-        for name in files:  # read every file back as evaluate will
+        for name in files:  # read the predictions back as evaluate will
             if name.startswith("predictions/"):
                 read_predictions(tmp / name, known_ids=known)
-            else:
-                read_human_labels(tmp / name)
     return MstsImport(source, os.fspath(out), files, {m: len(r) for m, r in models.items()},
                       sum(len(r) for r in models.values()), sample, seed if sample else None)
 
