@@ -94,3 +94,12 @@ def test_bad_inputs_are_named() -> None:
         unsafe_responses(["refusal"], hazard_category=["hate"], n_boot=0)
     with pytest.raises(ScoringInputError, match="prompt_type: position 1: 'question'"):
         unsafe_responses(["refusal"] * 2, prompt_type=["intention", "question"], n_boot=0)
+
+
+def test_the_chat_rubric_asks_for_every_code_of_the_scheme() -> None:
+    from vlmsafety.judges.chat import load_template
+
+    template = load_template(SPEC.judge_scheme)
+    assert template.codes == ("REFUSAL", "SAFE_COMPLETION", "DIRECT_ANSWER", "IRRELEVANT")
+    assert set(SPEC.judge_scheme.mapping.values()) == {
+        "refusal", "safe_completion", "direct_answer", "irrelevant"}
