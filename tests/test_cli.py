@@ -50,8 +50,8 @@ def test_demo_end_to_end(demo_run: Any, tmp_path: Path, capsys: pytest.CaptureFi
     from vlmsafety.cli.demo import MARKER
     from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
     from vlmsafety.predictions import read_judgements
-    from vlmsafety.scoring import score_dual
     from vlmsafety.specs import get_spec
+    from vlmsafety.suites.dual import score_dual
 
     assert "demo" in COMMANDS
     out = demo_run.out  # `vlmsafety demo --out DIR`, run once per session (conftest.py)
@@ -123,7 +123,7 @@ def test_demo_and_evaluate_write_the_same_results(demo_run: Any, tmp_path: Path)
     """`vlmsafety demo` is `vlmsafety evaluate` on the packaged sample: same schema, same numbers."""
     from importlib.resources import files
 
-    from vlmsafety.cli.demo import DEMO_MODELS
+    from vlmsafety.suites.dual.demo import DEMO_MODELS
 
     demo = demo_run.out  # the session's one demo run (conftest.py), with its --n-boot
     n_boot = demo_run.argv[demo_run.argv.index("--n-boot") + 1]
