@@ -49,6 +49,7 @@ __all__ = [
     "ALLOW_PATTERNS",
     "IGNORE_PATTERNS",
     "count_placeholders",
+    "placeholder_refusal",
     "detect_kind",
     "plan_push",
     "push",
@@ -298,7 +299,7 @@ def _select(root: Path, kind: FolderKind) -> tuple[list[str], list[str]]:
         every, allow_patterns=list(ALLOW_PATTERNS[kind]),
         ignore_patterns=list(IGNORE_PATTERNS) + list(DEFAULT_IGNORE_PATTERNS),
     ))
-    keep = set(chosen)
+    keep = set(chosen) | {".vlmsafety-build"}  # the build's marker: never uploaded, no news
     return chosen, [p for p in every if p not in keep]
 
 
@@ -386,6 +387,16 @@ def _token() -> str:
     return token
 
 
+def placeholder_refusal(plan: PushPlan, allow_placeholders: bool = False) -> str | None:
+    """Why a push of ``plan`` is refused for its placeholder images, or ``None`` (no
+    placeholders, or ``allow_placeholders``); ``push --dry-run`` exits as the push would."""
+    if not plan.placeholder_images or allow_placeholders:
+        return None
+    return (f"{plan.folder}: {plan.placeholder_images} of {plan.n_images} images are placeholders "
+            "(built with --placeholders), which cannot measure a model; rebuild with the real "
+            "images, or pass --allow-placeholders (allow_placeholders=True) to publish anyway")
+
+
 def push(
     folder: str | os.PathLike[str], repo_id: str, *,
     kind: Literal["auto", "dataset", "metric"] = "auto",
@@ -413,11 +424,9 @@ def push(
     plan = plan_push(folder, repo_id, kind=kind, private=private, gated=gated, revision=revision)
     if dry_run:
         return PushResult(plan, None, True)
-    if plan.placeholder_images and not allow_placeholders:
-        raise HubPublishError(
-            f"{plan.folder}: {plan.placeholder_images} of {plan.n_images} images are placeholders "
-            "(built with --placeholders), which cannot measure a model; rebuild with the real "
-            "images, or pass --allow-placeholders (allow_placeholders=True) to publish anyway")
+    refusal = placeholder_refusal(plan, allow_placeholders)
+    if refusal is not None:
+        raise HubPublishError(refusal)
     token = _token()
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         raise HubPublishError("HF_HUB_OFFLINE is set: unset it to push (or use --dry-run)")
