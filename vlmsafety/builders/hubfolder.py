@@ -51,7 +51,12 @@ from vlmsafety.errors import (
     InvalidArgumentError,
     SourceDataError,
 )
-from vlmsafety.storage.files import terminate_as_exception
+from vlmsafety.storage.files import (
+    public_modes,
+    remove_stale_temporaries,
+    temp_prefix,
+    terminate_as_exception,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -248,8 +253,9 @@ class HubFolderWriter:
         check_build_folder(self.out_dir, overwrite=self.overwrite, inputs=self.inputs)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self._signals.enter_context(terminate_as_exception())  # SIGTERM removes the temporary
+        remove_stale_temporaries(self.out_dir)  # of a killed build
         self._tmp = Path(
-            tempfile.mkdtemp(prefix=f".{self.out_dir.name}.building-", dir=self.out_dir.parent)
+            tempfile.mkdtemp(prefix=temp_prefix(self.out_dir, "building"), dir=self.out_dir.parent)
         )
         (self._tmp / BUILD_MARKER).write_text(
             "written by vlmsafety build: a later build with --overwrite may replace this "
@@ -342,8 +348,9 @@ class HubFolderWriter:
                 raise SourceDataError("the dataset card was never written (call write_card)")
             for cfg in self._configs.values():
                 cfg.close()
+            public_modes(tmp)
             if self.out_dir.exists():
-                backup = self.out_dir.with_name(f".{self.out_dir.name}.old-{os.getpid()}")
+                backup = self.out_dir.with_name(temp_prefix(self.out_dir, "old") + "0")
                 self.out_dir.rename(backup)
                 tmp.rename(self.out_dir)
                 shutil.rmtree(backup, ignore_errors=True)

@@ -2,14 +2,17 @@
 
 Each subcommand lives in its own module ``vlmsafety.cli.<name>`` exposing
 ``register(subparsers) -> None``; heavy imports happen inside the handlers so that ``--help`` is fast.
-A handler returns an exit code. Library errors (:class:`vlmsafety.errors.VLMSafetyError`) are printed
-as one clear line on stderr with exit code 2; anything else is a bug and keeps its traceback.
+A handler returns an exit code. Library errors (:class:`vlmsafety.errors.VLMSafetyError`) and the
+file system's refusals (a full disk, a read-only folder, no permission) are printed as one clear
+line on stderr with exit code 2; anything else is a bug and keeps its traceback. Exit codes are
+listed in docs/exit-codes.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import signal
 import sys
@@ -75,6 +78,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+_FILE_SYSTEM_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
+                                 errno.EPERM, errno.EFBIG})
+"""``OSError`` numbers that are the file system's answer, not a bug: printed as one line."""
+
+
 def _one_line(command: str, show: Callable[..., None]) -> Callable[..., None]:
     """A ``warnings.showwarning`` that prints vlmsafety's notes about the data (a
     ``UnicodeWarning``: text replaced) as one line on stderr, and leaves others to ``show``."""
@@ -106,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.handler(args) or 0)
     except VLMSafetyError as exc:
         print(f"vlmsafety {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a full disk, a read-only folder: one line naming the path
+        if exc.errno not in _FILE_SYSTEM_ERRORS:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"vlmsafety {args.command}: error: {where}{exc.strerror or exc}; nothing was "
+              "left half-written", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # the message says what was kept and how to resume
         detail = f": {exc}" if str(exc) else ""

@@ -75,6 +75,8 @@ def add_chat_arguments(group: Any) -> None:
                        help="HTTP attempts per item (default %(default)s)")
     group.add_argument("--timeout", type=float, default=120.0,
                        help="seconds per HTTP attempt (default %(default)s)")
+    group.add_argument("--max-reply-mb", type=float, default=16.0, metavar="MB",
+                       help="largest reply read, in MiB; a larger one fails (default %(default)s)")
 
 
 def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
@@ -88,7 +90,8 @@ def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
         cache=None if args.no_cache else (args.cache or default_cache()),
         concurrency=args.concurrency,
         retry=RetryPolicy(max_attempts=args.max_attempts, request_timeout=args.timeout,
-                          total_timeout=max(600.0, args.timeout * args.max_attempts)),
+                          total_timeout=max(600.0, args.timeout * args.max_attempts),
+                          max_reply_bytes=max(1, int(args.max_reply_mb * (1 << 20)))),
     )
 
 
