@@ -382,6 +382,13 @@ def test_agreement_cohen_and_fleiss(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "Fleiss' kappa: 0.550" in out
     assert main(["annotate", "--agreement", str(a)]) == 2
     assert "two or more files" in capsys.readouterr().err
+    # the same file twice (or a copy) gave kappa 1.0 without a word (issue 25, item 9)
+    assert main(["annotate", "--agreement", str(a), str(a)]) == 2
+    assert "the same file is given twice" in capsys.readouterr().err
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(a.read_bytes())
+    assert main(["annotate", "--agreement", str(a), str(copy)]) == 2
+    assert "two files of one annotator" in capsys.readouterr().err
 
 
 def test_plan_from_an_assumption_and_from_a_pilot(small_dual: Path, preds: tuple,

@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "judge",
     "judge_eval",
     "evaluate",
+    "report",
     "annotate",
     "import_predictions",
     "push",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
+from pathlib import Path
 from typing import Any
 
 from vlmsafety.specs import BENCHMARKS
@@ -57,3 +59,16 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     """No subcommand given: print the help and return exit code 1."""
     parser.print_help()
     return 1
+
+
+def warn_placeholders(out: Path) -> int:
+    """Say on stderr how many images of a built folder are placeholders (any builder's
+    ``--placeholders``); return that count (0: nothing said)."""
+    from vlmsafety.hub import count_placeholders
+
+    n, total = count_placeholders(out)
+    if n:
+        print(f"warning: {n} of {total} images are placeholders; scores on these rows do not "
+              "measure a model, and `vlmsafety push` refuses this folder unless "
+              "--allow-placeholders", file=sys.stderr)
+    return n

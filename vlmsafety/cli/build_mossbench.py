@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from huggingface_hub import DatasetCard
 
     from vlmsafety.builders.mossbench import DATASET_VERSION, build_mossbench
+    from vlmsafety.cli.build import warn_placeholders
 
     options: dict[str, Any] = {}
     if args.base_url is not None:
@@ -52,5 +53,8 @@ def run(args: argparse.Namespace) -> int:
     infos = DatasetCard.load(out / "README.md").data.to_dict().get("dataset_info", [])
     infos = infos if isinstance(infos, list) else [infos]
     rows = {i.get("config_name", "default"): i["splits"][0]["num_examples"] for i in infos}
-    print(json.dumps({"out": str(out), "version": DATASET_VERSION, "rows": rows}, indent=2))
+    n_placeholders = warn_placeholders(out)  # as build vsc does
+    print(json.dumps({"out": str(out), "version": DATASET_VERSION, "rows": rows,
+                      **({"placeholder_images": n_placeholders} if n_placeholders else {})},
+                     indent=2))
     return 0

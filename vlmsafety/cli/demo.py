@@ -6,13 +6,12 @@ shipped sets of model responses with the default offline judge, and prints RR/DA
 perturbation. ``--out DIR`` keeps the dataset (``DIR/dual-sample``) and the evaluation
 (``DIR/evaluation``: results.json, report.md, judged JSONL, plots where matplotlib is installed).
 It also registers the metric modules in evaluate's cache so that ``evaluate.load("safe_completion")``
-works offline afterwards.
+works offline afterwards. Without ``--out`` it works in a temporary folder, removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import sys
 import tempfile
@@ -92,16 +91,24 @@ def _print_tables(results: Mapping[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    if not args.out:  # a temporary folder, removed at the end (also on an error)
+        with tempfile.TemporaryDirectory(prefix="vlmsafety-demo-") as tmp:
+            code = _run(args, Path(tmp), t0)
+        print("(the sample and its results were in a temporary folder, now removed; "
+              "`vlmsafety demo --out DIR` keeps them)")
+        return code
+    work = Path(args.out)
+    _prepare_out(work)
+    return _run(args, work, t0)
+
+
+def _run(args: argparse.Namespace, work: Path, t0: float) -> int:
     from vlmsafety.builders.dual import build_sample
+    from vlmsafety.cli.report import plots_available
     from vlmsafety.evaluation import ModelInput, run_evaluation
     from vlmsafety.metric_modules import install_metrics
 
-    t0 = time.perf_counter()
-    if args.out:
-        work = Path(args.out)
-        _prepare_out(work)
-    else:
-        work = Path(tempfile.mkdtemp(prefix="vlmsafety-demo-"))
     folder = work / "dual-sample"
     print(f"1/4 building the embedded sample -> {folder}", file=sys.stderr)
     build_sample(folder, overwrite=True, progress=False)
@@ -112,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         models = [ModelInput(DEMO_MODELS[0][0], Path(a)), ModelInput(DEMO_MODELS[1][0], Path(b))]
         results = run_evaluation(
             "dual", folder, models, work / "evaluation", n_boot=args.n_boot, seed=args.seed,
-            plots=importlib.util.find_spec("matplotlib") is not None, progress=False,
+            plots=plots_available("demo"), progress=False,
             command=" ".join(["vlmsafety", "demo", *getattr(args, "argv", [])[1:]]))
     print(f"3/4 scored with judge {results['judge']['name']}", file=sys.stderr)
     _print_tables(results)

@@ -105,6 +105,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vlmsafety.cli.report import plots_available
     from vlmsafety.evaluation import run_evaluation
     from vlmsafety.report import format_rate
 
@@ -122,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
     results = run_evaluation(
         args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
         configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
-        seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
+        seed=args.seed, plots=plots_available("evaluate", not args.no_plots),
+        overwrite=args.overwrite, command=command,
         revision=args.revision, settings=_settings(args), human_labels=args.human_labels,
         min_coverage=args.min_coverage, min_clusters=args.min_clusters,
     )
