@@ -17,7 +17,9 @@ the scoring core, and ranked per headline rate with the significance of adjacent
 
 Writes OUT/results.json (every rate with its count and intervals; dataset, judge and metric
 versions; the command), OUT/report.md, OUT/plots/*.png (needs matplotlib: pip install
-'vlmsafety[plots]') and OUT/judged/<model>.jsonl. OUT is replaced as a whole at the end.
+'vlmsafety[plots]'; without it the plots are skipped with a note) and OUT/judged/<model>.jsonl.
+OUT is replaced as a whole at the end. `vlmsafety report OUT/results.json` renders report.md and
+the plots again. Exit status: 0 written, 2 refused (nothing written).
 
 examples:
   vlmsafety evaluate --benchmark dual --dataset ./dual-sample \\
