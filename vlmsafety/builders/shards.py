@@ -6,9 +6,10 @@ A builder given ``shard=(i, k)`` writes only its contiguous ``i``-th slice of th
 checksums), the part's place (``i`` of ``k``), its configs' features, what the card needs and the
 sha256 of every file of the part. :func:`merge_parts` checks that the parts belong together (same
 fingerprint, each index of ``0..k-1`` exactly once) and that no file of a part was changed,
-added or removed since it was built (naming the part and the file), and writes the rows in order through the same writer, so the merged
-folder is byte for byte the one a single build writes. Machines run the parts; any scheduler does
-(see docs/sharded-builds.md): vlmsafety has none of its own.
+added or removed since it was built (naming the part and the file), and writes the rows in
+order through the same writer, so the merged folder is byte for byte the one a single build
+writes. Machines run the parts; any scheduler does (see docs/sharded-builds.md): vlmsafety has
+none of its own.
 
 Example:
     >>> parse_shard("1/3"), list(shard_range(10, 1, 3)), list(shard_range(10, 2, 3))
@@ -59,7 +60,8 @@ def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
         >>> parse_shard("3/3")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.InvalidArgumentError: shard '3/3': expected I/K with 0 <= I < K (I counts from 0, e.g. 0/4 ... 3/4)
+        vlmsafety.errors.InvalidArgumentError: shard '3/3': expected I/K with 0 <= I < K (I counts
+        from 0, e.g. 0/4 ... 3/4)
     """
     try:
         i, k = (int(p) for p in text.split("/")) if isinstance(text, str) else text
