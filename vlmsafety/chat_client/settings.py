@@ -58,7 +58,8 @@ def resolve_settings(
         >>> resolve_settings("http://localhost:8000")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.EndpointError: no model given: pass --model NAME (model=... in Python) or set VLMSAFETY_JUDGE_MODEL
+        vlmsafety.errors.EndpointError: no model given: pass --model NAME (model=... in Python) or set
+        VLMSAFETY_JUDGE_MODEL
     """
     env = os.environ
     url = base_url or env.get(f"{env_prefix}_BASE_URL")

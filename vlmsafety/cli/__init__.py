@@ -138,6 +138,7 @@ def _one_line(command: str, show: Callable[..., None]) -> Callable[..., None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
+    from vlmsafety.chat_client.redact import redact
     from vlmsafety.errors import VLMSafetyError
 
     parser = build_parser()
@@ -152,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _one_line(args.command, warnings.showwarning)
             return int(args.handler(args) or 0)
     except VLMSafetyError as exc:
-        print(f"vlmsafety {args.command}: error: {exc}", file=sys.stderr)
+        # the chat client redacts its own texts; this also covers a download URL with a password
+        print(f"vlmsafety {args.command}: error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:  # a full disk, a read-only folder: one line naming the path
         if exc.errno not in _FILE_SYSTEM_ERRORS:
@@ -162,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "left half-written", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # the message says what was kept and how to resume
-        detail = f": {exc}" if str(exc) else ""
+        detail = f": {redact(str(exc))}" if str(exc) else ""
         print(f"vlmsafety {args.command}: interrupted{detail}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
 

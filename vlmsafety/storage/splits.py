@@ -77,7 +77,8 @@ def check_source(source: str | os.PathLike[str]) -> None:
         >>> check_source("./missing")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.DatasetNotFoundError: dataset folder './missing' does not exist (and it is not a Hub repo id, which is OWNER/NAME, e.g. vlmsafety/dual)
+        vlmsafety.errors.DatasetNotFoundError: dataset folder './missing' does not exist (and it is
+        not a Hub repo id, which is OWNER/NAME, e.g. vlmsafety/dual)
     """
     text = os.fspath(source)
     path = Path(text).expanduser()
