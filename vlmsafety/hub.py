@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -371,8 +371,30 @@ def plan_push(
     url = f"{constants.ENDPOINT}/{repo_type}s/{repo_id}"
     chosen, skipped = _select(root, resolved)
     files = tuple(PlannedFile(p, (root / p).stat().st_size, file_sha256(root / p)) for p in chosen)
+    if resolved == "dataset":
+        _check_built_files(root, {f.path: f.sha256 for f in files})
     return PushPlan(str(root), resolved, repo_type, repo_id, url, files, tuple(skipped), private,
                     gated, revision, tuple(warnings), n_placeholders, n_images)
+
+
+def _check_built_files(root: Path, planned: Mapping[str, str]) -> None:
+    """Refuse a built folder whose files differ from those its build recorded (the sha256 in
+    its ``.vlmsafety-build`` marker); a folder without such a record is not checked."""
+    import json
+
+    from vlmsafety.storage.checksums import compare_sha256
+
+    try:
+        recorded = json.loads((root / ".vlmsafety-build").read_text(encoding="utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    changed, missing, _ = compare_sha256(recorded, planned)
+    missing = [p for p in missing if p in recorded and p.startswith(("data/", "README"))]
+    if changed or missing:
+        name, how = (changed[0], "differs from") if changed else (missing[0], "is missing, unlike")
+        raise HubPublishError(f"{root}: {name!r} {how} the file the build wrote (sha256 recorded "
+                              "in .vlmsafety-build): it was changed or damaged since; rebuild the "
+                              "folder")
 
 
 def _token() -> str:
