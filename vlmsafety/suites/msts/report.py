@@ -16,7 +16,7 @@ from typing import Any
 
 from vlmsafety.report.common import bar_series, display_keys, rate_cell, scores_getter
 from vlmsafety.report.markdown import markdown_table
-from vlmsafety.suites.msts.spec import HARMFUL
+from vlmsafety.suites.msts.classes import HARMFUL
 
 __all__ = ["leaderboard_notes", "plot_title", "plots", "sections"]
 

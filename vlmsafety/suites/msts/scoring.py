@@ -69,8 +69,7 @@ from vlmsafety.scoring.stats import (
     DEFAULT_SEED,
     bootstrap_plan,
 )
-from vlmsafety.suites.msts.hazards import MSTS_HAZARD_SLUGS
-from vlmsafety.suites.msts.release import PROMPT_TYPES
+from vlmsafety.suites.msts.classes import MSTS_HAZARD_SLUGS, PROMPT_TYPES
 
 __all__ = [
     "BREAKDOWNS",
