@@ -27,7 +27,7 @@ def test_switch_fails_a_real_run(tmp_path: Path) -> None:
     case.write_text("from required import skip_unless_available\n\n"
                     "def test_needs_data():\n    skip_unless_available('no file here')\n")
     (tmp_path / "conftest.py").write_text((tests / "conftest.py").read_text(encoding="utf-8"))
-    for helper in ("required", "chat_server", "mossbench_release"):  # the modules conftest loads
+    for helper in ("required", "chat_server", "mossbench_release", "msts_release"):  # conftest loads these
         (tmp_path / f"{helper}.py").write_text((tests / f"{helper}.py").read_text(encoding="utf-8"))
     # the plugins this case does not use stay off (hypothesis alone imports for ~2 s)
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
