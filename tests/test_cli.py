@@ -121,7 +121,7 @@ def test_demo_and_evaluate_write_the_same_results(tmp_path: Path) -> None:
 
     demo = tmp_path / "demo"
     assert main(["demo", "--out", str(demo), "--n-boot", "20", "--no-install-metrics"]) == 0
-    data = files("vlmsafety.data")
+    data = files("vlmsafety.suites.dual").joinpath("data")
     preds = [f"{name}={data.joinpath(fname)}" for name, fname in DEMO_MODELS]
     out = tmp_path / "eval"
     assert main(["evaluate", "--benchmark", "dual", "--dataset", str(demo / "dual-sample"),
