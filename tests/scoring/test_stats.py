@@ -32,6 +32,17 @@ def test_wilson_known_values(count: int, n: int, low: float, high: float) -> Non
     assert (round(lo, 4), round(hi, 4)) == (low, high)
 
 
+def test_wilson_boundary_fix_keeps_coverage_just_above_zero() -> None:
+    # Exact binomial coverage at p = 0.25% with 50 labels: plain Wilson covers only when no
+    # success is seen (0.882); the Poisson lower bound for 1-3 successes restores it.
+    p, n = 0.0025, 50
+    k = np.arange(n + 1)
+    pmf = np.array([math.comb(n, int(j)) * p**j * (1 - p) ** (n - j) for j in k])
+    lo, hi = wilson_interval(k, np.full(k.size, n))
+    assert float(pmf[(lo <= p) & (p <= hi)].sum()) >= 0.95
+    assert wilson_interval(0, n)[1] > 0 and wilson_interval(n, n)[0] < 1
+
+
 def test_wilson_zero_n_is_nan_and_vectorised() -> None:
     lo, hi = wilson_interval(0, 0)
     assert math.isnan(lo) and math.isnan(hi)

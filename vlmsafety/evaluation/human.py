@@ -10,7 +10,6 @@ result says so.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +29,7 @@ from vlmsafety.human_labels import (
 )
 from vlmsafety.labels import LABELS, REFUSAL
 from vlmsafety.scoring.agreement import agreement
-from vlmsafety.scoring.corrected import CorrectedRate
-from vlmsafety.scoring.ppi import ppi_mean
-from vlmsafety.scoring.stats import wilson_interval
+from vlmsafety.scoring.corrected import CorrectedRate, corrected_from_outcomes
 from vlmsafety.specs import Headline
 from vlmsafety.storage.checksums import file_sha256
 
@@ -153,15 +150,9 @@ def _correct(ref: Reference, h: Headline, judge: Mapping[str, str],
     prob = np.array([human[i].sampling_prob if i in human else np.nan for i in ids])
     strata = np.unique([human[i].stratum if i in human else "" for i in ids],
                        return_inverse=True)[1]
-    m = ppi_mean(y, f, prob, strata=strata, confidence=confidence)
-    j_low, j_high = wilson_interval(hits, n_scored, confidence)
-    few = int(m.n_human) < 2
-    return CorrectedRate(
-        rate=math.nan if few else float(m.estimate), ci_low=float(m.low), ci_high=float(m.high),
-        n=int(m.n), n_human=int(m.n_human), tuning=float(m.tuning), human_rate=float(m.human),
-        human_ci_low=float(m.human_low), human_ci_high=float(m.human_high),
-        judge_rate=hits / n_scored if n_scored else math.nan, judge_ci_low=j_low,
-        judge_ci_high=j_high, n_judge_unscored=int(np.sum(~counted_j)), n_human_unscored=0)
+    return corrected_from_outcomes(y, f, prob, strata=strata, confidence=confidence,
+                                   judge=(hits, n_scored),
+                                   n_judge_unscored=int(np.sum(~counted_j)))
 
 
 def correct_model(ref: Reference, headlines: Sequence[Headline], judge: Mapping[str, str],

@@ -1,4 +1,4 @@
-"""Statistics for rates: Wilson intervals, a vectorised clustered bootstrap, paired comparisons.
+"""Statistics for rates: Wilson intervals (from :mod:`.binomial`), a vectorised clustered bootstrap, paired comparisons.
 
 Everything here is pure numpy/``math``: no files, no logging, no global random state (every random
 draw comes from a ``numpy.random.Generator`` seeded by the caller).
@@ -28,12 +28,12 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
-from typing import Literal, overload
+from typing import Literal
 
 import numpy as np
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.scoring.binomial import _z, wilson_interval
 from vlmsafety.scoring.inputs import cluster_codes
 
 __all__ = [
@@ -64,62 +64,6 @@ of (nearly) zero width that look precise; below this the rates carry their Wilso
 _MAX_BLOCK = 1 << 24
 
 McNemarMethod = Literal["exact", "mid-p", "chi2"]
-
-
-def _z(confidence: float) -> float:
-    if not (isinstance(confidence, (int, float)) and 0.0 < confidence < 1.0):
-        raise ScoringInputError(f"confidence must be a number in (0, 1), got {confidence!r}")
-    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
-
-
-@overload
-def wilson_interval(
-    count: int, n: int, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[float, float]: ...
-@overload
-def wilson_interval(
-    count: np.ndarray, n: np.ndarray, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[np.ndarray, np.ndarray]: ...
-def wilson_interval(
-    count: int | np.ndarray, n: int | np.ndarray, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion ``count / n``.
-
-    Works on scalars or arrays (element-wise). Where ``n == 0`` the interval is ``(nan, nan)``: a
-    rate over no items is undefined, not 0. The interval always contains ``count / n``.
-
-    Args:
-        count: Number of successes.
-        n: Number of trials.
-        confidence: Coverage, default 0.95.
-
-    Returns:
-        ``(low, high)``, floats for scalar input, arrays otherwise.
-
-    Example:
-        >>> wilson_interval(0, 0)
-        (nan, nan)
-        >>> [round(x, 4) for x in wilson_interval(0, 5)]
-        [0.0, 0.4345]
-    """
-    z = _z(confidence)
-    c = np.asarray(count, dtype=np.float64)
-    m = np.asarray(n, dtype=np.float64)
-    if np.any(c < 0) or np.any(c > m):
-        raise ScoringInputError(f"need 0 <= count <= n, got count={count!r}, n={n!r}")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = c / m
-        denom = 1.0 + z * z / m
-        centre = (p + z * z / (2.0 * m)) / denom
-        half = z * np.sqrt(p * (1.0 - p) / m + z * z / (4.0 * m * m)) / denom
-        low = np.clip(centre - half, 0.0, 1.0)
-        high = np.clip(centre + half, 0.0, 1.0)
-    # Guard rounding: the interval must contain the point estimate exactly.
-    low = np.where(m > 0, np.minimum(low, p), np.nan)
-    high = np.where(m > 0, np.maximum(high, p), np.nan)
-    if np.ndim(low) == 0:
-        return float(low), float(high)
-    return low, high
 
 
 def bootstrap_plan(n_boot: int, n_clusters: int,
