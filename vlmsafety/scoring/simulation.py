@@ -36,7 +36,7 @@ from vlmsafety.errors import ScoringInputError
 from vlmsafety.scoring.binomial import wilson_interval
 from vlmsafety.scoring.edges import corrected_mean
 
-__all__ = ["CoverageCell", "coverage_cell", "JUDGES", "DESIGNS"]
+__all__ = ["DESIGNS", "JUDGES", "CoverageCell", "coverage_cell", "resample_coverage"]
 
 JudgeKind = Literal["good", "biased", "useless"]
 Design = Literal["srs", "stratified"]
@@ -160,3 +160,36 @@ def _srs_counts(rng: np.random.Generator, y: np.ndarray, n: int) -> np.ndarray:
     """Positives in a simple random sample of ``n`` items per row (the human-only reference)."""
     idx = np.argpartition(rng.random(y.shape), n - 1, axis=1)[:, :n]
     return np.take_along_axis(y, idx, axis=1).sum(axis=1)
+
+
+def resample_coverage(y: Any, f: Any, n: int, *, draws: int = 2000, seed: int = 0,
+                      confidence: float = 0.95) -> CoverageCell:
+    """Coverage on a fully labelled set: ``draws`` random samples of ``n`` of its human labels
+    ``y`` (0/1), the judge's ``f`` on every item; the target is ``mean(y)`` over all items.
+
+    Example:
+        >>> y = np.zeros(400); y[:4] = 1; f = np.zeros(400); f[:17] = 1
+        >>> c = resample_coverage(y, f, 50, draws=200)
+        >>> c.coverage >= 0.93, c.zero_width
+        (True, 0.0)
+    """
+    yv, fv = np.asarray(y, np.float64), np.asarray(f, np.float64)
+    size = yv.size
+    if not 2 <= n <= size:
+        raise ScoringInputError(f"n must be in [2, {size}], got {n}")
+    rng = np.random.default_rng(seed)
+    idx = np.argpartition(rng.random((draws, size)), n - 1, axis=1)[:, :n]
+    mask = np.zeros((draws, size), bool)
+    np.put_along_axis(mask, idx, True, axis=1)
+    m = corrected_mean(np.where(mask, yv, np.nan), np.broadcast_to(fv, (draws, size)), n / size,
+                       confidence=confidence)
+    truth = float(yv.mean())
+    hl, hh = wilson_interval(np.sum(mask * yv, axis=1), np.full(draws, n), confidence)
+    width = m.high - m.low
+    counts = Counter(m.method.tolist())
+    return CoverageCell(
+        truth, size, n, "given", "srs", False, draws,
+        float(np.mean((m.low <= truth + 1e-12) & (truth <= m.high + 1e-12))),
+        float(np.median(width)), float(np.median(hh - hl)), float(np.mean(width <= 1e-12)),
+        float(np.mean((m.low <= 0) & (m.high >= 1))),
+        {k: v / draws for k, v in sorted(counts.items())})
