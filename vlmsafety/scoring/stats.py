@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 
 from vlmsafety.errors import ScoringInputError
-from vlmsafety.scoring.binomial import _z, wilson_interval
+from vlmsafety.scoring.binomial import _z, cluster_deff, mover_difference, wilson_interval
 from vlmsafety.scoring.inputs import cluster_codes
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_MIN_CLUSTERS",
     "DEFAULT_N_BOOT",
     "DEFAULT_SEED",
+    "MIN_DISCORDANT",
     "McNemarMethod",
     "McNemarResult",
     "PairedDifference",
@@ -205,10 +206,15 @@ class PairedDifference:
         rate_b: Rate of the second model.
         n_a: Items counted for the first model.
         n_b: Items counted for the second model.
-        ci_low: Lower bound of the percentile interval of the difference (clustered, paired).
+        ci_low: Lower bound of the interval of the difference (clustered, paired).
         ci_high: Upper bound.
         n_boot: Replicates used (0: no interval).
         seed: Seed used.
+        method: ``"bootstrap"`` (percentile, clustered) or ``"mover-wilson"``: on the same items
+            with fewer than :data:`MIN_DISCORDANT` discordant items, where the percentile
+            bootstrap is too narrow (a point with none), the MOVER-Wilson interval of the two
+            discordant shares on the cluster design effect's effective n
+            (:func:`vlmsafety.scoring.binomial.mover_difference`, :func:`~.binomial.cluster_deff`).
     """
 
     estimate: float
@@ -220,10 +226,30 @@ class PairedDifference:
     ci_high: float
     n_boot: int
     seed: int
+    method: str = "bootstrap"
 
-    def to_dict(self) -> dict[str, float | int | None]:
+    def to_dict(self) -> dict[str, float | int | str | None]:
         """JSON-ready dict (NaN becomes None)."""
         return {k: _none_if_nan(v) for k, v in self.__dict__.items()}
+
+
+MIN_DISCORDANT = 10
+"""Fewest discordant items (one model right, the other not) for a percentile bootstrap interval of
+a paired difference; below, the MOVER-Wilson interval of the discordant shares."""
+
+
+def _discordant_interval(a: np.ndarray, b: np.ndarray, codes: np.ndarray,
+                         confidence: float) -> tuple[float, float]:
+    """MOVER-Wilson interval of ``mean(b) - mean(a)`` on paired items: ``P(b > a) - P(a > b)``,
+    each share on ``n / deff`` items (``deff`` of the discordance over the clusters)."""
+    n = a.size
+    up, down = float(np.sum(b & ~a)), float(np.sum(a & ~b))
+    _, inverse = np.unique(codes, return_inverse=True)
+    deff = cluster_deff(np.bincount(inverse, weights=(a != b).astype(float)),
+                        np.bincount(inverse)) if up + down > 0 else 1.0
+    n_eff = n / deff
+    lo, hi = mover_difference(up / n * n_eff, n_eff, down / n * n_eff, n_eff, confidence)
+    return max(-1.0, lo), min(1.0, hi)
 
 
 def _none_if_nan(v: float) -> float | int | None:
@@ -323,6 +349,10 @@ def paired_bootstrap_difference(
             diff = reps[:, 2] / reps[:, 3] - reps[:, 0] / reps[:, 1]
         lo, hi = percentile_interval(diff[:, None], confidence)
         low, high = float(lo[0]), float(hi[0])
+        if np.array_equal(ma, mb) and int(np.sum((a != b) & ma)) < MIN_DISCORDANT:
+            low, high = _discordant_interval(a[ma], b[ma], codes[ma], confidence)
+            return PairedDifference(rb - ra, ra, rb, na, nb, low, high, int(n_boot), int(seed),
+                                    "mover-wilson")
     return PairedDifference(rb - ra, ra, rb, na, nb, low, high, int(n_boot), int(seed))
 
 
