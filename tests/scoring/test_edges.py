@@ -18,7 +18,7 @@ from vlmsafety.scoring.edges import METHODS, corrected_mean
 from vlmsafety.scoring.ppi import ppi_mean
 from vlmsafety.scoring.simulation import coverage_cell
 
-REPS = 400
+REPS = 1000
 # (rate, N, n, judge, design, clustered): the edges the issue names, a few of each
 CELLS = [
     (0.0, 400, 50, "biased", "srs", False),
@@ -36,11 +36,10 @@ CELLS = [
 ]
 
 
-@pytest.mark.parametrize("cell", CELLS, ids=lambda c: "-".join(map(str, c)))
-def test_small_grid_keeps_coverage_and_width(cell: tuple) -> None:
-    rate, big, n, judge, design, clustered = cell
-    c = coverage_cell(rate, big, n, judge, design, clustered=clustered, reps=REPS,
-                      seed=hash(cell) % 2**31)
+@pytest.mark.parametrize("seed", range(len(CELLS)), ids=lambda k: "-".join(map(str, CELLS[k])))
+def test_small_grid_keeps_coverage_and_width(seed: int) -> None:
+    rate, big, n, judge, design, clustered = CELLS[seed]
+    c = coverage_cell(rate, big, n, judge, design, clustered=clustered, reps=REPS, seed=seed)
     assert c.coverage >= 0.93, c.to_dict()
     assert c.zero_width == 0.0 and c.full_width == 0.0, c.to_dict()
     limit = 1.1 if design == "srs" else 1.3  # stratified: Kish's effective n is below n

@@ -93,8 +93,8 @@ def register(sub: Any) -> None:
     metric.add_argument("--category-bootstrap", choices=("on", "off"),
                         dest="set_bootstrap_breakdowns",
                         help="bootstrap intervals for the per-category (and per-setting / "
-                        "per-perturbation) rates too; default: the benchmark's (DUAL-Bench off, "
-                        "VSCBench on)")
+                        "per-perturbation) rates too; default: on (their rows are copies of few "
+                        "source items)")
     chat = p.add_argument_group("chat judge (--judge chat)")
     chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
                       help="rubric (default: the benchmark's own)")

@@ -88,8 +88,9 @@ def _leaderboards(results: Mapping[str, Any]) -> list[str]:
              "bootstrap interval of each gap resamples "
              + _bootstrap_note(results),
              "",
-             ("Each rate's interval here is the clustered bootstrap one (same clusters) when it "
-             "was computed, else Wilson's, which treats every item as independent.")]
+             ("Each rate's interval here is the clustered one when it was computed (Wilson's on "
+             "the effective number of items, the design effect measured by the clustered "
+             "bootstrap), else Wilson's, which treats every item as independent.")]
     module = _module(results)
     if module is not None:
         lines += module.leaderboard_notes(results)

@@ -17,6 +17,9 @@ sample of a few dozen labels. Three constructions serve every interval the scori
   Graubard ("Confidence intervals for proportions with small expected number of positive counts
   estimated from survey data", Survey Methodology 24, 1998) with Wilson's score in place of
   Clopper-Pearson (as evaluated by Dean and Pagano, J. Survey Stat. Methodol. 3, 2015).
+* :func:`bootstrap_wilson` - a rate over clustered items with its design effect measured by the
+  clustered bootstrap (replicate variance over the binomial one), Wilson on ``n / deff``: unlike
+  the percentile bootstrap it is never ``[0, 0]`` at a count of 0 (nor ``[1, 1]`` at ``n``).
 * :func:`mover_difference` - a difference of two proportions from their Wilson intervals, the
   method of variance estimates recovery (MOVER: Newcombe, Stat. Med. 17, 1998; Zou and Donner,
   Stat. Med. 27, 2008): non-degenerate when both counts are 0.
@@ -44,8 +47,8 @@ import numpy as np
 
 from vlmsafety.errors import ScoringInputError
 
-__all__ = ["cluster_deff", "effective_wilson", "kish_n", "mover_difference", "poisson_lower",
-           "wilson_interval"]
+__all__ = ["bootstrap_wilson", "cluster_deff", "effective_wilson", "kish_n", "mover_difference",
+           "poisson_lower", "wilson_interval"]
 
 BOUNDARY_COUNTS = 3
 """Successes (or failures) up to which the Poisson bound replaces Wilson's, where ``n`` is at
@@ -106,7 +109,7 @@ def wilson_interval(
         >>> [round(x, 4) for x in wilson_interval(0, 5)]
         [0.0, 0.4345]
         >>> [round(x, 4) for x in wilson_interval(1, 50)]   # plain Wilson's lower bound: 0.0035
-        [0.001, 0.1050]
+        [0.001, 0.105]
     """
     z = _z(confidence)
     c = np.asarray(count, dtype=np.float64)
@@ -208,3 +211,37 @@ def mover_difference(count_a: float, n_a: float, count_b: float, n_b: float,
     d = pa - pb
     return (d - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2),
             d + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2))
+
+
+def bootstrap_wilson(count: int, n: int, num_reps: Any, den_reps: Any,
+                     confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson interval of ``count / n`` on ``n / deff`` items, ``deff`` from clustered replicates.
+
+    ``num_reps`` and ``den_reps`` are the bootstrap replicates of the rate's numerator and
+    denominator (clusters resampled). ``deff`` is the replicates' variance of the rate over
+    ``p (1 - p) / n``, at least 1. At a count of 0 or ``n`` the rate does not vary between
+    replicates, so the clusters' share of the items is read from the denominators instead: ``k =
+    E(den)^2 / Var(den)`` clusters hold the rate's items (``k`` clusters of equal size, drawn
+    from many), ``deff = n / k`` (no variance: every cluster in every replicate, ``deff = 1``).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> draws = rng.multinomial(40, [1 / 40] * 40, size=500)   # 40 clusters resampled
+        >>> den = draws[:, :2] @ np.array([16, 16])                # a category: 2 of them x 16
+        >>> lo, hi = bootstrap_wilson(0, 32, den * 0, den)
+        >>> lo, round(hi, 2)                                        # about 2 items' worth
+        (0.0, 0.64)
+    """
+    if n <= 0:
+        return math.nan, math.nan
+    num = np.asarray(num_reps, np.float64)
+    den = np.asarray(den_reps, np.float64)
+    p = count / n
+    if 0 < count < n:
+        ok = den > 0
+        var = float(np.var(num[ok] / den[ok])) if ok.sum() > 1 else 0.0
+        deff = var / (p * (1 - p) / n)
+    else:
+        mean, var = float(np.mean(den)), float(np.var(den))
+        deff = n * var / mean**2 if var > 0 and mean > 0 else 1.0
+    return effective_wilson(p, n / min(float(n), max(1.0, deff)), confidence)

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vlmsafety.labels import LABELS
+from vlmsafety.scoring.binomial import bootstrap_wilson
 from vlmsafety.scoring.inputs import (
     LABEL_INDEX,
     UNSCORED_CODE,
@@ -80,8 +81,9 @@ class Rate:
         n: Items in the denominator.
         ci_low: Wilson interval, lower bound (assumes independent items).
         ci_high: Wilson interval, upper bound.
-        boot_low: Clustered bootstrap percentile interval, lower bound (``nan`` if not computed).
-        boot_high: Clustered bootstrap percentile interval, upper bound.
+        boot_low: Clustered interval, lower bound (``nan`` if not computed): Wilson's on the
+            effective number of items, the design effect measured by the clustered bootstrap.
+        boot_high: Clustered interval, upper bound.
     """
 
     rate: float
@@ -295,7 +297,9 @@ def label_rates(
     """Rates from a label-count vector: ``rate = sum(counts[numerator labels]) / denominator``.
 
     The denominator is every scored item (``unscored="exclude"``) or every item (``"include"``).
-    ``reps`` (``(n_boot, L)`` replicate counts) adds a bootstrap interval to each rate.
+    ``reps`` (``(n_boot, L)`` replicate counts) adds a clustered interval to each rate: Wilson's
+    on the effective number of items, the design effect measured by the replicates
+    (:func:`vlmsafety.scoring.binomial.bootstrap_wilson`; never ``[0, 0]`` at a count of 0).
     """
     den = int(counts.sum() - (counts[UNSCORED_CODE] if unscored == "exclude" else 0))
     rep_den = None
@@ -306,7 +310,7 @@ def label_rates(
         idx = [LABEL_INDEX[lab] for lab in labs]
         boot = (math.nan, math.nan)
         if rep_den is not None and reps is not None:
-            lo, hi = ratio_interval(reps[:, idx].sum(axis=1)[:, None], rep_den[:, None], confidence)
-            boot = (float(lo[0]), float(hi[0]))
+            boot = bootstrap_wilson(int(counts[idx].sum()), den, reps[:, idx].sum(axis=1),
+                                    rep_den, confidence)
         out[name] = make_rate(int(counts[idx].sum()), den, confidence=confidence, boot=boot)
     return out

@@ -200,7 +200,7 @@ def score_dual(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
     confidence: float = DEFAULT_CONFIDENCE,
-    bootstrap_breakdowns: bool = False,
+    bootstrap_breakdowns: bool = True,
     judge: str | None = None,
     min_clusters: int = DEFAULT_MIN_CLUSTERS,
 ) -> SafeCompletionResult:
@@ -220,8 +220,9 @@ def score_dual(
         n_boot: Clustered bootstrap replicates (0 disables the bootstrap).
         seed: Seed of the bootstrap generator.
         confidence: Interval coverage (Wilson and bootstrap).
-        bootstrap_breakdowns: Also bootstrap the per-category and per-perturbation rates (the
-            overall, per-instruction-type and ΔIR rates always are).
+        bootstrap_breakdowns: Also bootstrap the per-category and per-perturbation rates
+            (default: they are copies of few source items; the overall, per-instruction-type and
+            ΔIR rates always are).
         judge: Recorded in the result when labels came from a judge applied by the caller.
         min_clusters: No bootstrap from fewer source items (the result's ``bootstrap`` says).
 

@@ -72,7 +72,7 @@ def judge_prompt(row: Mapping[str, Any]) -> str:
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None, min_clusters: int = 20,
-          partial_refusal: str = "separate", bootstrap_breakdowns: bool = False
+          partial_refusal: str = "separate", bootstrap_breakdowns: bool = True
           ) -> dict[str, Any]:
     """Scores of the rows (config -> rows) that have a label, pooled over configs.
 
@@ -127,7 +127,7 @@ SPEC: Final = BenchmarkSpec(
     reference_classes=INSTRUCTION_TYPE_DEFINITIONS,
     labels={label: LABEL_DESCRIPTIONS[label] for label in LABELS if label != UNSCORED},
     judge_scheme="dual",
-    settings={"partial_refusal": "separate", "bootstrap_breakdowns": False},
+    settings={"partial_refusal": "separate", "bootstrap_breakdowns": True},
     setting_choices={"partial_refusal": PARTIAL_REFUSAL_POLICIES,
                      "bootstrap_breakdowns": (False, True)},
     headlines=headlines,
