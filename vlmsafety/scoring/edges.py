@@ -106,7 +106,7 @@ class CorrectedMean:
 
 
 def _batch(x: Any, shape: tuple[int, ...], dtype: type) -> np.ndarray:
-    a = np.asarray(x, dtype)
+    a: np.ndarray = np.asarray(x, dtype)
     if a.ndim < 2:
         a = np.broadcast_to(a, shape[-1:])[None, :]
     return np.broadcast_to(a, shape)

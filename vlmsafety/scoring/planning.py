@@ -247,11 +247,11 @@ def labels_needed(m: Moments, *, n_items: int, target_width: float,
         raise ScoringInputError(f"target_width must be in (0, 1], got {target_width}")
     z = _z(confidence)
     p = m.human_rate
-    human = 1
-    while human <= n_items and _wilson_width(p, human, confidence) > target_width:
-        human = human * 2
-    lo, hi = max(1, human // 2), min(human, n_items)
-    wilson = _smallest(lambda k: _wilson_width(p, k, confidence) <= target_width, lo, hi)
+    top = 1
+    while top <= n_items and _wilson_width(p, top, confidence) > target_width:
+        top = top * 2
+    wilson = _smallest(lambda k: _wilson_width(p, k, confidence) <= target_width,
+                       max(1, top // 2), min(top, n_items))
     normal = max(1, math.ceil(p * (1 - p) / (target_width / (2 * z)) ** 2 - 1e-9))
     human = None if wilson is None or normal > n_items else max(wilson, normal)
     corrected = _smallest(lambda k: interval_width(m, k, n_items, confidence)[0] <= target_width,
