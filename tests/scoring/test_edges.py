@@ -118,3 +118,26 @@ def test_effective_sizes_and_mover() -> None:
     assert cluster_deff([0, 0], [16, 16]) == 16.0  # 2 instructions x 16 copies, nothing seen
     lo, hi = mover_difference(0, 50, 0, 50)
     assert lo < 0 < hi and hi == pytest.approx(wilson_interval(0, 50)[1])
+
+
+def test_bootstrapped_rates_and_differences_at_0_and_1_are_not_points() -> None:
+    """The clustered bootstrap printed ``0.000 [0.000, 0.000] (n=24)`` and ``1.000 [1.000, 1.000]``;
+    now Wilson on the design effect's effective n, and ΔIR / VSC's mean from MOVER at the edges."""
+    from vlmsafety.scoring import score_dual, score_vsc
+
+    src = [f"s{i}" for i in range(30) for _ in range(4)]  # 30 sources x (clean + 3 copies)
+    pert = ["none", "blur", "blur", "jpeg"] * 30
+    r = score_dual(["refusal"] * 120, ["harmful"] * 120, source_ids=src, perturbations=pert,
+                   severities=[1] * 120, categories=["c1"] * 60 + ["c2"] * 60, n_boot=200)
+    rr = r.overall.refusal_rate
+    # 120 rows from 30 sources, all alike: worth 30 items (Wilson's 30 of 30), not 120
+    assert rr.rate == 1.0 and rr.boot_high == 1.0
+    assert rr.boot_low == pytest.approx(wilson_interval(30, 30)[0]) and rr.boot_low < rr.ci_low
+    cat = r.by_category["c1"].direct_answer_rate
+    assert cat.rate == 0.0 and cat.boot_low == 0.0 and cat.boot_high > cat.ci_high > 0.0
+    d = r.delta_ir["blur"]["refusal_rate"]
+    assert d.value == 0.0 and d.boot_low < 0.0 < d.boot_high
+    v = score_vsc(["refusal", "direct_answer"] * 30, ["unsafe", "safe"] * 30,
+                  prompt_ids=[i for i in range(30) for _ in (0, 1)], n_boot=200)
+    mean = v.overall.sra_mean
+    assert mean.value == 1.0 and mean.boot_low < 1.0 == mean.boot_high

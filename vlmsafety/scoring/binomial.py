@@ -47,8 +47,12 @@ import numpy as np
 
 from vlmsafety.errors import ScoringInputError
 
-__all__ = ["bootstrap_wilson", "cluster_deff", "effective_wilson", "kish_n", "mover_difference",
+__all__ = ["MIN_POSITIVES", "bootstrap_wilson", "cluster_deff", "mover_combination", "effective_wilson", "kish_n", "mover_difference",
            "poisson_lower", "wilson_interval"]
+
+MIN_POSITIVES = 5
+"""Fewest successes (and failures) for a normal-theory or percentile interval of a proportion
+(the ``n p >= 5`` rule of thumb); below it the score-type intervals here are used."""
 
 BOUNDARY_COUNTS = 3
 """Successes (or failures) up to which the Poisson bound replaces Wilson's, where ``n`` is at
@@ -193,6 +197,23 @@ def cluster_deff(count_by_cluster: Any, n_by_cluster: Any) -> float:
     return float(min(top, max(1.0, v / (p * (1.0 - p) / n))))
 
 
+def mover_combination(coefs: Any, estimates: Any, lows: Any, highs: Any
+                      ) -> tuple[float, float]:
+    """Interval of ``sum(c_i * theta_i)`` from each ``theta_i``'s interval (MOVER; Zou, Huang and
+    Zhang, Comput. Stat. Data Anal. 53, 2009), the estimates taken as independent.
+
+    Example:
+        >>> [round(x, 3) for x in mover_combination([1, -1], [0.0, 0.0], [0.0, 0.0], [0.1, 0.1])]
+        [-0.1, 0.1]
+    """
+    c = np.asarray(coefs, np.float64)
+    e, lo, hi = (np.asarray(v, np.float64) for v in (estimates, lows, highs))
+    d = float(np.sum(c * e))
+    down = np.where(c > 0, c * (e - lo), c * (e - hi))  # how far each term can pull it down
+    up = np.where(c > 0, c * (hi - e), c * (lo - e))
+    return d - float(np.sqrt(np.sum(down**2))), d + float(np.sqrt(np.sum(up**2)))
+
+
 def mover_difference(count_a: float, n_a: float, count_b: float, n_b: float,
                      confidence: float = 0.95) -> tuple[float, float]:
     """Interval of ``count_a / n_a - count_b / n_b`` from the two Wilson intervals (MOVER).
@@ -214,15 +235,18 @@ def mover_difference(count_a: float, n_a: float, count_b: float, n_b: float,
 
 
 def bootstrap_wilson(count: int, n: int, num_reps: Any, den_reps: Any,
-                     confidence: float = 0.95) -> tuple[float, float]:
+                     confidence: float = 0.95, n_clusters: int | None = None
+                     ) -> tuple[float, float]:
     """Wilson interval of ``count / n`` on ``n / deff`` items, ``deff`` from clustered replicates.
 
     ``num_reps`` and ``den_reps`` are the bootstrap replicates of the rate's numerator and
     denominator (clusters resampled). ``deff`` is the replicates' variance of the rate over
     ``p (1 - p) / n``, at least 1. At a count of 0 or ``n`` the rate does not vary between
-    replicates, so the clusters' share of the items is read from the denominators instead: ``k =
-    E(den)^2 / Var(den)`` clusters hold the rate's items (``k`` clusters of equal size, drawn
-    from many), ``deff = n / k`` (no variance: every cluster in every replicate, ``deff = 1``).
+    replicates, so the number of clusters holding the rate's items is read from the denominators
+    instead, ``k = E(den)^2 / (Var(den) + E(den)^2 / n_clusters)`` (exact for ``k`` clusters of
+    equal size among ``n_clusters`` resampled), and ``deff = n / k``: copies count as one item
+    per source, the bound when every copy behaves like its source (without ``n_clusters``,
+    ``k = E^2 / Var``, and ``deff = 1`` when the denominator does not vary).
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -243,5 +267,6 @@ def bootstrap_wilson(count: int, n: int, num_reps: Any, den_reps: Any,
         deff = var / (p * (1 - p) / n)
     else:
         mean, var = float(np.mean(den)), float(np.var(den))
-        deff = n * var / mean**2 if var > 0 and mean > 0 else 1.0
+        extra = mean**2 / n_clusters if n_clusters else 0.0
+        deff = n * (var + extra) / mean**2 if var + extra > 0 and mean > 0 else 1.0
     return effective_wilson(p, n / min(float(n), max(1.0, deff)), confidence)

@@ -47,15 +47,12 @@ from typing import Any
 
 import numpy as np
 
-from vlmsafety.scoring.binomial import wilson_interval
+from vlmsafety.scoring.binomial import MIN_POSITIVES, wilson_interval
 from vlmsafety.scoring.ppi import Estimand, PPIMean, ppi_mean
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE
 
 __all__ = ["METHODS", "MIN_DISAGREEMENTS", "MIN_POSITIVES", "CorrectedMean", "corrected_mean"]
 
-MIN_POSITIVES = 5
-"""Fewest effective human positives (and negatives) for an interval that uses the judge (the
-``n p >= 5`` rule of thumb for a normal approximation to a binomial count)."""
 MIN_DISAGREEMENTS = 10
 """Fewest effective judge-human disagreements for PPI++'s normal interval of the judge's error."""
 
