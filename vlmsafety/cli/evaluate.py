@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
                 c = row["corrected"]
                 print(f"     {'corrected by human labels':<{width}} "
                       f"{format_rate(c['rate'], c['ci_low'], c['ci_high'], c['n'])} "
-                      f"n_human={c['n_human']}")
+                      f"n_human={c['n_human']} ({c.get('method', 'ppi++')})")
         if not boot and results["metric"]["n_boot"]:
             print(f"  (no bootstrap interval: fewer than --min-clusters "
                   f"{results['metric']['min_clusters']} clusters for some model; Wilson shown)")
