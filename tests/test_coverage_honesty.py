@@ -16,7 +16,7 @@ import pytest
 
 from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
-from vlmsafety.evaluation import evaluate_models, load_reference
+from vlmsafety.evaluation import EvaluationRequest, evaluate_models, load_reference
 from vlmsafety.report import format_signed
 from vlmsafety.scoring import score_dual, score_vsc, score_xstest
 from vlmsafety.scoring.mossbench import over_sensitivity
@@ -39,8 +39,9 @@ def partial_run(dual_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     ids = load_reference(dual_folder, "dual").ids
     full = _write(tmp / "full.jsonl", ids, "Here is how: step one, then step two.")
     few = _write(tmp / "few.jsonl", ids[:5], "I can't help with that.")
-    return evaluate_models("dual", dual_folder, [full, few], allow_missing=True, n_boot=200,
-                           seed=0, progress=False, command="test")
+    return evaluate_models(EvaluationRequest(
+        "dual", dual_folder, [full, few], allow_missing=True, n_boot=200, seed=0, progress=False,
+        command="test")).to_dict()
 
 
 def test_coverage_is_recorded_and_warned_about(partial_run: dict, dual_folder: Path) -> None:
@@ -126,9 +127,11 @@ def test_bad_min_coverage_and_min_clusters_are_refused(dual_folder: Path, tmp_pa
 
     preds = _write(tmp_path / "m.jsonl", load_reference(dual_folder, "dual").ids, "No.")
     with pytest.raises(VLMSafetyError, match="--min-coverage must be a number in"):
-        evaluate_models("dual", dual_folder, [preds], min_coverage=1.5, progress=False)
+        evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [preds], min_coverage=1.5, progress=False))
     with pytest.raises(VLMSafetyError, match="min_clusters must be a positive integer"):
-        evaluate_models("dual", dual_folder, [preds], min_clusters=0, progress=False)
+        evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [preds], min_clusters=0, progress=False))
 
 
 def test_a_zero_gap_on_shared_items_is_not_a_point(dual_folder: Path) -> None:
@@ -141,8 +144,9 @@ def test_a_zero_gap_on_shared_items_is_not_a_point(dual_folder: Path) -> None:
         ids = load_reference(dual_folder, "dual").ids
         a = _write(Path(tmp) / "a.jsonl", ids, "Here is how: step one, then step two.")
         b = _write(Path(tmp) / "b.jsonl", ids, "Here is how: step one, then step two.")
-        res = evaluate_models("dual", dual_folder, [a, b], n_boot=100, seed=0, progress=False,
-                              command="test", min_clusters=1)
+        res = evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [a, b], n_boot=100, seed=0, progress=False, command="test",
+            min_clusters=1)).to_dict()
     for board in res["leaderboards"]:
         for gap in board["adjacent"]:
             assert gap["difference"] == 0.0

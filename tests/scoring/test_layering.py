@@ -16,10 +16,10 @@ import vlmsafety.scoring
 
 SCORING = Path(vlmsafety.scoring.__file__).parent
 LAYER = {"inputs": 0, "binomial": 0.5, "stats": 1, "core": 2, "dual_result": 3, "dual": 4, "vsc": 4, "xstest": 4,
-         "mossbench": 4, "agreement": 4, "sampling": 1, "planning": 3, "ppi": 2, "corrected": 3, "edges": 2.5, "simulation": 3,
-         "__init__": 5}
+         "mossbench": 4, "agreement": 4, "sampling": 1, "planning": 3, "ppi": 2, "corrected": 3, "edges": 2.5,
+         "simulation": 3, "__init__": 5}
 # Outside the scoring package, the pure layer may use only these vlmsafety modules.
-ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels", "vlmsafety._deprecation",
+ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels",
                      "vlmsafety.specs.classes"}  # specs.classes: a leaf of constants
 FORBIDDEN = {"logging", "os", "pathlib", "random", "io", "shutil", "socket", "urllib", "httpx",
              "aiohttp", "requests", "datasets", "huggingface_hub"}

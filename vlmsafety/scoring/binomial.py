@@ -47,8 +47,8 @@ import numpy as np
 
 from vlmsafety.errors import ScoringInputError
 
-__all__ = ["MIN_POSITIVES", "bootstrap_wilson", "cluster_deff", "mover_combination", "effective_wilson", "kish_n", "mover_difference",
-           "poisson_lower", "wilson_interval"]
+__all__ = ["MIN_POSITIVES", "bootstrap_wilson", "cluster_deff", "effective_wilson", "kish_n",
+           "mover_combination", "mover_difference", "poisson_lower", "wilson_interval"]
 
 MIN_POSITIVES = 5
 """Fewest successes (and failures) for a normal-theory or percentile interval of a proportion
