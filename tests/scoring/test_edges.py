@@ -141,3 +141,15 @@ def test_bootstrapped_rates_and_differences_at_0_and_1_are_not_points() -> None:
                   prompt_ids=[i for i in range(30) for _ in (0, 1)], n_boot=200)
     mean = v.overall.sra_mean
     assert mean.value == 1.0 and mean.boot_low < 1.0 == mean.boot_high
+
+
+def test_perfect_agreement_is_not_a_point() -> None:
+    """A judge agreeing with all 50 labels printed accuracy and kappa ``1.000 [1.000, 1.000]``."""
+    from vlmsafety.scoring.agreement import agreement
+
+    labels = ["refusal"] * 30 + ["direct_answer"] * 20
+    r = agreement(labels, labels, positive="refusal", n_boot=200, seed=0)
+    assert r.accuracy.value == 1.0 and r.accuracy.ci_low == pytest.approx(
+        wilson_interval(50, 50)[0])
+    for fig in (r.kappa, r.binary_kappa, r.f1, r.precision, r.recall, r.exact_agreement):
+        assert fig.value == 1.0 and fig.ci_low is not None and fig.ci_low < 1.0 == fig.ci_high
