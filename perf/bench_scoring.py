@@ -51,7 +51,7 @@ def make_rows(n: int, seed: int = 0) -> dict[str, list[Any]]:
 
 
 def ours(d: dict[str, list[Any]]) -> dict[str, float]:
-    from vlmsafety.scoring import score_dual
+    from vlmsafety.suites.dual import score_dual
 
     r = score_dual(d["predictions"], d["references"], categories=d["categories"],
                    perturbations=d["perturbations"], severities=d["severities"],
@@ -156,8 +156,8 @@ def best_of(k: int, fn: Any, data: dict[str, list[Any]]) -> tuple[float, Any]:
     return best, value
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
-    sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
+def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
+    sizes = (1_000, 10_000) if smoke else (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
     rows: list[dict[str, Any]] = []
     per_row: dict[int, float] = {}
     for n in sizes:

@@ -22,10 +22,11 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from vlmsafety import __version__
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.evaluation import EvaluationRequest, LeaderboardRow, ModelInput, run_evaluation
 from vlmsafety.evaluation.leaderboard import headline_rate
-from vlmsafety.scoring import Rate, SafeCompletionResult
+from vlmsafety.scoring import Rate
+from vlmsafety.suites.dual import SafeCompletionResult
+from vlmsafety.suites.dual.builder import build_sample
 
 FINGERPRINTS = {
     "*": "e51e91b8f0ec34246db3ab4f88f63736e2ab9eadbea01649eddcea81cef78f32",

@@ -123,7 +123,8 @@ def test_effective_sizes_and_mover() -> None:
 def test_bootstrapped_rates_and_differences_at_0_and_1_are_not_points() -> None:
     """The clustered bootstrap printed ``0.000 [0.000, 0.000] (n=24)`` and ``1.000 [1.000, 1.000]``;
     now Wilson on the design effect's effective n, and ΔIR / VSC's mean from MOVER at the edges."""
-    from vlmsafety.scoring import score_dual, score_vsc
+    from vlmsafety.suites.dual import score_dual
+    from vlmsafety.suites.vsc import score_vsc
 
     src = [f"s{i}" for i in range(30) for _ in range(4)]  # 30 sources x (clean + 3 copies)
     pert = ["none", "blur", "blur", "jpeg"] * 30

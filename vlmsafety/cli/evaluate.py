@@ -17,7 +17,9 @@ the scoring core, and ranked per headline rate with the significance of adjacent
 
 Writes OUT/results.json (every rate with its count and intervals; dataset, judge and metric
 versions; the command), OUT/report.md, OUT/plots/*.png (needs matplotlib: pip install
-'vlmsafety[plots]') and OUT/judged/<model>.jsonl. OUT is replaced as a whole at the end.
+'vlmsafety[plots]'; without it the plots are skipped with a note) and OUT/judged/<model>.jsonl.
+OUT is replaced as a whole at the end. `vlmsafety report OUT/results.json` renders report.md and
+the plots again. Exit status: 0 written, 2 refused (nothing written).
 
 examples:
   vlmsafety evaluate --benchmark dual --dataset ./dual-sample \\
@@ -38,9 +40,9 @@ def register(sub: Any) -> None:
         "results.json, report.md and plots.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from vlmsafety.specs import BENCHMARKS
+    from vlmsafety.specs import benchmarks, specs
 
-    p.add_argument("--benchmark", required=True, choices=BENCHMARKS,
+    p.add_argument("--benchmark", required=True, choices=benchmarks(),
                    help="which benchmark the dataset is (its spec: configs, judge rubric, "
                    "scorer)")
     p.add_argument("--dataset", required=True, metavar="DIR_OR_REPO",
@@ -61,10 +63,9 @@ def register(sub: Any) -> None:
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")
     p.add_argument("--setting", action="append", metavar="KEY=VALUE", default=[],
-                   help="a metric setting of the benchmark (repeatable; e.g. mossbench "
-                   "empty_policy=refusal|irrelevant|exclude, vsc mode=..., dual "
-                   "partial_refusal=...); recorded in results.json (default: none, the "
-                   "benchmark's own settings)")
+                   help="a metric setting of the benchmark (repeatable; "
+                   + "; ".join(f"{s.name}: {', '.join(s.settings)}" for s in specs() if s.settings)
+                   + "); recorded in results.json (default: none, the benchmark's own settings)")
     p.add_argument("--min-coverage", type=float, default=0.95, metavar="SHARE",
                    help="warn when a model's predictions cover less than this share of the "
                    "scored rows, or when models' coverages differ (default 0.95)")
@@ -82,20 +83,11 @@ def register(sub: Any) -> None:
     metric = p.add_argument_group(
         "metric settings (each recorded in results.json's metric; a setting the benchmark does "
         "not have is an error)")
-    metric.add_argument("--vsc-mode", metavar="MODE", dest="set_mode",
-                        help="VSCBench counting: default (refusal or safe completion is right "
-                        "on unsafe items) or parity (VSCBench's published counting; see "
-                        "docs/evaluate.md); default: default")
-    metric.add_argument("--partial-refusal", metavar="POLICY", dest="set_partial_refusal",
-                        help="DUAL-Bench: how a partial refusal counts: separate (its own rate), "
-                        "refusal or safe_completion; default: separate")
-    metric.add_argument("--category-bootstrap", choices=("on", "off"),
-                        dest="set_bootstrap_breakdowns",
-                        help="bootstrap intervals for the per-category (and per-setting / "
-                        "per-perturbation) rates too; default: on (their rows are copies of few "
-                        "source items)")
+    _add_setting_options(metric)
     chat = p.add_argument_group("chat judge (--judge chat or cascade)")
-    chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
+    from vlmsafety.judges.chat import scheme_names
+
+    chat.add_argument("--scheme", choices=scheme_names(),
                       help="rubric (default: the benchmark's own)")
     from vlmsafety.cli.judge import add_chat_arguments
 
@@ -105,6 +97,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vlmsafety.cli.judge import make_judge
+    from vlmsafety.cli.report import plots_available
     from vlmsafety.evaluation import EvaluationRequest, run_evaluation
     from vlmsafety.specs import get_spec
 
@@ -115,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         human_labels=args.human_labels or (), n_boot=args.n_boot, seed=args.seed,
         min_coverage=args.min_coverage, min_clusters=args.min_clusters,
         command="vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:])))
-    results = run_evaluation(request, args.out, plots=not args.no_plots,
+    results = run_evaluation(request, args.out,
+                             plots=plots_available("evaluate", not args.no_plots),
                              overwrite=args.overwrite)
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -163,6 +157,31 @@ def _print_board(board: Any, results: Any) -> None:
     if not boot and results.metric.n_boot:
         print(f"  (no bootstrap interval: fewer than --min-clusters "
               f"{results.metric.min_clusters} clusters for some model; Wilson shown)")
+
+
+def _add_setting_options(group: Any) -> None:
+    """The registered benchmarks' named setting options (``--partial-refusal`` ...), each once."""
+    from vlmsafety.specs import specs
+
+    every = specs()
+    seen: set[str] = set()
+    for spec in every:
+        for opt in spec.options:
+            if opt.flag in seen:
+                continue
+            seen.add(opt.flag)
+            owners = [s for s in every if any(o.flag == opt.flag for o in s.options)]
+            if len(owners) == 1:
+                where, defaults = f"{spec.title}: ", _shown(spec.settings.get(opt.setting))
+            else:
+                where, defaults = "", ", ".join(
+                    f"{s.title} {_shown(s.settings.get(opt.setting))}" for s in owners)
+            group.add_argument(opt.flag, dest=f"set_{opt.setting}", choices=opt.choices,
+                               metavar=opt.metavar, help=f"{where}{opt.help} (default: {defaults})")
+
+
+def _shown(value: Any) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:

@@ -41,11 +41,11 @@ def prompt_column(columns: Sequence[str], config: str | None = None) -> str:
         >>> prompt_column(["id", "prompt", "image"]), prompt_column(["id", "question", "image"])
         ('prompt', 'question')
     """
-    from vlmsafety.specs import BENCHMARKS, get_spec
+    from vlmsafety.specs import specs
 
     if "prompt" in columns:
         return "prompt"
-    found = sorted({spec.prompt_column for spec in map(get_spec, BENCHMARKS)
+    found = sorted({spec.prompt_column for spec in specs()
                     if spec.prompt_column in columns
                     and (config is None or config in spec.config_names)})
     if len(found) != 1:
@@ -136,7 +136,10 @@ def open_sources(
         InvalidArgumentError: ``configs`` given with something other than a folder or repo id.
     """
     if isinstance(dataset, (str, os.PathLike)):
+        from vlmsafety.storage.splits import check_source
+
         source = os.fspath(dataset)
+        check_source(source)  # a local path is never sent to the Hub
         names = _load_configs(source, configs, revision)
         loaded = {c: _load_config(source, c, limit, revision) for c in names}
         total = _check_unique_ids(loaded)
