@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import sys
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ class Cell:
     lows: list[float] = field(default_factory=list)
     highs: list[float] = field(default_factory=list)
     no_unsafe: int = 0
+    methods: Counter[str] = field(default_factory=Counter)
 
     def coverage(self) -> float:
         return float(np.mean(self.covered)) if self.covered else math.nan
@@ -127,8 +129,9 @@ def corrections(inp: Inputs, *, draws: int, seed: int
                     none_unsafe = UNSAFE not in sample
                     for j, labels in judged.items():
                         c = corrected_rate(labels, sample, (UNSAFE,), sampling_prob=prob)
-                        _add(cells.setdefault((j, model, n), Cell()), truth, c.rate, c.ci_low,
-                             c.ci_high, none_unsafe)
+                        cell = cells.setdefault((j, model, n), Cell())
+                        _add(cell, truth, c.rate, c.ci_low, c.ci_high, none_unsafe)
+                        cell.methods[c.method] += 1
                     _add(cells.setdefault((HUMANS_ALONE, model, n), Cell()), truth, c.human_rate,
                          c.human_ci_low, c.human_ci_high, none_unsafe)
                     bar.update(1)
@@ -261,6 +264,39 @@ def failures(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], draws: int
                      "90% of the draws.")]
 
 
+def _methods(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell]) -> list[str]:
+    """Which interval the correction used (PPI++ or a fallback at the edges), and what the
+    judges added over the humans alone, in numbers."""
+    from vlmsafety.scoring.edges import METHODS
+
+    lines = [("How the corrected intervals were made (`vlmsafety.scoring.edges`; share of all "
+             "judges' corrected intervals, %):"), "",
+             "| method | " + " | ".join(f"n = {n}" for n in SAMPLE_SIZES) + " |",
+             "| --- |" + " ---: |" * len(SAMPLE_SIZES)]
+    per_n = {n: sum((c.methods for (j, _, nn), c in cells.items()
+                     if nn == n and j != HUMANS_ALONE), Counter()) for n in SAMPLE_SIZES}
+    for method, text in METHODS.items():
+        if any(per_n[n][method] for n in SAMPLE_SIZES):
+            lines.append(f"| {method}: {text} | " + " | ".join(
+                _pct(per_n[n][method] / max(sum(per_n[n].values()), 1)) for n in SAMPLE_SIZES)
+                + " |")
+    widths = {j: float(np.median([w for (jj, _, n), c in cells.items()
+                                  if jj == j and n == SAMPLE_SIZES[-1] for w in c.widths]))
+              for j in (*inp.judges, HUMANS_ALONE)}
+    best = min(inp.judges, key=lambda j: widths[j])
+    lines += ["", ("With few unsafe responses in a sample, or few disagreements between judge "
+                   "and humans on it, PPI++'s normal interval is not trusted and a fallback is "
+                   "used: `human-wilson` uses the sample's human labels alone (the judge adds "
+                   "nothing, and the interval is as wide as the humans-alone one); `ppi-mover` "
+                   "still uses the judge. At n = " + str(SAMPLE_SIZES[-1]) + " the narrowest "
+                   f"median corrected interval is {best}'s, {_pct(widths[best])} pp, against "
+                   f"{_pct(widths[HUMANS_ALONE])} pp from the humans alone: at these rates no "
+                   "judge here is accurate enough for the correction to save many labels. A "
+                   "model without any unsafe response is covered because its rate is 0 and an "
+                   "interval from a sample without unsafe responses starts at 0.")]
+    return lines
+
+
 def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mapping[str, Any], *,
            draws: int, n_boot: int, seed: int, plot_rel: str | None, command: str) -> str:
     n_rows = int(inp.human.size)
@@ -278,8 +314,8 @@ def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mappi
         "judge and vlmsafety's [default offline judge](../judges.md#the-default-judge), run "
         f"here as `{inp.judge_name}` (text only: told the prompt and the image's description), "
         "alone, and each judge corrected with n human labels per model "
-        "(`vlmsafety.scoring.corrected.corrected_rate`, PPI++, the estimand being the model's "
-        "rate over its 400 responses). The same samples are used for every "
+        "(`vlmsafety.scoring.corrected.corrected_rate`: PPI++, with its fallbacks at the edges; "
+        "the estimand being the model's rate over its 400 responses). The same samples are used for every "
         f"judge; the row \"{HUMANS_ALONE}\" is the estimate from the sample's human labels "
         "without any judge."), "",
         "## Unsafe response rate per model (%): the humans and each judge alone", "",
@@ -295,16 +331,7 @@ def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mappi
         lines += [f"### n = {n}: coverage % / median width (pp) per model", "",
                   *_detail_table(inp, cells, n), ""]
     lines += ["✗: coverage below 90%.", "", "## Where the correction fails", "",
-              *failures(inp, cells, draws), "",
-              ("The corrected interval is a normal (t) interval around the PPI++ estimate. At "
-              "rates near zero it fails: a sample of n labels from a model with a few unsafe "
-              "responses often holds none, the sample then says the rate is 0 with an estimated "
-              "variance near 0, and the interval, narrow or of zero width, misses the true rate "
-              "(a model with no unsafe response at all is covered only because its rate is "
-              "exactly 0). None of these judges is accurate enough at such rates for the power "
-              "tuning to lean on it, so the corrected rows are close to the humans-alone row. "
-              "The statistics issue of this wave replaces these intervals at rare rates; this "
-              "page is regenerated after it lands."), ""]
+              *failures(inp, cells, draws), "", *_methods(inp, cells), ""]
     if plot_rel:
         lines += ["## Plot", "",
                   (f"![Unsafe rate per model: humans, judges alone and corrected with n = {PLOT_N}"
