@@ -11,7 +11,7 @@ from typing import Any
 
 from vlmsafety.specs import BENCHMARKS
 
-BENCHES: tuple[str, ...] = (*BENCHMARKS, "merge")
+BENCHES: tuple[str, ...] = (*dict.fromkeys((*BENCHMARKS, "msts")), "merge")
 """One ``vlmsafety build`` subcommand per benchmark spec (``vlmsafety.cli.build_<name>``), and
 ``merge`` (joins the parts of a sharded build)."""
 
