@@ -33,7 +33,8 @@ from vlmsafety.hub import plan_push, push
 from vlmsafety.suites.msts import builder as mb
 from vlmsafety.suites.msts.release import CONFIGS, SHA256, read_images, read_prompts
 
-MISSING, TRUNCATED, OVERSIZED, REDIRECTED, SLOW = (f"unsafe_image_{i:04d}" for i in (5, 6, 7, 8, 9))
+MISSING, TRUNCATED, OVERSIZED, REDIRECTED, SLOW, FLAKY = (
+    f"unsafe_image_{i:04d}" for i in (5, 6, 7, 8, 9, 11))
 MAX_BYTES = 50_000
 FAST = {"timeout": 0.3, "retries": 1, "backoff": 0.0, "progress": False,
         "max_image_bytes": MAX_BYTES}
@@ -54,35 +55,51 @@ def _noise_png(n_bytes: int) -> bytes:
 
 
 class Mirror:
-    """A file server on 127.0.0.1: ``files[path]`` is bytes, ``("redirect", location)`` or
-    ``("slow", seconds, bytes)``; every request's path and User-Agent is recorded."""
+    """A file server on 127.0.0.1: ``files[path]`` is bytes, ``("redirect", location)``,
+    ``("slow", seconds, bytes)`` or ``("flaky", bytes)`` (HTTP 503 the first time); every
+    request's path and User-Agent is recorded, and the most requests ever in flight."""
 
     def __init__(self) -> None:
         self.files: dict[str, object] = {}
         self.requests: list[tuple[str, str]] = []
+        self.in_flight = self.max_in_flight = 0
+        lock = threading.Lock()
         mirror = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                mirror.requests.append((self.path, self.headers.get("User-Agent", "")))
-                entry = mirror.files.get(self.path)
-                if isinstance(entry, tuple) and entry[0] == "redirect":
-                    self.send_response(302)
-                    self.send_header("Location", str(entry[1]))
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                if isinstance(entry, tuple) and entry[0] == "slow":
-                    time.sleep(float(entry[1]))  # type: ignore[arg-type]
-                    entry = entry[2]
-                body = entry if isinstance(entry, bytes) else b""
-                self.send_response(200 if isinstance(entry, bytes) else 404)
-                self.send_header("Content-Length", str(len(body)))
+                with lock:
+                    mirror.in_flight += 1
+                    mirror.max_in_flight = max(mirror.max_in_flight, mirror.in_flight)
+                try:  # counted until the answer is ready: the client is still waiting for it
+                    status, headers, body = self._answer()
+                finally:
+                    with lock:
+                        mirror.in_flight -= 1
+                self.send_response(status)
+                for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 try:
                     self.wfile.write(body)
                 except OSError:
                     pass  # the client gave up (the slow image)
+
+            def _answer(self) -> tuple[int, dict[str, str], bytes]:
+                mirror.requests.append((self.path, self.headers.get("User-Agent", "")))
+                entry = mirror.files.get(self.path)
+                if isinstance(entry, tuple) and entry[0] == "flaky":
+                    mirror.files[self.path] = entry[1]
+                    return 503, {}, b""
+                time.sleep(0.002)  # long enough for requests to overlap
+                if isinstance(entry, tuple) and entry[0] == "redirect":
+                    return 302, {"Location": str(entry[1])}, b""
+                if isinstance(entry, tuple) and entry[0] == "slow":
+                    time.sleep(float(entry[1]))  # type: ignore[arg-type]
+                    entry = entry[2]
+                if isinstance(entry, bytes):
+                    return 200, {}, entry
+                return 404, {}, b""
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -117,6 +134,7 @@ def server(image_ids: list[str]) -> Iterator[Mirror]:
     mirror.files[f"/faulty/{OVERSIZED}.png"] = _noise_png(MAX_BYTES + 10_000)
     mirror.files[f"/faulty/{REDIRECTED}.png"] = ("redirect", f"/moved/{REDIRECTED}.png")
     mirror.files[f"/moved/{REDIRECTED}.png"] = _png(8)
+    mirror.files[f"/faulty/{FLAKY}.png"] = ("flaky", _png(10))
     for ext in mb.IMAGE_EXTENSIONS:
         mirror.files[f"/faulty/{SLOW}.{ext}"] = ("slow", 2.0, _png(9))
     yield mirror
@@ -187,6 +205,7 @@ def test_requests_name_the_project_and_a_cache_makes_reruns_free(
         clean: Path, release: Path, server: Mirror, tmp_path: Path) -> None:
     agents = {agent for path, agent in server.requests if path.startswith("/good/")}
     assert agents == {mb.USER_AGENT} and "vlmsafety" in mb.USER_AGENT and "https://" in mb.USER_AGENT
+    assert 1 < server.max_in_flight <= 4  # concurrent, and bounded by concurrency=4
     cache = clean.parent / "cache"
     assert len(list(cache.glob("*.png"))) == 200 and not list(cache.glob(".*"))
     before = len(server.requests)
@@ -209,7 +228,7 @@ def test_bad_images_are_one_named_error(release: Path, server: Mirror, tmp_path:
     for image_id, why in ((MISSING, "not found (HTTP 404)"), (TRUNCATED, "unreadable"),
                           (OVERSIZED, "too large (Content-Length"), (SLOW, "timed out after 0.3 s")):
         assert f"{image_id}: {why}" in message
-    assert REDIRECTED not in message
+    assert REDIRECTED not in message and FLAKY not in message  # a 503 is retried
     assert not (tmp_path / "msts").exists()
     assert time.monotonic() - start < 10
 
@@ -243,6 +262,7 @@ def test_placeholders_are_counted_warned_and_refused_by_push(
     manifest = header["image_manifest"]
     assert manifest[MISSING]["sha256"] is None and "404" in manifest[MISSING]["problem"]
     assert manifest[REDIRECTED]["fetched_from"].endswith(f"/moved/{REDIRECTED}.png")
+    assert manifest[FLAKY]["sha256"] == hashlib.sha256(_png(10)).hexdigest()
     plan = plan_push(out, "me/msts")
     assert (plan.placeholder_images, plan.n_images) == (8, 400)  # en_textonly has no images
     assert any("may not allow redistribution" in w and "'Unsplash License'" in w
@@ -270,19 +290,15 @@ def test_cli_from_an_images_folder(release: Path, image_ids: list[str], clean: P
         "image", datasets.Image(decode=False))
     assert de[9]["image"] == {"bytes": jpeg.getvalue(), "path": "unsafe_image_0010.jpg"}
     assert de[0]["image"]["bytes"] == _png(0)
-    manifest = DatasetCard.load(out / "README.md").data.to_dict()["builder"]["image_manifest"]
-    assert manifest["unsafe_image_0001"]["sha256"] == clean_sha(clean, "unsafe_image_0001")
+    # The same images as the clean mirror build, but for the one JPEG swapped in here.
+    assert mb.compare_images(clean, out) == {"unsafe_image_0010": (
+        hashlib.sha256(_png(9)).hexdigest(), hashlib.sha256(jpeg.getvalue()).hexdigest())}
     (folder / "unsafe_image_0011.jpeg").write_bytes(jpeg.getvalue())  # a second file: ambiguous
     (folder / "unsafe_image_0012.png").unlink()
     with pytest.raises(SourceDataError, match=r"(?s)2 of 200 .*unsafe_image_0011: ambiguous: .*"
                                               r"unsafe_image_0012: missing: no "):
         mb.build_msts(tmp_path / "bad", source=release, images=folder, languages=["it"],
                       progress=False)
-
-
-def clean_sha(folder: Path, image_id: str) -> str:
-    manifest = DatasetCard.load(folder / "README.md").data.to_dict()["builder"]["image_manifest"]
-    return str(manifest[image_id]["sha256"])
 
 
 @pytest.fixture()

@@ -33,7 +33,12 @@ Example:
 from __future__ import annotations
 
 from vlmsafety.suites.msts.builder.build import build_msts, default_cache_dir
-from vlmsafety.suites.msts.builder.card import image_manifest, push_warnings
+from vlmsafety.suites.msts.builder.card import (
+    compare_images,
+    image_manifest,
+    push_warnings,
+    read_image_manifest,
+)
 from vlmsafety.suites.msts.builder.fetch import FetchSettings, ImageCache, fetch_images
 from vlmsafety.suites.msts.builder.images import BuiltImage, check_image, placeholder_png
 from vlmsafety.suites.msts.builder.schema import (
@@ -74,10 +79,12 @@ __all__ = [
     "ImageCache",
     "build_msts",
     "check_image",
+    "compare_images",
     "default_cache_dir",
     "fetch_images",
     "image_manifest",
     "placeholder_png",
     "push_warnings",
+    "read_image_manifest",
     "source_url",
 ]

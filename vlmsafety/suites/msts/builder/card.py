@@ -11,13 +11,16 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from importlib.resources import files
+from pathlib import Path
 from string import Template
 from typing import Any
 from urllib.parse import urlsplit
 
+from vlmsafety.errors import DatasetNotFoundError
 from vlmsafety.suites.msts.builder.images import BuiltImage
 from vlmsafety.suites.msts.builder.schema import (
     BUILDER_NAME,
@@ -33,7 +36,8 @@ from vlmsafety.suites.msts.builder.schema import (
 from vlmsafety.suites.msts.hazards import MSTS_HAZARD_SLUGS, msts_hazard
 from vlmsafety.suites.msts.release import LANGUAGES, SHA256, TEXTONLY_CONFIG, ImageInfo, Prompt
 
-__all__ = ["card_fields", "image_manifest", "push_warnings", "template"]
+__all__ = ["card_fields", "compare_images", "image_manifest", "push_warnings", "read_image_manifest",
+           "template"]
 
 
 def template() -> Template:
@@ -58,6 +62,50 @@ def image_manifest(built: Mapping[str, BuiltImage]) -> dict[str, dict[str, Any]]
         if b.problem is not None:
             entry["problem"] = b.problem
         out[image_id] = entry
+    return out
+
+
+def read_image_manifest(folder: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """The image manifest of a built folder (its card's ``builder.image_manifest``).
+
+    Raises:
+        DatasetNotFoundError: no README.md, or one without an MSTS image manifest.
+    """
+    from huggingface_hub import DatasetCard
+
+    readme = Path(folder) / "README.md"
+    if not readme.is_file():
+        raise DatasetNotFoundError(f"{readme}: no such file (a folder built by build msts)")
+    builder = DatasetCard.load(readme).data.to_dict().get("builder") or {}
+    manifest = builder.get("image_manifest") if isinstance(builder, dict) else None
+    if not isinstance(manifest, dict):
+        raise DatasetNotFoundError(f"{readme}: no builder.image_manifest in its YAML header "
+                                   "(not a folder built by `vlmsafety build msts`)")
+    return manifest
+
+
+def compare_images(a: str | os.PathLike[str], b: str | os.PathLike[str]
+                   ) -> dict[str, tuple[str | None, str | None]]:
+    """The images whose bytes differ between two builds: image id -> (sha256 in ``a``, in ``b``);
+    ``None`` for a placeholder or an image the build does not have.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> def folder(sha):
+        ...     d = pathlib.Path(tempfile.mkdtemp())
+        ...     _ = (d / "README.md").write_text("---\\nbuilder:\\n  image_manifest:\\n"
+        ...         f"    img_1:\\n      sha256: {sha}\\n---\\n", encoding="utf-8")
+        ...     return d
+        >>> compare_images(folder("aa"), folder("aa")), compare_images(folder("aa"), folder("bb"))
+        ({}, {'img_1': ('aa', 'bb')})
+    """
+    left, right = read_image_manifest(a), read_image_manifest(b)
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for image_id in sorted(set(left) | set(right)):
+        sha_a = (left.get(image_id) or {}).get("sha256")
+        sha_b = (right.get(image_id) or {}).get("sha256")
+        if sha_a != sha_b or sha_a is None:
+            out[image_id] = (sha_a, sha_b)
     return out
 
 
