@@ -1,1 +1,3 @@
 """The benchmarks vlmsafety ships, one folder each (``vlmsafety/suites/<name>/``)."""
+
+__all__: list[str] = []
