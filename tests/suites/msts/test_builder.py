@@ -24,6 +24,7 @@ from PIL import Image
 
 from vlmsafety.cli import main
 from vlmsafety.errors import (
+    CacheError,
     HubPublishError,
     InvalidArgumentError,
     SourceDataError,
@@ -333,3 +334,25 @@ def test_bad_arguments_are_named(release: Path, tmp_path: Path) -> None:
         mb.build_msts(tmp_path / "a", source=release, images=tmp_path, mirror="http://x")
     with pytest.raises(SourceDataError, match="is not a folder"):
         mb.build_msts(tmp_path / "a", source=release, images=tmp_path / "none", languages=["it"])
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(CacheError, match="cannot create the image cache .*--cache"):
+        mb.build_msts(tmp_path / "a", source=release, mirror="http://127.0.0.1:9",
+                      cache_dir=tmp_path / "file" / "cache", languages=["it"], progress=False)
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_damaged_cache_file_is_fetched_again(release: Path, server: Mirror, image_ids: list[str],
+                                               tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    mirror = f"{server.url}/good"
+    mb.build_msts(tmp_path / "a", source=release, mirror=mirror, cache_dir=cache,
+                  languages=["ko"], **FAST)
+    damaged = next(cache.glob(f"{image_ids[3]}-*.png"))
+    damaged.write_bytes(damaged.read_bytes()[:30])
+    before = len(server.requests)
+    out = mb.build_msts(tmp_path / "b", source=release, mirror=mirror, cache_dir=cache,
+                        languages=["ko"], **FAST)
+    again = [path for path, _ in server.requests[before:]]
+    assert again and {p.rsplit("/", 1)[1].split(".")[0] for p in again} == {image_ids[3]}
+    assert damaged.read_bytes() == _png(3)
+    assert mb.compare_images(tmp_path / "a", out) == {}

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from vlmsafety.errors import CacheError
 from vlmsafety.storage.checksums import bytes_sha256
 from vlmsafety.suites.msts.builder.images import check_image
 from vlmsafety.suites.msts.builder.schema import IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, USER_AGENT
@@ -229,10 +230,19 @@ def _fetch_one(client: Any, job: FetchJob, cache: ImageCache, settings: FetchSet
 def fetch_images(jobs: Sequence[FetchJob], cache: ImageCache, settings: FetchSettings, *,
                  progress: bool = True) -> dict[str, Fetched]:
     """Fetch every job's image into ``cache`` (see the module docstring); never raises for one
-    image: its :class:`Fetched` carries the problem."""
+    image: its :class:`Fetched` carries the problem.
+
+    Raises:
+        CacheError: the cache folder cannot be created.
+    """
     import httpx
     from tqdm.auto import tqdm
 
+    try:
+        cache.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CacheError(f"cannot create the image cache {cache.root}: {exc} (choose another "
+                         "folder with --cache / cache_dir)") from exc
     timeout = httpx.Timeout(settings.timeout)
     limits = httpx.Limits(max_connections=settings.concurrency)
     out: dict[str, Fetched] = {}
