@@ -9,6 +9,7 @@ import hashlib
 import http.server
 import io
 import json
+import shutil
 import threading
 import time
 import warnings
@@ -341,18 +342,37 @@ def test_bad_arguments_are_named(release: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "a").exists()
 
 
-def test_a_damaged_cache_file_is_fetched_again(release: Path, server: Mirror, image_ids: list[str],
-                                               tmp_path: Path) -> None:
+def test_a_damaged_cache_file_is_fetched_again(clean: Path, release: Path, server: Mirror,
+                                               image_ids: list[str], tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    mirror = f"{server.url}/good"
-    mb.build_msts(tmp_path / "a", source=release, mirror=mirror, cache_dir=cache,
-                  languages=["ko"], **FAST)
+    shutil.copytree(clean.parent / "cache", cache)  # the clean build's cache, all 200 images
     damaged = next(cache.glob(f"{image_ids[3]}-*.png"))
     damaged.write_bytes(damaged.read_bytes()[:30])
     before = len(server.requests)
-    out = mb.build_msts(tmp_path / "b", source=release, mirror=mirror, cache_dir=cache,
-                        languages=["ko"], **FAST)
+    out = mb.build_msts(tmp_path / "b", source=release, mirror=f"{server.url}/good",
+                        cache_dir=cache, languages=["ko"], **FAST)
     again = [path for path, _ in server.requests[before:]]
     assert again and {p.rsplit("/", 1)[1].split(".")[0] for p in again} == {image_ids[3]}
     assert damaged.read_bytes() == _png(3)
-    assert mb.compare_images(tmp_path / "a", out) == {}
+    assert mb.compare_images(clean, out) == {}
+
+
+def test_cli_placeholders_summary(release: Path, server: Mirror, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["build", "msts", "--out", str(tmp_path / "msts"), "--source", str(release),
+            "--mirror", f"{server.url}/faulty", "--cache", str(tmp_path / "cache"),
+            "--languages", "it", "--retries", "0", "--timeout", "0.3",
+            "--max-image-mb", str(MAX_BYTES / 2**20)]
+    server.files[f"/faulty/{FLAKY}.png"] = ("flaky", _png(10))  # no retry: its 503 counts
+    assert main(argv) != 0
+    assert "5 of 200 MSTS image(s) missing or unusable" in capsys.readouterr().err
+    assert not (tmp_path / "msts").exists()
+    server.files[f"/faulty/{FLAKY}.png"] = ("flaky", _png(10))
+    with pytest.warns(UserWarning, match="replaced by grey placeholders"):
+        assert main([*argv, "--placeholders"]) == 0
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert summary["rows"] == {"it": 200}
+    assert summary["placeholder_images"] == {"total": 5, "download_failed": 2, "missing": 1,
+                                             "unusable": 2}
+    assert "push` refuses this folder" in err and "may not allow redistribution" in err
