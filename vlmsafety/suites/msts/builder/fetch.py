@@ -107,16 +107,26 @@ class ImageCache:
         return None
 
     def put(self, image_id: str, key: str, data: bytes, ext: str) -> Path:
-        """Store ``data`` atomically (temporary file in the cache folder, then renamed)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Store ``data`` atomically (temporary file in the cache folder, then renamed).
+
+        Raises:
+            CacheError: the file cannot be written (an unwritable folder, a full disk).
+        """
         path = self.root / f"{self._stem(image_id, key)}.{ext}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.root)
+        except OSError as exc:
+            raise CacheError(f"cannot write to the image cache {self.root}: {exc} (choose "
+                             "another folder with --cache / cache_dir)") from exc
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise CacheError(f"cannot write {path}: {exc}") from exc
             raise
         return path
 
@@ -233,14 +243,14 @@ def fetch_images(jobs: Sequence[FetchJob], cache: ImageCache, settings: FetchSet
     image: its :class:`Fetched` carries the problem.
 
     Raises:
-        CacheError: the cache folder cannot be created.
+        CacheError: the cache folder cannot be created or written.
     """
     import httpx
     from tqdm.auto import tqdm
 
     try:
         cache.root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+    except OSError as exc:  # before any download
         raise CacheError(f"cannot create the image cache {cache.root}: {exc} (choose another "
                          "folder with --cache / cache_dir)") from exc
     timeout = httpx.Timeout(settings.timeout)
