@@ -18,7 +18,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
-for _name in ("chat_server", "required", "mossbench_release"):  # --import-mode=importlib does not put tests/ on sys.path
+# --import-mode=importlib does not put tests/ on sys.path
+for _name in ("chat_server", "required", "mossbench_release"):
     if _name not in sys.modules:
         _spec = importlib.util.spec_from_file_location(_name, Path(__file__).resolve().parent
                                                        / f"{_name}.py")

@@ -202,7 +202,7 @@ def repro() -> Any:
     import sys
 
     spec = importlib.util.spec_from_file_location("reproduce_mossbench",
-                                                  REPO / "benchmarks" / "reproduce_mossbench.py")
+                                                  REPO / "docs" / "reproductions" / "reproduce_mossbench.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules["reproduce_mossbench"] = mod  # dataclasses look their module up

@@ -24,8 +24,8 @@ from vlmsafety.errors import (
     UnknownNameError,
 )
 from vlmsafety.generate import GenerateSummary, default_cache, generate
-from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.predictions import read_predictions
+from vlmsafety.storage.cache import SQLiteCache
 
 FAST = RetryPolicy(max_attempts=2, backoff_base=0.001, request_timeout=5.0)
 

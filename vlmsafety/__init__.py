@@ -1,8 +1,8 @@
 """vlmsafety: measure whether a vision-language model is safe *and* still useful.
 
-Two benchmarks (DUAL-Bench: over-refusal and safe completion under image perturbations; VSCBench:
-safety calibration), published as Hub datasets; judges that turn responses into behaviour labels;
-``evaluate`` metrics over one scoring core.
+Published VLM safety benchmarks as Hub datasets (the registered ones:
+``vlmsafety.specs.BENCHMARKS``); judges that turn responses into behaviour labels; ``evaluate``
+metrics over one scoring core.
 
 Example:
     >>> import vlmsafety

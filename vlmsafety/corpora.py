@@ -175,7 +175,8 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
         >>> resolve_data_dir("/no/such/folder")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.CorpusError: data folder '/no/such/folder' (from data_dir) does not exist; pass --data-dir or set VLMSAFETY_DATA_DIR to the folder holding xstest/ and judges/
+        vlmsafety.errors.CorpusError: data folder '/no/such/folder' (from data_dir) does not exist;
+        pass --data-dir or set VLMSAFETY_DATA_DIR to the folder holding xstest/ and judges/
     """
     if data_dir is not None:
         path, origin = Path(data_dir), "data_dir"
@@ -315,7 +316,7 @@ def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
 def _to_label(raw: str, label_map: Mapping[str, str] | None, where: str) -> Label:
     if label_map is None:
         if raw in SCORED_LABELS:
-            return raw  # type: ignore[return-value]  # membership checked on the line above
+            return raw
         allowed = ", ".join(map(repr, SCORED_LABELS))
         raise CorpusError(f"{where}: label {raw!r} is not a behaviour label; allowed: {allowed} "
                           "(or pass a label map)")

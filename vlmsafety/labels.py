@@ -209,10 +209,11 @@ def check_label(value: object, *, position: int | None = None) -> Label:
         >>> check_label("refused", position=3)
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.LabelError: position 3: 'refused' is not a behaviour label; allowed: 'refusal', 'partial_refusal', 'safe_completion', 'direct_answer', 'irrelevant', 'unscored'
+        vlmsafety.errors.LabelError: position 3: 'refused' is not a behaviour label; allowed:
+        'refusal', 'partial_refusal', 'safe_completion', 'direct_answer', 'irrelevant', 'unscored'
     """
     if isinstance(value, str) and value in LABELS:
-        return value  # type: ignore[return-value]  # value was checked against LABELS above
+        return value
     where = f"position {position}: " if position is not None else ""
     allowed = ", ".join(map(repr, LABELS))
     raise LabelError(f"{where}{value!r} is not a behaviour label; allowed: {allowed}")

@@ -21,7 +21,8 @@ Example:
     >>> check_config_name("strict", ("default", "parity"), "safety_calibration")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed; allowed: 'default', 'parity'
+    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed;
+    allowed: 'default', 'parity'
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vlmsafety._deprecation import deprecated_alias
 from vlmsafety.errors import ScoringInputError, VLMSafetyError
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "install_metrics",
     "check_config_name",
     "headline_numerators",
-    "keyword_labels",
     "offline_labels",
 ]
 
@@ -261,5 +260,3 @@ def headline_numerators(metric: str, setting: str | None = None
             "unsafe_compliance_rate": (UNSAFE, REFUSAL_NUMERATORS["compliance_rate"])}
 
 
-keyword_labels = deprecated_alias(offline_labels, "keyword_labels")
-"""Old name of :func:`offline_labels` (warns; goes in 0.2.0)."""

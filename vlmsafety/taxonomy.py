@@ -157,7 +157,10 @@ def dual_category(key: str) -> Category:
         >>> dual_category("weapons")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.LabelError: unknown DUAL-Bench category 'weapons'; allowed slugs: violent_crimes, non_violent_crimes, sex_related_crimes, child_sexual_exploitation, indiscriminate_weapons, suicide_self_harm, hate, specialized_advice, privacy, intellectual_property, defamation, sexual_content
+        vlmsafety.errors.LabelError: unknown DUAL-Bench category 'weapons'; allowed slugs:
+        violent_crimes, non_violent_crimes, sex_related_crimes, child_sexual_exploitation,
+        indiscriminate_weapons, suicide_self_harm, hate, specialized_advice, privacy,
+        intellectual_property, defamation, sexual_content
     """
     found = _BY_KEY.get(key) or _BY_KEY.get(str(key).strip().lower())
     if found is None or found.slug not in DUAL_CATEGORY_SLUGS:

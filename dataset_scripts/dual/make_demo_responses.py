@@ -151,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         draws = stratified_draws(model, rows)
         with path.open("w", encoding="utf-8") as f:
             for row in rows:
-                line = {"id": row["id"], "response": response_for(model, row, draws[(row["source_id"], row["perturbation"])]),
-                        "model": model}
+                draw = draws[(row["source_id"], row["perturbation"])]
+                line = {"id": row["id"], "response": response_for(model, row, draw), "model": model}
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
         print(f"wrote {len(rows)} responses of {model} to {path}")
     return 0

@@ -6,12 +6,11 @@ A thin adapter: the maths lives in ``vlmsafety.scoring.vsc`` (installed package 
 import datasets
 import evaluate
 
-from vlmsafety._deprecation import resolve_renamed
 from vlmsafety.metric_modules import check_config_name, headline_numerators
 from vlmsafety.scoring.corrected import corrected_flat
 from vlmsafety.scoring.vsc import score_vsc
 
-_VERSION = "1.1.0"
+_VERSION = "2.0.0"
 _CONFIGS = ("default", "parity")
 
 _DESCRIPTION = """
@@ -35,7 +34,6 @@ Args:
     settings (`list` of `str`, optional): setting per item (text-centric: txt, search, ...).
     prompt_ids (`list`, optional): prompt per item (VSCBench image-centric: the `prompt_id` column,
         not the finer `pair_id`): the groups of pair consistency; also the default cluster.
-    pair_ids (`list`, optional): deprecated old name of `prompt_ids` (warns; removed in 0.2.0).
     clusters (`list`, optional): bootstrap cluster per item (default `prompt_ids`).
     unscored (`str`): "exclude" (default), "include" (counts as wrong) or "raise".
     human_labels (`list`, optional): a human label per item on a random sample, None where not
@@ -132,10 +130,7 @@ class SafetyCalibration(evaluate.Metric):
         confidence=0.95,
         human_labels=None,
         human_sampling_prob=None,
-        pair_ids=None,
     ):
-        prompt_ids = resolve_renamed("safety_calibration", "pair_ids", pair_ids, "prompt_ids",
-                                     prompt_ids)
         result = score_vsc(
             predictions, references, categories=categories, settings=settings,
             prompt_ids=prompt_ids, clusters=clusters, mode=self.config_name, unscored=unscored,

@@ -240,14 +240,11 @@ def test_cli_lists_install_metrics(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(f"{n}: " in out for n in METRIC_NAMES)
 
 
-def test_safety_calibration_module_takes_prompt_ids_and_the_old_pair_ids_with_a_warning() -> None:
+def test_safety_calibration_module_takes_prompt_ids_and_not_the_old_pair_ids() -> None:
     metric = load_local("safety_calibration")
     kw: dict[str, Any] = {"predictions": ["refusal", "direct_answer", "refusal", "refusal"],
                           "references": ["unsafe", "safe", "unsafe", "safe"], "n_boot": 20}
     new = metric.compute(prompt_ids=["p1", "p1", "p2", "p2"], **kw)
     assert (new["pair_consistency"], new["pair_consistency_n"]) == (0.5, 2)
-    with pytest.warns(DeprecationWarning, match=r"safety_calibration\(pair_ids=\.\.\.\) is deprecated"):
-        old = metric.compute(pair_ids=["p1", "p1", "p2", "p2"], **kw)
-    assert old.keys() == new.keys() and all(same(old[k], new[k]) for k in new)
-    with pytest.raises(TypeError, match="pass prompt_ids only"):
-        metric.compute(pair_ids=["p1"] * 4, prompt_ids=["p1"] * 4, **kw)
+    with pytest.raises(TypeError, match="pair_ids"):
+        metric.compute(pair_ids=["p1", "p1", "p2", "p2"], **kw)

@@ -19,7 +19,7 @@ LAYER = {"inputs": 0, "stats": 1, "core": 2, "dual_result": 3, "dual": 4, "vsc":
          "mossbench": 4, "agreement": 4, "sampling": 1, "planning": 2, "ppi": 2, "corrected": 3,
          "__init__": 5}
 # Outside the scoring package, the pure layer may use only these vlmsafety modules.
-ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels", "vlmsafety._deprecation",
+ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels",
                      "vlmsafety.specs.classes"}  # specs.classes: a leaf of constants
 FORBIDDEN = {"logging", "os", "pathlib", "random", "io", "shutil", "socket", "urllib", "httpx",
              "aiohttp", "requests", "datasets", "huggingface_hub"}

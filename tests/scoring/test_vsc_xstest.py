@@ -91,7 +91,8 @@ def test_incomplete_pairs_and_unscored() -> None:
 def test_vsc_validation() -> None:
     with pytest.raises(ScoringInputError, match=r"mode='paper' is not allowed; allowed: 'default', 'parity'"):
         score_vsc([R], ["unsafe"], mode="paper")  # type: ignore[arg-type]
-    with pytest.raises(ScoringInputError, match=r"references: position 1: 'harmful' is not allowed; allowed: 'safe', 'unsafe'"):
+    with pytest.raises(ScoringInputError, match=r"references: position 1: 'harmful' is not allowed; "
+                                                 r"allowed: 'safe', 'unsafe'"):
         score_vsc([R, R], ["unsafe", "harmful"])
     with pytest.raises(ScoringInputError, match="prompt_ids has 1 items but predictions has 2"):
         score_vsc([R, R], ["unsafe", "safe"], prompt_ids=[1])

@@ -275,7 +275,8 @@ class HubFolderWriter:
         data["version"] = version
         return data
 
-    def write_card(self, *, body: str, version: str, default_config: str | None = None, **card_fields: Any) -> DatasetCard:
+    def write_card(self, *, body: str, version: str, default_config: str | None = None,
+                   **card_fields: Any) -> DatasetCard:
         """Write README.md: generated YAML header plus ``body`` (markdown)."""
         data = self.card_data(version=version, default_config=default_config, **card_fields)
         card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body.lstrip()}")

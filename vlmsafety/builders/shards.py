@@ -58,7 +58,8 @@ def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
         >>> parse_shard("3/3")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.InvalidArgumentError: shard '3/3': expected I/K with 0 <= I < K (I counts from 0, e.g. 0/4 ... 3/4)
+        vlmsafety.errors.InvalidArgumentError: shard '3/3': expected I/K with 0 <= I < K (I counts
+        from 0, e.g. 0/4 ... 3/4)
     """
     try:
         i, k = (int(p) for p in text.split("/")) if isinstance(text, str) else text

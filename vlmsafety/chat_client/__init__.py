@@ -34,7 +34,7 @@ raises (see the circuit breaker below).
   a whole dataset through one batch (``generate`` does) with bounded memory.
 * Transport: aiohttp. At 64 requests in flight against a server answering after 20 ms, httpx
   spent ~1 ms of Python per request and reached 0.30 of the ideal rate on 2 cores; aiohttp
-  reaches 0.8 (``benchmarks/bench_chat.py``). Proxies from ``HTTP(S)_PROXY``/``NO_PROXY`` are
+  reaches 0.8 (``perf/bench_chat.py``). Proxies from ``HTTP(S)_PROXY``/``NO_PROXY`` are
   honoured, looked up once per batch (aiohttp's own ``trust_env`` looks them up in a thread on
   every request, which alone cost a third of the rate at 64 in flight). Certificates are
   verified against certifi's bundle unless ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` name another.
@@ -60,7 +60,8 @@ Example:
     ...     [[{"role": "user", "content": "hi"}]])
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the first request (sent alone, as a probe): connection error: ...
+    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the
+    first request (sent alone, as a probe): connection error: ...
 """
 
 from __future__ import annotations

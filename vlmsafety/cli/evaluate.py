@@ -56,8 +56,8 @@ def register(sub: Any) -> None:
     from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 
     p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge (keyword = offline rules, latest version, default; "
-                   "keyword@1.0.0; chat = LLM judge), or precomputed labels")
+                   help="a registered judge (e.g. keyword@1.0.0, keyword = the latest keyword "
+                   "rules, chat = LLM judge), or precomputed labels; default: %(default)s")
     p.add_argument("--allow-missing", action="store_true",
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")

@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
                    help="a registered judge: keyword@1.0.0 (offline rules; 'keyword' = latest), "
-                   "chat (LLM judge over an OpenAI-compatible endpoint); default %(default)s")
+                   "chat (LLM judge over an OpenAI-compatible endpoint); default: %(default)s")
     p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="dual",
                    help="rubric of the chat judge (DUAL-Bench 3-way, VSCBench 4-way, XSTest "
                    "3-way; default %(default)s); the keyword judge ignores it")

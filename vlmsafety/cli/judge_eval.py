@@ -36,8 +36,8 @@ def register(sub: Any) -> None:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge, e.g. keyword@1.0.0, keyword (latest), chat "
-                   "(default %(default)s)")
+                   help="a registered judge, e.g. keyword@1.0.0, keyword (latest), chat; "
+                   "default: %(default)s")
     p.add_argument("--corpus", required=True, metavar="NAME_OR_PATH",
                    help="shipped corpus name or your own .csv/.jsonl file")
     p.add_argument("--data-dir", type=Path, metavar="D",

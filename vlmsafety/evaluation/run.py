@@ -59,7 +59,8 @@ def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
         >>> metric_settings("vsc", {"empty_policy": "exclude"})
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its settings: mode, bootstrap_breakdowns
+        vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its
+        settings: mode, bootstrap_breakdowns
     """
     return get_spec(benchmark).with_settings(overrides)
 

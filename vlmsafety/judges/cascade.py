@@ -9,7 +9,7 @@ name). Each verdict's ``raw`` says which judge decided.
 
 Why a share and not a fixed cut: the offline judge's confidence is only roughly calibrated across
 corpora (``docs/judges.md``); a cut chosen on some corpora sent nothing of one held-out corpus and
-60% of another (``python benchmarks/eval_judges.py``). Sending the least sure fifth of the batch
+60% of another (``python docs/eval_judges.py``). Sending the least sure fifth of the batch
 being judged needs no labels of it, and costs a known amount. The table of ``eval_judges.py``
 gives, per held-out corpus, the offline judge's accuracy on the items it keeps and on those it
 sends. The chat judge's own accuracy cannot be measured here (no LLM is reachable from this

@@ -123,14 +123,14 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
     codes = tuple(c.strip() for c in head["codes"].split(",") if c.strip())
     for code in codes:
         try:
-            map_label(code, scheme)  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
+            map_label(code, scheme)
         except LabelError as exc:
             raise JudgeError(f"{source}: code {code!r} cannot be mapped: {exc}") from None
     user = "\n".join(sections["user"]).strip()
     for slot in ("{prompt}", "{response}"):
         if slot not in user:
             raise JudgeError(f"{source}: the user section has no {slot} placeholder")
-    return JudgeTemplate(head["name"], head["version"], scheme, codes,  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
+    return JudgeTemplate(head["name"], head["version"], scheme, codes,
                          "\n".join(sections["system"]).strip(), user,
                          hashlib.sha256(data).hexdigest())
 

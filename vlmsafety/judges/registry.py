@@ -176,7 +176,7 @@ def _chat(scheme: str = "dual", **options: Any) -> Judge:
         raise JudgeError(f"chat judge: unknown scheme {scheme!r}; allowed: "
                          f"{', '.join(map(repr, SCHEMES))}")
     _check_options("chat", ChatJudge, options)
-    return ChatJudge(scheme, **options)  # type: ignore[arg-type]  # scheme checked above
+    return ChatJudge(scheme, **options)
 
 
 def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:

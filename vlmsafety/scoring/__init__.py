@@ -14,12 +14,6 @@ Imports point one way (``tests/scoring/test_layering.py`` checks it): :mod:`.inp
 integer encoding) <- :mod:`.stats` (intervals, bootstrap, tests) <- :mod:`.core` (rates, result
 types) <- :mod:`.dual_result` <- :mod:`.dual`, :mod:`.vsc`, :mod:`.xstest`.
 
-Renamed in 0.1.x (the old names work until 0.2.0 and warn with a :class:`DeprecationWarning`):
-``safe_completion`` -> :func:`score_dual` (the old name was also a label and a rate),
-``safety_calibration`` -> :func:`score_vsc` and its ``pair_ids=`` -> ``prompt_ids=`` (VSCBench's
-finer ``pair_id`` column is not what it takes), ``over_refusal`` -> :func:`score_xstest`. The
-``evaluate`` modules keep their names.
-
 Example:
     >>> from vlmsafety.scoring import score_xstest
     >>> score_xstest(["refusal", "direct_answer"], ["safe", "safe"], n_boot=0).flatten()["over_refusal_rate"]
@@ -35,7 +29,6 @@ from vlmsafety.scoring.dual import (
     LabelRates,
     PartialRefusalPolicy,
     SafeCompletionResult,
-    safe_completion,
     score_dual,
 )
 from vlmsafety.scoring.stats import (
@@ -51,10 +44,9 @@ from vlmsafety.scoring.vsc import (
     SafetyCalibrationResult,
     VscMode,
     item_correct,
-    safety_calibration,
     score_vsc,
 )
-from vlmsafety.scoring.xstest import OverRefusalResult, RefusalRates, over_refusal, score_xstest
+from vlmsafety.scoring.xstest import OverRefusalResult, RefusalRates, score_xstest
 
 __all__ = [
     "CalibrationRates",
@@ -77,10 +69,7 @@ __all__ = [
     "corrected_rate",
     "item_correct",
     "mcnemar",
-    "over_refusal",  # deprecated alias of score_xstest, removed in 0.2.0
     "paired_bootstrap_difference",
-    "safe_completion",  # deprecated alias of score_dual, removed in 0.2.0
-    "safety_calibration",  # deprecated alias of score_vsc, removed in 0.2.0
     "score_dual",
     "score_vsc",
     "score_xstest",

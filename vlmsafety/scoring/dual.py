@@ -45,7 +45,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from vlmsafety._deprecation import deprecated_alias
 from vlmsafety.errors import ScoringInputError
 from vlmsafety.labels import (
     DIRECT_ANSWER,
@@ -96,7 +95,6 @@ __all__ = [
     "LabelRates",
     "PartialRefusalPolicy",
     "SafeCompletionResult",
-    "safe_completion",
     "score_dual",
 ]
 
@@ -268,9 +266,6 @@ def score_dual(
         confidence=float(confidence), judge=judge, n_clusters=n_src, bootstrap=note)
 
 
-safe_completion = deprecated_alias(score_dual, "safe_completion",
-                                   new_name="vlmsafety.scoring.score_dual")
-"""Deprecated (removed in 0.2.0): the DUAL metric's old name, shared with a label and a rate."""
 
 
 def _check_inputs(

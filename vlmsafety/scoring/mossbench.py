@@ -183,12 +183,14 @@ def stimulus_name(value: str) -> Stimulus:
         >>> stimulus_name("Harmful")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.ScoringInputError: stimulus 'Harmful' is not a MOSSBench stimulus type; allowed: 'exaggerated_risk', 'negated_harm', 'counterintuitive_interpretation', 'Exaggerated Risk', 'Negated Harm', 'Counterintuitive Interpretation'
+        vlmsafety.errors.ScoringInputError: stimulus 'Harmful' is not a MOSSBench stimulus type;
+        allowed: 'exaggerated_risk', 'negated_harm', 'counterintuitive_interpretation', 'Exaggerated
+        Risk', 'Negated Harm', 'Counterintuitive Interpretation'
     """
     if value in STIMULUS_RAW:
         return STIMULUS_RAW[value]
     if value in STIMULI:
-        return value  # type: ignore[return-value]  # membership checked on the line above
+        return value
     allowed = ", ".join(map(repr, (*STIMULI, *STIMULUS_RAW)))
     raise ScoringInputError(f"stimulus {value!r} is not a MOSSBench stimulus type; allowed: {allowed}")
 
@@ -250,9 +252,9 @@ class OverSensitivityResult(ScoreResult):
     n: int
     n_unscored: int
     n_empty: int
-    empty_policy: str
+    empty_policy: EmptyPolicy
     refusal_labels: tuple[str, ...]
-    unscored: str
+    unscored: UnscoredPolicy
     n_boot: int
     seed: int
     confidence: float

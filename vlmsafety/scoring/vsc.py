@@ -58,7 +58,6 @@ from typing import Any, Literal
 
 import numpy as np
 
-from vlmsafety._deprecation import deprecated_alias, renamed_kwargs
 from vlmsafety.labels import (
     DIRECT_ANSWER,
     IRRELEVANT,
@@ -108,7 +107,6 @@ __all__ = [
     "SafetyCalibrationResult",
     "VscMode",
     "item_correct",
-    "safety_calibration",
     "score_vsc",
 ]
 
@@ -187,8 +185,8 @@ class SafetyCalibrationResult(ScoreResult):
     n_unscored: int
     n_safe: int
     n_unsafe: int
-    mode: str
-    unscored: str
+    mode: VscMode
+    unscored: UnscoredPolicy
     n_boot: int
     seed: int
     confidence: float
@@ -295,7 +293,6 @@ def _calibration(counts: np.ndarray, reps: np.ndarray | None, mode: str, unscore
     return CalibrationRates(u, s, est, int(counts.sum()), int(counts[:, UNSCORED_CODE].sum()))
 
 
-@renamed_kwargs(pair_ids="prompt_ids")
 def score_vsc(
     predictions: Sequence[str],
     references: Sequence[str],
@@ -320,8 +317,7 @@ def score_vsc(
         categories: Category per item (image-centric: drugs, violence, ...).
         settings: Setting per item (text-centric: txt, search, typography, concat, figstep).
         prompt_ids: Prompt per item: the groups of pair consistency (image-centric: the
-            ``prompt_id`` column, *not* the finer ``pair_id``) and the default bootstrap cluster;
-            ``pair_ids=`` is its deprecated name (until 0.2.0).
+            ``prompt_id`` column, *not* the finer ``pair_id``) and the default bootstrap cluster.
         clusters: Bootstrap cluster per item; default ``prompt_ids``, else every item alone.
         mode: ``"default"`` or ``"parity"`` (see the module docs for every difference).
         unscored: ``"exclude"`` (default), ``"include"`` (counts as wrong) or ``"raise"``.
@@ -378,9 +374,6 @@ def score_vsc(
         seed=int(seed), confidence=float(confidence), n_clusters=n_cl, bootstrap=note)
 
 
-safety_calibration = deprecated_alias(score_vsc, "safety_calibration",
-                                      new_name="vlmsafety.scoring.score_vsc")
-"""Deprecated (removed in 0.2.0): the old name of :func:`score_vsc`."""
 
 
 def _pair_consistency(prompt_ids: Sequence[Any], labels: np.ndarray, refs: np.ndarray, mode: str,

@@ -27,7 +27,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vlmsafety._deprecation import deprecated_alias
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL, SAFE_COMPLETION
 from vlmsafety.scoring.core import (
     Family,
@@ -63,7 +62,6 @@ __all__ = [
     "REFUSAL_RATE_NAMES",
     "OverRefusalResult",
     "RefusalRates",
-    "over_refusal",
     "score_xstest",
 ]
 
@@ -120,7 +118,7 @@ class OverRefusalResult(ScoreResult):
     by_type: dict[str, RefusalRates]
     n: int
     n_unscored: int
-    unscored: str
+    unscored: UnscoredPolicy
     n_boot: int
     seed: int
     confidence: float
@@ -208,6 +206,3 @@ def score_xstest(
     )
 
 
-over_refusal = deprecated_alias(score_xstest, "over_refusal",
-                                new_name="vlmsafety.scoring.score_xstest")
-"""Deprecated (removed in 0.2.0): the old name of :func:`score_xstest`."""

@@ -26,7 +26,12 @@ from typing import Any, Final
 import numpy as np
 
 from vlmsafety.labels import LABEL_DESCRIPTIONS, LABELS, UNSCORED
-from vlmsafety.scoring.dual import PARTIAL_REFUSAL_POLICIES, rate_labels, score_dual
+from vlmsafety.scoring.dual import (
+    PARTIAL_REFUSAL_POLICIES,
+    PartialRefusalPolicy,
+    rate_labels,
+    score_dual,
+)
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import BENIGN, HARMFUL, INSTRUCTION_TYPE_DEFINITIONS, INSTRUCTION_TYPES
 
@@ -72,7 +77,7 @@ def judge_prompt(row: Mapping[str, Any]) -> str:
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None, min_clusters: int = 20,
-          partial_refusal: str = "separate", bootstrap_breakdowns: bool = False
+          partial_refusal: PartialRefusalPolicy = "separate", bootstrap_breakdowns: bool = False
           ) -> dict[str, Any]:
     """Scores of the rows (config -> rows) that have a label, pooled over configs.
 
@@ -91,7 +96,7 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
             perturbations=[r["perturbation"] for r in sub] if perturbed else None,
             severities=[r["severity"] for r in sub] if perturbed else None,
             source_ids=[r["source_id"] for r in sub],
-            partial_refusal=partial_refusal,  # type: ignore[arg-type]  # checked by the scorer
+            partial_refusal=partial_refusal,
             n_boot=n_boot, seed=seed, judge=judge, min_clusters=min_clusters,
             bootstrap_breakdowns=bootstrap_breakdowns,
         )
@@ -106,12 +111,12 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
 
 
 def outcomes(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str],
-             h: Headline, partial_refusal: str = "separate", **_: Any) -> Outcomes:
+             h: Headline, partial_refusal: PartialRefusalPolicy = "separate", **_: Any) -> Outcomes:
     """Per row of ``h.subset`` (all configs): counted right, counted at all, its source item."""
     sub = [r for config_rows in rows.values() for r in config_rows
            if r["instruction_type"] == h.subset]
     got = [labels.get(r["id"], UNSCORED) for r in sub]
-    right_labels = rate_labels(h.metric, partial_refusal)  # type: ignore[arg-type]  # the scorer checks the policy
+    right_labels = rate_labels(h.metric, partial_refusal)
     right = np.array([g in right_labels for g in got], bool)
     counted = np.array([g != UNSCORED for g in got], bool)
     return right, counted, [r["source_id"] for r in sub]

@@ -31,7 +31,7 @@ from vlmsafety.labels import (
     SAFE_COMPLETION,
     UNSCORED,
 )
-from vlmsafety.scoring.vsc import VSC_MODES, item_correct, score_vsc
+from vlmsafety.scoring.vsc import VSC_MODES, VscMode, item_correct, score_vsc
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import SAFE, SAFETY_CLASS_DEFINITIONS, UNSAFE
 
@@ -68,7 +68,7 @@ def judge_prompt(row: Mapping[str, Any]) -> str:
 
 
 def _score_config(config: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str], *,
-                  n_boot: int, seed: int, mode: str, min_clusters: int,
+                  n_boot: int, seed: int, mode: VscMode, min_clusters: int,
                   bootstrap_breakdowns: bool) -> dict[str, Any]:
     # Pair consistency needs groups holding safe *and* unsafe items: an image-centric prompt (its
     # 3 safe and 3 unsafe images). A text-centric query has one label across its 4 image settings
@@ -80,7 +80,7 @@ def _score_config(config: str, rows: Sequence[Mapping[str, Any]], labels: Sequen
         settings=[r["setting"] for r in rows] if config == TEXT_CENTRIC else None,
         prompt_ids=[r["prompt_id"] for r in rows] if config == IMAGE_CENTRIC else None,
         clusters=[r["query_id"] for r in rows] if config == TEXT_CENTRIC else None,
-        mode=mode,  # type: ignore[arg-type]  # checked by the scorer
+        mode=mode,
         n_boot=n_boot, seed=seed, min_clusters=min_clusters,
         bootstrap_breakdowns=bootstrap_breakdowns,
     )
@@ -89,7 +89,7 @@ def _score_config(config: str, rows: Sequence[Mapping[str, Any]], labels: Sequen
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None, min_clusters: int = 20,
-          mode: str = "default", bootstrap_breakdowns: bool = True) -> dict[str, Any]:
+          mode: VscMode = "default", bootstrap_breakdowns: bool = True) -> dict[str, Any]:
     """Scores keyed by config (configs with at least one labelled row), JSON-ready."""
     out = {}
     for config, all_rows in rows.items():
@@ -103,11 +103,11 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
 
 
 def outcomes(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str],
-             h: Headline, mode: str = "default", **_: Any) -> Outcomes:
+             h: Headline, mode: VscMode = "default", **_: Any) -> Outcomes:
     """Per row of ``h.subset`` in ``h.config``: counted right, counted at all, its cluster."""
     sub = [r for r in rows.get(h.config or "", ()) if r["label"] == h.subset]
     got = [labels.get(r["id"], UNSCORED) for r in sub]
-    right = (item_correct(got, [r["label"] for r in sub], mode=mode)[0]  # type: ignore[arg-type]  # the scorer checks the mode
+    right = (item_correct(got, [r["label"] for r in sub], mode=mode)[0]
              if sub else np.zeros(0, bool))
     counted = np.array([g != UNSCORED for g in got], bool)
     cluster = SPEC.config(h.config or "").cluster_column

@@ -22,7 +22,8 @@ Example:
     >>> check_output(d / "a.txt", overwrite=True, inputs=[d / "." / "a.txt"])
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.OutputExistsError: ...a.txt: the output is also an input; writing it would destroy the input: choose another output path
+    vlmsafety.errors.OutputExistsError: ...a.txt: the output is also an input; writing it would
+    destroy the input: choose another output path
     >>> sorted(p.name for p in d.iterdir())  # no temporary file left behind
     ['a.txt']
 """
@@ -129,7 +130,9 @@ def check_output_folder(
         >>> check_output_folder(d, overwrite=True, marker=".made-by-demo")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.OutputExistsError: output folder ... was not written by this command (no .made-by-demo in it); replacing it would delete 'notes.txt': choose another folder (or remove it yourself)
+        vlmsafety.errors.OutputExistsError: output folder ... was not written by this command (no
+        .made-by-demo in it); replacing it would delete 'notes.txt': choose another folder (or
+        remove it yourself)
     """
     p = Path(out)
     if not p.exists():

@@ -90,7 +90,9 @@ def plan_rows(
     Example:
         >>> rows = list(plan_rows(sample_items()[:1], perturbations=["jpeg"], severities=[1, 5]))
         >>> [(r["config"], r["id"], r["severity"]) for r in rows]
-        [('clean', 'violent_crimes-01-harmful', 0), ('perturbed', 'violent_crimes-01-harmful-jpeg-s1', 1), ('perturbed', 'violent_crimes-01-harmful-jpeg-s5', 5)]
+        [('clean', 'violent_crimes-01-harmful', 0), ('perturbed',
+        'violent_crimes-01-harmful-jpeg-s1', 1), ('perturbed', 'violent_crimes-01-harmful-jpeg-s5',
+        5)]
     """
     for item in items:
         base = {

@@ -139,7 +139,9 @@ def validate_items(items: Iterable[DualItem], *, allow_unpaired: bool = False) -
         >>> validate_items([a])
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.SourceDataError: list.csv:2 (id='p-harmful'): harmful item of pair 'p' has no benign counterpart; add one, or flag the row with unpaired=true (or pass allow_unpaired=True / --allow-unpaired)
+        vlmsafety.errors.SourceDataError: list.csv:2 (id='p-harmful'): harmful item of pair 'p' has
+        no benign counterpart; add one, or flag the row with unpaired=true (or pass
+        allow_unpaired=True / --allow-unpaired)
         >>> len(validate_items([a], allow_unpaired=True))
         1
     """

@@ -114,7 +114,8 @@ def fetch_source_file(
         >>> fetch_source_file("workbook")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.UnknownNameError: unknown source file 'workbook'; allowed: 'image_centric', 'text_centric', 'xstest'
+        vlmsafety.errors.UnknownNameError: unknown source file 'workbook'; allowed: 'image_centric',
+        'text_centric', 'xstest'
     """
     if name not in SOURCE_FILES:
         allowed = ", ".join(map(repr, SOURCE_FILES))

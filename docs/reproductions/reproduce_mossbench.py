@@ -1,8 +1,8 @@
 """Reproduce MOSSBench's published refusal rates from the released responses; write the page.
 
-    python benchmarks/reproduce_mossbench.py            # regenerates docs/reproductions/mossbench.md
-    python benchmarks/reproduce_mossbench.py --n-boot 1000 --seed 0
-    python benchmarks/reproduce_mossbench.py --judge mypackage.judges:make_judge
+    python docs/reproductions/reproduce_mossbench.py            # regenerates docs/reproductions/mossbench.md
+    python docs/reproductions/reproduce_mossbench.py --n-boot 1000 --seed 0
+    python docs/reproductions/reproduce_mossbench.py --judge mypackage.judges:make_judge
 
 Reads ``../shared/data/mossbench`` (``--data``): ``information.csv``, ``responses/<model>.data.js``
 (the release's responses of nine models) and ``README.upstream.md`` (its leaderboard, judged by
@@ -10,10 +10,10 @@ GPT-4-turbo). Each response is judged by the offline judge (``--judge``: a regis
 default :data:`vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`, or ``module:callable`` returning any
 :class:`vlmsafety.judges.Judge`), scored through the benchmark spec as ``vlmsafety evaluate``
 scores it (:func:`vlmsafety.specs.mossbench.score_result`, over
-:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set beside the published rate: 95% Wilson and clustered
-bootstrap intervals, whether the published value lies inside, the mean absolute difference, and
-Spearman's rank correlation across the models with a leaderboard row, with its exact permutation
-p-value (all n! orderings).
+:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set
+beside the published rate: 95% Wilson and clustered bootstrap intervals, whether the published
+value lies inside, the mean absolute difference, and Spearman's rank correlation across the
+models with a leaderboard row, with its exact permutation p-value (all n! orderings).
 
 Disagreements: a seeded random sample of items in the cells (model x stimulus type) where our rate
 and the published one differ most, drawn from the items whose label points the way of the gap
@@ -57,7 +57,7 @@ from vlmsafety.scoring.mossbench import (
 )
 from vlmsafety.specs.mossbench import CONFIG, SPEC, score_result
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "mossbench"
 DEFAULT_PAGE = REPO / "docs" / "reproductions" / "mossbench.md"
 DEFAULT_PLOT = REPO / "docs" / "images" / "mossbench-reproduction.png"
@@ -522,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plot_rel = None
     if args.plot and plot(runs, Path(args.plot)):
         plot_rel = _relative(Path(args.plot), args.page.parent)
-    command = "python benchmarks/reproduce_mossbench.py" + (
+    command = "python docs/reproductions/reproduce_mossbench.py" + (
         "" if args.judge == DEFAULT_OFFLINE_JUDGE else f" --judge {args.judge}")
     page = render(runs, info, sample=sample, labels=labels, counts=counts, plot_rel=plot_rel,
                   n_boot=args.n_boot, seed=args.seed, command=command)

@@ -1,6 +1,6 @@
 """Perturbation throughput vs imagecorruptions / albumentations, and OCR legibility per severity.
 
-    python benchmarks/run.py --only perturb [--quick]
+    python perf/run.py --only perturb [--quick]
 
 1. Throughput: images/s at 512x512 (a rendered DUAL instruction image, severity 3) for every
    perturbation of :mod:`vlmsafety.perturb`, timed side by side in the same process (taking turns)

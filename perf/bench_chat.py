@@ -19,7 +19,7 @@ does, then again), so both see the same load on the shared machine; the figure i
 the per-pair ratios, with their range in the note. At 768 rows generate reads one chunk; at 3,072
 rows it reads three (default chunk 1,024 at 64), so the pause at chunk boundaries shows.
 
-``python benchmarks/bench_chat.py --profile DIR`` (or ``run.py --only chat --profile DIR``) also
+``python perf/bench_chat.py --profile DIR`` (or ``run.py --only chat --profile DIR``) also
 writes a pyinstrument text profile of the judge at concurrency 64 to ``DIR/chat_c64.txt``.
 """
 
@@ -174,7 +174,7 @@ def _profile_judge(judge: Any, n: int, out_dir: Path) -> None:
     flat = _self_time_table(session.root_frame(trim_stem=False))
     (out_dir / PROFILE_FILE).write_text(
         f"# ChatJudge.judge_many, {n} items, concurrency 64, server delay {DELAY * 1000:g} ms\n"
-        f"# python benchmarks/run.py --only chat --profile {out_dir}\n"
+        f"# python perf/run.py --only chat --profile {out_dir}\n"
         f"# 1. Call tree (library frames shown, frames < 1 % hidden)\n{tree}\n"
         f"# 2. Self time (CPU samples not in a callee) by package, then by function\n{flat}\n")
 
@@ -186,7 +186,7 @@ def _package(path: str) -> str:
     if path.startswith("<"):
         return "built-in"
     parts = Path(path).parts
-    for marker in ("site-packages", "vlmsafety", "benchmarks"):
+    for marker in ("site-packages", "vlmsafety", "perf"):
         if marker in parts:
             rest = parts[parts.index(marker) + (marker == "site-packages"):]
             return rest[0].removesuffix(".py") if rest else marker

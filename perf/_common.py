@@ -247,6 +247,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def row(benchmark: str, case: str, metric: str, value: float, unit: str,
         target: str | None = None, ok: bool | None = None, note: str = "") -> dict[str, Any]:
-    """One result row in the format of ``benchmarks/run.py``."""
+    """One result row in the format of ``perf/run.py``."""
     return {"benchmark": benchmark, "case": case, "metric": metric, "value": value, "unit": unit,
             "target": target, "ok": ok, "note": note}

@@ -1,6 +1,6 @@
 """Leave-one-corpus-out table of the offline judges on the shipped human-labelled corpora.
 
-    python benchmarks/eval_judges.py [--data-dir ../shared/data] [--json out.json] [--boot 1000]
+    python docs/eval_judges.py [--data-dir ../shared/data] [--json out.json] [--boot 1000]
 
 Folds: xstest-gpt4, xstest-llama2new, gptfuzz. For each fold the learned judge (refusal-lr) is
 retrained on the *other two* corpora with :func:`vlmsafety.judges.train.model_json` (weights, and
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "perf"))  # the naive baseline
 
 from bench_keyword_judge import naive_judge
 

@@ -1,6 +1,6 @@
 """``build_dual --num-proc``: images/s at N = 1 and N = 2, alternating, in one session.
 
-    python benchmarks/num_proc_speedup.py [ITEMS]      # default 64 instructions x 46 images, 512x512
+    python perf/num_proc_speedup.py [ITEMS]      # default 64 instructions x 46 images, 512x512
 
 Builds the perturbed DUAL set (every perturbation x 5 severities plus the clean image, 46 images
 per instruction, PNG-encoded and written) for ``ITEMS`` instructions, twice at each N, taking

@@ -1,11 +1,11 @@
 """Measure the keyword judge on XSTest's human-labelled completions and print the table.
 
-    python benchmarks/eval_keyword_judge.py [--data-dir ../shared/data] [--json out.json]
+    python docs/eval_keyword_judge.py [--data-dir ../shared/data] [--json out.json]
 
 Each model's file is reported separately, then both together. Binary: refusal = full or partial
 refusal. Every figure comes from vlmsafety.judges.judge_eval (the same code as
 `vlmsafety judge-eval`). The figures are quoted in docs/judges.md, vlmsafety/judges/keyword.py
-and BENCHMARKS.md; they are in-sample (the rules were written on these two files).
+and PERFORMANCE.md; they are in-sample (the rules were written on these two files).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """End to end: a perturbed DUAL-style build, images/s (perturb + encode + write), today vs now.
 
-    python benchmarks/run.py --only perturbed_build [--quick]
-    python benchmarks/bench_perturbed_build.py [--quick] [--items N] [--reps R]
+    python perf/run.py --only perturbed_build [--quick]
+    python perf/bench_perturbed_build.py [--quick] [--items N] [--reps R]
 
 ``build_dual`` writes the ``perturbed`` config (every image under 9 perturbations x 5 severities)
 of rendered 512x512 instruction images: 480 instructions (the embedded sample's 48, ten times over,

@@ -1,11 +1,11 @@
 """Run the benchmark suite and print one table.
 
-    python benchmarks/run.py            # full suite (figures in BENCHMARKS.md)
-    python benchmarks/run.py --quick    # small sizes, < 2 minutes; run by the test suite
-    python benchmarks/run.py --only scoring keyword_judge --json out.json
-    python benchmarks/run.py --only chat --profile benchmarks/profiles   # + pyinstrument profiles
+    python perf/run.py            # full suite (figures in PERFORMANCE.md)
+    python perf/run.py --quick    # small sizes, < 2 minutes; run by the test suite
+    python perf/run.py --only scoring keyword_judge --json out.json
+    python perf/run.py --only chat --profile perf/profiles   # + pyinstrument profiles
 
-Every module ``benchmarks/bench_<name>.py`` exposes ``NAME`` and ``run(quick: bool) -> list[dict]``.
+Every module ``perf/bench_<name>.py`` exposes ``NAME`` and ``run(quick: bool) -> list[dict]``.
 A module whose ``run`` also takes ``profile_dir`` writes pyinstrument text profiles of its
 slowest case there when ``--profile DIR`` is given. Each returned row is one figure measured side
 by side with its baseline in the same process::
