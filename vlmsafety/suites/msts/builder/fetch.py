@@ -23,8 +23,9 @@ Example:
     'unsafe_image_0001-700caca5ae8f856f.png'
     >>> cache.find("unsafe_image_0001", "https://example.org/a.jpg") == path
     True
-    >>> mirror_urls("http://127.0.0.1:8000/m/", "unsafe_image_0001", "https://x.org/a.JPG?2020")
-    ['http://127.0.0.1:8000/m/unsafe_image_0001.jpg', 'http://127.0.0.1:8000/m/unsafe_image_0001.png', 'http://127.0.0.1:8000/m/unsafe_image_0001.jpeg', 'http://127.0.0.1:8000/m/unsafe_image_0001.webp']
+    >>> [u.rsplit("/", 1)[1] for u in mirror_urls("http://127.0.0.1:8000/m/", "img_1",
+    ...                                           "https://x.org/a.JPG?2020")]
+    ['img_1.jpg', 'img_1.png', 'img_1.jpeg', 'img_1.webp']
 """
 
 from __future__ import annotations
