@@ -22,7 +22,7 @@ HOME_SECTION = "## The default judge"
 
 _BASES = sorted({n.split("@", 1)[0] for n in available_judges()} | {"keyword", "refusal-lr"},
                 key=len, reverse=True)
-_NAME = r"(?P<name>(?:%s)(?:@[\w.+<>-]*[\w>])?)" % "|".join(map(re.escape, _BASES))
+_NAME = r"(?P<name>(?:" + "|".join(map(re.escape, _BASES)) + r")(?:@[\w.+<>-]*[\w>])?)"
 # Ways prose and help text say "X is the default judge".
 _CLAIMS = [re.compile(p, re.IGNORECASE) for p in (
     r"\bdefault(?: offline)? judge(?:,| is|:| =| \()\s*(?:today |now )?" + _NAME,

@@ -13,7 +13,7 @@ import pytest
 from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.errors import HumanLabelsMismatchError
-from vlmsafety.evaluation import load_reference, run_evaluation
+from vlmsafety.evaluation import EvaluationRequest, load_reference, run_evaluation
 from vlmsafety.human_labels import HumanLabel, append_record, dataset_revision, response_sha256
 from vlmsafety.labels import LABELS
 from vlmsafety.scoring.corrected import corrected_rate
@@ -105,9 +105,9 @@ def test_labels_of_another_response_or_revision_are_refused(dual_folder: Path, s
     labels = _write(tmp_path / "bad.jsonl", bad)
     with pytest.raises(HumanLabelsMismatchError,
                        match=r"2 judged another response text.*1 are of another dataset revision"):
-        run_evaluation("dual", dual_folder, [tmp / "careful.jsonl"], tmp_path / "out",
-                       judge="precomputed", n_boot=0, plots=False, progress=False,
-                       human_labels=[labels])
+        run_evaluation(EvaluationRequest(
+            "dual", dual_folder, [tmp / "careful.jsonl"], judge="precomputed", n_boot=0,
+            progress=False, human_labels=[labels]), tmp_path / "out", plots=False)
     assert not (tmp_path / "out").exists()
     rc = main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder), "--predictions",
                str(tmp / "careful.jsonl"), "--judge", "precomputed", "--out", str(tmp_path / "o2"),
@@ -124,9 +124,9 @@ def test_several_annotators_are_combined_by_majority(dual_folder: Path, setup: t
                      label=("refusal" if r.label != "refusal" else "direct_answer") if k < 4
                      else r.label) for k, r in enumerate(recs)]
     b = _write(tmp_path / "b.jsonl", other)
-    res = run_evaluation("dual", dual_folder, [tmp / "careful.jsonl"], tmp_path / "out",
-                         judge="precomputed", n_boot=0, plots=False, progress=False,
-                         human_labels=[a, b])
+    res = run_evaluation(EvaluationRequest(
+        "dual", dual_folder, [tmp / "careful.jsonl"], judge="precomputed", n_boot=0,
+        progress=False, human_labels=[a, b]), tmp_path / "out", plots=False).to_dict()
     info = res["human_labels"]
     assert info["combined"] == "majority" and info["n_ties"] == 4
     assert info["annotators"] == ["ann1", "ann2"] and info["n_labels"] == len(recs) - 4
@@ -137,9 +137,9 @@ def test_a_model_without_labels_is_warned_about(dual_folder: Path, setup: tuple,
                                                 tmp_path: Path) -> None:
     tmp, _, recs = setup
     labels = _write(tmp_path / "other.jsonl", [replace(r, model="someone-else") for r in recs])
-    res = run_evaluation("dual", dual_folder, [tmp / "careful.jsonl"], tmp_path / "out",
-                         judge="precomputed", n_boot=0, plots=False, progress=False,
-                         human_labels=[labels])
+    res = run_evaluation(EvaluationRequest(
+        "dual", dual_folder, [tmp / "careful.jsonl"], judge="precomputed", n_boot=0,
+        progress=False, human_labels=[labels]), tmp_path / "out", plots=False).to_dict()
     assert res["human_labels"]["n_other_models"] == len(recs)
     assert any("none for model 'careful'" in w and "someone-else" in w for w in res["warnings"])
     corrected = res["models"]["careful"]["human"]["corrected"]["harmful_safe_completion_rate"]
@@ -167,9 +167,9 @@ def test_vsc_headlines_per_config_are_corrected(shared_data: Path, tmp_path: Pat
     labels = _write(tmp_path / "h.jsonl", [
         HumanLabel(i, "m", lab, "a", "vsc", rev, response_sha256(f"r-{i}"), "all",
                    200 / len(ref.ids), k, "t") for k, (i, lab) in enumerate(human.items())])
-    res = run_evaluation("vsc", folder, [tmp_path / "m.jsonl"], tmp_path / "out",
-                         judge="precomputed", configs=["image_centric"], n_boot=0, plots=False,
-                         progress=False, human_labels=[labels])
+    res = run_evaluation(EvaluationRequest(
+        "vsc", folder, [tmp_path / "m.jsonl"], judge="precomputed", configs=["image_centric"],
+        n_boot=0, progress=False, human_labels=[labels]), tmp_path / "out", plots=False).to_dict()
     got = res["models"]["m"]["human"]["corrected"]["image_centric_sra_u"]
     unsafe = [r["id"] for r in ref.rows["image_centric"] if r["label"] == "unsafe"]
     want = corrected_rate([judge[i] for i in unsafe], [human.get(i) for i in unsafe],

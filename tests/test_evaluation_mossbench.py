@@ -17,7 +17,7 @@ from mossbench_release import make_release
 from vlmsafety.builders.mossbench import build_mossbench
 from vlmsafety.cli import main
 from vlmsafety.errors import InvalidArgumentError
-from vlmsafety.evaluation import evaluate_models
+from vlmsafety.evaluation import EvaluationRequest, evaluate_models
 from vlmsafety.importers import import_mossbench
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
 from vlmsafety.scoring.mossbench import STIMULUS_RAW
@@ -149,21 +149,25 @@ def test_evaluate_cli_end_to_end(folder: Path, preds: dict[str, Path], shared_da
 def test_empty_policy_setting(folder: Path, preds: dict[str, Path], shared_data: Path) -> None:
     model = "Gemini-Pro 1.5"
     for policy in ("exclude", "irrelevant"):
-        res = evaluate_models("mossbench", folder, [preds[model]], n_boot=0, progress=False,
-                              settings={"empty_policy": policy})
+        res = evaluate_models(EvaluationRequest(
+            "mossbench", folder, [preds[model]], n_boot=0, progress=False,
+            settings={"empty_policy": policy})).to_dict()
         assert res["metric"]["empty_policy"] == policy
         assert _rates(res, model) == _expected(shared_data, model, empty_policy=policy)
     with pytest.raises(InvalidArgumentError, match="no metric setting 'mode'; its settings: "
                        "empty_policy, refusal_labels"):
-        evaluate_models("mossbench", folder, [preds[model]], settings={"mode": "x"})
+        evaluate_models(EvaluationRequest(
+            "mossbench", folder, [preds[model]], settings={"mode": "x"}))
 
 
 def test_refusal_labels_setting_counts_partial_refusals(folder: Path,
                                                         preds: dict[str, Path]) -> None:
     path = preds["GPT-4o"]
-    base = evaluate_models("mossbench", folder, [path], n_boot=0, progress=False)
-    both = evaluate_models("mossbench", folder, [path], n_boot=0, progress=False,
-                           settings={"refusal_labels": "refusal,partial_refusal"})
+    base = evaluate_models(EvaluationRequest(
+        "mossbench", folder, [path], n_boot=0, progress=False)).to_dict()
+    both = evaluate_models(EvaluationRequest(
+        "mossbench", folder, [path], n_boot=0, progress=False,
+        settings={"refusal_labels": "refusal,partial_refusal"})).to_dict()
     o, o2 = (r["models"]["GPT-4o"]["scores"][BENIGN]["overall"] for r in (base, both))
     assert both["metric"]["refusal_labels"] == ["refusal", "partial_refusal"]
     assert o2["refusal_rate"]["count"] == (o["refusal_rate"]["count"]
@@ -238,8 +242,9 @@ def test_evaluate_gives_the_reproduction_table(repro: Any, folder: Path, shared_
     assert sorted(page) == sorted(run.model for run in runs) and len(page) == 9
     same = 0
     for policy in ("refusal", "exclude"):
-        res = evaluate_models("mossbench", folder, files, n_boot=0, progress=False,
-                              settings={"empty_policy": policy})
+        res = evaluate_models(EvaluationRequest(
+            "mossbench", folder, files, n_boot=0, progress=False, settings={"empty_policy": policy}
+            )).to_dict()
         for run in runs:
             ours = res["models"][run.model]["scores"][BENIGN]["overall"]["refusal_rate"]
             theirs = run.scores[policy].overall.refusal_rate

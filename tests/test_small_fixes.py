@@ -154,7 +154,7 @@ def test_tradeoff_error_bars_are_the_leaderboard_interval_and_labelled(
         small_dual: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json as _json
 
-    from vlmsafety.evaluation import evaluate_models, load_reference
+    from vlmsafety.evaluation import EvaluationRequest, evaluate_models, load_reference
     from vlmsafety.report import dual as report_dual
     from vlmsafety.report import plots
 
@@ -162,7 +162,8 @@ def test_tradeoff_error_bars_are_the_leaderboard_interval_and_labelled(
     ids = load_reference(small_dual, "dual").ids
     preds.write_text("".join(_json.dumps({"id": i, "response": "No." if n % 3 else "Sure, here."})
                              + "\n" for n, i in enumerate(ids)))
-    res = evaluate_models("dual", small_dual, [preds], n_boot=50, progress=False)
+    res = evaluate_models(EvaluationRequest(
+        "dual", small_dual, [preds], n_boot=50, progress=False)).to_dict()
     seen: dict = {}
     monkeypatch.setattr(plots, "tradeoff_scatter",
                         lambda path, points, **kw: seen.update(points=points, **kw) or path)

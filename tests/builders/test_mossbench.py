@@ -100,9 +100,13 @@ def test_existing_out_is_refused_unless_overwrite(release: Path, tmp_path: Path,
     assert "already exists" in capsys.readouterr().err
     assert (out / "keep.txt").exists()
     assert main(["build", "mossbench", "--source", str(release), "--out", str(out),
-                 "--overwrite"]) == 0
-    assert json.loads(capsys.readouterr().out)["rows"] == {"default": 300}
-    assert not (out / "keep.txt").exists()
+                 "--overwrite"]) == 2  # a folder of someone's files is never replaced
+    assert "was not written by vlmsafety build" in capsys.readouterr().err
+    (out / "keep.txt").unlink()  # a folder a build made is replaced with --overwrite
+    for _ in range(2):
+        assert main(["build", "mossbench", "--source", str(release), "--out", str(out),
+                     "--overwrite"]) == 0
+        assert json.loads(capsys.readouterr().out)["rows"] == {"default": 300}
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folder left behind
 
 

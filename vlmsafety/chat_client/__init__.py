@@ -23,7 +23,11 @@ raises (see the circuit breaker below).
   timeouts, connection errors and malformed bodies; bounded by ``max_attempts`` and by
   ``total_timeout`` seconds per request. Other 4xx (bad key, unknown model) fail at once.
 * Settings (base URL, model, API key) come from arguments or the environment, read at call time
-  and never written anywhere. The API key is optional (local servers need none).
+  and never written anywhere. The API key is optional (local servers need none). A base URL may
+  carry ``user:password@``: it is sent as Basic authorization (and wins over a key from the
+  environment). Secrets never leave the client: every error, reply text and message it hands out
+  goes through :func:`~vlmsafety.chat_client.redact.redact`, which removes the key, URL
+  credentials and their Basic form, even when a server echoes the request's headers.
 * Connections persist: the blocking calls (:meth:`ChatClient.complete_many`, the chat judge's
   ``judge_many``, a ``generate`` run) run on one event loop per client, in a background
   thread, whose connection pool lives until :meth:`ChatClient.close` (or the client is garbage
@@ -43,7 +47,8 @@ raises (see the circuit breaker below).
 Modules, by job: :mod:`~vlmsafety.chat_client.settings` (endpoint settings from arguments or the
 environment, URLs), :mod:`~vlmsafety.chat_client.retry` (:class:`RetryPolicy`, :class:`ChatResult`
 and the retry loop of one request), :mod:`~vlmsafety.chat_client.breaker`
-(:class:`CircuitBreaker`), :mod:`~vlmsafety.chat_client.transport` (TLS, proxies, the loop thread
+(:class:`CircuitBreaker`), :mod:`~vlmsafety.chat_client.redact` (secrets out of every text),
+:mod:`~vlmsafety.chat_client.transport` (TLS, proxies, the loop thread
 that keeps connections open) and :mod:`~vlmsafety.chat_client.client` (:class:`ChatClient`).
 Every public name is re-exported here.
 
@@ -68,6 +73,7 @@ from __future__ import annotations
 
 from vlmsafety.chat_client.breaker import CircuitBreaker
 from vlmsafety.chat_client.client import ChatClient
+from vlmsafety.chat_client.redact import redact
 from vlmsafety.chat_client.retry import ChatResult, RetryPolicy
 from vlmsafety.chat_client.settings import (
     ChatSettings,
@@ -88,5 +94,6 @@ __all__ = [
     "resolve_settings",
     "chat_url",
     "image_data_url",
+    "redact",
     "run_sync",
 ]

@@ -92,7 +92,9 @@ def _check_url(url: str) -> None:
         except ValueError:
             problem = "its port is not a number in 0-65535"
     if problem is not None:
-        raise EndpointError(f"endpoint {url!r} is not usable: {problem}; expected an http(s) "
+        from vlmsafety.chat_client.redact import redact
+
+        raise EndpointError(f"endpoint {redact(url)!r} is not usable: {problem}; expected an http(s) "
                             "URL such as http://localhost:8000/v1")
 
 

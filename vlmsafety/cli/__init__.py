@@ -15,7 +15,9 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 __all__ = ["COMMANDS", "Terminated", "build_parser", "main", "plain_text", "sigterm_as_interrupt"]
 
@@ -111,6 +113,20 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _one_line(command: str, show: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints vlmsafety's notes about the data (a
+    ``UnicodeWarning``: text replaced) as one line on stderr, and leaves others to ``show``."""
+
+    def showwarning(message: Warning | str, category: type[Warning], *rest: Any,
+                    **kwargs: Any) -> None:
+        if issubclass(category, UnicodeWarning):
+            print(f"vlmsafety {command}: warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, *rest, **kwargs)
+
+    return showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
     from vlmsafety.errors import VLMSafetyError
@@ -123,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), warnings.catch_warnings():
+            warnings.showwarning = _one_line(args.command, warnings.showwarning)
             return int(args.handler(args) or 0)
     except VLMSafetyError as exc:
         print(f"vlmsafety {args.command}: error: {exc}", file=sys.stderr)

@@ -35,7 +35,8 @@ def add_download_arguments(p: argparse.ArgumentParser) -> None:
                    help="seconds per download (default 60)")
     p.add_argument("--allow-unpinned", action="store_true",
                    help="accept inputs whose sha256 differs from the pinned release (card says so)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an --out folder an earlier build made (never other files)")
 
 
 def register(sub: Any) -> None:

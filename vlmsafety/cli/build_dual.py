@@ -60,7 +60,8 @@ def register(sub: Any) -> None:
     p.add_argument("--max-image-pixels", type=int, metavar="N",
                    help="pixel limit of release images (default: Pillow's limit)")
     p.add_argument("--license", default="other", help="licence id for the card (default: other)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an --out folder an earlier build made (never other files)")
     add_parallel_arguments(p)
     p.set_defaults(handler=run)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 import shutil
 import sys
 import tempfile
@@ -20,7 +21,11 @@ import time
 from collections.abc import Mapping
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vlmsafety.evaluation import EvaluationResult
+    from vlmsafety.scoring import Rate
 
 DEMO_MODELS: tuple[tuple[str, str], ...] = (
     ("demo-vlm-a", "dual_sample_responses.jsonl"),
@@ -47,10 +52,10 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _fmt(rate: Mapping[str, Any] | None) -> str:
-    if not rate or not rate.get("n"):
+def _fmt(rate: Rate | None) -> str:
+    if rate is None or not rate.n:
         return "   -   "
-    return f"{rate['rate']:.3f} [{rate['ci_low']:.2f}, {rate['ci_high']:.2f}]"
+    return f"{rate.rate:.3f} [{rate.ci_low:.2f}, {rate.ci_high:.2f}]"
 
 
 def _prepare_out(out: Path) -> None:
@@ -65,23 +70,24 @@ def _prepare_out(out: Path) -> None:
                               encoding="utf-8")
 
 
-def _print_tables(results: Mapping[str, Any]) -> None:
+def _print_tables(results: EvaluationResult) -> None:
     from vlmsafety.report import markdown_table
     from vlmsafety.specs.classes import INSTRUCTION_TYPES
 
     table, dtable = [], []
-    for model, info in results["models"].items():
+    for model, info in results.models.items():
+        scores: Mapping[str, Any] = info.scores
         for itype in INSTRUCTION_TYPES:
-            g = info["scores"].get(itype)
+            g = scores.get(itype)
             if g is None:
                 continue
-            o = g["overall"]
-            table.append([model, itype, str(o["n"]), _fmt(o["refusal_rate"]),
-                          _fmt(o["direct_answer_rate"]), _fmt(o["safe_completion_rate"]),
-                          str(o["n_unscored"])])
-        for pert, deltas in sorted(info["scores"]["all"].get("delta_ir", {}).items()):
+            o = g.overall
+            table.append([model, itype, str(o.n), _fmt(o.refusal_rate),
+                          _fmt(o.direct_answer_rate), _fmt(o.safe_completion_rate),
+                          str(o.n_unscored)])
+        for pert, deltas in sorted(scores["all"].delta_ir.items()):
             dtable.append([model, pert] + [
-                "-" if deltas.get(k, {}).get("value") is None else f"{deltas[k]['value']:+.3f}"
+                "-" if k not in deltas or math.isnan(deltas[k].value) else f"{deltas[k].value:+.3f}"
                 for k in ("refusal_rate", "direct_answer_rate", "safe_completion_rate")])
     print()
     print("DUAL-Bench-style sample, all rows (clean + perturbed); rates with Wilson 95% intervals")
@@ -93,7 +99,7 @@ def _print_tables(results: Mapping[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vlmsafety.builders.dual import build_sample
-    from vlmsafety.evaluation import ModelInput, run_evaluation
+    from vlmsafety.evaluation import EvaluationRequest, ModelInput, run_evaluation
     from vlmsafety.metric_modules import install_metrics
 
     t0 = time.perf_counter()
@@ -110,11 +116,12 @@ def run(args: argparse.Namespace) -> int:
     data = files("vlmsafety.data")
     with as_file(data.joinpath(DEMO_MODELS[0][1])) as a, as_file(data.joinpath(DEMO_MODELS[1][1])) as b:
         models = [ModelInput(DEMO_MODELS[0][0], Path(a)), ModelInput(DEMO_MODELS[1][0], Path(b))]
-        results = run_evaluation(
-            "dual", folder, models, work / "evaluation", n_boot=args.n_boot, seed=args.seed,
-            plots=importlib.util.find_spec("matplotlib") is not None, progress=False,
+        request = EvaluationRequest(
+            "dual", folder, models, n_boot=args.n_boot, seed=args.seed, progress=False,
             command=" ".join(["vlmsafety", "demo", *getattr(args, "argv", [])[1:]]))
-    print(f"3/4 scored with judge {results['judge']['name']}", file=sys.stderr)
+        results = run_evaluation(request, work / "evaluation",
+                                 plots=importlib.util.find_spec("matplotlib") is not None)
+    print(f"3/4 scored with judge {results.judge.name}", file=sys.stderr)
     _print_tables(results)
     if not args.no_install_metrics:
         installed = install_metrics()

@@ -35,9 +35,9 @@ def register(sub: Any) -> None:
         "matrix, predicted vs human refusal rate, each with a clustered bootstrap interval.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge, e.g. keyword@1.0.0, keyword (latest), chat; "
-                   "default: %(default)s")
+    from vlmsafety.cli.judge import JUDGE_HELP
+
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME", help=JUDGE_HELP)
     p.add_argument("--corpus", required=True, metavar="NAME_OR_PATH",
                    help="shipped corpus name or your own .csv/.jsonl file")
     p.add_argument("--data-dir", type=Path, metavar="D",

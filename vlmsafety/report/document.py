@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from vlmsafety.chat_client.redact import redact
 from vlmsafety.errors import UnknownNameError
 from vlmsafety.report.common import RATE_ABBR, interval_cell, model_file_names
 from vlmsafety.report.human import agreement_section, corrected_table, human_notes
@@ -63,7 +64,7 @@ def _header(results: Mapping[str, Any]) -> list[str]:
         f"- Judge: `{judge['name']}` ({judge['kind']})",
         f"- Metric: `{metric['name']}` from vlmsafety {metric['version']} ({settings})",
         f"- Models: {', '.join(f'`{m}`' for m in results['models'])}",
-        f"- Command: `{results.get('command', '')}`",
+        f"- Command: `{redact(str(results.get('command', '')))}`",
         f"- Created: {results.get('created_utc', '')}",
     ]
     if ds.get("revision"):

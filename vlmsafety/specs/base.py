@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from vlmsafety.errors import InvalidArgumentError, UnknownNameError
+from vlmsafety.scoring.core import ScoreResult
 
 __all__ = ["BenchmarkSpec", "ConfigSpec", "Headline", "Outcomes", "Rows", "Scorer"]
 
@@ -31,8 +32,9 @@ Outcomes = tuple[np.ndarray, np.ndarray, list[Any]]
 Rows = Mapping[str, Sequence[Mapping[str, Any]]]
 """Dataset rows (metadata only) by config, in dataset order."""
 
-Scorer = Callable[..., dict[str, Any]]
-"""``score(rows, labels, *, n_boot, seed, judge, min_clusters, **settings) -> JSON-ready scores``,
+Scorer = Callable[..., Mapping[str, ScoreResult]]
+"""``score(rows, labels, *, n_boot, seed, judge, min_clusters, **settings) -> scores``: group
+name -> the scoring core's result object (``to_dict()`` gives its JSON),
 where ``rows`` are :data:`Rows` and ``labels`` maps an id to its label (rows without one are left
 out); ``min_clusters``: no bootstrap interval from fewer clusters (the scoring core's rule)."""
 

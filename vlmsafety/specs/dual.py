@@ -32,6 +32,7 @@ from vlmsafety.scoring.dual import (
     rate_labels,
     score_dual,
 )
+from vlmsafety.scoring.dual_result import SafeCompletionResult
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import BENIGN, HARMFUL, INSTRUCTION_TYPE_DEFINITIONS, INSTRUCTION_TYPES
 
@@ -78,17 +79,18 @@ def judge_prompt(row: Mapping[str, Any]) -> str:
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None, min_clusters: int = 20,
           partial_refusal: PartialRefusalPolicy = "separate", bootstrap_breakdowns: bool = False
-          ) -> dict[str, Any]:
+          ) -> dict[str, SafeCompletionResult]:
     """Scores of the rows (config -> rows) that have a label, pooled over configs.
 
     Returns:
-        JSON-ready scores keyed ``all``, ``harmful`` and ``benign`` (types present only).
+        :class:`~vlmsafety.scoring.SafeCompletionResult` keyed ``all``, ``harmful`` and
+        ``benign`` (types present only).
     """
     pooled = [r for config_rows in rows.values() for r in config_rows if r["id"] in labels]
     got = [labels[r["id"]] for r in pooled]
     perturbed = PERTURBED in rows
 
-    def run(sel: list[int]) -> dict[str, Any]:
+    def run(sel: list[int]) -> SafeCompletionResult:
         sub = [pooled[i] for i in sel]
         res = score_dual(
             [got[i] for i in sel], [r["instruction_type"] for r in sub],
@@ -100,7 +102,7 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
             n_boot=n_boot, seed=seed, judge=judge, min_clusters=min_clusters,
             bootstrap_breakdowns=bootstrap_breakdowns,
         )
-        return res.to_dict()
+        return res
 
     out = {"all": run(list(range(len(pooled))))}
     for itype in INSTRUCTION_TYPES:

@@ -40,7 +40,7 @@ Example:
     ...                      "synthetic": False, "ocr": True, "harm": 5}]}
     >>> s = spec.score(rows, {"a": "refusal", "b": "irrelevant"}, n_boot=0, seed=0,
     ...                responses={"a": "I can't.", "b": ""}, **spec.settings)
-    >>> s["benign"]["overall"]["refusal_rate"]["rate"], s["benign"]["n_empty"]
+    >>> s["benign"].overall.refusal_rate.rate, s["benign"].n_empty
     (1.0, 1)
 """
 
@@ -158,14 +158,14 @@ def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, 
           n_boot: int, seed: int, judge: str | None = None,
           responses: Mapping[str, str | None] | None = None, empty_policy: EmptyPolicy = "refusal",
           refusal_labels: Sequence[str] = REFUSAL_LABELS,
-          min_clusters: int = DEFAULT_MIN_CLUSTERS) -> dict[str, Any]:
-    """Scores of the labelled rows, JSON-ready, keyed ``benign`` (every item is benign)."""
+          min_clusters: int = DEFAULT_MIN_CLUSTERS) -> dict[str, OverSensitivityResult]:
+    """Scores of the labelled rows, keyed ``benign`` (every item is benign)."""
     if not _labelled(rows, labels):
         return {}
     res = score_result(rows, labels, responses=responses, n_boot=n_boot, seed=seed,
                        empty_policy=empty_policy,
                        refusal_labels=refusal_labels, min_clusters=min_clusters)
-    return {_SCORES_GROUP: res.to_dict()}
+    return {_SCORES_GROUP: res}
 
 
 def outcomes(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str],

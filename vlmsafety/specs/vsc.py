@@ -31,7 +31,13 @@ from vlmsafety.labels import (
     SAFE_COMPLETION,
     UNSCORED,
 )
-from vlmsafety.scoring.vsc import VSC_MODES, VscMode, item_correct, score_vsc
+from vlmsafety.scoring.vsc import (
+    VSC_MODES,
+    SafetyCalibrationResult,
+    VscMode,
+    item_correct,
+    score_vsc,
+)
 from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline, Outcomes
 from vlmsafety.specs.classes import SAFE, SAFETY_CLASS_DEFINITIONS, UNSAFE
 
@@ -69,7 +75,7 @@ def judge_prompt(row: Mapping[str, Any]) -> str:
 
 def _score_config(config: str, rows: Sequence[Mapping[str, Any]], labels: Sequence[str], *,
                   n_boot: int, seed: int, mode: VscMode, min_clusters: int,
-                  bootstrap_breakdowns: bool) -> dict[str, Any]:
+                  bootstrap_breakdowns: bool) -> SafetyCalibrationResult:
     # Pair consistency needs groups holding safe *and* unsafe items: an image-centric prompt (its
     # 3 safe and 3 unsafe images). A text-centric query has one label across its 4 image settings
     # and the release does not link a safe query to its unsafe twin, so there is none there; its
@@ -84,13 +90,14 @@ def _score_config(config: str, rows: Sequence[Mapping[str, Any]], labels: Sequen
         n_boot=n_boot, seed=seed, min_clusters=min_clusters,
         bootstrap_breakdowns=bootstrap_breakdowns,
     )
-    return res.to_dict()
+    return res
 
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None, min_clusters: int = 20,
-          mode: VscMode = "default", bootstrap_breakdowns: bool = True) -> dict[str, Any]:
-    """Scores keyed by config (configs with at least one labelled row), JSON-ready."""
+          mode: VscMode = "default", bootstrap_breakdowns: bool = True
+          ) -> dict[str, SafetyCalibrationResult]:
+    """Scores keyed by config (configs with at least one labelled row)."""
     out = {}
     for config, all_rows in rows.items():
         kept = [r for r in all_rows if r["id"] in labels]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.builders.hubfolder import HubFolderWriter
+from vlmsafety.builders.hubfolder import HubFolderWriter, check_build_folder
 from vlmsafety.builders.mossbench.card import card_body
 from vlmsafety.builders.mossbench.images import image_problem, placeholder_png
 from vlmsafety.builders.mossbench.schema import (
@@ -27,7 +27,6 @@ from vlmsafety.builders.mossbench.schema import (
 from vlmsafety.builders.mossbench.source import Release, read_information
 from vlmsafety.errors import SourceDataError
 from vlmsafety.storage.checksums import bytes_sha256
-from vlmsafety.storage.files import check_output_folder
 
 __all__ = ["build_mossbench"]
 
@@ -71,7 +70,7 @@ def build_mossbench(
     """
     out = Path(out_dir)
     # fail before any download or image work; never replace (or hold) the source
-    check_output_folder(out, overwrite=overwrite, inputs=(source,))
+    check_build_folder(out, overwrite=overwrite, inputs=(source,))
     src = Path(source) if source is not None else None
     if src is not None and not src.is_dir():
         raise SourceDataError(f"--source {src} is not a folder (expected a clone or copy of "

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
+from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter, check_build_folder
 from vlmsafety.builders.parallel import check_num_proc, ordered_map
 from vlmsafety.builders.shards import fingerprint, parse_shard, shard_range, write_part
 from vlmsafety.builders.vsc.card import card_body, card_facts
@@ -50,7 +50,6 @@ from vlmsafety.errors import (
 )
 from vlmsafety.render import RENDER_VERSION
 from vlmsafety.storage.checksums import file_sha256
-from vlmsafety.storage.files import check_output_folder
 
 __all__ = ["build_vsc", "merge_card", "plan_rows"]
 
@@ -175,7 +174,7 @@ def _check_arguments(out: Path, image_size: int, overwrite: bool,
     if not isinstance(image_size, int) or image_size < 32:
         raise InvalidArgumentError(f"image_size must be an int >= 32, got {image_size!r}")
     # fail before any download or image work; never replace (or hold) an input
-    check_output_folder(out, overwrite=overwrite, inputs=inputs)
+    check_build_folder(out, overwrite=overwrite, inputs=inputs)
 
 
 def _write_configs(folder: HubFolderWriter, records: VSCRecords, build: _Build, *,
