@@ -28,6 +28,7 @@ from vlmsafety.errors import (
     CacheError,
     HubPublishError,
     InvalidArgumentError,
+    OutputExistsError,
     SourceDataError,
     UnknownNameError,
 )
@@ -376,3 +377,18 @@ def test_cli_placeholders_summary(release: Path, server: Mirror, tmp_path: Path,
     assert summary["placeholder_images"] == {"total": 5, "download_failed": 2, "missing": 1,
                                              "unusable": 2}
     assert "push` refuses this folder" in err and "may not allow redistribution" in err
+
+
+def test_an_existing_output_is_replaced_only_with_overwrite(release: Path, tmp_path: Path) -> None:
+    out = tmp_path / "msts"
+    options = {"source": release, "languages": ["en_textonly"], "progress": False,
+               "cache_dir": tmp_path / "cache"}
+    mb.build_msts(out, **options)
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        mb.build_msts(out, mirror="http://127.0.0.1:9", **options)  # refused before any request
+    mb.build_msts(out, overwrite=True, **options)
+    assert datasets.load_dataset(str(out), "en_textonly", split="test").num_rows == 400
+    (out / "notes.txt").write_text("mine")  # a folder holding a user's file is never replaced
+    with pytest.raises(OutputExistsError):
+        mb.build_msts(out, overwrite=True, **options)
+    assert (out / "notes.txt").read_text() == "mine"

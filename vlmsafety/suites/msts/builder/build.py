@@ -10,10 +10,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from vlmsafety.builders.hubfolder import HubFolderWriter
+from vlmsafety.builders.hubfolder import HubFolderWriter, check_build_folder
 from vlmsafety.errors import InvalidArgumentError, LabelError, SourceDataError, UnknownNameError
 from vlmsafety.storage.checksums import bytes_sha256, file_sha256
-from vlmsafety.storage.files import check_output_folder
 from vlmsafety.suites.msts.builder.card import card_fields
 from vlmsafety.suites.msts.builder.fetch import (
     Fetched,
@@ -123,7 +122,7 @@ def build_msts(
     out = Path(out_dir)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     inputs = (source, images, cache)
-    check_output_folder(out, overwrite=overwrite, inputs=inputs)  # before any download
+    check_build_folder(out, overwrite=overwrite, inputs=inputs)  # before any download
     prompts, infos, input_sha = _read_release(source, configs, base_url=base_url,
                                               timeout=timeout, verify=not allow_unpinned)
     needed = _needed_images(prompts, infos)
