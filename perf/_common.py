@@ -108,7 +108,7 @@ def vsc_features() -> Any:
     """VSCBench-shaped features: id, prompt_id, pair_id, category, label, prompt, image, image_file."""
     import datasets
 
-    from vlmsafety.taxonomy import VSC_CATEGORIES
+    from vlmsafety.suites.vsc.categories import VSC_CATEGORIES
 
     return datasets.Features(
         {
@@ -126,7 +126,7 @@ def vsc_features() -> Any:
 
 def vsc_rows(n: int, size: int = 512, pool: ImagePool | None = None) -> Iterator[dict[str, Any]]:
     """``n`` VSCBench-shaped rows, made one at a time (safe/unsafe pairs, 6 categories)."""
-    from vlmsafety.taxonomy import VSC_CATEGORIES
+    from vlmsafety.suites.vsc.categories import VSC_CATEGORIES
 
     pool = pool or ImagePool(size)
     for i in range(n):

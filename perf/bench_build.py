@@ -12,7 +12,7 @@ image, image_file) with synthetic JPEG images made lazily row by row (see ``_com
 Full: 3,600 and 36,000 rows at 512x512 (~100 KB per image, ~3.6 GB on disk at 10x, deleted after
 measuring). Quick: 360 and 3,600 rows at 128x128.
 
-The real VSCBench builder (``vlmsafety.builders.vsc.build_vsc``) also runs, in a child, on the
+The real VSCBench builder (``vlmsafety.suites.vsc.builder.build_vsc``) also runs, in a child, on the
 release workbooks in ``../shared/data/vscbench`` (and XSTest's prompts; read in place, never
 copied) with a synthetic image folder laid out as the release is (``vscbench_image_centric_images/
 <category>/<file>`` and ``vscbench_text_centric_images/<setting>/<file>``, one file per path the
@@ -152,7 +152,7 @@ def job_vsc(images: str, workdir: str, size: int, num_proc: int = 1) -> dict[str
     """Child: the real VSCBench builder on the release workbooks and a synthetic image folder."""
     import pyarrow.parquet as pq
 
-    from vlmsafety.builders import vsc  # imports outside the timed region
+    from vlmsafety.suites.vsc import builder as vsc  # imports outside the timed region
 
     start_rss = _common.current_rss_mb()
     out = Path(workdir) / "vscbench"
@@ -177,7 +177,7 @@ def dual_items(n: int) -> list[Any]:
     """``n`` DUAL items: the embedded sample's 48, repeated under new ids and pair ids."""
     import dataclasses
 
-    from vlmsafety.builders.dual import sample_items
+    from vlmsafety.suites.dual.builder import sample_items
 
     base = sample_items()
     return [dataclasses.replace(item, id=f"{item.id}-r{i // len(base)}",
@@ -188,8 +188,8 @@ def dual_items(n: int) -> list[Any]:
 def job_dual(n: int, size: int, severities: list[int], workdir: str,
              num_proc: int = 1) -> dict[str, Any]:
     """Child: a DUAL build (render + every perturbation x severities + PNG encode + write)."""
-    from vlmsafety.builders import dual
     from vlmsafety.perturb import list_perturbations
+    from vlmsafety.suites.dual import builder as dual
 
     items, names = dual_items(n), list_perturbations()
     start_rss = _common.current_rss_mb()
@@ -212,7 +212,7 @@ JOBS = {"build": job_build, "pyarrow": job_pyarrow, "vsc": job_vsc, "dual": job_
 
 def write_release_images(root: Path, size: int) -> int:
     """Write one synthetic image per path the VSCBench workbooks name, under ``root``."""
-    from vlmsafety.builders import vsc
+    from vlmsafety.suites.vsc import builder as vsc
 
     records = vsc.read_vsc_records(SHARED_DATA / "vscbench",
                                    xstest=SHARED_DATA / "xstest" / "xstest_prompts.csv")

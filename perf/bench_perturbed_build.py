@@ -46,7 +46,7 @@ WORKERS = (1, 2)
 
 def items(n: int) -> list[Any]:
     """``n`` DUAL items: the embedded sample repeated, each copy with its own ids and text."""
-    from vlmsafety.builders.dual import sample_items
+    from vlmsafety.suites.dual.builder import sample_items
 
     base = sample_items()
     out = []
@@ -61,7 +61,7 @@ def items(n: int) -> list[Any]:
 def _build(its: list[Any], workdir: Path, perturb_fn: Callable[..., Any] | None,
            num_proc: int) -> float:
     """Build the perturbed config of ``its``; returns the seconds it took."""
-    from vlmsafety.builders.dual import build as dual_build
+    from vlmsafety.suites.dual.builder import build as dual_build
 
     extra = {"num_proc": num_proc} if num_proc > 1 else {}
     out = workdir / "built"
@@ -91,8 +91,8 @@ def _pass(its: list[Any], workdir: Path, num_proc: int, rep: int) -> tuple[float
 
 
 def measure(n_items: int, reps: int) -> list[dict[str, Any]]:
-    from vlmsafety.builders.dual.build import build_dual
     from vlmsafety.perturb import PERTURB_VERSION
+    from vlmsafety.suites.dual.builder.build import build_dual
 
     workers = WORKERS if "num_proc" in inspect.signature(build_dual).parameters else (1,)
     its = items(n_items)

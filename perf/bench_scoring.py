@@ -51,7 +51,7 @@ def make_rows(n: int, seed: int = 0) -> dict[str, list[Any]]:
 
 
 def ours(d: dict[str, list[Any]]) -> dict[str, float]:
-    from vlmsafety.scoring import score_dual
+    from vlmsafety.suites.dual import score_dual
 
     r = score_dual(d["predictions"], d["references"], categories=d["categories"],
                    perturbations=d["perturbations"], severities=d["severities"],

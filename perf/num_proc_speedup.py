@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def main(argv: list[str]) -> None:
     from bench_perturbed_build import items
 
-    from vlmsafety.builders.dual import build_dual
+    from vlmsafety.suites.dual.builder import build_dual
 
     its = items(int(argv[0]) if argv else 64)
     n_images = len(its) * 46

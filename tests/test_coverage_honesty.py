@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.evaluation import EvaluationRequest, evaluate_models, load_reference
-from vlmsafety.scoring import score_dual, score_vsc, score_xstest
-from vlmsafety.scoring.mossbench import over_sensitivity
+from vlmsafety.suites.dual import score_dual
+from vlmsafety.suites.dual.builder import build_sample
+from vlmsafety.suites.mossbench.scoring import over_sensitivity
+from vlmsafety.suites.vsc import score_vsc, score_xstest
 
 
 @pytest.fixture(scope="module")

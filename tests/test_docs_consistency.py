@@ -14,7 +14,7 @@ import pytest
 
 from vlmsafety.cli import build_parser
 from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE, available_judges
-from vlmsafety.specs import BENCHMARKS, get_spec
+from vlmsafety.specs import benchmarks, get_spec
 
 REPO = Path(__file__).resolve().parents[1]
 HOME = REPO / "docs" / "judges.md"
@@ -129,7 +129,7 @@ def test_help_names_the_default_judge_of_the_code_and_has_no_rest_markup(
 def test_readme_and_cli_name_every_registered_benchmark(help_texts: dict[str, str]) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     top = help_texts["vlmsafety"]
-    for name in BENCHMARKS:
+    for name in benchmarks():
         title = get_spec(name).title
         assert f"**{title}**" in readme, f"README.md has no paragraph on {title}"
         assert title in re.sub(r"\s+", " ", top), f"`vlmsafety --help` does not name {title}"

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.errors import (
     PredictionsFormatError,
@@ -27,8 +26,11 @@ from vlmsafety.evaluation import (
 )
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, KeywordJudge, load_judge
 from vlmsafety.labels import LABELS
-from vlmsafety.scoring import mcnemar, score_dual, score_vsc
+from vlmsafety.scoring import mcnemar
 from vlmsafety.specs import get_spec
+from vlmsafety.suites.dual import score_dual
+from vlmsafety.suites.dual.builder import build_sample
+from vlmsafety.suites.vsc import score_vsc
 
 N_BOOT = 50
 
@@ -249,7 +251,7 @@ def test_failed_generations_are_unscored_and_counted(dual_folder: Path, tmp_path
 
 @pytest.fixture(scope="module")
 def vsc_folder(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from vlmsafety.builders.vsc import build_vsc
+    from vlmsafety.suites.vsc.builder import build_vsc
 
     return build_vsc(tmp_path_factory.mktemp("vsc") / "vsc", source=shared_data / "vscbench",
                      xstest=shared_data / "xstest" / "xstest_prompts.csv", placeholders=True,

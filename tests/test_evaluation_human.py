@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.errors import HumanLabelsMismatchError
 from vlmsafety.evaluation import EvaluationRequest, load_reference, run_evaluation
 from vlmsafety.human_labels import HumanLabel, append_record, dataset_revision, response_sha256
 from vlmsafety.labels import LABELS
 from vlmsafety.scoring.corrected import corrected_rate
+from vlmsafety.suites.dual.builder import build_sample
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +149,8 @@ def test_a_model_without_labels_is_warned_about(dual_folder: Path, setup: tuple,
 def test_vsc_headlines_per_config_are_corrected(shared_data: Path, tmp_path: Path) -> None:
     """VSC's headlines are per config (sra_u, sra_s of image_centric): the same path corrects
     them, on the config's unsafe / safe items, and equals the scoring core."""
-    from vlmsafety.builders.vsc import build_vsc
-    from vlmsafety.scoring.vsc import RIGHT
+    from vlmsafety.suites.vsc.builder import build_vsc
+    from vlmsafety.suites.vsc.scoring import RIGHT
 
     folder = build_vsc(tmp_path / "vsc", source=shared_data / "vscbench",
                        xstest=shared_data / "xstest" / "xstest_prompts.csv", placeholders=True,
@@ -176,3 +176,35 @@ def test_vsc_headlines_per_config_are_corrected(shared_data: Path, tmp_path: Pat
                           RIGHT["default"]["unsafe"], sampling_prob=[200 / len(ref.ids)] * len(unsafe))
     assert got["n"] == len(unsafe) and got["n_human"] == want.n_human > 50
     assert got["rate"] == pytest.approx(want.rate) and got["ci_high"] == pytest.approx(want.ci_high)
+
+
+def test_corrected_rates_count_as_the_headline_does_under_a_setting(
+        dual_folder: Path, setup: tuple, tmp_path: Path) -> None:
+    """Issue 21: with ``--partial-refusal refusal`` the corrected entry's judge-only rate was the
+    default policy's (0.191 beside a headline 0.404). Now the evaluation's bound scorer counts the
+    judge's and the humans' labels: judge-only == headline for every leaderboard, and the
+    human-only rate counts a partial refusal as the policy says."""
+    tmp, _, recs = setup
+    labels = _write(tmp_path / "ann1.jsonl", recs)
+    headline = {}
+    for policy in ("separate", "refusal"):
+        out = tmp_path / policy
+        assert main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder),
+                     "--predictions", str(tmp / "careful.jsonl"), "--judge", "precomputed",
+                     "--out", str(out), "--n-boot", "0", "--no-plots",
+                     "--partial-refusal", policy, "--human-labels", str(labels)]) == 0
+        res = json.loads((out / "results.json").read_text())
+        assert res["metric"]["partial_refusal"] == policy
+        for board in res["leaderboards"]:
+            row = board["rows"][0]
+            assert row["corrected"]["judge_rate"] == pytest.approx(row["rate"]), board["key"]
+            corrected = res["models"]["careful"]["human"]["corrected"][board["key"]]
+            assert corrected["judge_rate"] == pytest.approx(row["rate"]), board["key"]
+        benign = res["models"]["careful"]["human"]["corrected"]["benign_refusal_rate"]
+        ref = load_reference(dual_folder, "dual")
+        kinds = {r["id"]: r["instruction_type"] for rows in ref.rows.values() for r in rows}
+        counted = ("refusal", "partial_refusal") if policy == "refusal" else ("refusal",)
+        mine = [r.label in counted for r in recs if kinds[r.id] == "benign"]
+        assert benign["human_rate"] == pytest.approx(sum(mine) / len(mine))
+        headline[policy] = benign["judge_rate"]
+    assert headline["refusal"] > headline["separate"]  # the setting matters on this sample

@@ -53,7 +53,7 @@ def test_settings_are_checked_by_the_spec(small_dual: Path, tmp_path: Path) -> N
         evaluate_models(EvaluationRequest(
             "dual", small_dual, [preds], progress=False, settings={"partial_refusal": "sometimes"}
             ))
-    assert get_spec("vsc").with_settings({"mode": "parity"})["mode"] == "parity"
+    assert get_spec("vsc").with_settings({"mode": "parity"}).settings["mode"] == "parity"
 
 
 def test_cli_flags_reach_results_json(small_dual: Path, tmp_path: Path,
@@ -74,14 +74,13 @@ def test_cli_flags_reach_results_json(small_dual: Path, tmp_path: Path,
 
 
 def test_vsc_parity_mode_reaches_the_scorer(tmp_path: Path) -> None:
-    from vlmsafety.specs.vsc import SPEC
+    from vlmsafety.suites.vsc import SPEC
 
     rows = {"text_only": [{"id": str(i), "label": "safe", "query_id": i, "category": "c",
                            "setting": "txt", "prompt_id": i} for i in range(3)]}
     labels = {"0": "safe_completion", "1": "safe_completion", "2": "direct_answer"}
-    default = SPEC.score(rows, labels, n_boot=0, seed=0, **SPEC.with_settings(None))
-    parity = SPEC.score(rows, labels, n_boot=0, seed=0,
-                        **SPEC.with_settings({"mode": "parity"}))
+    default = SPEC.with_settings(None).score(rows, labels, n_boot=0, seed=0)
+    parity = SPEC.with_settings({"mode": "parity"}).score(rows, labels, n_boot=0, seed=0)
     # default: a safe completion helps on a safe item (3/3); parity (VSCBench's code): it is
     # "flagged", so wrong (1/3)
     assert default["text_only"].overall.sra_s.count == 3

@@ -16,7 +16,6 @@ import pytest
 from chat_server import ChatServer, chat_reply
 
 from vlmsafety.builders.hubfolder import HubFolderWriter
-from vlmsafety.builders.vsc import build_vsc
 from vlmsafety.cli import main
 from vlmsafety.errors import OutputExistsError, VLMSafetyError
 from vlmsafety.generate import generate
@@ -27,6 +26,7 @@ from vlmsafety.storage.files import (
     check_output_folder,
     same_path,
 )
+from vlmsafety.suites.vsc.builder import build_vsc
 
 ROOT = Path(__file__).resolve().parents[1]
 PREDS = "".join(json.dumps({"id": f"a{i}", "response": "I can't help with that."}) + "\n"
@@ -161,7 +161,7 @@ def test_build_and_merge_overwrite_only_a_folder_a_build_made(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "proj" / "src").mkdir(parents=True)
     (tmp_path / "proj" / "src" / "main.py").write_text("print('mine')\n")
-    from vlmsafety.builders.dual import build_dual, sample_items
+    from vlmsafety.suites.dual.builder import build_dual, sample_items
 
     base = ["build", "dual", "--sample", "--image-size", "128x128", "--perturbations", "jpeg",
             "--severities", "1"]

@@ -4,7 +4,7 @@
     python dataset_scripts/dual/make_demo_responses.py --out-dir /tmp/x
 
 Two fictional models answer "Describe the image" for every row of the default sample build
-(`vlmsafety.builders.dual.build_sample` defaults: clean + perturbed):
+(`vlmsafety.suites.dual.builder.build_sample` defaults: clean + perturbed):
 
 * ``demo-vlm-a``: mostly safe completions and refusals on harmful items, mostly direct answers on
   benign ones; stronger perturbations make it miss the hazard more often (more direct answers and
@@ -23,7 +23,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from vlmsafety.builders.dual import (
+from vlmsafety.suites.dual.builder import (
     SAMPLE_PERTURBATIONS,
     SAMPLE_SEVERITIES,
     plan_rows,

@@ -9,11 +9,11 @@ Reads ``../shared/data/mossbench`` (``--data``): ``information.csv``, ``response
 GPT-4-turbo). Each response is judged by the offline judge (``--judge``: a registered name,
 default :data:`vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`, or ``module:callable`` returning any
 :class:`vlmsafety.judges.Judge`), scored through the benchmark spec as ``vlmsafety evaluate``
-scores it (:func:`vlmsafety.specs.mossbench.score_result`, over
-:func:`vlmsafety.scoring.mossbench.over_sensitivity`) under two empty-response policies, and set
-beside the published rate: 95% Wilson and clustered bootstrap intervals, whether the published
-value lies inside, the mean absolute difference, and Spearman's rank correlation across the
-models with a leaderboard row, with its exact permutation p-value (all n! orderings).
+scores it (:func:`vlmsafety.suites.mossbench.spec.score_result`, over
+:func:`vlmsafety.suites.mossbench.scoring.over_sensitivity`) under two empty-response policies,
+and set beside the published rate: 95% Wilson and clustered bootstrap intervals, whether the
+published value lies inside, the mean absolute difference, and Spearman's rank correlation across
+the models with a leaderboard row, with its exact permutation p-value (all n! orderings).
 
 Disagreements: a seeded random sample of items in the cells (model x stimulus type) where our rate
 and the published one differ most, drawn from the items whose label points the way of the gap
@@ -42,20 +42,20 @@ from typing import Any
 
 import numpy as np
 
-from vlmsafety.builders.mossbench import read_information
-from vlmsafety.importers import read_mossbench
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, Judge, load_judge
 from vlmsafety.judges.apply import judge_predictions
 from vlmsafety.predictions import Prediction
 from vlmsafety.scoring.core import Rate
-from vlmsafety.scoring.mossbench import (
+from vlmsafety.suites.mossbench import SPEC, read_mossbench
+from vlmsafety.suites.mossbench.builder import read_information
+from vlmsafety.suites.mossbench.scoring import (
     REFUSAL_LABELS,
     STIMULI,
     STIMULUS_RAW,
     EmptyPolicy,
     OverSensitivityResult,
 )
-from vlmsafety.specs.mossbench import CONFIG, SPEC, score_result
+from vlmsafety.suites.mossbench.spec import CONFIG, score_result
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "mossbench"
@@ -82,6 +82,9 @@ version"); "Gemini-Pro 1.5" is the row "Gemini Pro 1.5"; GPT-4V has no row."""
 POLICIES: tuple[EmptyPolicy, ...] = ("refusal", "exclude")
 """Empty-response policies reported: MOSSBench's (an empty response is a refusal) and leaving
 empty responses out."""
+NULL_POLICY = "empty"
+"""The MOSSBench spec's ``null_policy`` of this page: a null response is no text, as MOSSBench
+read its release (``vlmsafety evaluate --setting null_policy=empty`` gives the same figures)."""
 SAMPLE_SIZE = 36
 SAMPLE_MIN_GAP = 0.05
 
@@ -162,14 +165,15 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
                                        dataset_row(meta[p.id])))
         labels = [j.label for j in judged]
         # No text at all (an empty string, or null: no response recorded) is an empty response:
-        # MOSSBench counted the release's null responses as empty. `vlmsafety evaluate` on the
-        # imported files counts a null as a failed generation (unscored) instead.
-        texts = {i: "" if t is None else t for i, t in zip(ids, responses, strict=True)}
-        empty = [not texts[i].strip() for i in ids]
+        # MOSSBench counted the release's null responses as empty, which is the spec's setting
+        # null_policy="empty" (`vlmsafety evaluate --setting null_policy=empty` scores the
+        # imported files the same way; its default, "unscored", leaves a null out as a failure).
+        texts = dict(zip(ids, responses, strict=True))
+        empty = [not (texts[i] or "").strip() for i in ids]
         by_id = dict(zip(ids, labels, strict=True))
         scores = {
             policy: score_result(rows, by_id, responses=texts, n_boot=n_boot, seed=seed,
-                                 empty_policy=policy)
+                                 empty_policy=policy, null_policy=NULL_POLICY)
             for policy in POLICIES
         }
         runs.append(ModelRun(model, ids, responses, [meta[i].stimulus for i in ids], labels,
@@ -179,7 +183,7 @@ def run_models(data: Path, judge: Judge, *, n_boot: int, seed: int) -> tuple[lis
 
 def dataset_row(record: Any) -> dict[str, Any]:
     """The columns of the built dataset's row that the spec's scorer reads, from a release
-    record (:class:`vlmsafety.builders.mossbench.MossRecord`)."""
+    record (:class:`vlmsafety.suites.mossbench.builder.MossRecord`)."""
     return {"id": record.id, "stimulus": record.stimulus, **record.flags, "harm": record.harm}
 
 
@@ -386,7 +390,7 @@ def render(runs: Sequence[ModelRun], info: Mapping[str, Any], *, sample: list[di
         "release (`xirui-li/MOSSBench` @ `8d68b06`) holds the responses of nine models and a "
         "leaderboard judged by GPT-4-turbo with the image. Here each released response is "
         "re-judged by vlmsafety's offline judge (text only, no image) and scored with "
-        "`vlmsafety.scoring.mossbench.over_sensitivity`: a refusal is the label `refusal` "
+        "`vlmsafety.suites.mossbench.scoring.over_sensitivity`: a refusal is the label `refusal` "
         "(MOSSBench counts a response that only offers alternatives as a refusal and any direct "
         "attempt to answer as compliance, so `partial_refusal` is not counted)."),
         "",
@@ -395,6 +399,13 @@ def render(runs: Sequence[ModelRun], info: Mapping[str, Any], *, sample: list[di
         "response: the Gemini-Pro 1.5 file has 8 empty responses; the three Claude API files have "
         "14 null responses each (the same 14 pids). These responses are test data only: nothing "
         "here is used to train or tune a judge."),
+        "",
+        ("Settings of the MOSSBench spec: `empty_policy` as in each column, `null_policy=empty` "
+        "(a null response is no text, as MOSSBench read its release). `vlmsafety evaluate "
+        "--benchmark mossbench --setting null_policy=empty` on the imported files "
+        "(`vlmsafety import-predictions mossbench`) gives the policy-refusal column; with the "
+        "default `null_policy=unscored` a null response is a failed generation and is left out "
+        "(for the Claude API files, the policy-exclude figures)."),
         "",
         "## Overall refusal rate (%)",
         "",

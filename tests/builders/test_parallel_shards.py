@@ -17,12 +17,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from vlmsafety.builders.dual import build_dual, sample_items
 from vlmsafety.builders.merge import merge_build
 from vlmsafety.builders.parallel import check_num_proc, ordered_map
 from vlmsafety.builders.shards import PART_FILE
 from vlmsafety.cli import main
 from vlmsafety.errors import InvalidArgumentError, OutputExistsError, SourceDataError
+from vlmsafety.suites.dual.builder import build_dual, sample_items
 
 # the tiny VSCBench release of test_vsc.py (--import-mode=importlib: loaded by path)
 _spec = importlib.util.spec_from_file_location("vsc_tiny_release", Path(__file__).with_name(

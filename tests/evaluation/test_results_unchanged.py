@@ -17,10 +17,11 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from vlmsafety import __version__
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.evaluation import EvaluationRequest, LeaderboardRow, ModelInput, run_evaluation
 from vlmsafety.evaluation.leaderboard import headline_rate
-from vlmsafety.scoring import Rate, SafeCompletionResult
+from vlmsafety.scoring import Rate
+from vlmsafety.suites.dual import SafeCompletionResult
+from vlmsafety.suites.dual.builder import build_sample
 
 FINGERPRINTS = {
     "*": "06ff7e6cf4bc7d5e9637432bb7030ba92264a598422c54e91ee118f242565db3",

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from chat_server import ChatServer, chat_reply, last_user_text
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.evaluation import load_reference
 from vlmsafety.judges.chat import load_template
 from vlmsafety.specs import get_spec
+from vlmsafety.suites.dual.builder import build_sample
 
 PERTURBATIONS = ("jpeg", "brightness", "contrast", "gaussian_blur", "rescale", "shift",
                  "salt_pepper")

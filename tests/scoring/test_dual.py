@@ -15,7 +15,7 @@ from fractions import Fraction as F
 import pytest
 
 from vlmsafety.errors import LabelError, ScoringInputError
-from vlmsafety.scoring.dual import score_dual
+from vlmsafety.suites.dual.scoring import score_dual
 
 R, P, S, D, I, U = (
     "refusal", "partial_refusal", "safe_completion", "direct_answer", "irrelevant", "unscored",

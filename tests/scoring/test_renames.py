@@ -14,12 +14,12 @@ import importlib
 import pytest
 
 from vlmsafety import scoring
-from vlmsafety.scoring import score_vsc
+from vlmsafety.suites.vsc import score_vsc
 
 R, D, S, U = "refusal", "direct_answer", "safe_completion", "unscored"
 
 # Two VSCBench-shaped image-centric prompts: 3 safe and 3 unsafe images each, k-th safe and k-th
-# unsafe image linked by pair_id (the ids follow vlmsafety.builders.vsc).
+# unsafe image linked by pair_id (the ids follow vlmsafety.suites.vsc.builder).
 ROWS = [
     {"prompt_id": f"vsc-ic-{p:04d}", "pair_id": f"vsc-ic-{p:04d}-pair-{k}", "label": lab}
     for p in (1, 2) for lab in ("safe", "unsafe") for k in range(3)
@@ -50,11 +50,12 @@ def test_errors_name_the_new_keyword() -> None:
 
 
 @pytest.mark.parametrize(("module", "old"), [
-    ("vlmsafety.scoring.dual", "safe_completion"),
-    ("vlmsafety.scoring.vsc", "safety_calibration"),
-    ("vlmsafety.scoring.xstest", "over_refusal"),
+    ("vlmsafety.suites.dual.scoring", "safe_completion"),
+    ("vlmsafety.suites.vsc.scoring", "safety_calibration"),
+    ("vlmsafety.suites.vsc.over_refusal", "over_refusal"),
 ])
 def test_old_function_names_are_gone(module: str, old: str) -> None:
     assert old not in scoring.__all__ and not hasattr(scoring, old)
-    assert not hasattr(importlib.import_module(module), old)
-    assert f"score_{module.rsplit('.', 1)[1]}" in scoring.__all__
+    suite = importlib.import_module(module)
+    assert not hasattr(suite, old)
+    assert hasattr(suite, "score_xstest" if old == "over_refusal" else f"score_{module.split('.')[2]}")

@@ -92,7 +92,7 @@ def fingerprint(builder: str, *, settings: Mapping[str, Any], seed: int | None,
     """What must agree between the parts of one build (JSON-ready).
 
     Args:
-        builder: The builder's module (``"vlmsafety.builders.vsc"``).
+        builder: The builder's module (``"vlmsafety.suites.vsc.builder"``).
         settings: The options that shape the output (image size, configs, ...).
         seed: The build's seed (``None`` when it has none).
         sources: Checksums of the inputs (files, item lists, image archives).

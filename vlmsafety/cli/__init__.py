@@ -73,9 +73,9 @@ def _plain_help(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from vlmsafety import __version__
-    from vlmsafety.specs import BENCHMARKS, get_spec
+    from vlmsafety.specs import specs
 
-    titles = ", ".join(get_spec(name).title for name in BENCHMARKS)
+    titles = ", ".join(spec.title for spec in specs())
     parser = argparse.ArgumentParser(
         prog="vlmsafety",
         description=(

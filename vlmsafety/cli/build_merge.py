@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-__all__ = ["part_summary", "register", "run"]
+__all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
@@ -33,16 +32,6 @@ def register(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true",
                    help="replace an --out folder an earlier build made (never other files)")
     p.set_defaults(handler=run)
-
-
-def part_summary(part: Path) -> dict[str, Any]:
-    """What a part folder holds: its place, rows per config (printed by ``build --shard``)."""
-    from vlmsafety.builders.shards import PART_FILE
-
-    manifest = json.loads((part / PART_FILE).read_text(encoding="utf-8"))
-    shard = manifest["shard"]
-    return {"out": str(part), "shard": f"{shard['index']}/{shard['count']}",
-            "rows": {c: v["rows"] for c, v in manifest["configs"].items()}}
 
 
 def run(args: argparse.Namespace) -> int:

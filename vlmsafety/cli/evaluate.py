@@ -38,9 +38,9 @@ def register(sub: Any) -> None:
         "results.json, report.md and plots.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from vlmsafety.specs import BENCHMARKS
+    from vlmsafety.specs import benchmarks, specs
 
-    p.add_argument("--benchmark", required=True, choices=BENCHMARKS,
+    p.add_argument("--benchmark", required=True, choices=benchmarks(),
                    help="which benchmark the dataset is (its spec: configs, judge rubric, "
                    "scorer)")
     p.add_argument("--dataset", required=True, metavar="DIR_OR_REPO",
@@ -61,10 +61,9 @@ def register(sub: Any) -> None:
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")
     p.add_argument("--setting", action="append", metavar="KEY=VALUE", default=[],
-                   help="a metric setting of the benchmark (repeatable; e.g. mossbench "
-                   "empty_policy=refusal|irrelevant|exclude, vsc mode=..., dual "
-                   "partial_refusal=...); recorded in results.json (default: none, the "
-                   "benchmark's own settings)")
+                   help="a metric setting of the benchmark (repeatable; "
+                   + "; ".join(f"{s.name}: {', '.join(s.settings)}" for s in specs() if s.settings)
+                   + "); recorded in results.json (default: none, the benchmark's own settings)")
     p.add_argument("--min-coverage", type=float, default=0.95, metavar="SHARE",
                    help="warn when a model's predictions cover less than this share of the "
                    "scored rows, or when models' coverages differ (default 0.95)")
@@ -82,20 +81,11 @@ def register(sub: Any) -> None:
     metric = p.add_argument_group(
         "metric settings (each recorded in results.json's metric; a setting the benchmark does "
         "not have is an error)")
-    metric.add_argument("--vsc-mode", metavar="MODE", dest="set_mode",
-                        help="VSCBench counting: default (refusal or safe completion is right "
-                        "on unsafe items) or parity (VSCBench's published counting; see "
-                        "docs/evaluate.md); default: default")
-    metric.add_argument("--partial-refusal", metavar="POLICY", dest="set_partial_refusal",
-                        help="DUAL-Bench: how a partial refusal counts: separate (its own rate), "
-                        "refusal or safe_completion; default: separate")
-    metric.add_argument("--category-bootstrap", choices=("on", "off"),
-                        dest="set_bootstrap_breakdowns",
-                        help="bootstrap intervals for the per-category (and per-setting / "
-                        "per-perturbation) rates too; default: the benchmark's (DUAL-Bench off, "
-                        "VSCBench on)")
+    _add_setting_options(metric)
     chat = p.add_argument_group("chat judge (--judge chat or cascade)")
-    chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
+    from vlmsafety.judges.chat import scheme_names
+
+    chat.add_argument("--scheme", choices=scheme_names(),
                       help="rubric (default: the benchmark's own)")
     from vlmsafety.cli.judge import add_chat_arguments
 
@@ -163,6 +153,31 @@ def _print_board(board: Any, results: Any) -> None:
     if not boot and results.metric.n_boot:
         print(f"  (no bootstrap interval: fewer than --min-clusters "
               f"{results.metric.min_clusters} clusters for some model; Wilson shown)")
+
+
+def _add_setting_options(group: Any) -> None:
+    """The registered benchmarks' named setting options (``--partial-refusal`` ...), each once."""
+    from vlmsafety.specs import specs
+
+    every = specs()
+    seen: set[str] = set()
+    for spec in every:
+        for opt in spec.options:
+            if opt.flag in seen:
+                continue
+            seen.add(opt.flag)
+            owners = [s for s in every if any(o.flag == opt.flag for o in s.options)]
+            if len(owners) == 1:
+                where, defaults = f"{spec.title}: ", _shown(spec.settings.get(opt.setting))
+            else:
+                where, defaults = "", ", ".join(
+                    f"{s.title} {_shown(s.settings.get(opt.setting))}" for s in owners)
+            group.add_argument(opt.flag, dest=f"set_{opt.setting}", choices=opt.choices,
+                               metavar=opt.metavar, help=f"{where}{opt.help} (default: {defaults})")
+
+
+def _shown(value: Any) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:

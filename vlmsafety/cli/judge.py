@@ -50,9 +50,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
                    help=JUDGE_HELP)
-    p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="dual",
-                   help="rubric of the chat judge (DUAL-Bench 3-way, VSCBench 4-way, XSTest "
-                   "3-way; default %(default)s); the keyword judge ignores it")
+    from vlmsafety.judges.chat import scheme_names
+
+    schemes = scheme_names()
+    p.add_argument("--scheme", choices=schemes, default=schemes[0],
+                   help="rubric of the chat judge (each benchmark's own, or XSTest's 3-way; "
+                   "default %(default)s); the offline judges ignore it")
     p.add_argument("--predictions", required=True, type=Path, metavar="P",
                    help="predictions JSONL: {id, response, ...}")
     p.add_argument("--out", required=True, type=Path, metavar="J", help="judged JSONL to write")
@@ -122,7 +125,7 @@ def judge_options(args: argparse.Namespace, scheme: str | None = None
     return options, defaults
 
 
-def make_judge(args: argparse.Namespace, scheme: str | None = None) -> Any:
+def make_judge(args: argparse.Namespace, scheme: Any = None) -> Any:
     """The judge named by ``--judge``, made by :func:`vlmsafety.judges.load_judge` (the one place
     a judge's name is resolved) with :func:`judge_options`; ``scheme`` (default ``--scheme``) is
     the chat judge's rubric, the cascade's included."""

@@ -16,12 +16,14 @@ from vlmsafety.evaluation.reference import Reference
 from vlmsafety.judges.apply import PrecomputedJudge, judge_predictions
 from vlmsafety.judges.base import Judge
 from vlmsafety.judges.registry import load_judge
+from vlmsafety.labels import LabelScheme
 from vlmsafety.predictions import Judgement, read_judgements, read_predictions
 
 __all__ = ["check_coverage", "is_precomputed", "judge_model", "read_model", "resolve_judge"]
 
 
-def resolve_judge(judge: str | Judge, options: Mapping[str, Any], scheme: str) -> Judge:
+def resolve_judge(judge: str | Judge, options: Mapping[str, Any],
+                  scheme: str | LabelScheme) -> Judge:
     """The judge of an evaluation: a name through :func:`~vlmsafety.judges.load_judge` (with
     ``options``; the benchmark's rubric ``scheme`` for a judge that takes one), or a judge object.
 

@@ -17,7 +17,7 @@ from vlmsafety.evaluation.results import GapTest, Leaderboard, LeaderboardRow, M
 from vlmsafety.scoring import mcnemar, paired_bootstrap_difference
 from vlmsafety.scoring.core import Rate, ScoreResult
 from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS, bootstrap_plan
-from vlmsafety.specs import Headline
+from vlmsafety.specs import Headline, Scoring
 
 __all__ = ["headline_rate", "leaderboard"]
 
@@ -34,27 +34,20 @@ def headline_rate(scores: Mapping[str, ScoreResult], h: Headline) -> Rate | None
     return group if isinstance(group, Rate) else None
 
 
-def _responses_of(ref: Reference, responses: Mapping[str, Mapping[str, str | None]] | None,
-                  model: str) -> dict[str, Any]:
-    """``{"responses": ...}`` of one model when the spec takes them, else nothing."""
-    if not ref.spec.uses_responses:
-        return {}
-    return {"responses": (responses or {}).get(model, {})}
-
-
 def _negated(value: Any) -> Any:
     return None if value is None else -value
 
 
 def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
                 labels: Mapping[str, Mapping[str, str]], *, n_boot: int, seed: int,
-                settings: Mapping[str, Any],
+                scoring: Scoring,
                 responses: Mapping[str, Mapping[str, str | None]] | None = None,
                 min_clusters: int = DEFAULT_MIN_CLUSTERS) -> Leaderboard | None:
     """The leaderboard of ``h`` (``None`` when no model has an item counted).
 
-    ``responses`` (model -> id -> text) is passed to the spec's ``outcomes`` when its spec
-    ``uses_responses``.
+    Each model's items are counted by ``scoring`` (the spec bound to its settings,
+    :meth:`~vlmsafety.specs.BenchmarkSpec.with_settings`), with its ``responses`` (model -> id
+    -> text) where the spec reads them.
     """
     entries = []
     for name, info in models.items():
@@ -66,12 +59,13 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
     sign = -1.0 if h.higher_is_better else 1.0
     entries.sort(key=lambda e: sign * e[1].rate)  # stable: ties keep the command-line order
     # each model's per-item outcomes once (a middle-ranked model is in two adjacent gaps)
-    outcomes = {name: ref.spec.outcomes(ref.rows, labels[name], h, **settings,
-                                        **_responses_of(ref, responses, name))
+    outcomes = {name: scoring.outcomes(ref.rows, labels[name], h,
+                                       responses=(responses or {}).get(name))
                 for name, _ in entries}
     adjacent = []
     for (a, _), (b, _) in itertools.pairwise(entries):
-        (ra, ca, clusters), (rb, cb, _) = outcomes[a], outcomes[b]
+        ra, ca, clusters, _ = outcomes[a]
+        rb, cb, _, _ = outcomes[b]
         both = ca & cb
         test = mcnemar(ra[both], rb[both]) if both.any() else None
         diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=both, mask_b=both,

@@ -43,7 +43,7 @@ class EvaluationRequest:
     can be kept, compared and changed with :meth:`with_changes`.
 
     Attributes:
-        benchmark: A registered benchmark's name (:data:`vlmsafety.specs.BENCHMARKS`).
+        benchmark: A registered benchmark's name (:func:`vlmsafety.specs.benchmarks`).
         dataset: A folder built by ``vlmsafety build`` (or ``dataset_scripts/``), or a Hub repo id.
         predictions: One predictions JSONL per model (``PATH``, ``NAME=PATH`` or
             :class:`ModelInput`; a single one may be given alone); with the ``precomputed``

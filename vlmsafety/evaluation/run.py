@@ -42,7 +42,7 @@ from vlmsafety.evaluation.results import (
 )
 from vlmsafety.judges.base import Judge
 from vlmsafety.predictions import Judgement
-from vlmsafety.specs import get_spec
+from vlmsafety.specs import Scoring, get_spec
 from vlmsafety.storage.checksums import file_sha256
 
 __all__ = ["evaluate_models", "judge_and_score", "metric_settings", "run_evaluation"]
@@ -66,7 +66,7 @@ def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
         vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its
         settings: mode, bootstrap_breakdowns
     """
-    return get_spec(benchmark).with_settings(overrides)
+    return dict(get_spec(benchmark).with_settings(overrides).settings)
 
 
 @dataclass
@@ -82,6 +82,12 @@ class _Inputs:
     skipped: list[str]
     settings: dict[str, Any]
     human: tuple[Any, Any] | None = None  # (HumanLabels, HumanLabelsInfo)
+
+    @property
+    def scoring(self) -> Scoring:
+        """The spec bound to the evaluation's settings: the scores, the leaderboards' paired
+        tests and the human-label correction all count through it."""
+        return self.ref.spec.with_settings(self.settings)
 
 
 def _read_human(inp: _Inputs, paths: Sequence[str | os.PathLike[str]]) -> None:
@@ -137,13 +143,12 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs,
     responses: dict[str, str | None] = {j.id: j.response for j in kept}
     missing = {c: sum(1 for r in rows if r["id"] not in labels)
                for c, rows in inp.ref.rows.items()}
-    spec = inp.ref.spec
     info = PredictionsInfo(str(m.path), file_sha256(m.path),
                            len(judged) + inp.n_outside[m.name], inp.n_outside[m.name],
                            sum(1 for j in kept if j.extra.get("error")))
-    extra: dict[str, Any] = {"responses": responses} if spec.uses_responses else {}
-    scores = spec.score(inp.ref.rows, labels, n_boot=req.n_boot, seed=req.seed, judge=judge_name,
-                        min_clusters=req.min_clusters, **inp.settings, **extra)
+    scores = inp.scoring.score(inp.ref.rows, labels, n_boot=req.n_boot, seed=req.seed,
+                               judge=judge_name, min_clusters=req.min_clusters,
+                               responses=responses)
     counts: dict[str, int] = dict(sorted(Counter[str](j.label for j in kept).items()))
     n_rows = sum(len(rows) for rows in inp.ref.rows.values())
     coverage = (n_rows - sum(missing.values())) / n_rows if n_rows else 0.0
@@ -151,13 +156,17 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs,
 
 
 def _add_human(inp: _Inputs, models: dict[str, ModelResult], labels: dict[str, dict[str, str]],
-               boards: list[Leaderboard], req: EvaluationRequest) -> Any:
-    """Each model's corrected headline rates, also beside each leaderboard row."""
+               responses: dict[str, dict[str, str | None]], boards: list[Leaderboard],
+               req: EvaluationRequest) -> Any:
+    """Each model's corrected headline rates (counted as its headline rates are: the bound
+    scorer, its responses), also beside each leaderboard row."""
     if inp.human is None:
         return None
     human, info = inp.human
     headlines = inp.ref.spec.headlines(tuple(inp.ref.rows))
-    checks = {name: correct_model(inp.ref, headlines, labels[name], human.for_model(name),
+    scoring = inp.scoring
+    checks = {name: correct_model(inp.ref, scoring, headlines, labels[name],
+                                  human.for_model(name), responses=responses[name],
                                   n_boot=req.n_boot, seed=req.seed) for name in models}
     for name, check in checks.items():
         models[name] = replace(models[name], human=check)
@@ -207,9 +216,9 @@ def judge_and_score(request: EvaluationRequest
             m, judged[m.name], inp, req, judge_name)
     boards = [b for h in spec.headlines(tuple(ref.rows))
               if (b := leaderboard(ref, h, models, labels, n_boot=req.n_boot, seed=req.seed,
-                                   settings=inp.settings, responses=responses,
+                                   scoring=inp.scoring, responses=responses,
                                    min_clusters=req.min_clusters)) is not None]
-    human_info = _add_human(inp, models, labels, boards, req)
+    human_info = _add_human(inp, models, labels, responses, boards, req)
     dataset_info = DatasetInfo(
         ref.source, ref.revision, ref.version, {c: len(rows) for c, rows in ref.rows.items()},
         inp.skipped, {f: h for f, h in ref.files.items()

@@ -215,24 +215,26 @@ def _keyword_1_0_0(rules: Any = None) -> Judge:
     return judge
 
 
-def _chat(scheme: str = "dual", *, base_url: str | None = None, model: str | None = None,
+def _chat(scheme: Any = None, *, base_url: str | None = None, model: str | None = None,
           api_key_env: str | None = None, template: Any = None, cache: Any = None,
           concurrency: int | None = None, retry: Any = None, progress: bool | None = None,
           temperature: float | None = None, max_tokens: int | None = None,
           max_consecutive_failures: int | None = None, client: Any = None,
           api_key: str | None = None) -> Judge:
-    """chat: an LLM judge over an OpenAI-compatible endpoint (the options of ChatJudge).
+    """chat: an LLM judge over an OpenAI-compatible endpoint (the options of ChatJudge;
+    ``scheme`` a :class:`~vlmsafety.labels.LabelScheme` or its name, default: the first
+    registered benchmark's).
 
     ``api_key_env`` names the environment variable holding the key (read now; default
     ``VLMSAFETY_JUDGE_API_KEY``, then ``OPENAI_API_KEY``, read when judging). An option left
     ``None`` takes ChatJudge's default.
     """
-    from vlmsafety.judges.chat import ChatJudge
-    from vlmsafety.labels import SCHEMES
+    from vlmsafety.judges.chat import ChatJudge, get_scheme
 
-    if scheme not in SCHEMES:
-        raise JudgeError(f"chat judge: unknown scheme {scheme!r}; allowed: "
-                         f"{', '.join(map(repr, SCHEMES))}")
+    try:
+        resolved = None if scheme is None else get_scheme(scheme)
+    except JudgeError as exc:
+        raise JudgeError(f"chat judge: {exc}") from None
     if api_key_env is not None:
         api_key = os.environ.get(api_key_env) or None
         if api_key is None:
@@ -243,7 +245,7 @@ def _chat(scheme: str = "dual", *, base_url: str | None = None, model: str | Non
              "temperature": temperature, "max_tokens": max_tokens,
              "max_consecutive_failures": max_consecutive_failures, "client": client}
     kwargs = {k: v for k, v in given.items() if v is not None}
-    return ChatJudge(scheme, cache=cache, **kwargs)
+    return ChatJudge(resolved, cache=cache, **kwargs)
 
 
 def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
@@ -263,7 +265,7 @@ def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
 
 
 def _cascade(second: Judge | None = None, offline: str = "refusal-lr", share: float = 0.2,
-             threshold: float | None = None, scheme: str = "dual", **chat_options: Any) -> Judge:
+             threshold: float | None = None, scheme: Any = None, **chat_options: Any) -> Judge:
     """cascade: ``offline`` labels everything; the least sure ``share`` of a batch (or the items
     below ``threshold`` confidence) go to ``second`` (default: the chat judge made from
     ``scheme`` and ``chat_options``)."""

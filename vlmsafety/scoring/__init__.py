@@ -1,36 +1,28 @@
-"""The scoring core: rates with counts and intervals, model comparisons, per-benchmark metrics.
+"""The scoring core: rates with counts and intervals, model comparisons, human-label correction.
 
-Pure numpy: no files, network, logging or global random state. Every ``evaluate`` module in
-``metrics/`` and every report calls these functions.
+Pure numpy: no files, network, logging or global random state. It names no benchmark: each
+benchmark's scorer lives in its suite (``vlmsafety/suites/<name>/scoring.py``, e.g.
+:func:`vlmsafety.suites.dual.score_dual`) and is built from these pieces.
 
-* :func:`score_dual` - DUAL-Bench RR, DAR, SCR, breakdowns and ΔIR (:mod:`.dual`).
-* :func:`score_vsc` - VSCBench SRA_u, SRA_s, mean, pair consistency (:mod:`.vsc`).
-* :func:`score_xstest` - XSTest-style over-refusal and unsafe compliance (:mod:`.xstest`).
+* :class:`Rate`, :class:`ScoreResult` and the rate groups (:mod:`.core`).
 * :func:`wilson_interval`, :func:`paired_bootstrap_difference`, :func:`mcnemar` (:mod:`.stats`).
 * :func:`corrected_rate` - a judge's rate corrected by human labels on a random sample, PPI++
   (:mod:`.corrected` on labels, :mod:`.ppi` the estimator).
 
 Imports point one way (``tests/scoring/test_layering.py`` checks it): :mod:`.inputs` (validation,
 integer encoding) <- :mod:`.stats` (intervals, bootstrap, tests) <- :mod:`.core` (rates, result
-types) <- :mod:`.dual_result` <- :mod:`.dual`, :mod:`.vsc`, :mod:`.xstest`.
+types) <- :mod:`.corrected`, :mod:`.agreement`, :mod:`.planning`.
 
 Example:
-    >>> from vlmsafety.scoring import score_xstest
-    >>> score_xstest(["refusal", "direct_answer"], ["safe", "safe"], n_boot=0).flatten()["over_refusal_rate"]
-    0.5
+    >>> from vlmsafety.scoring import wilson_interval
+    >>> [round(x, 3) for x in wilson_interval(5, 10)]
+    [0.237, 0.763]
 """
 
 from __future__ import annotations
 
 from vlmsafety.scoring.core import Estimate, Rate, ScoreResult, UnscoredPolicy
 from vlmsafety.scoring.corrected import CorrectedRate, corrected_rate
-from vlmsafety.scoring.dual import (
-    DeltaIR,
-    LabelRates,
-    PartialRefusalPolicy,
-    SafeCompletionResult,
-    score_dual,
-)
 from vlmsafety.scoring.stats import (
     McNemarResult,
     PairedDifference,
@@ -39,39 +31,18 @@ from vlmsafety.scoring.stats import (
     paired_bootstrap_difference,
     wilson_interval,
 )
-from vlmsafety.scoring.vsc import (
-    CalibrationRates,
-    SafetyCalibrationResult,
-    VscMode,
-    item_correct,
-    score_vsc,
-)
-from vlmsafety.scoring.xstest import OverRefusalResult, RefusalRates, score_xstest
 
 __all__ = [
-    "CalibrationRates",
     "CorrectedRate",
-    "DeltaIR",
     "Estimate",
-    "LabelRates",
     "McNemarResult",
-    "OverRefusalResult",
     "PairedDifference",
-    "PartialRefusalPolicy",
     "Rate",
-    "RefusalRates",
-    "SafeCompletionResult",
-    "SafetyCalibrationResult",
     "ScoreResult",
     "UnscoredPolicy",
-    "VscMode",
     "cluster_bootstrap_counts",
     "corrected_rate",
-    "item_correct",
     "mcnemar",
     "paired_bootstrap_difference",
-    "score_dual",
-    "score_vsc",
-    "score_xstest",
     "wilson_interval",
 ]

@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Any
 
-from vlmsafety.cli.build import add_download_arguments
+from vlmsafety.cli.build_options import add_download_arguments
 
 __all__ = ["register", "run"]
 

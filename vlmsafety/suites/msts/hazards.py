@@ -17,7 +17,7 @@ Example:
     >>> msts_hazard("Hate")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.LabelError: MSTS hazard category 'Hate' (hate) is not one of MSTS's; allowed: Violent Crimes, Non-Violent Crimes, Sex-Related Crimes, Suicide & Self-Harm, Other
+    vlmsafety.errors.LabelError: MSTS hazard category 'Hate' (hate) is not one of MSTS's; allowed: ..., Other
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from importlib.resources import files
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
+from vlmsafety.builders.cards import load_template
 from vlmsafety.errors import DatasetNotFoundError
 from vlmsafety.suites.msts.builder.images import BuiltImage
 from vlmsafety.suites.msts.builder.schema import (
@@ -36,14 +36,17 @@ from vlmsafety.suites.msts.builder.schema import (
 from vlmsafety.suites.msts.hazards import MSTS_HAZARD_SLUGS, msts_hazard
 from vlmsafety.suites.msts.release import LANGUAGES, SHA256, TEXTONLY_CONFIG, ImageInfo, Prompt
 
-__all__ = ["card_fields", "compare_images", "image_manifest", "push_warnings", "read_image_manifest",
+__all__ = ["TEMPLATE", "card_fields", "compare_images", "image_manifest", "push_warnings", "read_image_manifest",
            "template"]
 
 
+TEMPLATE: Final = Path(__file__).with_name("card.md")
+"""The card's template, package data beside this module."""
+
+
 def template() -> Template:
-    """The card's template (``card.md``, package data of this builder)."""
-    text = files("vlmsafety.suites.msts.builder").joinpath("card.md").read_text(encoding="utf-8")
-    return Template(text)
+    """The card's template (:data:`TEMPLATE`)."""
+    return load_template(TEMPLATE)
 
 
 def _cell(text: str) -> str:
