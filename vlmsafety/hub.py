@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +50,7 @@ __all__ = [
     "IGNORE_PATTERNS",
     "builder_warnings",
     "count_placeholders",
+    "placeholder_refusal",
     "detect_kind",
     "plan_push",
     "push",
@@ -309,7 +310,7 @@ def _select(root: Path, kind: FolderKind) -> tuple[list[str], list[str]]:
         every, allow_patterns=list(ALLOW_PATTERNS[kind]),
         ignore_patterns=list(IGNORE_PATTERNS) + list(DEFAULT_IGNORE_PATTERNS),
     ))
-    keep = set(chosen)
+    keep = set(chosen) | {".vlmsafety-build"}  # the build's marker: never uploaded, no news
     return chosen, [p for p in every if p not in keep]
 
 
@@ -382,8 +383,30 @@ def plan_push(
     url = f"{constants.ENDPOINT}/{repo_type}s/{repo_id}"
     chosen, skipped = _select(root, resolved)
     files = tuple(PlannedFile(p, (root / p).stat().st_size, file_sha256(root / p)) for p in chosen)
+    if resolved == "dataset":
+        _check_built_files(root, {f.path: f.sha256 for f in files})
     return PushPlan(str(root), resolved, repo_type, repo_id, url, files, tuple(skipped), private,
                     gated, revision, tuple(warnings), n_placeholders, n_images)
+
+
+def _check_built_files(root: Path, planned: Mapping[str, str]) -> None:
+    """Refuse a built folder whose files differ from those its build recorded (the sha256 in
+    its ``.vlmsafety-build`` marker); a folder without such a record is not checked."""
+    import json
+
+    from vlmsafety.storage.checksums import compare_sha256
+
+    try:
+        recorded = json.loads((root / ".vlmsafety-build").read_text(encoding="utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    changed, missing, _ = compare_sha256(recorded, planned)
+    missing = [p for p in missing if p in recorded and p.startswith(("data/", "README"))]
+    if changed or missing:
+        name, how = (changed[0], "differs from") if changed else (missing[0], "is missing, unlike")
+        raise HubPublishError(f"{root}: {name!r} {how} the file the build wrote (sha256 recorded "
+                              "in .vlmsafety-build): it was changed or damaged since; rebuild the "
+                              "folder")
 
 
 def _token() -> str:
@@ -396,6 +419,16 @@ def _token() -> str:
             "`hf auth login` (huggingface-cli login); use --dry-run to check without one"
         )
     return token
+
+
+def placeholder_refusal(plan: PushPlan, allow_placeholders: bool = False) -> str | None:
+    """Why a push of ``plan`` is refused for its placeholder images, or ``None`` (no
+    placeholders, or ``allow_placeholders``); ``push --dry-run`` exits as the push would."""
+    if not plan.placeholder_images or allow_placeholders:
+        return None
+    return (f"{plan.folder}: {plan.placeholder_images} of {plan.n_images} images are placeholders "
+            "(built with --placeholders), which cannot measure a model; rebuild with the real "
+            "images, or pass --allow-placeholders (allow_placeholders=True) to publish anyway")
 
 
 def push(
@@ -425,11 +458,9 @@ def push(
     plan = plan_push(folder, repo_id, kind=kind, private=private, gated=gated, revision=revision)
     if dry_run:
         return PushResult(plan, None, True)
-    if plan.placeholder_images and not allow_placeholders:
-        raise HubPublishError(
-            f"{plan.folder}: {plan.placeholder_images} of {plan.n_images} images are placeholders "
-            "(built with --placeholders), which cannot measure a model; rebuild with the real "
-            "images, or pass --allow-placeholders (allow_placeholders=True) to publish anyway")
+    refusal = placeholder_refusal(plan, allow_placeholders)
+    if refusal is not None:
+        raise HubPublishError(refusal)
     token = _token()
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         raise HubPublishError("HF_HUB_OFFLINE is set: unset it to push (or use --dry-run)")

@@ -56,21 +56,41 @@ def _root_cause(exc: BaseException) -> BaseException:
         exc = nxt
 
 
+_FILE_SUFFIXES = frozenset({".jsonl", ".json", ".csv", ".tsv", ".parquet", ".arrow", ".zip",
+                            ".gz", ".tar", ".txt", ".xlsx", ".xls"})
+"""Suffixes of files, not datasets: a name ending so is a local path, never a Hub repo id."""
+
+
 def check_source(source: str | os.PathLike[str]) -> None:
     """Refuse, before any network call, a dataset that is neither a folder nor a Hub repo id.
 
-    A Hub dataset is ``OWNER/NAME``; anything else that is not an existing folder (a typo in a
-    local name, ``./x``, ``a/b/c``) would only be retried against the Hub and fail slowly.
+    A Hub dataset is ``OWNER/NAME``. Anything that looks like a local path (it starts with
+    ``.``, ``/`` or ``~``, has more than one separator, or ends in a file suffix such as
+    ``.jsonl``) is never sent to the Hub: it must be an existing folder. A file is refused too
+    (a dataset is a folder built by ``vlmsafety build``).
 
     Raises:
         DatasetNotFoundError: as above, naming the value.
+
+    Example:
+        >>> check_source("vlmsafety/dual")
+        >>> check_source("./missing")
+        Traceback (most recent call last):
+        ...
+        vlmsafety.errors.DatasetNotFoundError: dataset folder './missing' does not exist (and it is
+        not a Hub repo id, which is OWNER/NAME, e.g. vlmsafety/dual)
     """
     text = os.fspath(source)
-    if Path(text).exists():
+    path = Path(text).expanduser()
+    if path.is_dir():
         return
+    if path.exists():
+        raise DatasetNotFoundError(
+            f"dataset {text!r} is a file; a dataset is a folder built by `vlmsafety build` "
+            "(data/<config>/*.parquet + README.md) or a Hub repo id such as vlmsafety/dual")
     owner, _, name = text.partition("/")
     if (text.startswith((".", "/", "~")) or not owner or not name or "/" in name
-            or (os.sep != "/" and os.sep in text)):
+            or (os.sep != "/" and os.sep in text) or path.suffix.lower() in _FILE_SUFFIXES):
         raise DatasetNotFoundError(
             f"dataset folder {text!r} does not exist (and it is not a Hub repo id, which is "
             "OWNER/NAME, e.g. vlmsafety/dual)")
