@@ -392,7 +392,8 @@ def test_cli_placeholders_summary(release: Path, server: Mirror, tmp_path: Path,
     assert summary["rows"] == {"it": 200}
     assert summary["placeholder_images"] == {"total": 5, "download_failed": 2, "missing": 1,
                                              "unusable": 2}
-    assert "push` refuses this folder" in err and "may not allow redistribution" in err
+    assert "warning: 5 of 200 images are placeholders" in err
+    assert "`vlmsafety push` refuses this folder" in err and "may not allow redistribution" in err
 
 
 def test_an_existing_output_is_replaced_only_with_overwrite(release: Path, tmp_path: Path) -> None:

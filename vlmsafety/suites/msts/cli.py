@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """Handler of ``vlmsafety build msts``; prints a JSON summary (folder, rows, placeholders)."""
     from huggingface_hub import DatasetCard
 
+    from vlmsafety.cli.build_options import warn_placeholders
     from vlmsafety.suites.msts.builder import DATASET_VERSION, build_msts
 
     options: dict[str, Any] = {}
@@ -91,10 +92,8 @@ def run(args: argparse.Namespace) -> int:
         "out": str(out), "version": DATASET_VERSION,
         "rows": {i["config_name"]: i["splits"][0]["num_examples"] for i in infos}}
     causes = dict((builder.get("images") or {}).get("placeholder") or {})
-    if causes:
+    if warn_placeholders(out):  # as the other builders do; the causes go in the summary
         summary["placeholder_images"] = {"total": sum(causes.values()), **causes}
-        print(f"warning: {sum(causes.values())} MSTS images are placeholders; `vlmsafety push` "
-              "refuses this folder unless --allow-placeholders", file=sys.stderr)
     for warning in builder.get("push_warnings") or []:
         print(f"note: {warning}", file=sys.stderr)
     print(json.dumps(summary, indent=2))
