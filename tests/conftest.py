@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 # --import-mode=importlib does not put tests/ on sys.path
-for _name in ("chat_server", "required", "mossbench_release"):
+for _name in ("chat_server", "required", "mossbench_release", "msts_release"):
     if _name not in sys.modules:
         _spec = importlib.util.spec_from_file_location(_name, Path(__file__).resolve().parent
                                                        / f"{_name}.py")

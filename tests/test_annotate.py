@@ -27,7 +27,8 @@ from vlmsafety.errors import InvalidArgumentError, OutputExistsError
 from vlmsafety.human_labels import read_human_labels, response_sha256
 from vlmsafety.scoring.sampling import allocate, draw_sample
 
-DEMO = Path(__file__).resolve().parents[1] / "vlmsafety" / "data" / "dual_sample_responses.jsonl"
+DEMO = (Path(__file__).resolve().parents[1] / "vlmsafety" / "suites" / "dual" / "data"
+        / "dual_sample_responses.jsonl")
 DEMO_B = DEMO.with_name("dual_sample_responses_b.jsonl")
 
 

@@ -127,7 +127,7 @@ def test_demo_and_evaluate_write_the_same_results(demo_run: Any, tmp_path: Path)
 
     demo = demo_run.out  # the session's one demo run (conftest.py), with its --n-boot
     n_boot = demo_run.argv[demo_run.argv.index("--n-boot") + 1]
-    data = files("vlmsafety.data")
+    data = files("vlmsafety.suites.dual").joinpath("data")
     preds = [f"{name}={data.joinpath(fname)}" for name, fname in DEMO_MODELS]
     out = tmp_path / "eval"
     assert main(["evaluate", "--benchmark", "dual", "--dataset", str(demo / "dual-sample"),

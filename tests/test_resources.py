@@ -119,7 +119,7 @@ def test_outputs_honour_the_umask(mask: int, small_dual: Path, tmp_path: Path) -
         assert main(["evaluate", "--benchmark", "dual", "--dataset", str(small_dual),
                      "--predictions", f"m={preds}", "--allow-missing", "--no-plots",
                      "--n-boot", "0", "--out", str(tmp_path / "ev")]) == 0
-        from vlmsafety.builders.dual import build_dual, sample_items
+        from vlmsafety.suites.dual.builder import build_dual, sample_items
 
         parts = [build_dual(sample_items()[:2], tmp_path / f"p{i}", shard=f"{i}/2",
                             image_size=(128, 128), perturbations=["jpeg"], severities=[1],

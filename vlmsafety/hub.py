@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 from vlmsafety.errors import HubPublishError
 from vlmsafety.storage.checksums import file_sha256
+from vlmsafety.storage.images import count_placeholders
 
 __all__ = [
     "HubPublishError",
@@ -215,37 +216,6 @@ def _check_dataset(root: Path) -> list[str]:
             if not isinstance(pattern, str) or not any(p.is_file() for p in root.glob(pattern)):
                 problems.append(f"config {name!r}: data_files pattern {pattern!r} matches no file")
     return problems
-
-
-def count_placeholders(root: str | os.PathLike[str],
-                       unreadable: list[str] | None = None) -> tuple[int, int]:
-    """``(placeholder images, images)`` of a built dataset folder: rows whose ``image_source``
-    is ``placeholder`` (a build with ``--placeholders``), read from that column of every shard
-    (a ``ClassLabel``: its names come from the shard's ``datasets`` metadata). A shard that
-    cannot be read is named in ``unreadable`` (when given) and not counted."""
-    import json
-
-    import pyarrow.parquet as pq
-
-    placeholders = images = 0
-    for shard in sorted(Path(root).glob("data/**/*.parquet")):
-        try:
-            schema = pq.read_schema(shard)
-            if "image_source" not in schema.names:
-                continue
-            table = pq.read_table(shard, columns=["image_source"])
-        except Exception as exc:  # noqa: BLE001 - any reader failure: the shard is named
-            if unreadable is not None:
-                unreadable.append(f"{shard.relative_to(root)} ({type(exc).__name__})")
-            continue
-        values = table.column("image_source").to_pylist()
-        meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
-        names = meta.get("info", {}).get("features", {}).get("image_source", {}).get("names")
-        if names:
-            values = [names[v] if isinstance(v, int) else v for v in values]
-        images += sum(v is not None for v in values)  # None: a row without an image
-        placeholders += sum(v == "placeholder" for v in values)
-    return placeholders, images
 
 
 def builder_warnings(root: str | os.PathLike[str]) -> list[str]:
@@ -468,7 +438,7 @@ def push(
         from huggingface_hub import HfApi
 
         api = HfApi()
-    from vlmsafety import __version__
+    from vlmsafety._version import __version__
 
     rtype = plan.repo_type
     api.create_repo(repo_id, token=token, private=private or None, repo_type=rtype,

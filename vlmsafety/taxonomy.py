@@ -1,4 +1,4 @@
-"""The hazard taxonomy shared by benchmarks (a benchmark's own category lists live in its suite).
+"""The hazard vocabulary shared by benchmarks (a benchmark's own category lists live in its suite).
 
 The hazard vocabulary (:data:`HAZARDS`) is benchmark-neutral: the 12 hazard categories of the
 MLCommons AILuminate v1.0 taxonomy plus ``other``, which MLCommons lacks and MSTS uses for hazards

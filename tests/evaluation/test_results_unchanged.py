@@ -75,7 +75,7 @@ def fingerprints(text: str) -> dict[str, str]:
 
 def test_results_json_of_the_dual_sample_is_unchanged(tmp_path: Path) -> None:
     folder = build_sample(tmp_path / "dual-sample", progress=False)
-    data = files("vlmsafety.data")
+    data = files("vlmsafety.suites.dual").joinpath("data")
     with as_file(data / "dual_sample_responses.jsonl") as a, \
             as_file(data / "dual_sample_responses_b.jsonl") as b:
         models = [ModelInput("demo-vlm-a", Path(a)), ModelInput("demo-vlm-b", Path(b))]

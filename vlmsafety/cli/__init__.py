@@ -76,7 +76,7 @@ def _plain_help(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vlmsafety import __version__
+    from vlmsafety._version import __version__
     from vlmsafety.specs import specs
 
     titles = ", ".join(spec.title for spec in specs())

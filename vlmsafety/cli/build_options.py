@@ -55,7 +55,7 @@ def part_summary(part: Path) -> dict[str, Any]:
 def warn_placeholders(out: Path) -> int:
     """Say on stderr how many images of a built folder are placeholders (any builder's
     ``--placeholders``); return that count (0: nothing said)."""
-    from vlmsafety.hub import count_placeholders
+    from vlmsafety.storage.images import count_placeholders
 
     n, total = count_placeholders(out)
     if n:

@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["bytes_sha256", "compare_sha256", "file_sha256", "folder_sha256"]
+__all__ = ["bytes_sha256", "compare_sha256", "file_sha256", "folder_sha256", "response_sha256"]
 
 _BLOCK = 1 << 20
 
@@ -62,3 +62,13 @@ def compare_sha256(recorded: Mapping[str, str], actual: Mapping[str, str]
     """
     changed = sorted(p for p in recorded if p in actual and actual[p] != recorded[p])
     return (changed, sorted(set(recorded) - set(actual)), sorted(set(actual) - set(recorded)))
+
+
+def response_sha256(text: str) -> str:
+    """sha256 (hex) of a response's UTF-8 text: ties a human label to the exact text judged.
+
+    Example:
+        >>> response_sha256("abc")  # the FIPS 180-2 test vector
+        'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    """
+    return bytes_sha256(text.encode("utf-8"))

@@ -18,12 +18,14 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from vlmsafety.errors import DatasetNotFoundError
+from vlmsafety.storage.checksums import bytes_sha256, file_sha256
 
-__all__ = ["broken_shards", "check_source", "load_split"]
+__all__ = ["broken_shards", "check_source", "dataset_revision", "load_split", "shard_hashes"]
 
 
 def broken_shards(source: str | os.PathLike[str], config: str | None = None) -> list[str]:
@@ -129,3 +131,37 @@ def load_split(source: str | os.PathLike[str], config: str, *, split: str = "tes
     finally:
         if quiet:
             datasets.utils.enable_progress_bars()
+
+
+def shard_hashes(source: str | os.PathLike[str], configs: Sequence[str]) -> dict[str, str]:
+    """sha256 of the parquet shards under ``data/<config>/`` of a local folder (else empty), by
+    path relative to the folder: what :func:`dataset_revision` digests."""
+    root = Path(source)
+    if not root.is_dir():
+        return {}
+    return {f.relative_to(root).as_posix(): file_sha256(f)
+            for config in configs for f in sorted((root / "data" / config).glob("*.parquet"))}
+
+
+def dataset_revision(files: Mapping[str, str], config: str, *, revision: str | None = None) -> str:
+    """What an item's dataset config was, for the record's ``dataset_revision``.
+
+    A Hub revision when one was pinned (``"hub:<revision>"``); else, for a local folder, the
+    sha256 of its config's shard checksums (``files``: relative path -> sha256, as
+    :class:`~vlmsafety.evaluation.reference.Reference` holds them), so that scoring only some
+    configs gives the same value; else ``"unpinned"``.
+
+    Example:
+        >>> files = {"data/clean/0.parquet": "ab" * 32, "data/perturbed/0.parquet": "cd" * 32}
+        >>> dataset_revision(files, "clean")[:7], dataset_revision({}, "clean", revision="v1")
+        ('sha256:', 'hub:v1')
+        >>> dataset_revision(files, "clean") == dataset_revision(dict(list(files.items())[:1]), "clean")
+        True
+    """
+    if revision:
+        return f"hub:{revision}"
+    prefix = f"data/{config}/"
+    lines = [f"{path} {sha}\n" for path, sha in sorted(files.items()) if path.startswith(prefix)]
+    if not lines:
+        return "unpinned"
+    return "sha256:" + bytes_sha256("".join(lines).encode("utf-8"))

@@ -5,13 +5,11 @@ oversized one, a redirect and a slow one), or read from an ``--images`` folder. 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import http.server
 import io
 import json
 import shutil
-import sys
 import threading
 import time
 import warnings
@@ -25,6 +23,7 @@ import pytest
 from huggingface_hub import DatasetCard
 from PIL import Image
 
+from vlmsafety.cli import main
 from vlmsafety.errors import (
     CacheError,
     HubPublishError,
@@ -32,11 +31,9 @@ from vlmsafety.errors import (
     OutputExistsError,
     SourceDataError,
     UnknownNameError,
-    VLMSafetyError,
 )
 from vlmsafety.hub import plan_push, push
 from vlmsafety.suites.msts import builder as mb
-from vlmsafety.suites.msts import cli as msts_cli
 from vlmsafety.suites.msts.release import CONFIGS, SHA256, read_images, read_prompts
 
 MISSING, TRUNCATED, OVERSIZED, REDIRECTED, SLOW, FLAKY = (
@@ -58,19 +55,6 @@ def _noise_png(n_bytes: int) -> bytes:
     buf = io.BytesIO()
     Image.frombytes("RGB", (side, side), data).save(buf, format="PNG")
     return buf.getvalue()
-
-
-def build_msts_cli(argv: list[str]) -> int:
-    """``vlmsafety build msts ARGV``: the suite's subcommand (the MSTS spec's ``build_command``)
-    parsed and run with the console script's error handling (exit code 2 and the message)."""
-    parser = argparse.ArgumentParser(prog="vlmsafety build")
-    msts_cli.register(parser.add_subparsers(dest="bench"))
-    args = parser.parse_args(["msts", *argv])
-    try:
-        return int(args.handler(args) or 0)
-    except VLMSafetyError as exc:
-        print(f"vlmsafety build: error: {exc}", file=sys.stderr)
-        return 2
 
 
 class Mirror:
@@ -301,8 +285,8 @@ def test_cli_from_an_images_folder(release: Path, image_ids: list[str], clean: P
     (folder / "unsafe_image_0010.png").unlink()
     (folder / "unsafe_image_0010.JPG").write_bytes(jpeg.getvalue())
     out = tmp_path / "msts"
-    code = build_msts_cli(["--out", str(out), "--source", str(release), "--images", str(folder),
-                           "--languages", "de", "fr"])
+    code = main(["build", "msts", "--out", str(out), "--source", str(release), "--images",
+                 str(folder), "--languages", "de", "fr"])
     summary = json.loads(capsys.readouterr().out)
     assert code == 0 and summary["rows"] == {"fr": 200, "de": 200}
     de = datasets.load_dataset(str(out), "de", split="test").cast_column(
@@ -376,17 +360,17 @@ def test_a_damaged_cache_file_is_fetched_again(clean: Path, release: Path, serve
 
 def test_cli_placeholders_summary(release: Path, server: Mirror, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--out", str(tmp_path / "msts"), "--source", str(release),
+    argv = ["build", "msts", "--out", str(tmp_path / "msts"), "--source", str(release),
             "--mirror", f"{server.url}/faulty", "--cache", str(tmp_path / "cache"),
             "--languages", "it", "--retries", "0", "--timeout", "0.3",
             "--max-image-mb", str(MAX_BYTES / 2**20)]
     server.files[f"/faulty/{FLAKY}.png"] = ("flaky", _png(10))  # no retry: its 503 counts
-    assert build_msts_cli(argv) == 2
+    assert main(argv) == 2
     assert "5 of 200 MSTS image(s) missing or unusable" in capsys.readouterr().err
     assert not (tmp_path / "msts").exists()
     server.files[f"/faulty/{FLAKY}.png"] = ("flaky", _png(10))
     with pytest.warns(UserWarning, match="replaced by grey placeholders"):
-        assert build_msts_cli([*argv, "--placeholders"]) == 0
+        assert main([*argv, "--placeholders"]) == 0
     out, err = capsys.readouterr()
     summary = json.loads(out)
     assert summary["rows"] == {"it": 200}

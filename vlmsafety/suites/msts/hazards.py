@@ -22,17 +22,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Final
-
 from vlmsafety.errors import LabelError
+from vlmsafety.suites.msts.classes import MSTS_HAZARD_SLUGS
 from vlmsafety.taxonomy import hazard
 
 __all__ = ["MSTS_HAZARD_SLUGS", "msts_hazard"]
 
-MSTS_HAZARD_SLUGS: Final[tuple[str, ...]] = (
-    "violent_crimes", "non_violent_crimes", "sex_related_crimes", "suicide_self_harm", "other",
-)
-"""MSTS's five top-level hazard categories as shared slugs (the ClassLabel order)."""
 
 
 def msts_hazard(raw: str) -> str:

@@ -18,7 +18,7 @@ from typing import Final, Literal
 
 import datasets
 
-from vlmsafety import __version__
+from vlmsafety._version import __version__
 from vlmsafety.suites.msts.hazards import MSTS_HAZARD_SLUGS
 from vlmsafety.suites.msts.release import PROMPT_TYPES, RELEASE_COMMIT
 
