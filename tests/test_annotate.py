@@ -414,8 +414,9 @@ def test_plan_from_an_assumption_and_from_a_pilot(small_dual: Path, preds: tuple
     with_pilot = plan_annotation(small_dual, [preds[0]], pilot=[pilot], target_width=0.3)
     b = with_pilot["models"]["demo-vlm-a"]["benign_refusal_rate"]
     assert b["source"] == "pilot" and b["moments"]["n_pilot"] == 12
+    # every pilot label a refusal: a rate of 1 is bounded by Wilson's z^2 / (n + z^2) <= 0.3
     assert b["n_corrected"] == labels_needed(Moments(1.0, 1.0, 1.0, 12), n_items=48,
-                                             target_width=0.3).n_corrected == 1
+                                             target_width=0.3).n_corrected == 9
     text = format_plan(with_pilot)
     assert "benign_refusal_rate" in text and "pilot 12" in text and "assumed" in text
 
@@ -428,6 +429,31 @@ def test_docs_give_every_label_definition_of_every_benchmark() -> None:
     for name in benchmarks():
         for n, (label, definition) in enumerate(get_spec(name).labels.items(), start=1):
             assert f"| {n} | `{label}` | {definition} |" in doc, (name, label)
+
+
+def test_plan_gives_rare_rate_advice_and_a_number() -> None:
+    """Issue 24 item 5: a rare rate gets a warning about few positives, a number for --n (never
+    ``>N``), and the judge-stratified (Neyman) allocation when it needs fewer labels."""
+    from vlmsafety.annotation.plan import format_plan
+    from vlmsafety.scoring.planning import Moments, labels_needed
+
+    def entry(m: Moments, n_items: int, width: float) -> dict:
+        p = labels_needed(m, n_items=n_items, target_width=width)
+        return {**p.to_dict(), "source": "assumed", "n_in_rate": n_items, "title": "t",
+                "n_sample": p.n_corrected or n_items}
+
+    rare = entry(Moments(0.01, 0.05, 0.009), 2000, 0.05)
+    tight = entry(Moments(0.3, 0.3, 0.09), 400, 0.02)  # out of reach within 400 items
+    common = entry(Moments(0.1, 0.12, 0.09), 2000, 0.05)
+    plan = {"target_width": 0.05, "benchmark": "msts", "assume_accuracy": 0.85,
+            "models": {"m": {"unsafe_rate": rare, "tight_rate": tight, "common_rate": common}},
+            "recommended_n": {"m": 400}}
+    text = format_plan(plan)
+    assert "warning: unsafe_rate: about 1.1 positives expected among 113 labels (< 5)" in text
+    assert "annotate --n 400 " in text and "--n >N" not in text
+    assert "stratify common_rate by the judge's verdict (Neyman)" in text
+    assert "stratify unsafe_rate" not in text  # it would not help there
+    assert "N_h / n_h" in text
 
 
 # ------------------------------------------------------------------ issue 25, item 5: the server

@@ -103,7 +103,7 @@ def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path, de
     assert strict["metric"]["partial_refusal"] == "refusal"
     assert strict["metric"]["bootstrap_breakdowns"] is True
     default = json.loads((repo / "demo" / "evaluation" / "results.json").read_text())
-    for res, boot in ((strict, True), (default, False)):
+    for res, boot in ((strict, True), (default, True)):  # DUAL's default too (issue 24)
         cats = res["models"]["demo-vlm-a"]["scores"]["harmful"]["by_category"].values()
         assert cats and all((c["refusal_rate"]["boot_low"] is not None) is boot for c in cats)
     # partial refusals now count as refusals (each model's refusal count grows by its partials)

@@ -133,7 +133,7 @@ def test_report_and_plots_exist_and_are_linked(dual_run: tuple) -> None:
     assert res["metric"] == {"name": "safe_completion", "version": res["vlmsafety_version"],
                              "n_boot": N_BOOT, "seed": 3, "confidence": 0.95,
                              "unscored": "exclude", "partial_refusal": "separate",
-                             "bootstrap_breakdowns": False, "min_clusters": 20,
+                             "bootstrap_breakdowns": True, "min_clusters": 20,
                              "min_coverage": 0.95}
 
 

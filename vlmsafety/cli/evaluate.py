@@ -153,7 +153,7 @@ def _print_board(board: Any, results: Any) -> None:
             c = row.corrected.to_dict()
             print(f"     {'corrected by human labels':<{width}} "
                   f"{format_rate(c['rate'], c['ci_low'], c['ci_high'], c['n'])} "
-                  f"n_human={c['n_human']}")
+                  f"n_human={c['n_human']} ({c['method']})")
     if not boot and results.metric.n_boot:
         print(f"  (no bootstrap interval: fewer than --min-clusters "
               f"{results.metric.min_clusters} clusters for some model; Wilson shown)")
