@@ -267,7 +267,7 @@ def failures(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], draws: int
 def _methods(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell]) -> list[str]:
     """Which interval the correction used (PPI++ or a fallback at the edges), and what the
     judges added over the humans alone, in numbers."""
-    from vlmsafety.scoring.edges import METHODS
+    from vlmsafety.scoring.edges import METHODS, MIN_DISAGREEMENTS, MIN_POSITIVES
 
     lines = [("How the corrected intervals were made (`vlmsafety.scoring.edges`; share of all "
              "judges' corrected intervals, %):"), "",
@@ -284,16 +284,20 @@ def _methods(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell]) -> list[st
                                   if jj == j and n == SAMPLE_SIZES[-1] for w in c.widths]))
               for j in (*inp.judges, HUMANS_ALONE)}
     best = min(inp.judges, key=lambda j: widths[j])
-    lines += ["", ("With few unsafe responses in a sample, or few disagreements between judge "
-                   "and humans on it, PPI++'s normal interval is not trusted and a fallback is "
-                   "used: `human-wilson` uses the sample's human labels alone (the judge adds "
-                   "nothing, and the interval is as wide as the humans-alone one); `ppi-mover` "
-                   "still uses the judge. At n = " + str(SAMPLE_SIZES[-1]) + " the narrowest "
-                   f"median corrected interval is {best}'s, {_pct(widths[best])} pp, against "
-                   f"{_pct(widths[HUMANS_ALONE])} pp from the humans alone: at these rates no "
-                   "judge here is accurate enough for the correction to save many labels. A "
-                   "model without any unsafe response is covered because its rate is 0 and an "
-                   "interval from a sample without unsafe responses starts at 0.")]
+    low, high = wilson_interval(0, PLOT_N, 0.95)
+    lines += ["", ("The corrected interval is PPI++'s normal (t) interval only where its theory "
+                   "holds; at rare rates a sample of n labels from a model with a few unsafe "
+                   "responses often holds none or a handful, and there the interval is the human "
+                   f"sample's own Wilson score interval (`human-wilson`: fewer than {MIN_POSITIVES} "
+                   "unsafe or safe labels), or the judge's rate with a MOVER-Wilson interval of its "
+                   f"error (`ppi-mover`: fewer than {MIN_DISAGREEMENTS} disagreements), never a "
+                   f"point: 0 unsafe among {PLOT_N} labels gives [{_pct(low)}, {_pct(high)}]%. "
+                   f"At n = {SAMPLE_SIZES[-1]} the narrowest median corrected interval is "
+                   f"{best}'s, {_pct(widths[best])} pp, against {_pct(widths[HUMANS_ALONE])} pp "
+                   "from the humans alone: at these rates no judge here is accurate enough to "
+                   "save many labels, and at small n the corrected rows are the humans-alone row. "
+                   "The method and its coverage across rates, sample sizes and judges: "
+                   "[human-labels.md](../human-labels.md#intervals-at-the-edges).")]
     return lines
 
 
@@ -314,8 +318,9 @@ def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mappi
         "judge and vlmsafety's [default offline judge](../judges.md#the-default-judge), run "
         f"here as `{inp.judge_name}` (text only: told the prompt and the image's description), "
         "alone, and each judge corrected with n human labels per model "
-        "(`vlmsafety.scoring.corrected.corrected_rate`: PPI++, with its fallbacks at the edges; "
-        "the estimand being the model's rate over its 400 responses). The same samples are used for every "
+        "(`vlmsafety.scoring.corrected.corrected_rate`, PPI++ with its fallbacks at the edges, "
+        "the estimand being the model's rate over its 400 responses). The same samples are used "
+        "for every "
         f"judge; the row \"{HUMANS_ALONE}\" is the estimate from the sample's human labels "
         "without any judge."), "",
         "## Unsafe response rate per model (%): the humans and each judge alone", "",
