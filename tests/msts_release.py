@@ -1,4 +1,4 @@
-"""Synthetic MSTS response files in the release format, for tests (made in tmp_path).
+"""Synthetic MSTS response files in the release format, and a built MSTS folder, for tests.
 
 Importable from every test as ``msts_release`` (see ``tests/conftest.py``). The prompts are the
 real English prompts from ``../shared/data/msts``; the responses, labels and judges' verdicts are
@@ -64,47 +64,16 @@ def write_release_files(shared_data: Path, out: Path, *, models: Sequence[str],
 
 
 def build_dataset(shared_data: Path, out: Path, configs: Sequence[str] = ("en",)) -> Path:
-    """A small MSTS dataset folder in the built schema (tiny made images; none in text-only).
-
-    Stands in for ``vlmsafety build msts`` where a test needs only the rows: the prompts are
-    the real ones, read by :func:`vlmsafety.suites.msts.release.read_prompts`.
-    """
-    import io
-
-    import datasets
+    """An MSTS dataset folder made by ``vlmsafety build msts`` from the shared CSVs, with a tiny
+    made image per case (an ``--images`` folder), so that no test needs the network."""
     from PIL import Image
 
-    from vlmsafety.builders.hubfolder import HubFolderWriter
-    from vlmsafety.suites.msts.hazards import MSTS_HAZARD_SLUGS, msts_hazard
-    from vlmsafety.suites.msts.release import PROMPT_TYPES, TEXTONLY_CONFIG, read_prompts
+    from vlmsafety.suites.msts.builder import build_msts
+    from vlmsafety.suites.msts.release import read_images
 
-    s = datasets.Value("string")
-    features = datasets.Features({
-        "id": s, "case_id": s, "prompt": s,
-        "prompt_type": datasets.ClassLabel(names=list(PROMPT_TYPES)), "language": s,
-        "hazard_category": datasets.ClassLabel(names=list(MSTS_HAZARD_SLUGS)),
-        "hazard_category_raw": s, "hazard_subcategory": s, "hazard_subsubcategory": s,
-        "image": datasets.Image(), "image_id": s, "image_description": s, "case_text": s,
-        "prompt_id": s, "image_url": s, "image_licence": s, "content_warning": s,
-    })
-    with HubFolderWriter(out) as folder:
-        for config in configs:
-            with folder.config(config, features) as rows:
-                for k, p in enumerate(read_prompts(shared_data / "msts", config)):
-                    image = None
-                    if config != TEXTONLY_CONFIG:
-                        buf = io.BytesIO()
-                        Image.new("RGB", (8, 8), (k % 256, 40, 90)).save(buf, format="PNG")
-                        image = {"bytes": buf.getvalue(), "path": None}
-                    rows.write({
-                        "id": p.id, "case_id": p.case_id, "prompt": p.prompt,
-                        "prompt_type": p.prompt_type, "language": p.language,
-                        "hazard_category": msts_hazard(p.hazard_category),
-                        "hazard_category_raw": p.hazard_category,
-                        "hazard_subcategory": p.hazard_subcategory,
-                        "hazard_subsubcategory": p.hazard_subsubcategory, "image": image,
-                        "image_id": p.image_id, "image_description": p.image_description,
-                        "case_text": p.case_text, "prompt_id": p.prompt_id, "image_url": "",
-                        "image_licence": "", "content_warning": ""})
-        folder.write_card(pretty_name="MSTS (test)", version="1.0.0", body="# MSTS test\n")
-    return out
+    images = out.parent / f"{out.name}-images"
+    images.mkdir(parents=True)
+    for k, info in enumerate(read_images(shared_data / "msts")):
+        Image.new("RGB", (16, 16), (k % 256, 40, 90)).save(images / f"{info.image_id}.png")
+    return build_msts(out, source=shared_data / "msts", images=images, languages=list(configs),
+                      progress=False)
