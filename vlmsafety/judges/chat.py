@@ -45,7 +45,12 @@ from vlmsafety.storage.cache import SQLiteCache
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["ChatJudge", "JudgeTemplate", "load_template", "parse_verdict", "NO_PROMPT"]
+__all__ = ["ChatJudge", "JudgeTemplate", "load_template", "parse_verdict", "NO_PROMPT",
+           "PACKAGED_RUBRICS"]
+
+PACKAGED_RUBRICS = ("msts",)
+"""Packaged rubrics of a spec (beside the schemes' ones): ``msts`` (image-aware, MSTS taxonomy
+codes mapped by :func:`vlmsafety.suites.msts.labels.map_taxonomy`)."""
 
 NO_PROMPT = "(the request was not recorded)"
 """Put in the template when an item has no prompt."""
@@ -62,6 +67,8 @@ class JudgeTemplate:
         codes: The verdict codes the judge may emit (mapped with ``map_label(code, scheme)``).
         system, user: Message texts; ``user`` holds ``{prompt}`` and ``{response}``.
         sha256: Hash of the file's bytes (identity of the rubric).
+        mapping: ``""`` (codes map with ``map_label(code, scheme)``) or ``"msts"`` (codes are
+            MSTS taxonomy codes, mapped by :func:`vlmsafety.suites.msts.labels.map_taxonomy`).
     """
 
     name: str
@@ -71,6 +78,15 @@ class JudgeTemplate:
     system: str
     user: str
     sha256: str
+    mapping: str = ""
+
+    def to_label(self, code: str) -> Label:
+        """The vocabulary label of one of the template's codes."""
+        if self.mapping == "msts":
+            from vlmsafety.suites.msts.labels import map_taxonomy
+
+            return map_taxonomy(code)
+        return map_label(code, self.scheme)
 
     def messages(self, prompt: str | None, response: str) -> list[dict[str, str]]:
         """The chat messages for one item (plain replacement, so braces in text are safe)."""
@@ -80,7 +96,8 @@ class JudgeTemplate:
 
 
 def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
-    """Load a packaged template by scheme (``"dual"``, ``"vsc"``, ``"xstest"``) or a file path.
+    """Load a packaged template by scheme (``"dual"``, ``"vsc"``, ``"xstest"``) or spec rubric
+    (:data:`PACKAGED_RUBRICS`: ``"msts"``), or a file path.
 
     File format: ``key: value`` header lines (``name``, ``version``, ``scheme``, ``codes``), then
     sections opened by ``--- system`` and ``--- user``.
@@ -89,14 +106,15 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
         JudgeError: unknown scheme, unreadable file, missing header key or section, a code the
             scheme cannot map, or a user section without ``{prompt}``/``{response}``.
     """
-    if str(scheme_or_path) in SCHEMES:
+    if str(scheme_or_path) in SCHEMES or str(scheme_or_path) in PACKAGED_RUBRICS:
         source = f"<packaged>/judge_templates/{scheme_or_path}.txt"
         data = (files("vlmsafety") / "data" / "judge_templates" / f"{scheme_or_path}.txt").read_bytes()
     else:
         source = str(scheme_or_path)
         if not Path(source).is_file():
             raise JudgeError(f"judge template {source!r} is neither a scheme "
-                             f"({', '.join(SCHEMES)}) nor a file")
+                             f"({', '.join(SCHEMES)}), a packaged rubric "
+                             f"({', '.join(PACKAGED_RUBRICS)}) nor a file")
         data = Path(source).read_bytes()
     text = data.decode("utf-8")
     head: dict[str, str] = {}
@@ -121,9 +139,13 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
     if scheme not in SCHEMES:
         raise JudgeError(f"{source}: scheme {scheme!r} is not one of {', '.join(SCHEMES)}")
     codes = tuple(c.strip() for c in head["codes"].split(",") if c.strip())
+    mapping = head.get("mapping", "")
+    if mapping not in ("", "msts"):
+        raise JudgeError(f"{source}: mapping {mapping!r} is not one of 'msts' (or none)")
+    probe = JudgeTemplate("", "", scheme, (), "", "", "", mapping)  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
     for code in codes:
         try:
-            map_label(code, scheme)  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
+            probe.to_label(code)
         except LabelError as exc:
             raise JudgeError(f"{source}: code {code!r} cannot be mapped: {exc}") from None
     user = "\n".join(sections["user"]).strip()
@@ -132,7 +154,7 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
             raise JudgeError(f"{source}: the user section has no {slot} placeholder")
     return JudgeTemplate(head["name"], head["version"], scheme, codes,  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
                          "\n".join(sections["system"]).strip(), user,
-                         hashlib.sha256(data).hexdigest())
+                         hashlib.sha256(data).hexdigest(), mapping)
 
 
 def _norm_code(code: str) -> str:
@@ -140,7 +162,8 @@ def _norm_code(code: str) -> str:
 
 
 def parse_verdict(
-    text: str | None, scheme: Scheme, codes: Iterable[str] | None = None
+    text: str | None, scheme: Scheme, codes: Iterable[str] | None = None,
+    template: JudgeTemplate | None = None,
 ) -> tuple[Label | None, str | None]:
     """Read the verdict from the judge's reply: only its last non-empty line counts.
 
@@ -148,6 +171,7 @@ def parse_verdict(
         text: The judge's reply.
         scheme: How codes map onto the vocabulary.
         codes: The allowed codes (default: those of the scheme's packaged template).
+        template: The template whose mapping turns codes into labels (default: ``scheme``'s).
 
     Returns:
         ``(label, None)``, or ``(None, reason)`` when the reply has no valid final verdict.
@@ -167,7 +191,23 @@ def parse_verdict(
         e = _VERDICT.match(earlier)
         if e is not None and _norm_code(e.group(1).strip().strip("<>[]\"'")) != _norm_code(code):
             return None, f"conflicting verdict lines: {e.group(0)!r} and {lines[-1]!r}"
-    return map_label(by_norm[_norm_code(code)], scheme), None
+    final = by_norm[_norm_code(code)]
+    return (template.to_label(final) if template is not None else map_label(final, scheme)), None
+
+
+def _item_image(item: JudgeItem, position: int) -> tuple[tuple[bytes, str] | None, str]:
+    """The item's image as ``(bytes, mime)`` from its metadata, or ``(None, why not)``."""
+    from vlmsafety.errors import DatasetRowError
+    from vlmsafety.generate.items import image_bytes
+
+    meta = item.metadata if isinstance(item.metadata, dict) else {}
+    if meta.get("image") is None:
+        return None, "the item has no 'image' in its metadata"
+    try:
+        got = image_bytes(meta["image"], str(meta.get("id", position)))
+    except DatasetRowError as exc:
+        return None, str(exc)
+    return (got, "") if got is not None else (None, "the item's image is empty")
 
 
 class ChatJudge(BaseJudge):
@@ -188,8 +228,14 @@ class ChatJudge(BaseJudge):
             :class:`~vlmsafety.errors.EndpointError` (default ``2 * concurrency``; 0: never).
             The first request of each batch is a probe: an endpoint that fails it stops the
             batch at once. Verdicts received before the stop stay in the cache.
+        send_image: Send each item's image with the request (as ``vlmsafety generate`` does: a
+            data URL ``image_url`` part before the text), read from the item's metadata
+            ``image`` (bytes, a ``{"bytes", "path"}`` dict, a path or a PIL image). An item
+            without a readable image is ``unscored`` with the reason. The image's sha256 is part
+            of the cache key, and the judge's name ends in ``+image``.
 
-    ``metadata`` is not sent to the judge. Items with the same prompt and response are sent once.
+    Otherwise ``metadata`` is not sent to the judge. Items with the same prompt, response (and
+    image) are sent once.
     """
 
     def __init__(
@@ -208,7 +254,9 @@ class ChatJudge(BaseJudge):
         progress: bool = True,
         client: ChatClient | None = None,
         max_consecutive_failures: int | None = None,
+        send_image: bool = False,
     ) -> None:
+        self.send_image = bool(send_image)
         self.template = load_template(template if template is not None else scheme)
         self.scheme: Scheme = self.template.scheme
         self.params = {"temperature": temperature, "max_tokens": max_tokens}
@@ -234,17 +282,30 @@ class ChatJudge(BaseJudge):
     @property
     def name(self) -> str:
         t = self.template
-        return f"chat:{self.client.settings().model}@{t.name}-{t.version}-{t.sha256[:12]}"
+        tail = "+image" if self.send_image else ""
+        return f"chat:{self.client.settings().model}@{t.name}-{t.version}-{t.sha256[:12]}{tail}"
 
-    def _key(self, name: str, item: JudgeItem) -> str:
-        return SQLiteCache.make_key(name, self.template.sha256,
-                                    json.dumps(self.params, sort_keys=True),
-                                    item.prompt, item.response)
+    def _key(self, name: str, item: JudgeItem, image: tuple[bytes, str] | None = None) -> str:
+        parts = [name, self.template.sha256, json.dumps(self.params, sort_keys=True),
+                 item.prompt, item.response]
+        if image is not None:
+            parts.append(hashlib.sha256(image[0]).hexdigest())
+        return SQLiteCache.make_key(*parts)
+
+    def _request(self, item: JudgeItem, image: tuple[bytes, str] | None) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = list(self.template.messages(item.prompt, item.response or ""))
+        if image is not None:
+            from vlmsafety.chat_client import image_data_url
+
+            messages[-1] = {"role": "user", "content": [
+                {"type": "image_url", "image_url": {"url": image_data_url(*image)}},
+                {"type": "text", "text": messages[-1]["content"]}]}
+        return messages
 
     def _verdict(self, name: str, res: ChatResult) -> tuple[Verdict, dict[str, Any] | None]:
         if not res.ok:
             return Verdict(UNSCORED, name, None, f"judge request failed: {res.error}"), None
-        label, reason = parse_verdict(res.text, self.scheme, self.template.codes)
+        label, reason = parse_verdict(res.text, self.scheme, self.template.codes, self.template)
         v = Verdict(label or UNSCORED, name, res.text, reason)
         return v, {"label": v.label, "raw": v.raw, "reason": v.reason}
 
@@ -254,11 +315,17 @@ class ChatJudge(BaseJudge):
         name = self.name  # resolves the settings: a missing one raises before any work
         verdicts: list[Verdict | None] = [None] * len(batch)
         keys: dict[int, str] = {}
+        images: dict[int, tuple[bytes, str] | None] = {}
         for i, item in enumerate(batch):
             if item.response is None:
                 verdicts[i] = no_response_verdict(name, item.error)
-            else:
-                keys[i] = self._key(name, item)
+                continue
+            if self.send_image:
+                images[i], problem = _item_image(item, i)
+                if images[i] is None:
+                    verdicts[i] = Verdict(UNSCORED, name, None, f"no image to send: {problem}")
+                    continue
+            keys[i] = self._key(name, item, images.get(i))
         cached = self.cache.get_many(keys.values()) if self.cache is not None else {}
         todo: dict[str, list[int]] = {}
         for i, key in keys.items():
@@ -269,8 +336,7 @@ class ChatJudge(BaseJudge):
             else:
                 todo.setdefault(key, []).append(i)
         order = list(todo)
-        requests = [self.template.messages(batch[todo[k][0]].prompt,
-                                           batch[todo[k][0]].response or "") for k in order]
+        requests = [self._request(batch[todo[k][0]], images.get(todo[k][0])) for k in order]
 
         def done(j: int, res: ChatResult) -> None:
             v, record = self._verdict(name, res)

@@ -153,6 +153,11 @@ class RefusalModel:
     calibration: tuple[float, float, float]
     sha256: str
     trained_on: tuple[str, ...]
+    version: str = "2.0.0"
+    heads: Any = None
+    """3.x only: the :class:`vlmsafety.judges.refusal_lr3.Heads`."""
+    manifest: Any = None
+    """The file's training manifest (3.x): corpora, rows and out-of-fold figures."""
 
     def scores(self, texts: list[str], *,
                normalised: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -262,6 +267,20 @@ def load_model(path: str | os.PathLike[str] | None = None) -> RefusalModel:
             raise JudgeError(f"cannot read refusal model {key}: {exc}") from None
         if not isinstance(doc, dict) or doc.get("format") != "vlmsafety-refusal-lr":
             raise JudgeError(f"{key}: not a vlmsafety-refusal-lr model file")
+        sha = hashlib.sha256(raw).hexdigest()
+        if doc.get("version", "2.0.0") != VERSION:
+            from vlmsafety.judges.refusal_lr3 import VERSION3, parse_heads
+
+            if doc.get("version") != VERSION3:
+                raise JudgeError(f"{key}: model version {doc.get('version')!r}; this code reads "
+                                 f"{VERSION} and {VERSION3}")
+            heads = parse_heads(doc, key)
+            w, b = heads.weights["refusal"]
+            model = RefusalModel(w[:N_FEATURES], b, heads.platt, sha,
+                                 tuple(doc.get("trained_on", ())), VERSION3, heads,
+                                 doc.get("manifest"))
+            _CACHE[key] = model
+            return model
         if doc.get("features") != FEATURE_SPEC:
             raise JudgeError(f"{key}: made for features {doc.get('features')!r}, this version "
                              f"computes {FEATURE_SPEC!r}; retrain with python -m vlmsafety.judges.train")
@@ -272,8 +291,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> RefusalModel:
             bias = float(doc["bias"])
         except (KeyError, ValueError, TypeError) as exc:
             raise JudgeError(f"{key}: malformed weights or calibration: {exc}") from None
-        model = RefusalModel(weights, bias, calibration, hashlib.sha256(raw).hexdigest(),
-                             tuple(doc.get("trained_on", ())))
+        model = RefusalModel(weights, bias, calibration, sha, tuple(doc.get("trained_on", ())))
         _CACHE[key] = model
         return model
 
@@ -420,7 +438,7 @@ class RefusalLRJudge(BaseJudge):
 
     @property
     def name(self) -> str:
-        return f"refusal-lr@{VERSION}+{self.model.sha256[:8]}"
+        return f"refusal-lr@{self.model.version}+{self.model.sha256[:8]}"
 
     def probabilities(self, responses: list[str]) -> np.ndarray:
         """The model's refusal probabilities (``sigmoid(score)``, before the rules) of responses."""
@@ -453,7 +471,14 @@ class RefusalLRJudge(BaseJudge):
             out.append(None)
             texts.append(response)
             prompts.append(prompt)
-        if texts:
+        if texts and self.model.heads is not None:  # 3.x
+            from vlmsafety.judges.refusal_lr3 import judge_texts
+
+            labs, whys, confs = judge_texts(self.model.heads, texts, prompts,
+                                            [normalise_text(t) for t in texts], self.threshold)
+            for i, label, why, c in zip(todo, labs, whys, confs):
+                out[i] = Verdict(label, name, why, None, c)
+        elif texts:
             norm = [normalise_text(t) for t in texts]
             model = self.model
             score, flags = model.scores(texts, normalised=norm)
