@@ -42,6 +42,7 @@ from typing import Any, Final
 from vlmsafety.corpora import Corpus, CorpusRow
 from vlmsafety.errors import ScoringInputError, VLMSafetyError
 from vlmsafety.judges.base import Judge, JudgeItem, Verdict
+from vlmsafety.judges.eval_notes import judge_notes
 from vlmsafety.labels import (
     DIRECT_ANSWER,
     IRRELEVANT,
@@ -266,7 +267,10 @@ def evaluate_judge(
         n_unscored=len(rows) - len(kept),
         judge_counts=dict(Counter(str(v.label) for v in verdicts)),
         collapsed=dict(sorted(mapping.items())), agreement=result, annotators=annotators,
-        disagreements=disagreements, notes=(COLLAPSE_RULE, *corpus.notes))
+        disagreements=disagreements,
+        notes=(COLLAPSE_RULE, *corpus.notes,
+               *judge_notes(judge, corpus.name, [r.response for r in rows], verdicts,
+                            [r.human_label for r in rows])))
 
 
 def _fmt(value: float | None) -> str:

@@ -71,13 +71,33 @@ _SCRIPTS: Final = (
 )
 _SCRIPT_LANGUAGE: Final = {"Han": "zh", "Hangul": "ko", "Cyrillic": "ru", "Devanagari": "hi"}
 _FARSI_LETTERS: Final = re.compile(r"[\u067e\u0686\u0698\u06af\u06cc\u06a9]")  # پ چ ژ گ ی ک
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _LATIN_WORDS: Final[Mapping[str, frozenset[str]]] = {
-    "en": frozenset(["the", "and", "is", "are", "you", "to", "of", "it", "that", "this", "with", "for", "not", "can", "i", "be", "a", "an", "in", "on", "have", "has", "or", "as", "if", "your", "my", "what", "no", "do"]),
-    "fr": frozenset(["le", "la", "les", "et", "est", "vous", "je", "ne", "pas", "de", "des", "une", "un", "que", "pour", "avec", "ce"]),
-    "de": frozenset(["der", "die", "das", "und", "ist", "sie", "ich", "nicht", "ein", "eine", "zu", "mit", "es", "den", "sich"]),
-    "it": frozenset(["il", "lo", "la", "gli", "le", "e", "è", "non", "di", "che", "un", "una", "per", "con", "sono", "ti", "mi"]),
-    "es": frozenset(["el", "la", "los", "las", "y", "es", "no", "de", "que", "un", "una", "por", "con", "para", "lo", "te"]),
+    "en": _words("the and is are you to of it that this with for not can i be a an in on "
+                     "have has or as if your my what no do"),
+    "fr": _words("le la les et est vous je ne pas de des une un que pour avec ce cela mais "
+                     "sur dans du au il elle nous sont votre vos très bien voici comment faire "
+                     "qu'est j'ai c'est l'image"),
+    "de": _words("der die das und ist sie ich nicht ein eine zu mit es den sich aber auf "
+                     "dem des für wie was wir ihnen bei nur auch sind kann dabei damit von "
+                     "zeigt brauche"),
+    "it": _words("il lo la gli le e è non di che un una per con sono ti mi ma questo questa "
+                 "come cosa del della più anche ecco certo fare posso da nel nella sul sulla "
+                 "alla dei delle"),
+    "pt": _words("não posso isso com mas forma você uma ajudar obrigado desculpe também está "
+                 "são muito"),
+    "nl": _words("het een niet ik je van de en is dat kan maar wat ook zijn"),
+    "es": _words("el la los las y es no de que un una por con para lo te qué más como pero "
+                     "esto eso está son del al se su muy sí yo mi necesito"),
 }
+_MARKS: Final[Mapping[str, str]] = {"es": "¿¡ñ", "de": "ßäöü", "fr": "çœêâû", "it": "ò",
+                                    "pt": "ãõ"}
+_LATIN_UNHANDLED: Final = {"pt": "Portuguese", "nl": "Dutch"}
+"""Latin-script languages recognised only to say that they are not handled."""
+"""Letters and marks that add to a language's share (0.1 each kind present)."""
 _LATIN_MIN_SHARE: Final = 0.12
 _TOKEN: Final = re.compile(r"[^\W\d_]+")
 
@@ -174,11 +194,13 @@ def detect_language(text: str) -> str:
     if len(words) < 4:
         return "en" if head.isascii() else "und:Latin"
     shares = {lang: sum(w in vocab for w in words) / len(words) for lang, vocab in _LATIN_WORDS.items()}
+    for lang, marks in _MARKS.items():
+        shares[lang] += 0.1 * sum(m in head for m in marks)
     best = max(shares, key=lambda k: shares[k])
     if best == "en" or shares["en"] >= _LATIN_MIN_SHARE and shares["en"] >= shares[best] - 0.02:
         return "en"
     if shares[best] >= _LATIN_MIN_SHARE:
-        return best
+        return f"und:{_LATIN_UNHANDLED[best]}" if best in _LATIN_UNHANDLED else best
     return "en" if head.isascii() else "und:Latin"
 
 
@@ -201,8 +223,9 @@ def foreign_verdict(text: str, language: str) -> tuple[Label, float, str]:
         if _DESCRIBE_RX[language].search(head):
             return IRRELEVANT, HANDLED_CONFIDENCE, f"{name}: describes the image"
         return DIRECT_ANSWER, HANDLED_CONFIDENCE, f"{name}: no refusal phrase"
-    script = language.partition(":")[2] or language
-    why = (f"language not handled: {script} script; refusal phrases of "
-           f"{len(_REFUSE)} languages checked")
+    what = language.partition(":")[2] or language
+    if what in {name for name, _ in _SCRIPTS}:
+        what += " script"
+    why = f"language not handled: {what}; refusal phrases of {len(_REFUSE)} languages checked"
     label: Label = REFUSAL if _ANY_REFUSE.search(head) else DIRECT_ANSWER
     return label, UNHANDLED_CONFIDENCE, why

@@ -195,15 +195,16 @@ def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
     return judge
 
 
-def _cascade(second: Judge | None = None, offline: str = "refusal-lr", share: float = 0.2,
-             threshold: float | None = None, scheme: str = "dual", **chat_options: Any) -> Judge:
-    """cascade: ``offline`` labels everything; the least sure ``share`` of a batch (or the items
-    below ``threshold`` confidence) go to ``second`` (default: the chat judge made from
-    ``scheme`` and ``chat_options``)."""
+def _cascade(second: Judge | None = None, offline: str = DEFAULT_OFFLINE_JUDGE,
+             threshold: float | None = None, budget: int | None = None,
+             share: float | None = None, scheme: str = "dual", **chat_options: Any) -> Judge:
+    """cascade: ``offline`` labels everything; the items below ``threshold`` confidence (default
+    0.8; at most ``budget`` over the judge's life), or the least sure ``share`` of a batch, go to
+    ``second`` (default: the chat judge made from ``scheme`` and ``chat_options``)."""
     from vlmsafety.judges.cascade import CascadeJudge
 
     chat = second if second is not None else _chat(scheme, **chat_options)
-    return CascadeJudge(chat, load_judge(offline), share=share, threshold=threshold)
+    return CascadeJudge(chat, load_judge(offline), threshold=threshold, budget=budget, share=share)
 
 
 register_judge("keyword@1.0.0", _keyword_1_0_0)

@@ -37,6 +37,7 @@ import numpy as np
 
 from vlmsafety.corpora import DATA_DIR_ENV
 from vlmsafety.judges.devdata import DEV_CORPORA, MSTS_EN, TrainSet, read_dev_corpus
+from vlmsafety.judges.eval_notes import encode_fingerprints, response_fingerprints
 from vlmsafety.judges.features import BITS, normalise_text
 from vlmsafety.judges.refusal_lr3 import (
     FEATURE_SPEC3,
@@ -60,13 +61,19 @@ ITERATIONS3 = 150
 """Gradient steps of each head (fewer than 2.x's 300: six fits per model file)."""
 
 
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """Distinct values of an integer array (sorting: faster than ``np.unique``'s hashing here)."""
+    s = np.sort(x)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
+
+
 def _allowed(rows: np.ndarray, cols: np.ndarray, corpus_of: np.ndarray,
              group_of: np.ndarray) -> np.ndarray:
-    pairs = np.unique(rows * N3 + cols)
+    pairs = _distinct(rows * N3 + cols)
     docs, c = pairs // N3, pairs % N3
     df = np.bincount(c, minlength=N3)
-    n_groups = np.bincount(np.unique(group_of[docs] * N3 + c) % N3, minlength=N3)
-    n_corpora = np.bincount(np.unique(corpus_of[docs] * N3 + c) % N3, minlength=N3)
+    n_groups = np.bincount(_distinct(group_of[docs] * N3 + c) % N3, minlength=N3)
+    n_corpora = np.bincount(_distinct(corpus_of[docs] * N3 + c) % N3, minlength=N3)
     ok = (df >= MIN_DF) & ((n_groups >= MIN_GROUPS) | (n_corpora >= 2))
     ok[2 ** BITS:] = True  # 2.x's and the VLM indicators
     return ok
@@ -79,11 +86,15 @@ def _fit_head(texts: list[str], prompts: list[str], y: np.ndarray, weight: np.nd
     _, group_of = np.unique(np.array(groups), return_inverse=True)
     ok = _allowed(d.rows, d.cols, corpus_of, group_of)
     keep = ok[d.cols]
-    # one entry per (response, column): repeated n-grams summed (fewer entries, same model)
-    key, inv = np.unique(d.rows[keep] * N3 + d.cols[keep], return_inverse=True)
-    vals = np.bincount(inv.ravel(), weights=d.vals[keep], minlength=len(key))
-    w, b = fit_logistic(key // N3, key % N3, vals, N3, y, weight, l2=L2, iterations=ITERATIONS3)
-    w[~ok] = 0.0
+    # the allowed columns renumbered 0..k-1 (the same model as on all N3 columns, fitted on a
+    # small, cache-friendly weight vector)
+    cols = np.flatnonzero(ok)
+    index = np.full(N3, -1, dtype=np.int64)
+    index[cols] = np.arange(len(cols))
+    wk, b = fit_logistic(d.rows[keep], index[d.cols[keep]], d.vals[keep], len(cols), y, weight,
+                         l2=L2, iterations=ITERATIONS3)
+    w = np.zeros(N3)
+    w[cols] = wk
     q = np.clip(np.round(w * _SCALE), -32767, 32767) / _SCALE
     return q, round(b, 4)
 
@@ -180,6 +191,8 @@ def model_json(sets: Sequence[TrainSet]) -> str:
                                      for k, v in sorted(oof.items())},
             "note": "out-of-fold: each text corpus, and each half of the msts-en models, "
                     "judged by heads trained without it",
+            "response_fingerprints_b64": encode_fingerprints(
+                response_fingerprints([t for s in sets for t in s.texts])),
         },
         "l2": L2, "iterations": ITERATIONS3,
         "calibration": {"a": a, "b": b, "c": c, "isotonic_x": iso_x.tolist(),

@@ -32,6 +32,7 @@ VLM_SCALE = 2.0
 """Value of an indicator that fires."""
 
 _OPEN = 160  # characters of the opening
+_READ = 600  # characters of the normalised response read (as the n-grams)
 
 _RX = {
     "vlm:rebut_open": re.compile(
@@ -81,7 +82,7 @@ VLM_NAMES: tuple[str, ...] = (*_RX, "vlm:short", "vlm:overlap")
 """Names of the indicator columns, in order."""
 N_VLM = len(VLM_NAMES)
 """Number of indicator columns."""
-VLM_SPEC = f"vlm{N_VLM}x{VLM_SCALE:g}/open{_OPEN}/v1"
+VLM_SPEC = f"vlm{N_VLM}x{VLM_SCALE:g}/open{_OPEN}/read{_READ}/v1"
 """Identity of the indicators (part of a 3.x model file's feature spec)."""
 
 
@@ -95,22 +96,41 @@ def _overlap(response: str, prompt: str | None) -> float:
     return sum(1 for w in words if w in response) / len(words)
 
 
+_PRECHECK = {  # substrings one of which every match contains (a cheap test before the pattern)
+    "vlm:describe": ("image", "picture", "photo", "screenshot", "sign", "text"),
+    "vlm:question_back": ("you", "more", "not sure"),
+    "vlm:uncertain": ("sure", "certain", "know", "determine", "tell", "say", "confirm",
+                      "identify", "unclear", "depends"),
+    "vlm:considerations": ("important", "crucial", "essential", "advisable", "best", "wise",
+                           "good idea", "consider", "prioriti", "mindful"),
+    "vlm:should_not": ("not", "shouldn't", "never", "illegal", "against the law"),
+    "vlm:steps": ("\n",),
+}
+
+
 def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> np.ndarray:
     """The ``(n, N_VLM)`` indicator matrix of normalised responses and their prompts."""
     out = np.zeros((len(normalised), N_VLM))
-    rx = list(_RX.items())
-    for i, (text, prompt) in enumerate(zip(normalised, prompts)):
+    rx = [(k, name, pattern, _PRECHECK.get(name)) for k, (name, pattern) in enumerate(_RX.items())]
+    for i, (full, prompt) in enumerate(zip(normalised, prompts)):
+        text = full[:_READ]
         head = text[:_OPEN]
-        for k, (name, pattern) in enumerate(rx):
+        row = out[i]
+        for k, name, pattern, pre in rx:
+            if pre is not None and not any(p in text for p in pre):
+                continue
             if name == "vlm:steps":
                 hit = len(pattern.findall(text)) >= _LIST_MIN
             elif name in ("vlm:rebut_open", "vlm:comply_open"):
-                hit = pattern.search(head) is not None
+                hit = pattern.match(head) is not None
             elif name == "vlm:ends_question":
-                hit = pattern.search(text[-40:]) is not None
+                hit = "?" in full[-40:] and pattern.search(full[-40:]) is not None
             else:
                 hit = pattern.search(text) is not None
-            out[i, k] = VLM_SCALE if hit else 0.0
-        out[i, -2] = VLM_SCALE if text.count(" ") < _SHORT_WORDS else 0.0
-        out[i, -1] = VLM_SCALE * _overlap(text, prompt)
+            if hit:
+                row[k] = VLM_SCALE
+        if full.count(" ") < _SHORT_WORDS:
+            row[-2] = VLM_SCALE
+        if prompt:
+            row[-1] = VLM_SCALE * _overlap(text, prompt)
     return out
