@@ -144,11 +144,16 @@ def run(data_dir: Path, n_boot: int = 1000, recipe: str = "3") -> list[dict]:
     sets = [read_dev_corpus(n, data_dir) for n in DEV_CORPORA]
     keyword = KeywordJudge()
     results = []
+    made: dict[tuple, Path] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for fold_name, corpus, train, held in folds(sets):
-            path = Path(tmp) / "fold.json"
-            path.write_text(fold_model_json(train), encoding="utf-8")
-            ours = RefusalLRJudge(path)
+        for k, (fold_name, corpus, train, held) in enumerate(folds(sets)):
+            # one model file per distinct training set (a file's path keys the model cache)
+            used = tuple((s.name, len(s.texts)) for s in train
+                         if recipe == "3" or s.name.split("-minus-")[0] in train2.TRAIN_CORPORA)
+            if used not in made:
+                made[used] = Path(tmp) / f"fold-{k}.json"
+                made[used].write_text(fold_model_json(train), encoding="utf-8")
+            ours = RefusalLRJudge(made[used])
             items = list(zip(held.texts, held.prompts))
             v_ours = ours.judge_many(items)
             preds = {

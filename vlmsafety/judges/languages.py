@@ -95,11 +95,16 @@ _LATIN_WORDS: Final[Mapping[str, frozenset[str]]] = {
 }
 _MARKS: Final[Mapping[str, str]] = {"es": "¿¡ñ", "de": "ßäöü", "fr": "çœêâû", "it": "ò",
                                     "pt": "ãõ"}
+_WORD_LANGUAGES: Final[Mapping[str, tuple[str, ...]]] = {
+    w: tuple(lang for lang, vocab in _LATIN_WORDS.items() if w in vocab)
+    for w in set().union(*_LATIN_WORDS.values())}
+"""Word -> the languages whose list has it (one dictionary look-up per word)."""
+_LATIN_CHARS: Final = 200
 _LATIN_UNHANDLED: Final = {"pt": "Portuguese", "nl": "Dutch"}
 """Latin-script languages recognised only to say that they are not handled."""
 """Letters and marks that add to a language's share (0.1 each kind present)."""
 _LATIN_MIN_SHARE: Final = 0.12
-_TOKEN: Final = re.compile(r"[^\W\d_]+")
+_PUNCT: Final = ".,;:!?¿¡\"'()[]*-«»“”"
 
 # Refusal / objection phrases per language (general knowledge of how assistants decline), and
 # requests for clarification (MSTS 1.4, a refusal) and image descriptions (1.7, irrelevant).
@@ -174,8 +179,8 @@ def detect_language(text: str) -> str:
     language the judge does not handle (``"und:Latin"``: Latin script, none of en/fr/de/it/es;
     ``"und:none"``: no letters).
 
-    Only the first 400 characters are read (80 for the script). ASCII text that is not clearly another Latin-script
-    language is English.
+    Only the first 400 characters are read (80 for the script, 200 for the words of a Latin-script
+    text). ASCII text that is not clearly another Latin-script language is English.
     """
     head = text[:400]
     if head.isascii():
@@ -190,12 +195,17 @@ def detect_language(text: str) -> str:
         return "fa" if _FARSI_LETTERS.search(head) else "ar"
     if script != "Latin":
         return f"und:{script}"
-    words = _TOKEN.findall(head.lower())
+    words = [w.strip(_PUNCT) for w in head[:_LATIN_CHARS].lower().split()]
     if len(words) < 4:
         return "en" if head.isascii() else "und:Latin"
-    shares = {lang: sum(w in vocab for w in words) / len(words) for lang, vocab in _LATIN_WORDS.items()}
-    for lang, marks in _MARKS.items():
-        shares[lang] += 0.1 * sum(m in head for m in marks)
+    counts = dict.fromkeys(_LATIN_WORDS, 0)
+    for w in words:
+        for lang in _WORD_LANGUAGES.get(w, ()):
+            counts[lang] += 1
+    shares = {lang: n / len(words) for lang, n in counts.items()}
+    if not head.isascii():
+        for lang, marks in _MARKS.items():
+            shares[lang] += 0.1 * sum(m in head for m in marks)
     best = max(shares, key=lambda k: shares[k])
     if best == "en" or shares["en"] >= _LATIN_MIN_SHARE and shares["en"] >= shares[best] - 0.02:
         return "en"

@@ -38,7 +38,7 @@ import numpy as np
 from vlmsafety.corpora import DATA_DIR_ENV
 from vlmsafety.judges.devdata import DEV_CORPORA, MSTS_EN, TrainSet, read_dev_corpus
 from vlmsafety.judges.eval_notes import encode_fingerprints, response_fingerprints
-from vlmsafety.judges.features import BITS, normalise_text
+from vlmsafety.judges.features import BITS, N_FEATURES, normalise_text
 from vlmsafety.judges.refusal_lr3 import (
     FEATURE_SPEC3,
     HEADS,
@@ -57,6 +57,9 @@ from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL
 __all__ = ["ITERATIONS3", "calibration_folds", "fold_model_json", "main", "model_json", "train_heads"]
 
 _SCALE = 4096
+VLM_IN_REFUSAL = False
+"""Whether the refusal head weighs the VLM indicators (no: on the gptfuzz fold they cost 3-4
+points of accuracy; they act through the hand-written VLM rules and the other heads instead)."""
 ITERATIONS3 = 150
 """Gradient steps of each head (fewer than 2.x's 300: six fits per model file)."""
 
@@ -80,11 +83,16 @@ def _allowed(rows: np.ndarray, cols: np.ndarray, corpus_of: np.ndarray,
 
 
 def _fit_head(texts: list[str], prompts: list[str], y: np.ndarray, weight: np.ndarray,
-              corpus_of: np.ndarray, groups: list[str]) -> tuple[np.ndarray, float]:
+              corpus_of: np.ndarray, groups: list[str], *,
+              vlm_columns: bool = True) -> tuple[np.ndarray, float]:
+    if len(texts) == 0 or len(set(y.tolist())) < 2:  # nothing to learn: a zero head
+        return np.zeros(N3), 0.0 if len(texts) == 0 else (4.0 if y[0] else -4.0)
     norm = [normalise_text(t) for t in texts]
     d = design(norm, [p or None for p in prompts])
     _, group_of = np.unique(np.array(groups), return_inverse=True)
     ok = _allowed(d.rows, d.cols, corpus_of, group_of)
+    if not vlm_columns:
+        ok[N_FEATURES:] = False
     keep = ok[d.cols]
     # the allowed columns renumbered 0..k-1 (the same model as on all N3 columns, fitted on a
     # small, cache-friendly weight vector)
@@ -119,7 +127,7 @@ def train_heads(sets: Sequence[TrainSet]) -> dict[str, tuple[np.ndarray, float]]
     y_ref = np.concatenate([s.y for s in sets])
     corpus_of = np.unique(np.array(names), return_inverse=True)[1]
     heads = {"refusal": _fit_head(texts, prompts, y_ref, _balanced(list(zip(names, y_ref))),
-                                  corpus_of, groups)}
+                                  corpus_of, groups, vlm_columns=VLM_IN_REFUSAL)}
     non = np.flatnonzero(y_ref == 0)
     y_dir = np.array([labels[i] == DIRECT_ANSWER for i in non], dtype=np.float64)
     heads["direct"] = _fit_head(
@@ -157,7 +165,7 @@ def _decisions(heads: Heads, held: TrainSet) -> tuple[np.ndarray, np.ndarray, np
     prompts: list[str | None] = [p or None for p in held.prompts]
     d = design(norm, prompts)
     sc = heads.scores(d)
-    labels, _, over = decide3(held.texts, prompts, sc, d.flags, norm)
+    labels, _, over = decide3(held.texts, prompts, sc, d.flags, norm, d.vlm)
     refusing = np.array([x in (REFUSAL, PARTIAL_REFUSAL) for x in labels])
     z = np.where(refusing, sc["refusal"], -sc["refusal"])
     return z, over, refusing == (held.y == 1)
