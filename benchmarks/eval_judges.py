@@ -31,7 +31,7 @@ from bench_keyword_judge import naive_judge
 
 from vlmsafety.judges import KeywordJudge, train3
 from vlmsafety.judges import train as train2
-from vlmsafety.judges.cascade import DEFAULT_SHARE, least_sure
+from vlmsafety.judges.cascade import DEFAULT_THRESHOLD
 from vlmsafety.judges.devdata import (
     DEV_CORPORA,
     MSTS_EN,
@@ -180,22 +180,23 @@ def run(data_dir: Path, n_boot: int = 1000, recipe: str = "3") -> list[dict]:
             print(f"{fold_name}: accuracy {fold['judges']['refusal-lr (this fold)']['accuracy']:.3f}",
                   file=sys.stderr)
     cascade(results)
-    for f in results:
-        del f["_conf"], f["_correct"]
+    for f in results:  # kept in the JSON (rounded) so that other cuts can be tried
+        f["confidence"] = [round(c, 4) for c in f.pop("_conf")]
+        f["correct"] = [bool(c) for c in f.pop("_correct")]
     return results
 
 
 def cascade(results: list[dict]) -> None:
-    """Per fold: the cascade's sending rule (the DEFAULT_SHARE least sure items of the corpus
-    being judged; no labels used) and the offline judge's accuracy on the items it keeps and on
-    those it sends. Adds ``fold["cascade"]``."""
+    """Per fold: the cascade's sending rule (confidence below DEFAULT_THRESHOLD; no labels used)
+    and the offline judge's accuracy on the items it keeps and on those it sends. Adds
+    ``fold["cascade"]``."""
     for f in results:
-        conf, correct = f["_conf"], np.array(f["_correct"])
-        sent = np.zeros(len(conf), dtype=bool)
-        sent[least_sure(conf, DEFAULT_SHARE)] = True
+        conf, correct = np.array(f["_conf"]), np.array(f["_correct"])
+        sent = conf < DEFAULT_THRESHOLD
         f["cascade"] = {
+            "threshold": DEFAULT_THRESHOLD,
             "share_sent": float(sent.mean()), "n_sent": int(sent.sum()),
-            "max_confidence_sent": float(max(c for c, s in zip(conf, sent) if s)) if sent.any() else None,
+            "max_confidence_sent": float(conf[sent].max()) if sent.any() else None,
             "offline_accuracy_kept": float(correct[~sent].mean()) if (~sent).any() else None,
             "offline_accuracy_sent": float(correct[sent].mean()) if sent.any() else None,
         }
@@ -227,7 +228,7 @@ def _fmt(x: float | None) -> str:
 
 
 def print_cascade(results: list[dict]) -> None:
-    print("\n| fold | share sent to the chat judge | highest confidence sent | "
+    print(f"\n| fold | share sent to the chat judge (confidence < {DEFAULT_THRESHOLD}) | highest confidence sent | "
           "offline accuracy, kept | offline accuracy, sent |")
     print("|---|---|---|---|---|")
     for f in results:

@@ -103,3 +103,35 @@ def test_isotonic_calibration() -> None:
     p = np.linspace(0.0, 1.0, 101)
     c = apply_isotonic(p, heads)
     assert np.all(np.diff(c) >= 0) and c.min() >= 0.5 and c.max() <= 1.0
+
+
+def test_judge_eval_warns_when_the_corpus_was_trained_on(tmp_path: Path, shared_data: Path) -> None:
+    from vlmsafety.corpora import load_corpus
+    from vlmsafety.judges import KeywordJudge
+    from vlmsafety.judges.judge_eval import evaluate_judge
+
+    judge = RefusalLRJudge(DEFAULT_MODEL3)
+    corpus = load_corpus("xstest-gpt4", data_dir=shared_data)
+    oof = load_model(DEFAULT_MODEL3).manifest["out_of_fold_accuracy"]["xstest-gpt4"]
+    notes = evaluate_judge(judge, corpus, n_boot=0, progress=False).notes
+    warning = [n for n in notes if n.startswith("WARNING: IN-SAMPLE")]
+    assert len(warning) == 1 and "450 of 450 responses" in warning[0]
+    assert f"held-out figure: out-of-fold binary accuracy {oof:.3f} on xstest-gpt4" in warning[0]
+    # a user's file that repeats two training responses: part of it was in the training data
+    rows = corpus.rows[:2]
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text("".join(json.dumps({"id": r.id, "response": r.response, "label": r.human_label})
+                            + "\n" for r in rows)
+                    + json.dumps({"id": "new", "response": "I won't help with this test's request.",
+                                  "label": "refusal"}) + "\n")
+    notes = evaluate_judge(judge, load_corpus(mine), n_boot=0, progress=False).notes
+    assert any(n.startswith("WARNING: IN-SAMPLE: 2 of 3 responses") for n in notes)
+    # no manifest, or nothing in common: no warning
+    assert not any("IN-SAMPLE" in n for n in
+                   evaluate_judge(KeywordJudge(), corpus, n_boot=0, progress=False).notes)
+    fresh = tmp_path / "fresh.jsonl"
+    fresh.write_text(json.dumps({"response": "Nothing like the training data.", "label": "refusal"})
+                     + "\n" + json.dumps({"response": "Sure, here it is.", "label": "direct_answer"})
+                     + "\n")
+    assert not any("IN-SAMPLE" in n for n in
+                   evaluate_judge(judge, load_corpus(fresh), n_boot=0, progress=False).notes)

@@ -100,6 +100,7 @@ _WORD_LANGUAGES: Final[Mapping[str, tuple[str, ...]]] = {
     for w in set().union(*_LATIN_WORDS.values())}
 """Word -> the languages whose list has it (one dictionary look-up per word)."""
 _LATIN_CHARS: Final = 200
+_ENGLISH_MARKERS: Final = (" the ", " and ", " you ")
 _LATIN_UNHANDLED: Final = {"pt": "Portuguese", "nl": "Dutch"}
 """Latin-script languages recognised only to say that they are not handled."""
 """Letters and marks that add to a language's share (0.1 each kind present)."""
@@ -184,6 +185,9 @@ def detect_language(text: str) -> str:
     """
     head = text[:400]
     if head.isascii():
+        low = head[:_LATIN_CHARS].lower()
+        if any(w in low for w in _ENGLISH_MARKERS):  # English beyond doubt: no word count needed
+            return "en"
         script: str | None = "Latin"
     else:  # the opening sets the language (a quotation in another script may follow)
         script = _script(head[:80])

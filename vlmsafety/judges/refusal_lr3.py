@@ -156,11 +156,19 @@ class Heads:
 
     def scores(self, design_: Design) -> dict[str, np.ndarray]:
         """Each head's linear score (log-odds) of every document."""
-        out = {}
-        for name, (w, b) in self.weights.items():
-            out[name] = b + np.bincount(design_.rows, weights=w[design_.cols] * design_.vals,
-                                        minlength=design_.n_docs)
-        return out
+        names = list(self.weights)
+        stacked = self._stacked()
+        part = stacked[design_.cols] * design_.vals[:, None]  # one gather for every head
+        return {name: self.weights[name][1] + np.bincount(design_.rows, weights=part[:, k],
+                                                          minlength=design_.n_docs)
+                for k, name in enumerate(names)}
+
+    def _stacked(self) -> np.ndarray:
+        cached = self.__dict__.get("_stack")
+        if cached is None:
+            cached = np.stack([w for w, _ in self.weights.values()], axis=1)
+            object.__setattr__(self, "_stack", cached)
+        return cached
 
 
 def parse_heads(doc: Mapping[str, Any], key: str) -> Heads:

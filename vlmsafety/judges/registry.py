@@ -44,6 +44,8 @@ JudgeFactory = Callable[..., Judge]
 
 REFUSAL_LR_SHA8: Final = "90c68109"
 """First 8 hex digits of the sha256 of the packaged refusal-lr@2.0.0 weights (part of its name)."""
+REFUSAL_LR3_SHA8: Final = "e813c6e3"
+"""First 8 hex digits of the sha256 of the packaged refusal-lr@3.0.0 weights (part of its name)."""
 
 DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
 """The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``, the demo
@@ -195,6 +197,23 @@ def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
     return judge
 
 
+def _refusal_lr_3_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
+    """refusal-lr@3.0.0+<sha8>: the learned offline judge for VLM answers (three heads, VLM
+    indicators and rules, eleven languages, isotonic calibration) with the packaged weights.
+
+    ``model`` (a path to a file from ``python -m vlmsafety.judges.train3``) replaces them.
+    """
+    from vlmsafety.judges.refusal_lr import RefusalLRJudge
+    from vlmsafety.judges.refusal_lr3 import DEFAULT_MODEL3
+
+    judge = RefusalLRJudge(model if model is not None else DEFAULT_MODEL3, threshold=threshold)
+    want = f"refusal-lr@3.0.0+{REFUSAL_LR3_SHA8}"
+    if model is None and judge.name != want:  # the packaged weights were replaced
+        raise JudgeError(f"the packaged refusal-lr 3.x weights are {judge.name!r}, not {want!r}; "
+                         "ship new weights under a new version (update REFUSAL_LR3_SHA8)")
+    return judge
+
+
 def _cascade(second: Judge | None = None, offline: str = DEFAULT_OFFLINE_JUDGE,
              threshold: float | None = None, budget: int | None = None,
              share: float | None = None, scheme: str = "dual", **chat_options: Any) -> Judge:
@@ -209,5 +228,6 @@ def _cascade(second: Judge | None = None, offline: str = DEFAULT_OFFLINE_JUDGE,
 
 register_judge("keyword@1.0.0", _keyword_1_0_0)
 register_judge(f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}", _refusal_lr_2_0_0)
+register_judge(f"refusal-lr@3.0.0+{REFUSAL_LR3_SHA8}", _refusal_lr_3_0_0)
 register_judge("chat", _chat)
 register_judge("cascade", _cascade)

@@ -173,7 +173,11 @@ def _decisions(heads: Heads, held: TrainSet) -> tuple[np.ndarray, np.ndarray, np
 
 def model_json(sets: Sequence[TrainSet]) -> str:
     """The 3.x model file's text: heads, out-of-fold calibration, manifest."""
-    zs, overs, corrects, weights, oof = [], [], [], [], {}
+    zs: list[np.ndarray] = []
+    overs: list[np.ndarray] = []
+    corrects: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    oof: dict[str, list[np.ndarray]] = {}
     for train, held in calibration_folds(sets):
         h = Heads(train_heads(train), (1.0, 0.0, 0.0), np.array([0.0]), np.array([0.0]))
         z, over, correct = _decisions(h, held)
@@ -206,9 +210,8 @@ def model_json(sets: Sequence[TrainSet]) -> str:
         "calibration": {"a": a, "b": b, "c": c, "isotonic_x": iso_x.tolist(),
                         "isotonic_y": iso_y.tolist(),
                         "method": "Platt then isotonic, on out-of-fold decisions"},
-        "heads": {name: {**encode_sparse(w_), "bias": b_} for name, (w_, b_) in heads.items()},
+        "heads": {name: {**encode_sparse(heads[name][0]), "bias": heads[name][1]} for name in HEADS},
     }
-    assert set(doc["heads"]) == set(HEADS)  # type: ignore[arg-type]
     return json.dumps(doc, sort_keys=True, indent=0, ensure_ascii=True) + "\n"
 
 

@@ -109,16 +109,19 @@ _PRECHECK = {  # substrings one of which every match contains (a cheap test befo
 }
 
 
+_PRE_RX = {name: re.compile("|".join(re.escape(p) for p in pre)) for name, pre in _PRECHECK.items()}
+
+
 def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> np.ndarray:
     """The ``(n, N_VLM)`` indicator matrix of normalised responses and their prompts."""
     out = np.zeros((len(normalised), N_VLM))
-    rx = [(k, name, pattern, _PRECHECK.get(name)) for k, (name, pattern) in enumerate(_RX.items())]
+    rx = [(k, name, pattern, _PRE_RX.get(name)) for k, (name, pattern) in enumerate(_RX.items())]
     for i, (full, prompt) in enumerate(zip(normalised, prompts)):
         text = full[:_READ]
         head = text[:_OPEN]
         row = out[i]
         for k, name, pattern, pre in rx:
-            if pre is not None and not any(p in text for p in pre):
+            if pre is not None and pre.search(text) is None:
                 continue
             if name == "vlm:steps":
                 hit = len(pattern.findall(text)) >= _LIST_MIN
