@@ -47,12 +47,14 @@ REFUSAL_LR_SHA8: Final = "90c68109"
 REFUSAL_LR3_SHA8: Final = "e813c6e3"
 """First 8 hex digits of the sha256 of the packaged refusal-lr@3.0.0 weights (part of its name)."""
 
-DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
+DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@3.0.0+{REFUSAL_LR3_SHA8}"
 """The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``, the demo
-and the metric modules' ``responses`` config): the learned judge, which holds up better than the
-keyword rules on the one corpus neither saw while being written (GPTFuzz, leave-one-corpus-out
-fold table in ``docs/judges.md``) and does not read advice boilerplate after full help as a safe
-completion. ``keyword@1.0.0`` still loads by name and reproduces its old labels exactly."""
+and the metric modules' ``responses`` config): refusal-lr 3.x, chosen by the fold table
+(``docs/judges.md``, "Which offline judge is the default"): against refusal-lr@2.0.0 it is level on
+the three text folds (gpt4 -0.004, llama2new +0.024, gptfuzz equal) and better on every one of
+msts-en's seven leave-one-model-out folds (binary accuracy +0.00 to +0.25, unsafe-compliance F1
+up on all six with unsafe responses, calibration error down on all ten folds).
+``refusal-lr@2.0.0`` and ``keyword@1.0.0`` still load by name and reproduce their old labels."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]*(@[0-9A-Za-z][0-9A-Za-z.+-]*)?$")
 _REGISTRY: dict[str, dict[str, JudgeFactory]] = {}
