@@ -83,7 +83,7 @@ class CascadeJudge:
 
     Args:
         second: The judge consulted for unsure items (normally a ``ChatJudge``).
-        offline: The first judge; ``None`` for the default offline judge. It should give
+        offline: The first judge; ``None`` for the packaged refusal-lr 3.x. It should give
             confidences (a verdict without one counts as least sure).
         threshold: Send every scorable item whose confidence is below it (default
             :data:`DEFAULT_THRESHOLD`).
@@ -108,10 +108,11 @@ class CascadeJudge:
             raise JudgeError("cascade: give a threshold or a share, not both")
         if budget is not None and (not isinstance(budget, int) or budget < 0):
             raise JudgeError(f"cascade budget must be a whole number >= 0, got {budget!r}")
-        if offline is None:
-            from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE, load_judge
+        if offline is None:  # the packaged refusal-lr 3.x (the registry's default)
+            from vlmsafety.judges.refusal_lr import RefusalLRJudge
+            from vlmsafety.judges.refusal_lr3 import DEFAULT_MODEL3
 
-            offline = load_judge(DEFAULT_OFFLINE_JUDGE)
+            offline = RefusalLRJudge(DEFAULT_MODEL3)
         self.offline = offline
         self.second = second
         self.share = share

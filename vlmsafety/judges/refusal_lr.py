@@ -90,6 +90,7 @@ __all__ = [
     "decode_weights",
     "encode_weights",
     "load_model",
+    "register_format",
 ]
 
 VERSION = "2.0.0"
@@ -241,6 +242,14 @@ def decode_weights(text: str, n: int) -> np.ndarray:
 
 
 _CACHE: dict[str, RefusalModel] = {}
+_FORMATS: dict[str, Any] = {}
+"""Model file version -> reader of its heads (``refusal_lr3`` registers ``3.0.0`` on import)."""
+
+
+def register_format(version: str, reader: Any) -> None:
+    """Let :func:`load_model` read model files of another ``version`` with ``reader(doc, key)``."""
+    _FORMATS[version] = reader
+
 _LOCK = threading.Lock()
 
 
@@ -268,16 +277,16 @@ def load_model(path: str | os.PathLike[str] | None = None) -> RefusalModel:
         if not isinstance(doc, dict) or doc.get("format") != "vlmsafety-refusal-lr":
             raise JudgeError(f"{key}: not a vlmsafety-refusal-lr model file")
         sha = hashlib.sha256(raw).hexdigest()
-        if doc.get("version", "2.0.0") != VERSION:
-            from vlmsafety.judges.refusal_lr3 import VERSION3, parse_heads
-
-            if doc.get("version") != VERSION3:
-                raise JudgeError(f"{key}: model version {doc.get('version')!r}; this code reads "
-                                 f"{VERSION} and {VERSION3}")
-            heads = parse_heads(doc, key)
+        version = doc.get("version", VERSION)
+        if version != VERSION:
+            if version not in _FORMATS:
+                raise JudgeError(f"{key}: model version {version!r}; this code reads "
+                                 f"{', '.join([VERSION, *_FORMATS])} (refusal-lr 3.x files are "
+                                 "read once vlmsafety.judges.refusal_lr3 is imported)")
+            heads = _FORMATS[version](doc, key)
             w, b = heads.weights["refusal"]
             model = RefusalModel(w[:N_FEATURES], b, heads.platt, sha,
-                                 tuple(doc.get("trained_on", ())), VERSION3, heads,
+                                 tuple(doc.get("trained_on", ())), version, heads,
                                  doc.get("manifest"))
             _CACHE[key] = model
             return model
@@ -471,11 +480,9 @@ class RefusalLRJudge(BaseJudge):
             out.append(None)
             texts.append(response)
             prompts.append(prompt)
-        if texts and self.model.heads is not None:  # 3.x
-            from vlmsafety.judges.refusal_lr3 import judge_texts
-
-            labs, whys, confs = judge_texts(self.model.heads, texts, prompts,
-                                            [normalise_text(t) for t in texts], self.threshold)
+        if texts and self.model.heads is not None:  # 3.x: its heads judge
+            labs, whys, confs = self.model.heads.judge_texts(
+                texts, prompts, [normalise_text(t) for t in texts], self.threshold)
             for i, label, why, c in zip(todo, labs, whys, confs):
                 out[i] = Verdict(label, name, why, None, c)
         elif texts:

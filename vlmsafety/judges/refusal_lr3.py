@@ -51,6 +51,7 @@ import numpy as np
 from vlmsafety.errors import JudgeError
 from vlmsafety.judges.features import CHUNK, FEATURE_SPEC, FLAG_BITS, N_FEATURES, batch_features
 from vlmsafety.judges.languages import detect_language, foreign_verdict
+from vlmsafety.judges.refusal_lr import _rule_refuses, classify_split, register_format
 from vlmsafety.judges.vlm_features import N_VLM, VLM_NAMES, VLM_SPEC, vlm_indicators
 from vlmsafety.labels import (
     DIRECT_ANSWER,
@@ -163,6 +164,12 @@ class Heads:
                                                           minlength=design_.n_docs)
                 for k, name in enumerate(names)}
 
+    def judge_texts(self, texts: Sequence[str], prompts: Sequence[str | None],
+                    normalised: Sequence[str], threshold: float = 0.5
+                    ) -> tuple[list[Label], list[str], list[float]]:
+        """:func:`judge_texts` with these heads."""
+        return judge_texts(self, texts, prompts, normalised, threshold)
+
     def _stacked(self) -> np.ndarray:
         cached = self.__dict__.get("_stack")
         if cached is None:
@@ -255,8 +262,6 @@ def decide3(texts: Sequence[str], prompts: Sequence[str | None], scores: Mapping
 
     Returns ``(labels, reasons, overridden)`` as :func:`vlmsafety.judges.refusal_lr.decide`.
     """
-    from vlmsafety.judges.refusal_lr import _rule_refuses, classify_split
-
     cut = float(np.log(threshold / (1.0 - threshold)))
     labels: list[Label] = []
     reasons: list[str] = []
@@ -321,3 +326,6 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
         for j, i in enumerate(idx):
             labels[i], reasons[i], conf[i] = lab[j], why[j], round(float(c[j]), 4)
     return labels, reasons, conf
+
+
+register_format(VERSION3, parse_heads)
