@@ -18,7 +18,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
-for _name in ("chat_server", "required", "mossbench_release"):  # --import-mode=importlib does not put tests/ on sys.path
+# --import-mode=importlib does not put tests/ on sys.path
+for _name in ("chat_server", "required", "mossbench_release"):
     if _name not in sys.modules:
         _spec = importlib.util.spec_from_file_location(_name, Path(__file__).resolve().parent
                                                        / f"{_name}.py")
@@ -71,7 +72,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def small_dual(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small DUAL-style folder (48 clean + 48 perturbed rows, 128 px), built once; read only."""
-    from vlmsafety.builders.dual import build_sample
+    from vlmsafety.suites.dual.builder import build_sample
 
     return build_sample(tmp_path_factory.mktemp("small") / "dual", perturbations=("jpeg",),
                         severities=(1,), image_size=(128, 128), progress=False)

@@ -1,6 +1,9 @@
-"""The shape of the package, checked: one room per concept (issue "One room per concept").
+"""The shape of the package, checked: one room per concept, one folder per benchmark (issue 21).
 
-* Only ``vlmsafety/specs/`` knows a benchmark by name or spells its reference classes.
+* A benchmark lives in ``vlmsafety/suites/<name>/``: no module outside ``suites/`` spells a
+  registered benchmark's name, metric name or reference-class set, or imports a suite (the core
+  reaches a benchmark only through the registry, :mod:`vlmsafety.specs`, which loads
+  :mod:`vlmsafety.suites`); a suite imports no other suite.
 * No import cycle under ``vlmsafety/`` (function-level imports included).
 * Modules under 500 lines; functions under 80 lines unless a ``# long:`` comment says why.
 """
@@ -14,19 +17,23 @@ from pathlib import Path
 import pytest
 
 import vlmsafety
-from vlmsafety.specs import BENCHMARKS, get_spec
+from vlmsafety.labels import LABELS
+from vlmsafety.specs import specs
 
 PACKAGE = Path(vlmsafety.__file__).parent
-SPECS = PACKAGE / "specs"
+SUITES = PACKAGE / "suites"
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
+SHIPPED = ("dual", "vsc", "mossbench")
+LOADER = "vlmsafety.specs"
+"""The one core module that imports the suites (it loads them on first use)."""
 
 
 def _modules() -> dict[str, Path]:
     out = {}
     for path in sorted(PACKAGE.rglob("*.py")):
-        if "_metrics" in path.relative_to(PACKAGE).parts:
-            continue  # the metric modules' folder (a symlink to metrics/), checked elsewhere
+        if "metric" in path.relative_to(PACKAGE).parts:
+            continue  # a suite's evaluate modules (evaluate's folders, loaded by path)
         parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
@@ -37,9 +44,9 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _outside_specs() -> Iterator[tuple[str, ast.Module]]:
+def _core() -> Iterator[tuple[str, ast.Module]]:
     for name, path in MODULES.items():
-        if SPECS not in path.parents:
+        if SUITES != path and SUITES not in path.parents:
             yield name, ast.parse(path.read_text(encoding="utf-8"))
 
 
@@ -48,22 +55,48 @@ def _strings(node: ast.AST) -> set[str]:
     return {e.value for e in elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
 
 
-def test_no_module_outside_specs_compares_against_a_benchmark_name() -> None:
-    names = set(BENCHMARKS)
+def _docstrings(tree: ast.Module) -> set[int]:
+    """Ids of the string expressions standing alone (docstrings, attribute docstrings)."""
+    return {id(st.value) for node in ast.walk(tree) for body in (getattr(node, "body", None),)
+            if isinstance(body, list) for st in body
+            if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant)}
+
+
+def _names() -> set[str]:
+    """Every registered benchmark's name and metric names (a metric named like a label of the
+    vocabulary, ``safe_completion``, is a shared word and not counted)."""
+    out = set()
+    for spec in specs():
+        out |= {spec.name, spec.metric, *(m.name for m in spec.metric_modules)}
+    return out - set(LABELS)
+
+
+def test_the_shipped_suites_are_registered() -> None:
+    assert set(SHIPPED) <= {s.name for s in specs()}
+    for spec in specs():
+        if spec.name in SHIPPED:
+            assert spec.builder is not None and spec.report is not None
+            assert spec.build_command is not None
+
+
+def test_no_module_outside_suites_spells_a_benchmark_or_metric_name() -> None:
+    names = _names()
+    assert set(SHIPPED) <= names and "safety_calibration" in names
     offenders = []
-    for module, tree in _outside_specs():
+    for module, tree in _core():
+        skip = _docstrings(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Compare):
-                found = set().union(*(_strings(x) for x in (node.left, *node.comparators)))
-                if found & names:
-                    offenders.append(f"{module}:{node.lineno}: compares with {sorted(found & names)}")
-    assert offenders == [], "branch on the spec's attributes instead:\n" + "\n".join(offenders)
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                    and node.value in names and id(node) not in skip):
+                offenders.append(f"{module}:{node.lineno}: {node.value!r}")
+    assert offenders == [], "read it from the spec (vlmsafety.specs):\n" + "\n".join(offenders)
 
 
-def test_no_module_outside_specs_spells_a_reference_class_set() -> None:
-    sets = [frozenset(get_spec(b).reference_classes) for b in BENCHMARKS]
+def test_no_module_outside_suites_spells_a_reference_class_set() -> None:
+    sets = [frozenset(s.reference_classes) for s in specs() if len(s.reference_classes) > 1]
+    assert sets
     offenders = []
-    for module, tree in _outside_specs():
+    for module, tree in _core():
         for node in ast.walk(tree):
             if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
                 found = _strings(node)
@@ -78,7 +111,31 @@ def test_no_module_outside_specs_spells_a_reference_class_set() -> None:
     assert offenders == [], "read them from vlmsafety.specs:\n" + "\n".join(offenders)
 
 
-def _imports(module: str, tree: ast.Module) -> set[str]:
+def test_the_core_reaches_a_suite_only_through_the_registry() -> None:
+    offenders = []
+    for module, tree in _core():
+        for dep in _imports(module, tree, everything=True):
+            inside = dep == "vlmsafety.suites" or dep.startswith("vlmsafety.suites.")
+            if inside and not (module == LOADER and dep == "vlmsafety.suites"):
+                offenders.append(f"{module} imports {dep}")
+    assert offenders == [], "go through vlmsafety.specs.get_spec:\n" + "\n".join(offenders)
+
+
+def test_a_suite_imports_no_other_suite() -> None:
+    offenders = []
+    for module, path in MODULES.items():
+        parts = module.split(".")
+        if len(parts) < 3 or parts[1] != "suites":
+            continue
+        own = ".".join(parts[:3])
+        for dep in _imports(module, ast.parse(path.read_text(encoding="utf-8")), everything=True):
+            if dep.startswith("vlmsafety.suites.") and not (dep == own or dep.startswith(own + ".")):
+                offenders.append(f"{module} imports {dep}")
+    assert offenders == []
+
+
+def _imports(module: str, tree: ast.Module, *, everything: bool = False) -> set[str]:
+    """The vlmsafety modules ``module`` imports (``everything``: names outside the package too)."""
     out = set()
     for node in ast.walk(tree):  # function-level imports count: they are still dependencies
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -87,7 +144,7 @@ def _imports(module: str, tree: ast.Module) -> set[str]:
                 out.add(sub if sub in MODULES else node.module)
         elif isinstance(node, ast.Import):
             out.update(alias.name for alias in node.names)
-    return {m for m in out if m in MODULES and m != module}
+    return {m for m in out if (everything or m in MODULES) and m != module}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-BENCHMARKS = REPO / "benchmarks"
+PERF = REPO / "perf"
 KEYS = {"benchmark", "case", "metric", "value", "unit", "target", "ok"}
 
 
@@ -28,13 +28,13 @@ def test_quick_suite_runs_and_every_benchmark_reports(tmp_path: Path) -> None:
     out = tmp_path / "rows.json"
     # os.environ carries the autouse fixture's offline settings and temporary HF_HOME
     proc = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--json", str(out)],
+        [sys.executable, str(PERF / "run.py"), "--quick", "--json", str(out)],
         cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=150,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     rows = json.loads(out.read_text())
-    discovered = {_name(p) for p in BENCHMARKS.glob("bench_*.py")}
+    discovered = {_name(p) for p in PERF.glob("bench_*.py")}
     assert discovered, "no benchmarks found"
     reported = {r["benchmark"] for r in rows}
     assert discovered <= reported, f"no rows from {sorted(discovered - reported)}"

@@ -47,8 +47,8 @@ def test_library_error_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capture
 def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
     from vlmsafety.predictions import read_judgements
-    from vlmsafety.scoring import score_dual
     from vlmsafety.specs import get_spec
+    from vlmsafety.suites.dual import score_dual
 
     assert "demo" in COMMANDS
     out = tmp_path / "demo"
@@ -117,7 +117,7 @@ def test_demo_and_evaluate_write_the_same_results(tmp_path: Path) -> None:
     """`vlmsafety demo` is `vlmsafety evaluate` on the packaged sample: same schema, same numbers."""
     from importlib.resources import files
 
-    from vlmsafety.cli.demo import DEMO_MODELS
+    from vlmsafety.suites.dual.demo import DEMO_MODELS
 
     demo = tmp_path / "demo"
     assert main(["demo", "--out", str(demo), "--n-boot", "20", "--no-install-metrics"]) == 0

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
-from vlmsafety.evaluation import evaluate_models, load_reference
-from vlmsafety.scoring import score_dual, score_vsc, score_xstest
-from vlmsafety.scoring.mossbench import over_sensitivity
+from vlmsafety.evaluation import EvaluationRequest, evaluate_models, load_reference
+from vlmsafety.suites.dual import score_dual
+from vlmsafety.suites.dual.builder import build_sample
+from vlmsafety.suites.mossbench.scoring import over_sensitivity
+from vlmsafety.suites.vsc import score_vsc, score_xstest
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,9 @@ def partial_run(dual_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     ids = load_reference(dual_folder, "dual").ids
     full = _write(tmp / "full.jsonl", ids, "Here is how: step one, then step two.")
     few = _write(tmp / "few.jsonl", ids[:5], "I can't help with that.")
-    return evaluate_models("dual", dual_folder, [full, few], allow_missing=True, n_boot=200,
-                           seed=0, progress=False, command="test")
+    return evaluate_models(EvaluationRequest(
+        "dual", dual_folder, [full, few], allow_missing=True, n_boot=200, seed=0, progress=False,
+        command="test")).to_dict()
 
 
 def test_coverage_is_recorded_and_warned_about(partial_run: dict, dual_folder: Path) -> None:
@@ -114,6 +116,8 @@ def test_bad_min_coverage_and_min_clusters_are_refused(dual_folder: Path, tmp_pa
 
     preds = _write(tmp_path / "m.jsonl", load_reference(dual_folder, "dual").ids, "No.")
     with pytest.raises(VLMSafetyError, match="--min-coverage must be a number in"):
-        evaluate_models("dual", dual_folder, [preds], min_coverage=1.5, progress=False)
+        evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [preds], min_coverage=1.5, progress=False))
     with pytest.raises(VLMSafetyError, match="min_clusters must be a positive integer"):
-        evaluate_models("dual", dual_folder, [preds], min_clusters=0, progress=False)
+        evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [preds], min_clusters=0, progress=False))

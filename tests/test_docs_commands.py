@@ -75,7 +75,7 @@ def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path,
 
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "benchmarks").symlink_to(ROOT / "benchmarks")
+    (repo / "docs").symlink_to(ROOT / "docs")
     (tmp_path / "shared").symlink_to(shared_data.parent)
     monkeypatch.chdir(repo)
     commands = _section_commands(ROOT / "docs" / "evaluate.md", "## Reproduce the published numbers")

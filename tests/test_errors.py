@@ -32,9 +32,8 @@ def test_generic_bases_kept_for_generic_handlers() -> None:
     assert issubclass(errors.OutputExistsError, FileExistsError)
 
 
-def test_old_names_are_aliases() -> None:
-    with pytest.warns(DeprecationWarning, match="DatasetBuildError is deprecated.*SourceDataError"):
-        assert errors.DatasetBuildError is errors.SourceDataError
+def test_old_names_are_gone_and_moved_classes_are_the_same() -> None:
+    assert not hasattr(errors, "DatasetBuildError") and not hasattr(errors, "DuplicateArgumentError")
     from vlmsafety.hub import HubPublishError
     from vlmsafety.perturb import PerturbationError
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.errors import (
     PredictionsFormatError,
@@ -19,6 +18,7 @@ from vlmsafety.errors import (
     VLMSafetyError,
 )
 from vlmsafety.evaluation import (
+    EvaluationRequest,
     evaluate_models,
     load_reference,
     parse_model_inputs,
@@ -26,8 +26,11 @@ from vlmsafety.evaluation import (
 )
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, KeywordJudge, load_judge
 from vlmsafety.labels import LABELS
-from vlmsafety.scoring import mcnemar, score_dual, score_vsc
+from vlmsafety.scoring import mcnemar
 from vlmsafety.specs import get_spec
+from vlmsafety.suites.dual import score_dual
+from vlmsafety.suites.dual.builder import build_sample
+from vlmsafety.suites.vsc import score_vsc
 
 N_BOOT = 50
 
@@ -58,9 +61,9 @@ def dual_run(dual_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     # LABELS order: refusal, partial_refusal, safe_completion, direct_answer, irrelevant, unscored
     labels = {"careful": _write_judged(tmp / "careful.jsonl", ref.ids, 1, [4, 1, 4, 1, 0.2, 0.3]),
               "open": _write_judged(tmp / "open.jsonl", ref.ids, 2, [1, 1, 1, 6, 0.2, 0.3])}
-    res = run_evaluation("dual", dual_folder, [tmp / "careful.jsonl", tmp / "open.jsonl"],
-                         tmp / "out", judge="precomputed", n_boot=N_BOOT, seed=3, progress=False,
-                         command="test")
+    res = run_evaluation(EvaluationRequest(
+        "dual", dual_folder, [tmp / "careful.jsonl", tmp / "open.jsonl"], judge="precomputed",
+        n_boot=N_BOOT, seed=3, progress=False, command="test"), tmp / "out").to_dict()
     return tmp / "out", res, labels
 
 
@@ -175,11 +178,12 @@ def test_missing_rows_error_or_are_counted(dual_folder: Path, tmp_path: Path) ->
 
     with pytest.raises(PredictionsFormatError,
                        match=r"model 'm': 3 of \d+ in 'clean'.*--allow-missing") as err:
-        evaluate_models("dual", dual_folder, [preds], judge=CountingJudge(), n_boot=0,
-                        progress=False)
+        evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [preds], judge=CountingJudge(), n_boot=0, progress=False))
     assert repr(ids[0]) in str(err.value)
     assert CountingJudge.calls == 0  # checked before any (possibly paid-for) judging
-    res = evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False, allow_missing=True)
+    res = evaluate_models(EvaluationRequest(
+        "dual", dual_folder, [preds], n_boot=0, progress=False, allow_missing=True)).to_dict()
     assert sum(res["models"]["m"]["n_missing"].values()) == 3
     assert res["models"]["m"]["scores"]["all"]["n"] == len(ids) - 3
 
@@ -189,7 +193,8 @@ def test_configs_without_predictions_are_left_out_and_named(dual_folder: Path, t
     preds = tmp_path / "m.jsonl"
     preds.write_text("".join(json.dumps({"id": i, "response": "Sure, here it is."}) + "\n"
                              for i in ref.ids))
-    res = evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False)
+    res = evaluate_models(EvaluationRequest(
+        "dual", dual_folder, [preds], n_boot=0, progress=False)).to_dict()
     assert list(res["dataset"]["configs"]) == ["clean"]
     assert res["dataset"]["configs_without_predictions"] == ["perturbed"]
     assert res["models"]["m"]["scores"]["all"]["by_perturbation"] == {}
@@ -201,15 +206,16 @@ def test_bad_inputs_fail_clearly_and_write_nothing(dual_folder: Path, tmp_path: 
     good.write_text("".join(json.dumps({"id": i, "response": "ok"}) + "\n" for i in ids))
     out = tmp_path / "out"
     with pytest.raises(ScoringInputError, match="none of which belongs to benchmark 'vsc'"):
-        run_evaluation("vsc", dual_folder, [good], out, progress=False)
+        run_evaluation(EvaluationRequest("vsc", dual_folder, [good], progress=False), out)
     with pytest.raises(ScoringInputError, match=r"config\(s\) \['nope'\].*available: \['clean', 'perturbed'\]"):
-        run_evaluation("dual", dual_folder, [good], out, configs=["nope"], progress=False)
+        run_evaluation(EvaluationRequest(
+            "dual", dual_folder, [good], configs=["nope"], progress=False), out)
     with pytest.raises(UnknownNameError, match="unknown benchmark 'xstest'; allowed: dual, vsc"):
         load_reference(dual_folder, "xstest")
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "not-an-id", "response": "x"}) + "\n")
     with pytest.raises(PredictionsFormatError, match="not-an-id"):
-        run_evaluation("dual", dual_folder, [good, bad], out, progress=False)
+        run_evaluation(EvaluationRequest("dual", dual_folder, [good, bad], progress=False), out)
     with pytest.raises(ScoringInputError, match="same model name"):
         parse_model_inputs([good, f"good={good}"])
     with pytest.raises(ScoringInputError, match="does not exist"):
@@ -218,14 +224,14 @@ def test_bad_inputs_fail_clearly_and_write_nothing(dual_folder: Path, tmp_path: 
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
     out.mkdir()
     with pytest.raises(VLMSafetyError, match="exists"):
-        run_evaluation("dual", dual_folder, [good], out, progress=False)
+        run_evaluation(EvaluationRequest("dual", dual_folder, [good], progress=False), out)
     assert main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder),
                  "--predictions", str(good), "--out", str(out)]) == 2
     with pytest.raises(ScoringInputError, match="the model name before '=' is empty"):
         parse_model_inputs([f"={good}"])
     with pytest.raises(PredictionsFormatError, match="no 'label': this is not a judged file"):
-        run_evaluation("dual", dual_folder, [good], tmp_path / "o2", judge="precomputed",
-                       progress=False)
+        run_evaluation(EvaluationRequest(
+            "dual", dual_folder, [good], judge="precomputed", progress=False), tmp_path / "o2")
 
 
 def test_failed_generations_are_unscored_and_counted(dual_folder: Path, tmp_path: Path) -> None:
@@ -235,7 +241,8 @@ def test_failed_generations_are_unscored_and_counted(dual_folder: Path, tmp_path
     for o in lines[:5]:
         o["response"], o["error"] = None, "HTTP 500"
     preds.write_text("".join(json.dumps(o) + "\n" for o in lines))
-    res = evaluate_models("dual", dual_folder, [preds], n_boot=0, progress=False)
+    res = evaluate_models(EvaluationRequest(
+        "dual", dual_folder, [preds], n_boot=0, progress=False)).to_dict()
     info = res["models"]["m"]
     assert info["predictions"]["n_failed"] == 5
     assert info["label_counts"]["unscored"] == 5
@@ -244,7 +251,7 @@ def test_failed_generations_are_unscored_and_counted(dual_folder: Path, tmp_path
 
 @pytest.fixture(scope="module")
 def vsc_folder(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from vlmsafety.builders.vsc import build_vsc
+    from vlmsafety.suites.vsc.builder import build_vsc
 
     return build_vsc(tmp_path_factory.mktemp("vsc") / "vsc", source=shared_data / "vscbench",
                      xstest=shared_data / "xstest" / "xstest_prompts.csv", placeholders=True,
@@ -255,8 +262,9 @@ def test_vsc_scores_equal_the_scoring_core(vsc_folder: Path, tmp_path: Path) -> 
     ref = load_reference(vsc_folder, "vsc", ["image_centric", "text_centric"])
     labels = {"refuser": _write_judged(tmp_path / "refuser.jsonl", ref.ids, 5, [6, 1, 1, 2, 0.2, 0.2]),
               "helper": _write_judged(tmp_path / "helper.jsonl", ref.ids, 6, [1, 1, 1, 6, 0.2, 0.2])}
-    res = run_evaluation("vsc", vsc_folder, [tmp_path / "refuser.jsonl", tmp_path / "helper.jsonl"],
-                         tmp_path / "out", judge="precomputed", n_boot=N_BOOT, seed=1, progress=False)
+    res = run_evaluation(EvaluationRequest(
+        "vsc", vsc_folder, [tmp_path / "refuser.jsonl", tmp_path / "helper.jsonl"],
+        judge="precomputed", n_boot=N_BOOT, seed=1, progress=False), tmp_path / "out").to_dict()
     assert list(res["dataset"]["configs"]) == ["image_centric", "text_centric"]
     assert res["dataset"]["configs"]["image_centric"]["n_rows"] == 1800
     assert res["dataset"]["configs"]["text_centric"]["n_rows"] == 1800
@@ -353,8 +361,9 @@ def test_overwrite_replaces_only_an_earlier_evaluation(dual_folder: Path, dual_r
     notes.write_text("mine")
 
     def run(out: Path | str, **kw: Any) -> dict:
-        return run_evaluation("dual", dual_folder, [preds], out, judge="precomputed", n_boot=0,
-                              plots=False, overwrite=True, progress=False, **kw)
+        return run_evaluation(EvaluationRequest(
+            "dual", dual_folder, [preds], judge="precomputed", n_boot=0, progress=False, **kw
+            ), out, plots=False, overwrite=True).to_dict()
 
     monkeypatch.chdir(tmp_path / "work")
     for out, why in ((".", "current folder"), (tmp_path, "current folder"),
@@ -365,8 +374,9 @@ def test_overwrite_replaces_only_an_earlier_evaluation(dual_folder: Path, dual_r
     with pytest.raises(VLMSafetyError, match="holds an input"):
         run(tmp_path / "work")
     with pytest.raises(VLMSafetyError, match="holds an input"):
-        run_evaluation("dual", dual_folder, [preds], dual_folder.parent, judge="precomputed",
-                       overwrite=True, progress=False)
+        run_evaluation(EvaluationRequest(
+            "dual", dual_folder, [preds], judge="precomputed", progress=False
+            ), dual_folder.parent, overwrite=True)
     other = tmp_path / "other"
     other.mkdir()
     (other / "keep.txt").write_text("x")
@@ -400,8 +410,9 @@ def test_model_names_that_share_a_file_name_get_distinct_files(dual_folder: Path
     _write_judged(a, list(labels["careful"]), 1, [4, 1, 4, 1, 0.2, 0.3])
     _write_judged(b, list(labels["careful"]), 2, [1, 1, 1, 6, 0.2, 0.3])
     models = [ModelInput("Qwen/Qwen2-VL", a), ModelInput("Qwen_Qwen2-VL", b)]
-    res = run_evaluation("dual", dual_folder, models, tmp_path / "out", judge="precomputed",
-                         n_boot=0, progress=False)
+    res = run_evaluation(EvaluationRequest(
+        "dual", dual_folder, models, judge="precomputed", n_boot=0, progress=False
+        ), tmp_path / "out").to_dict()
     judged = sorted((tmp_path / "out" / "judged").iterdir())
     assert len(judged) == 2
     assert len(set(res["plots"])) == len(res["plots"])
@@ -421,8 +432,8 @@ def test_config_selects_rows_of_a_full_predictions_file(dual_folder: Path, tmp_p
     preds = tmp_path / "m.jsonl"
     preds.write_text("".join(json.dumps({"id": i, "response": "Sure, here it is."}) + "\n"
                              for i in full.ids))
-    res = evaluate_models("dual", dual_folder, [preds], configs=["clean"], n_boot=0,
-                          progress=False)
+    res = evaluate_models(EvaluationRequest(
+        "dual", dual_folder, [preds], configs=["clean"], n_boot=0, progress=False)).to_dict()
     n_clean, n_perturbed = len(full.rows["clean"]), len(full.rows["perturbed"])
     p = res["models"]["m"]["predictions"]
     assert (p["n_lines"], p["n_other_configs"]) == (n_clean + n_perturbed, n_perturbed)
@@ -431,7 +442,8 @@ def test_config_selects_rows_of_a_full_predictions_file(dual_folder: Path, tmp_p
     with preds.open("a") as f:
         f.write(json.dumps({"id": "no-such-row", "response": "x"}) + "\n")
     with pytest.raises(PredictionsFormatError, match="no-such-row"):
-        evaluate_models("dual", dual_folder, [preds], configs=["clean"], n_boot=0, progress=False)
+        evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [preds], configs=["clean"], n_boot=0, progress=False))
 
 
 def test_dataset_is_identified_by_shard_checksums_and_bad_paths_fail_fast(

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.errors import HumanLabelsMismatchError
-from vlmsafety.evaluation import load_reference, run_evaluation
+from vlmsafety.evaluation import EvaluationRequest, load_reference, run_evaluation
 from vlmsafety.human_labels import HumanLabel, append_record, dataset_revision, response_sha256
 from vlmsafety.labels import LABELS
 from vlmsafety.scoring.corrected import corrected_rate
+from vlmsafety.suites.dual.builder import build_sample
 
 
 @pytest.fixture(scope="module")
@@ -105,9 +105,9 @@ def test_labels_of_another_response_or_revision_are_refused(dual_folder: Path, s
     labels = _write(tmp_path / "bad.jsonl", bad)
     with pytest.raises(HumanLabelsMismatchError,
                        match=r"2 judged another response text.*1 are of another dataset revision"):
-        run_evaluation("dual", dual_folder, [tmp / "careful.jsonl"], tmp_path / "out",
-                       judge="precomputed", n_boot=0, plots=False, progress=False,
-                       human_labels=[labels])
+        run_evaluation(EvaluationRequest(
+            "dual", dual_folder, [tmp / "careful.jsonl"], judge="precomputed", n_boot=0,
+            progress=False, human_labels=[labels]), tmp_path / "out", plots=False)
     assert not (tmp_path / "out").exists()
     rc = main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder), "--predictions",
                str(tmp / "careful.jsonl"), "--judge", "precomputed", "--out", str(tmp_path / "o2"),
@@ -124,9 +124,9 @@ def test_several_annotators_are_combined_by_majority(dual_folder: Path, setup: t
                      label=("refusal" if r.label != "refusal" else "direct_answer") if k < 4
                      else r.label) for k, r in enumerate(recs)]
     b = _write(tmp_path / "b.jsonl", other)
-    res = run_evaluation("dual", dual_folder, [tmp / "careful.jsonl"], tmp_path / "out",
-                         judge="precomputed", n_boot=0, plots=False, progress=False,
-                         human_labels=[a, b])
+    res = run_evaluation(EvaluationRequest(
+        "dual", dual_folder, [tmp / "careful.jsonl"], judge="precomputed", n_boot=0,
+        progress=False, human_labels=[a, b]), tmp_path / "out", plots=False).to_dict()
     info = res["human_labels"]
     assert info["combined"] == "majority" and info["n_ties"] == 4
     assert info["annotators"] == ["ann1", "ann2"] and info["n_labels"] == len(recs) - 4
@@ -137,9 +137,9 @@ def test_a_model_without_labels_is_warned_about(dual_folder: Path, setup: tuple,
                                                 tmp_path: Path) -> None:
     tmp, _, recs = setup
     labels = _write(tmp_path / "other.jsonl", [replace(r, model="someone-else") for r in recs])
-    res = run_evaluation("dual", dual_folder, [tmp / "careful.jsonl"], tmp_path / "out",
-                         judge="precomputed", n_boot=0, plots=False, progress=False,
-                         human_labels=[labels])
+    res = run_evaluation(EvaluationRequest(
+        "dual", dual_folder, [tmp / "careful.jsonl"], judge="precomputed", n_boot=0,
+        progress=False, human_labels=[labels]), tmp_path / "out", plots=False).to_dict()
     assert res["human_labels"]["n_other_models"] == len(recs)
     assert any("none for model 'careful'" in w and "someone-else" in w for w in res["warnings"])
     corrected = res["models"]["careful"]["human"]["corrected"]["harmful_safe_completion_rate"]
@@ -149,8 +149,8 @@ def test_a_model_without_labels_is_warned_about(dual_folder: Path, setup: tuple,
 def test_vsc_headlines_per_config_are_corrected(shared_data: Path, tmp_path: Path) -> None:
     """VSC's headlines are per config (sra_u, sra_s of image_centric): the same path corrects
     them, on the config's unsafe / safe items, and equals the scoring core."""
-    from vlmsafety.builders.vsc import build_vsc
-    from vlmsafety.scoring.vsc import RIGHT
+    from vlmsafety.suites.vsc.builder import build_vsc
+    from vlmsafety.suites.vsc.scoring import RIGHT
 
     folder = build_vsc(tmp_path / "vsc", source=shared_data / "vscbench",
                        xstest=shared_data / "xstest" / "xstest_prompts.csv", placeholders=True,
@@ -167,12 +167,44 @@ def test_vsc_headlines_per_config_are_corrected(shared_data: Path, tmp_path: Pat
     labels = _write(tmp_path / "h.jsonl", [
         HumanLabel(i, "m", lab, "a", "vsc", rev, response_sha256(f"r-{i}"), "all",
                    200 / len(ref.ids), k, "t") for k, (i, lab) in enumerate(human.items())])
-    res = run_evaluation("vsc", folder, [tmp_path / "m.jsonl"], tmp_path / "out",
-                         judge="precomputed", configs=["image_centric"], n_boot=0, plots=False,
-                         progress=False, human_labels=[labels])
+    res = run_evaluation(EvaluationRequest(
+        "vsc", folder, [tmp_path / "m.jsonl"], judge="precomputed", configs=["image_centric"],
+        n_boot=0, progress=False, human_labels=[labels]), tmp_path / "out", plots=False).to_dict()
     got = res["models"]["m"]["human"]["corrected"]["image_centric_sra_u"]
     unsafe = [r["id"] for r in ref.rows["image_centric"] if r["label"] == "unsafe"]
     want = corrected_rate([judge[i] for i in unsafe], [human.get(i) for i in unsafe],
                           RIGHT["default"]["unsafe"], sampling_prob=[200 / len(ref.ids)] * len(unsafe))
     assert got["n"] == len(unsafe) and got["n_human"] == want.n_human > 50
     assert got["rate"] == pytest.approx(want.rate) and got["ci_high"] == pytest.approx(want.ci_high)
+
+
+def test_corrected_rates_count_as_the_headline_does_under_a_setting(
+        dual_folder: Path, setup: tuple, tmp_path: Path) -> None:
+    """Issue 21: with ``--partial-refusal refusal`` the corrected entry's judge-only rate was the
+    default policy's (0.191 beside a headline 0.404). Now the evaluation's bound scorer counts the
+    judge's and the humans' labels: judge-only == headline for every leaderboard, and the
+    human-only rate counts a partial refusal as the policy says."""
+    tmp, _, recs = setup
+    labels = _write(tmp_path / "ann1.jsonl", recs)
+    headline = {}
+    for policy in ("separate", "refusal"):
+        out = tmp_path / policy
+        assert main(["evaluate", "--benchmark", "dual", "--dataset", str(dual_folder),
+                     "--predictions", str(tmp / "careful.jsonl"), "--judge", "precomputed",
+                     "--out", str(out), "--n-boot", "0", "--no-plots",
+                     "--partial-refusal", policy, "--human-labels", str(labels)]) == 0
+        res = json.loads((out / "results.json").read_text())
+        assert res["metric"]["partial_refusal"] == policy
+        for board in res["leaderboards"]:
+            row = board["rows"][0]
+            assert row["corrected"]["judge_rate"] == pytest.approx(row["rate"]), board["key"]
+            corrected = res["models"]["careful"]["human"]["corrected"][board["key"]]
+            assert corrected["judge_rate"] == pytest.approx(row["rate"]), board["key"]
+        benign = res["models"]["careful"]["human"]["corrected"]["benign_refusal_rate"]
+        ref = load_reference(dual_folder, "dual")
+        kinds = {r["id"]: r["instruction_type"] for rows in ref.rows.values() for r in rows}
+        counted = ("refusal", "partial_refusal") if policy == "refusal" else ("refusal",)
+        mine = [r.label in counted for r in recs if kinds[r.id] == "benign"]
+        assert benign["human_rate"] == pytest.approx(sum(mine) / len(mine))
+        headline[policy] = benign["judge_rate"]
+    assert headline["refusal"] > headline["separate"]  # the setting matters on this sample

@@ -14,15 +14,15 @@ import pytest
 from chat_server import ChatServer, Reply, Request, chat_reply, last_user_text
 from mossbench_release import make_release
 
-from vlmsafety.builders.mossbench import build_mossbench
 from vlmsafety.cli import main
 from vlmsafety.errors import InvalidArgumentError
-from vlmsafety.evaluation import evaluate_models
-from vlmsafety.importers import import_mossbench
+from vlmsafety.evaluation import EvaluationRequest, evaluate_models
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
-from vlmsafety.scoring.mossbench import STIMULUS_RAW
 from vlmsafety.specs import get_spec
-from vlmsafety.specs.classes import BENIGN
+from vlmsafety.suites.mossbench import import_mossbench
+from vlmsafety.suites.mossbench.builder import build_mossbench
+from vlmsafety.suites.mossbench.classes import BENIGN
+from vlmsafety.suites.mossbench.scoring import STIMULUS_RAW
 
 MODELS = ("GPT-4o", "Gemini-Pro 1.5", "Claude 3 Haiku")
 """No empty or null responses; 8 empty ones; 14 null ones."""
@@ -80,7 +80,7 @@ def test_spec_shape() -> None:
     spec = get_spec("mossbench")
     assert spec.config_names == ("default",) and spec.config("default").cluster_column == "id"
     assert spec.reference_column is None and list(spec.reference_classes) == [BENIGN]
-    assert spec.judge_scheme == "xstest" and spec.prompt_column == "question"
+    assert spec.judge_scheme.name == "xstest" and spec.prompt_column == "question"
     assert spec.settings["empty_policy"] == "refusal"
     assert "only offers alternatives" in spec.labels["refusal"]
     assert "unscored" not in spec.labels
@@ -149,21 +149,65 @@ def test_evaluate_cli_end_to_end(folder: Path, preds: dict[str, Path], shared_da
 def test_empty_policy_setting(folder: Path, preds: dict[str, Path], shared_data: Path) -> None:
     model = "Gemini-Pro 1.5"
     for policy in ("exclude", "irrelevant"):
-        res = evaluate_models("mossbench", folder, [preds[model]], n_boot=0, progress=False,
-                              settings={"empty_policy": policy})
+        res = evaluate_models(EvaluationRequest(
+            "mossbench", folder, [preds[model]], n_boot=0, progress=False,
+            settings={"empty_policy": policy})).to_dict()
         assert res["metric"]["empty_policy"] == policy
         assert _rates(res, model) == _expected(shared_data, model, empty_policy=policy)
     with pytest.raises(InvalidArgumentError, match="no metric setting 'mode'; its settings: "
                        "empty_policy, refusal_labels"):
-        evaluate_models("mossbench", folder, [preds[model]], settings={"mode": "x"})
+        evaluate_models(EvaluationRequest(
+            "mossbench", folder, [preds[model]], settings={"mode": "x"}))
+
+
+def test_corrected_rates_see_the_empty_responses(folder: Path, preds: dict[str, Path],
+                                                 tmp_path: Path) -> None:
+    """Issue 21: the human-label correction scored without the responses, so an empty response
+    was no refusal there (empty_policy=refusal). Now judge-only == headline for every
+    leaderboard, and an empty response is a refusal for the humans' labels too."""
+    from vlmsafety.evaluation import load_reference
+    from vlmsafety.human_labels import (
+        HumanLabel,
+        append_record,
+        dataset_revision,
+        response_sha256,
+    )
+    from vlmsafety.predictions import read_predictions
+
+    model = "Gemini-Pro 1.5"  # 8 empty responses
+    ref = load_reference(folder, "mossbench")
+    responses = {p.id: p.response for p in read_predictions(preds[model])}
+    empty = sorted(i for i, t in responses.items() if t is not None and not t.strip())
+    assert len(empty) == 8
+    sample = sorted(set(sorted(responses)[::2]) | set(empty))
+    prob = len(sample) / len(responses)
+    path = tmp_path / "human.jsonl"
+    for k, i in enumerate(sample):  # people call every sampled response a direct answer
+        append_record(path, HumanLabel(i, model, "direct_answer", "ann1", "mossbench",
+                                       dataset_revision(ref.files, "default"),
+                                       response_sha256(responses[i] or ""), "all", prob, k,
+                                       "2026-12-07T14:00:00Z"))
+    out = tmp_path / "out"
+    assert main(["evaluate", "--benchmark", "mossbench", "--dataset", str(folder),
+                 "--predictions", str(preds[model]), "--out", str(out), "--n-boot", "0",
+                 "--no-plots", "--human-labels", str(path)]) == 0
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    corrected = res["models"][model]["human"]["corrected"]
+    for board in res["leaderboards"]:
+        row = board["rows"][0]
+        assert corrected[board["key"]]["judge_rate"] == pytest.approx(row["rate"]), board["key"]
+    overall = corrected["benign_refusal_rate"]
+    assert overall["human_rate"] == pytest.approx(len(empty) / len(sample))
 
 
 def test_refusal_labels_setting_counts_partial_refusals(folder: Path,
                                                         preds: dict[str, Path]) -> None:
     path = preds["GPT-4o"]
-    base = evaluate_models("mossbench", folder, [path], n_boot=0, progress=False)
-    both = evaluate_models("mossbench", folder, [path], n_boot=0, progress=False,
-                           settings={"refusal_labels": "refusal,partial_refusal"})
+    base = evaluate_models(EvaluationRequest(
+        "mossbench", folder, [path], n_boot=0, progress=False)).to_dict()
+    both = evaluate_models(EvaluationRequest(
+        "mossbench", folder, [path], n_boot=0, progress=False,
+        settings={"refusal_labels": "refusal,partial_refusal"})).to_dict()
     o, o2 = (r["models"]["GPT-4o"]["scores"][BENIGN]["overall"] for r in (base, both))
     assert both["metric"]["refusal_labels"] == ["refusal", "partial_refusal"]
     assert o2["refusal_rate"]["count"] == (o["refusal_rate"]["count"]
@@ -202,7 +246,7 @@ def repro() -> Any:
     import sys
 
     spec = importlib.util.spec_from_file_location("reproduce_mossbench",
-                                                  REPO / "benchmarks" / "reproduce_mossbench.py")
+                                                  REPO / "docs" / "reproductions" / "reproduce_mossbench.py")
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules["reproduce_mossbench"] = mod  # dataclasses look their module up
@@ -221,12 +265,12 @@ def _page_rates() -> dict[str, tuple[str, str]]:
 
 def test_evaluate_gives_the_reproduction_table(repro: Any, folder: Path, shared_data: Path,
                                                tmp_path: Path) -> None:
-    """``vlmsafety evaluate`` on the imported responses and the reproduction agree: the same
-    counts for every model whose file has no null response (6 of 9), under both policies, and the
-    committed page's figures; a null response (the three Claude API files, 14 each) is a failed
-    generation for evaluate (left out) but no text for the reproduction (as MOSSBench counted
-    it), so under policy refusal evaluate has 14 fewer refusals out of 286, under exclude the
-    same counts."""
+    """``vlmsafety evaluate`` on the imported responses and the reproduction agree under one
+    null rule (the spec's ``null_policy``): with ``null_policy=empty`` (the page's: a null
+    response is no text, as MOSSBench counted it) the same counts for all 9 models under both
+    policies, and the committed page's figures; with the default ``unscored`` a null response
+    (the three Claude API files, 14 each) is a failed generation and is left out, so under
+    policy refusal those three have 14 fewer refusals out of 286."""
     data = shared_data / "mossbench"
     runs, _ = repro.run_models(data, load_judge(DEFAULT_OFFLINE_JUDGE), n_boot=0, seed=0)
     files = []
@@ -236,20 +280,49 @@ def test_evaluate_gives_the_reproduction_table(repro: Any, folder: Path, shared_
         files.append(f"{run.model}={path}")
     page = _page_rates()
     assert sorted(page) == sorted(run.model for run in runs) and len(page) == 9
-    same = 0
     for policy in ("refusal", "exclude"):
-        res = evaluate_models("mossbench", folder, files, n_boot=0, progress=False,
-                              settings={"empty_policy": policy})
+        res = evaluate_models(EvaluationRequest(
+            "mossbench", folder, files, n_boot=0, progress=False,
+            settings={"empty_policy": policy, "null_policy": "empty"})).to_dict()
+        default = evaluate_models(EvaluationRequest(
+            "mossbench", folder, files, n_boot=0, progress=False,
+            settings={"empty_policy": policy})).to_dict()
         for run in runs:
             ours = res["models"][run.model]["scores"][BENIGN]["overall"]["refusal_rate"]
             theirs = run.scores[policy].overall.refusal_rate
-            nulls = sum(r is None for r in run.responses)
-            if nulls and policy == "refusal":
-                assert nulls == 14, run.model
-                assert (ours["count"], ours["n"]) == (theirs.count - 14, theirs.n - 14), run.model
-                continue
             assert (ours["count"], ours["n"]) == (theirs.count, theirs.n), (run.model, policy)
             shown = page[run.model][0 if policy == "refusal" else 1]
             assert f"{100 * ours['rate']:.1f}" == shown, (run.model, policy)
-            same += policy == "refusal"
-    assert same == 6
+            nulls = sum(r is None for r in run.responses)
+            unscored = default["models"][run.model]["scores"][BENIGN]["overall"]["refusal_rate"]
+            if nulls and policy == "refusal":
+                assert nulls == 14, run.model
+                assert (unscored["count"], unscored["n"]) == (theirs.count - 14, theirs.n - 14)
+            else:
+                assert (unscored["count"], unscored["n"]) == (theirs.count, theirs.n)
+
+
+def test_cli_and_page_agree_on_claude_3_haiku(folder: Path, shared_data: Path,
+                                              tmp_path: Path) -> None:
+    """Issue 21: the CLI printed 0.441 for Claude 3 Haiku where the page shows 46.7 under the
+    same "no text is a refusal" rule. One null rule now: with the page's ``null_policy=empty``
+    the CLI gives the page's figure; the default leaves the 14 null responses out, and the page
+    says so (its policy-exclude figure)."""
+    model = "Claude 3 Haiku"
+    preds = tmp_path / "haiku.jsonl"
+    assert main(["import-predictions", "mossbench", str(shared_data / "mossbench" / "responses"
+                                                         / f"{model}.data.js"),
+                 "--out", str(preds)]) == 0
+    rates = {}
+    for name, extra in (("empty", ["--setting", "null_policy=empty"]), ("unscored", [])):
+        out = tmp_path / name
+        assert main(["evaluate", "--benchmark", "mossbench", "--dataset", str(folder),
+                     "--predictions", str(preds), "--out", str(out), "--n-boot", "0",
+                     "--no-plots", *extra]) == 0
+        res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        assert res["metric"]["null_policy"] == name and res["metric"]["empty_policy"] == "refusal"
+        rates[name] = res["models"][model]["scores"][BENIGN]["overall"]["refusal_rate"]
+    page = _page_rates()[model]
+    assert f"{100 * rates['empty']['rate']:.1f}" == page[0] and rates["empty"]["n"] == 300
+    assert f"{100 * rates['unscored']['rate']:.1f}" == page[1] and rates["unscored"]["n"] == 286
+    assert "null_policy=empty" in PAGE.read_text(encoding="utf-8")

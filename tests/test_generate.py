@@ -14,7 +14,6 @@ import pytest
 from chat_server import ChatServer, Reply, Request, chat_reply, error_reply, last_user_text
 from PIL import Image
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.chat_client import RetryPolicy
 from vlmsafety.cli import main
 from vlmsafety.errors import (
@@ -24,8 +23,9 @@ from vlmsafety.errors import (
     UnknownNameError,
 )
 from vlmsafety.generate import GenerateSummary, default_cache, generate
-from vlmsafety.judges.cache import SQLiteCache
 from vlmsafety.predictions import read_predictions
+from vlmsafety.storage.cache import SQLiteCache
+from vlmsafety.suites.dual.builder import build_sample
 
 FAST = RetryPolicy(max_attempts=2, backoff_base=0.001, request_timeout=5.0)
 

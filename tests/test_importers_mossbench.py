@@ -9,8 +9,8 @@ import pytest
 
 from vlmsafety.cli import main
 from vlmsafety.errors import PredictionsFormatError
-from vlmsafety.importers import import_mossbench, read_mossbench
 from vlmsafety.predictions import read_predictions
+from vlmsafety.suites.mossbench import import_mossbench, read_mossbench
 
 # model in the file -> (null responses, empty responses), counted independently below
 MODELS = {

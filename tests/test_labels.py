@@ -7,7 +7,12 @@ import csv
 import pytest
 
 from vlmsafety import labels
+from vlmsafety.corpora import XSTEST_SCHEME
 from vlmsafety.errors import LabelError
+from vlmsafety.specs import get_spec
+
+SCHEMES = {"xstest": XSTEST_SCHEME, "vsc": get_spec("vsc").judge_scheme,
+           "dual": get_spec("dual").judge_scheme}
 
 
 def test_vocabulary_is_exactly_the_six_labels() -> None:
@@ -38,31 +43,34 @@ def test_vocabulary_is_exactly_the_six_labels() -> None:
         ("0_safe", "vsc", "refusal"),
     ],
 )
-def test_map_label(raw: str, scheme: labels.Scheme, expected: str) -> None:
-    assert labels.map_label(raw, scheme) == expected
+def test_map_label(raw: str, scheme: str, expected: str) -> None:
+    assert labels.map_label(raw, SCHEMES[scheme]) == expected
 
 
 def test_every_mapping_lands_in_the_vocabulary_and_inverts() -> None:
-    for scheme, mapping in labels.SCHEME_MAPPINGS.items():
-        assert set(mapping.values()) <= set(labels.SCORED_LABELS), scheme
-    assert labels.LABEL_TO_VSC["safe_completion"] == "1_SAFE"
-    assert labels.LABEL_TO_XSTEST["partial_refusal"] == "3_partial_refusal"
-    assert labels.LABEL_TO_DUAL["direct_answer"] == "direct answer"
+    for name, scheme in SCHEMES.items():
+        assert set(scheme.mapping.values()) <= set(labels.SCORED_LABELS), name
+    assert SCHEMES["vsc"].inverse["safe_completion"] == "1_SAFE"
+    assert SCHEMES["xstest"].inverse["partial_refusal"] == "3_partial_refusal"
+    assert SCHEMES["dual"].inverse["direct_answer"] == "direct answer"
 
 
 def test_unknown_raw_label_names_value_and_allowed_set() -> None:
     with pytest.raises(LabelError, match=r"'4_full' is not a xstest label; allowed: '1_full_compliance'"):
-        labels.map_label("4_full", "xstest")
+        labels.map_label("4_full", XSTEST_SCHEME)
 
 
 def test_unknown_scheme() -> None:
-    with pytest.raises(LabelError, match=r"unknown label scheme 'hexa'; allowed: 'xstest', 'vsc', 'dual'"):
-        labels.map_label("refusal", "hexa")  # type: ignore[arg-type]
+    from vlmsafety.errors import JudgeError
+    from vlmsafety.judges.chat import get_scheme
+
+    with pytest.raises(JudgeError, match=r"unknown scheme 'hexa'; allowed: 'dual', 'vsc', 'xstest'"):
+        get_scheme("hexa")
 
 
 def test_non_string_raw_label() -> None:
     with pytest.raises(LabelError, match="must be a string, got int 2"):
-        labels.map_label(2, "vsc")  # type: ignore[arg-type]
+        labels.map_label(2, SCHEMES["vsc"])  # type: ignore[arg-type]
 
 
 def test_check_labels_names_position() -> None:
@@ -78,7 +86,7 @@ def test_xstest_human_labels_all_map(shared_data) -> None:
     for name in ("xstest_v2_completions_gpt4.csv", "xstest_v2_completions_llama2new.csv"):
         with open(shared_data / "xstest" / name, encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
-        mapped = {labels.map_label(r["final_label"], "xstest") for r in rows}
+        mapped = {labels.map_label(r["final_label"], XSTEST_SCHEME) for r in rows}
         assert mapped == {"direct_answer", "refusal", "partial_refusal"}
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from vlmsafety.cli import main
 from vlmsafety.errors import InvalidArgumentError, UnknownNameError
-from vlmsafety.evaluation import evaluate_models, load_reference
+from vlmsafety.evaluation import EvaluationRequest, evaluate_models, load_reference
 from vlmsafety.specs import get_spec
 
 
@@ -24,10 +24,11 @@ def test_dual_settings_are_applied_and_recorded(small_dual: Path, tmp_path: Path
     ids = load_reference(small_dual, "dual").ids
     preds = _preds(tmp_path / "m.jsonl", ids, "I can't give instructions for that, but in "
                    "general here is some safe background information about the topic.")
-    default = evaluate_models("dual", small_dual, [preds], n_boot=50, progress=False)
-    strict = evaluate_models("dual", small_dual, [preds], n_boot=50, progress=False,
-                             settings={"partial_refusal": "refusal",
-                                       "bootstrap_breakdowns": True})
+    default = evaluate_models(EvaluationRequest(
+        "dual", small_dual, [preds], n_boot=50, progress=False)).to_dict()
+    strict = evaluate_models(EvaluationRequest(
+        "dual", small_dual, [preds], n_boot=50, progress=False,
+        settings={"partial_refusal": "refusal", "bootstrap_breakdowns": True})).to_dict()
     assert default["metric"]["partial_refusal"] == "separate"
     assert (strict["metric"]["partial_refusal"], strict["metric"]["bootstrap_breakdowns"]) == \
         ("refusal", True)
@@ -45,12 +46,14 @@ def test_settings_are_checked_by_the_spec(small_dual: Path, tmp_path: Path) -> N
     preds = _preds(tmp_path / "m.jsonl", load_reference(small_dual, "dual").ids, "No.")
     with pytest.raises(UnknownNameError, match="DUAL-Bench has no metric setting 'mode'; its "
                        "settings: partial_refusal, bootstrap_breakdowns"):
-        evaluate_models("dual", small_dual, [preds], progress=False, settings={"mode": "parity"})
+        evaluate_models(EvaluationRequest(
+            "dual", small_dual, [preds], progress=False, settings={"mode": "parity"}))
     with pytest.raises(InvalidArgumentError, match="partial_refusal='sometimes' is not allowed; "
                        "allowed: separate, refusal, safe_completion"):
-        evaluate_models("dual", small_dual, [preds], progress=False,
-                        settings={"partial_refusal": "sometimes"})
-    assert get_spec("vsc").with_settings({"mode": "parity"})["mode"] == "parity"
+        evaluate_models(EvaluationRequest(
+            "dual", small_dual, [preds], progress=False, settings={"partial_refusal": "sometimes"}
+            ))
+    assert get_spec("vsc").with_settings({"mode": "parity"}).settings["mode"] == "parity"
 
 
 def test_cli_flags_reach_results_json(small_dual: Path, tmp_path: Path,
@@ -71,16 +74,15 @@ def test_cli_flags_reach_results_json(small_dual: Path, tmp_path: Path,
 
 
 def test_vsc_parity_mode_reaches_the_scorer(tmp_path: Path) -> None:
-    from vlmsafety.specs.vsc import SPEC
+    from vlmsafety.suites.vsc import SPEC
 
     rows = {"text_only": [{"id": str(i), "label": "safe", "query_id": i, "category": "c",
                            "setting": "txt", "prompt_id": i} for i in range(3)]}
     labels = {"0": "safe_completion", "1": "safe_completion", "2": "direct_answer"}
-    default = SPEC.score(rows, labels, n_boot=0, seed=0, **SPEC.with_settings(None))
-    parity = SPEC.score(rows, labels, n_boot=0, seed=0,
-                        **SPEC.with_settings({"mode": "parity"}))
+    default = SPEC.with_settings(None).score(rows, labels, n_boot=0, seed=0)
+    parity = SPEC.with_settings({"mode": "parity"}).score(rows, labels, n_boot=0, seed=0)
     # default: a safe completion helps on a safe item (3/3); parity (VSCBench's code): it is
     # "flagged", so wrong (1/3)
-    assert default["text_only"]["overall"]["sra_s"]["count"] == 3
-    assert parity["text_only"]["overall"]["sra_s"]["count"] == 1
-    assert default["text_only"]["mode"] == "default" and parity["text_only"]["mode"] == "parity"
+    assert default["text_only"].overall.sra_s.count == 3
+    assert parity["text_only"].overall.sra_s.count == 1
+    assert default["text_only"].mode == "default" and parity["text_only"].mode == "parity"

@@ -16,7 +16,6 @@ import pytest
 from chat_server import ChatServer, chat_reply
 
 from vlmsafety.builders.hubfolder import HubFolderWriter
-from vlmsafety.builders.vsc import build_vsc
 from vlmsafety.cli import main
 from vlmsafety.errors import OutputExistsError, VLMSafetyError
 from vlmsafety.generate import generate
@@ -27,6 +26,7 @@ from vlmsafety.storage.files import (
     check_output_folder,
     same_path,
 )
+from vlmsafety.suites.vsc.builder import build_vsc
 
 ROOT = Path(__file__).resolve().parents[1]
 PREDS = "".join(json.dumps({"id": f"a{i}", "response": "I can't help with that."}) + "\n"
@@ -153,3 +153,36 @@ def test_sigterm_removes_the_temporary_file(tmp_path: Path, small_dual: Path) ->
             proc.wait()
     assert rc == 128 + signal.SIGTERM
     assert listing(out_dir) == []
+
+
+def test_build_and_merge_overwrite_only_a_folder_a_build_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 25, item 3: `build dual --sample --out proj --overwrite` deleted proj/src."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "proj" / "src").mkdir(parents=True)
+    (tmp_path / "proj" / "src" / "main.py").write_text("print('mine')\n")
+    from vlmsafety.suites.dual.builder import build_dual, sample_items
+
+    base = ["build", "dual", "--sample", "--image-size", "128x128", "--perturbations", "jpeg",
+            "--severities", "1"]
+    assert main([*base, "--out", "proj", "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "was not written by vlmsafety build" in err and "'src'" in err
+    assert (tmp_path / "proj" / "src" / "main.py").read_text() == "print('mine')\n"
+    parts = []
+    for i in range(2):
+        build_dual(sample_items()[:2], f"p{i}", shard=f"{i}/2", image_size=(128, 128),
+                   perturbations=["jpeg"], severities=[1], progress=False)
+        parts.append(f"p{i}")
+    assert main(["build", "merge", *parts, "--out", "proj", "--overwrite"]) == 2
+    assert "was not written by vlmsafety build" in capsys.readouterr().err
+    assert (tmp_path / "proj" / "src" / "main.py").exists()
+    # a folder a build made is replaced; one with a file added to it is not
+    assert main([*base, "--out", "built"]) == 0
+    assert (tmp_path / "built" / ".vlmsafety-build").is_file()
+    assert main([*base, "--out", "built", "--overwrite"]) == 0
+    assert main(["build", "merge", *parts, "--out", "built", "--overwrite"]) == 0
+    (tmp_path / "built" / "notes.txt").write_text("mine")
+    assert main([*base, "--out", "built", "--overwrite"]) == 2
+    assert "holds 'notes.txt'" in capsys.readouterr().err
+    assert (tmp_path / "built" / "notes.txt").read_text() == "mine"

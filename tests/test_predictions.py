@@ -93,7 +93,8 @@ def test_failed_generation_is_a_null_response_with_error(tmp_path: Path) -> None
 def test_missing_ids_policy() -> None:
     assert check_coverage(["a", "b"], ["a", "b"]) == []
     assert check_coverage(["a"], ["a", "c", "b"], missing="skip") == ["b", "c"]
-    with pytest.raises(PredictionsFormatError, match=r"2 dataset id\(s\) have no prediction: 'b', 'c'; pass missing='skip'"):
+    with pytest.raises(PredictionsFormatError, match=r"2 dataset id\(s\) have no prediction: 'b', 'c'; "
+                                                     r"pass missing='skip'"):
         check_coverage(["a"], ["a", "c", "b"])
     with pytest.raises(ValueError, match="missing must be one of"):
         check_coverage([], [], missing="ignore")  # type: ignore[arg-type]
@@ -107,7 +108,8 @@ def test_judgements_round_trip_and_validation(tmp_path: Path) -> None:
     assert [(j.id, j.label, j.judge, j.reason) for j in got] == [
         ("a", "refusal", "keyword@1", None), ("b", "unscored", "chat:m@abc", "HTTP 500")]
     bad = _write(tmp_path, '{"id": "a", "response": "x", "label": "refused", "judge": "k"}\n')
-    with pytest.raises(PredictionsFormatError, match=r":1: 'label' 'refused' is not a behaviour label; allowed: refusal, partial_refusal"):
+    with pytest.raises(PredictionsFormatError, match=r":1: 'label' 'refused' is not a behaviour label; "
+                                                     r"allowed: refusal, partial_refusal"):
         read_judgements(bad)
     nojudge = _write(tmp_path, '{"id": "a", "response": "x", "label": "refusal"}\n')
     with pytest.raises(PredictionsFormatError, match=r"'judge' must name the judge"):

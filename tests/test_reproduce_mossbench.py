@@ -1,4 +1,4 @@
-"""benchmarks/reproduce_mossbench.py on the real release files, checked against independent counts."""
+"""docs/reproductions/reproduce_mossbench.py on the real release files, checked against independent counts."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "benchmarks" / "reproduce_mossbench.py"
+SCRIPT = REPO / "docs" / "reproductions" / "reproduce_mossbench.py"
 LABELS = REPO / "docs" / "reproductions" / "mossbench_disagreements.jsonl"
 
 

@@ -13,8 +13,8 @@ from vlmsafety.errors import DatasetNotFoundError, SourceDataError
 
 def test_max_image_pixels_can_raise_the_limit(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from vlmsafety.builders.dual.images import OpenReleaseImage
-    from vlmsafety.builders.dual.schema import DualItem
+    from vlmsafety.suites.dual.builder.images import OpenReleaseImage
+    from vlmsafety.suites.dual.builder.schema import DualItem
 
     path = tmp_path / "big.png"
     Image.new("RGB", (40, 30), "white").save(path)  # 1200 pixels
@@ -32,7 +32,7 @@ def test_max_image_pixels_can_raise_the_limit(tmp_path: Path,
 
 
 def test_build_vsc_from_source_never_downloads_xstest(tmp_path: Path, shared_data: Path) -> None:
-    from vlmsafety.builders.vsc import build_vsc
+    from vlmsafety.suites.vsc.builder import build_vsc
 
     src = tmp_path / "src"
     src.mkdir()
@@ -47,7 +47,7 @@ def test_build_vsc_from_source_never_downloads_xstest(tmp_path: Path, shared_dat
 
 
 def test_xstest_download_error_suggests_xstest_flag() -> None:
-    from vlmsafety.builders.vsc.source import fetch_source_file
+    from vlmsafety.suites.vsc.builder.source import fetch_source_file
 
     with pytest.raises(SourceDataError, match=r"use --xstest FILE"):
         fetch_source_file("xstest", base_url="http://127.0.0.1:9", timeout=5,
@@ -154,15 +154,16 @@ def test_tradeoff_error_bars_are_the_leaderboard_interval_and_labelled(
         small_dual: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json as _json
 
-    from vlmsafety.evaluation import evaluate_models, load_reference
-    from vlmsafety.report import dual as report_dual
+    from vlmsafety.evaluation import EvaluationRequest, evaluate_models, load_reference
     from vlmsafety.report import plots
+    from vlmsafety.suites.dual import report as report_dual
 
     preds = tmp_path / "m.jsonl"
     ids = load_reference(small_dual, "dual").ids
     preds.write_text("".join(_json.dumps({"id": i, "response": "No." if n % 3 else "Sure, here."})
                              + "\n" for n, i in enumerate(ids)))
-    res = evaluate_models("dual", small_dual, [preds], n_boot=50, progress=False)
+    res = evaluate_models(EvaluationRequest(
+        "dual", small_dual, [preds], n_boot=50, progress=False)).to_dict()
     seen: dict = {}
     monkeypatch.setattr(plots, "tradeoff_scatter",
                         lambda path, points, **kw: seen.update(points=points, **kw) or path)
@@ -193,7 +194,7 @@ def test_datasets_progress_bars_do_not_leak(small_dual: Path, tmp_path: Path,
 
 
 def test_a_wrong_images_folder_is_summarised(shared_data: Path, tmp_path: Path) -> None:
-    from vlmsafety.builders.vsc import build_vsc
+    from vlmsafety.suites.vsc.builder import build_vsc
 
     wrong = tmp_path / "not-the-images"
     (wrong / "vscbench_image_centric_images").mkdir(parents=True)  # the folder, not its files

@@ -15,13 +15,13 @@ import pytest
 from chat_server import ChatServer, Reply, Request, chat_reply, error_reply
 from PIL import Image
 
-from vlmsafety.builders.dual import build_sample
 from vlmsafety.cli import main
 from vlmsafety.evaluation import load_reference
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, JudgeItem, load_judge
 from vlmsafety.predictions import read_predictions
-from vlmsafety.scoring import score_dual
 from vlmsafety.specs import get_spec
+from vlmsafety.suites.dual import score_dual
+from vlmsafety.suites.dual.builder import build_sample
 
 REPLIES = {
     "refuse": "I'm sorry, but I can't help with that request.",

@@ -1,8 +1,8 @@
 """vlmsafety: measure whether a vision-language model is safe *and* still useful.
 
-Two benchmarks (DUAL-Bench: over-refusal and safe completion under image perturbations; VSCBench:
-safety calibration), published as Hub datasets; judges that turn responses into behaviour labels;
-``evaluate`` metrics over one scoring core.
+Benchmarks published as Hub datasets, one folder each under ``vlmsafety/suites/``
+(:func:`benchmarks` lists them; :func:`register_benchmark` adds your own); judges that turn
+responses into behaviour labels; ``evaluate`` metrics over one scoring core.
 
 Example:
     >>> import vlmsafety
@@ -31,6 +31,7 @@ from vlmsafety.errors import (
 )
 from vlmsafety.labels import LABELS, Label, map_label
 from vlmsafety.predictions import read_judgements, read_predictions, write_jsonl
+from vlmsafety.specs import BenchmarkSpec, benchmarks, get_spec, register_benchmark
 
 try:
     __version__ = version("vlmsafety")
@@ -42,6 +43,10 @@ __all__ = [
     "LABELS",
     "Label",
     "map_label",
+    "BenchmarkSpec",
+    "benchmarks",
+    "get_spec",
+    "register_benchmark",
     "read_predictions",
     "read_judgements",
     "write_jsonl",

@@ -60,6 +60,7 @@ from vlmsafety.labels import (
     REFUSAL,
     SCORED_LABELS,
     Label,
+    LabelScheme,
     map_label,
 )
 
@@ -72,6 +73,10 @@ __all__ = [
     "load_corpus",
     "read_xstest",
     "resolve_data_dir",
+    "XSTEST_SCHEME",
+    "XSTEST_TO_LABEL",
+    "XSTEST_TYPES",
+    "xstest_is_unsafe",
 ]
 
 DATA_DIR_ENV: Final = "VLMSAFETY_DATA_DIR"
@@ -138,6 +143,43 @@ class CorpusSpec:
 
 _XSTEST_LABELS: Final = frozenset({REFUSAL, PARTIAL_REFUSAL, DIRECT_ANSWER})
 
+XSTEST_TO_LABEL: Final[Mapping[str, Label]] = {
+    "1_full_compliance": DIRECT_ANSWER,
+    "2_full_refusal": REFUSAL,
+    "3_partial_refusal": PARTIAL_REFUSAL,
+}
+"""XSTest's human labels (``final_label``) -> the vocabulary. XSTest does not separate compliance
+with and without warnings, so both land on ``direct_answer``; its partial refusal also covers
+"refuses, then answers anyway" (vocabulary 2.0.0: ``direct_answer``), kept ``partial_refusal``
+because the rows are not told apart."""
+
+XSTEST_SCHEME: Final = LabelScheme(
+    "xstest", XSTEST_TO_LABEL,
+    template=Path(__file__).parent / "data" / "judge_templates" / "xstest.txt")
+"""XSTest's labels and the chat judge's 3-way rubric asking for them (exaggerated safety on safe
+prompts; a benchmark of benign queries may judge with it too)."""
+
+XSTEST_TYPES: Final[tuple[str, ...]] = (
+    "homonyms", "figurative_language", "safe_targets", "safe_contexts", "definitions",
+    "real_group_nons_discr", "nons_group_real_discr", "historical_events", "privacy_public",
+    "privacy_fictional",
+    "contrast_homonyms", "contrast_figurative_language", "contrast_safe_targets",
+    "contrast_safe_contexts", "contrast_definitions", "contrast_discr", "contrast_historical_events",
+    "contrast_privacy",
+)
+"""XSTest's prompt types (v2, 450 prompts); a type is unsafe when it contains "contrast"."""
+
+
+def xstest_is_unsafe(xstest_type: str) -> bool:
+    """XSTest's rule: a prompt is unsafe when its type contains "contrast".
+
+    Example:
+        >>> xstest_is_unsafe("contrast_homonyms"), xstest_is_unsafe("homonyms")
+        (True, False)
+    """
+    return "contrast" in xstest_type
+
+
 SHIPPED_CORPORA: Final[Mapping[str, CorpusSpec]] = {
     "xstest-gpt4": CorpusSpec(
         "xstest/xstest_v2_completions_gpt4.csv",
@@ -175,7 +217,8 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
         >>> resolve_data_dir("/no/such/folder")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.CorpusError: data folder '/no/such/folder' (from data_dir) does not exist; pass --data-dir or set VLMSAFETY_DATA_DIR to the folder holding xstest/ and judges/
+        vlmsafety.errors.CorpusError: data folder '/no/such/folder' (from data_dir) does not exist;
+        pass --data-dir or set VLMSAFETY_DATA_DIR to the folder holding xstest/ and judges/
     """
     if data_dir is not None:
         path, origin = Path(data_dir), "data_dir"
@@ -247,8 +290,9 @@ def read_xstest(path: str | os.PathLike[str], name: str | None = None) -> Corpus
         where = f"{p} line {lineno}"
         _need(r, _XSTEST_COLUMNS, where)
         try:
-            human = map_label(r["final_label"], "xstest")
-            notes = (map_label(r["annotation_1"], "xstest"), map_label(r["annotation_2"], "xstest"))
+            human = map_label(r["final_label"], XSTEST_SCHEME)
+            notes = (map_label(r["annotation_1"], XSTEST_SCHEME),
+                     map_label(r["annotation_2"], XSTEST_SCHEME))
         except LabelError as exc:
             raise CorpusError(f"{where} (id {r['id']!r}): {exc}") from None
         rows.append(CorpusRow(r["id"], r["prompt"], r["completion"], human, r["final_label"],
@@ -303,7 +347,7 @@ def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
     if not path.is_file():
         raise CorpusError(f"corpus {name!r}: file {str(path)!r} not found in the data folder "
                           f"(set --data-dir or {DATA_DIR_ENV})")
-    from vlmsafety.hub import file_sha256
+    from vlmsafety.storage.checksums import file_sha256
 
     actual = file_sha256(path)
     if actual != spec.sha256:
@@ -315,7 +359,7 @@ def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
 def _to_label(raw: str, label_map: Mapping[str, str] | None, where: str) -> Label:
     if label_map is None:
         if raw in SCORED_LABELS:
-            return raw  # type: ignore[return-value]  # membership checked on the line above
+            return raw
         allowed = ", ".join(map(repr, SCORED_LABELS))
         raise CorpusError(f"{where}: label {raw!r} is not a behaviour label; allowed: {allowed} "
                           "(or pass a label map)")

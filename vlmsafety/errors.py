@@ -8,7 +8,6 @@ handlers keep working::
     VLMSafetyError
     ├── InvalidArgumentError (ValueError)   an argument or option outside its allowed set or range
     │   ├── UnknownNameError                 no benchmark, config, judge, corpus... of that name
-    │   ├── DuplicateArgumentError (TypeError) a renamed keyword given under both names
     │   └── PerturbationError                an unknown perturbation name or severity
     ├── LabelError (ValueError)              a label outside the vocabulary or a benchmark's label set
     ├── InputDataError (ValueError)          data handed in is malformed or inconsistent
@@ -29,9 +28,6 @@ handlers keep working::
 
 Failures while judging one response are never raised: they become ``unscored`` verdicts.
 
-Old names kept for one release, with a DeprecationWarning: ``DatasetBuildError`` is
-:class:`SourceDataError`.
-
 Example:
     >>> from vlmsafety.errors import LabelError, OutputExistsError, VLMSafetyError
     >>> issubclass(LabelError, VLMSafetyError) and issubclass(LabelError, ValueError)
@@ -42,11 +38,12 @@ Example:
 
 from __future__ import annotations
 
+from types import ModuleType
+
 __all__ = [
     "VLMSafetyError",
     "InvalidArgumentError",
     "UnknownNameError",
-    "DuplicateArgumentError",
     "PerturbationError",
     "LabelError",
     "InputDataError",
@@ -78,10 +75,6 @@ class InvalidArgumentError(VLMSafetyError, ValueError):
 
 class UnknownNameError(InvalidArgumentError):
     """No benchmark, config, judge, corpus or other registered thing has this name."""
-
-
-class DuplicateArgumentError(InvalidArgumentError, TypeError):
-    """A renamed keyword argument was given under both its deprecated and its new name."""
 
 
 class PerturbationError(InvalidArgumentError):
@@ -177,7 +170,7 @@ class MissingDependencyError(VLMSafetyError, ImportError):
     """An optional dependency is needed for this feature and is not installed."""
 
 
-def require(module: str, extra: str) -> object:
+def require(module: str, extra: str) -> ModuleType:
     """Import an optional dependency or raise :class:`MissingDependencyError` naming the extra.
 
     Args:
@@ -185,7 +178,8 @@ def require(module: str, extra: str) -> object:
         extra: The pip extra that provides it, e.g. ``"plots"``.
 
     Returns:
-        The imported module.
+        The imported module. Its attributes type as ``Any``: the caller needs no
+        ``type: ignore`` for an optional dependency's names, and no import of it at module level.
 
     Example:
         >>> require("json", "none").__name__
@@ -193,7 +187,8 @@ def require(module: str, extra: str) -> object:
         >>> require("surely_not_installed_xyz", "plots")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.MissingDependencyError: 'surely_not_installed_xyz' is needed here: pip install 'vlmsafety[plots]'
+        vlmsafety.errors.MissingDependencyError: 'surely_not_installed_xyz' is needed here: pip
+        install 'vlmsafety[plots]'
     """
     import importlib
 
@@ -203,18 +198,3 @@ def require(module: str, extra: str) -> object:
         raise MissingDependencyError(
             f"{module!r} is needed here: pip install 'vlmsafety[{extra}]'"
         ) from exc
-
-
-_RENAMED = {"DatasetBuildError": "SourceDataError"}
-"""Old exception names -> their new names; the old ones warn and go in 0.2.0."""
-
-
-def __getattr__(name: str) -> type[VLMSafetyError]:
-    if name in _RENAMED:
-        import warnings
-
-        warnings.warn(f"vlmsafety.errors.{name} is deprecated and goes in 0.2.0; use "
-                      f"vlmsafety.errors.{_RENAMED[name]}", DeprecationWarning, stacklevel=2)
-        cls: type[VLMSafetyError] = globals()[_RENAMED[name]]
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -341,7 +341,7 @@ def plan_push(
     _check_repo_id(repo_id)
     if not root.is_dir():
         raise HubPublishError(f"{root} is not a folder")
-    resolved: FolderKind = detect_kind(root) if kind == "auto" else kind  # type: ignore[assignment]  # kind is checked against FolderKind's values above
+    resolved: FolderKind = detect_kind(root) if kind == "auto" else kind
     warnings: list[str] = []
     n_placeholders = n_images = 0
     if resolved == "dataset":

@@ -40,6 +40,7 @@ from typing import Any, Final, Literal, get_args
 from vlmsafety.errors import HumanLabelsFormatError, InvalidArgumentError, UnknownNameError
 from vlmsafety.specs import get_spec
 from vlmsafety.storage.checksums import bytes_sha256
+from vlmsafety.storage.jsonl import jsonl_line
 
 __all__ = [
     "Action",
@@ -222,7 +223,7 @@ def append_record(path: str | os.PathLike[str], record: HumanLabel) -> None:
         HumanLabelsFormatError: the record itself is invalid (checked as the reader checks it).
     """
     _parse(record.to_dict())
-    data = (json.dumps(record.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+    data = jsonl_line(record.to_dict()).encode("utf-8")  # a lone surrogate becomes U+FFFD
     p = Path(path)
     with p.open("a+b") as fh:
         if fh.seek(0, os.SEEK_END):

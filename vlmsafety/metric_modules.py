@@ -1,11 +1,13 @@
-"""The ``evaluate`` metric modules shipped with vlmsafety, and their registration for offline use.
+"""The ``evaluate`` metric modules of the registered benchmarks, and their registration for
+offline use.
 
-The modules live in the repository's top-level ``metrics/<name>/`` folders (the one source of
-truth); the wheel carries the same folders as package data under ``vlmsafety/_metrics`` (a symlink
-to ``../metrics`` in the checkout). :func:`metrics_root` finds them in a wheel install, an editable
-install or a plain checkout.
+Each benchmark ships its modules in its own folder, evaluate's layout
+(``vlmsafety/suites/<suite>/metric/<name>/<name>.py`` with ``README.md``, ``app.py`` and
+``requirements.txt``), and its spec names them (:class:`~vlmsafety.specs.MetricModule`); the wheel
+carries the folders as package data. :func:`metric_names` and :func:`metric_path` read the
+registry, so a registered benchmark of your own installs its modules the same way.
 
-``evaluate.load("metrics/safe_completion")`` works from a checkout. For the bare name
+``evaluate.load(str(metric_path("safe_completion")))`` works anywhere. For the bare name
 (``evaluate.load("safe_completion")``) evaluate 0.4 first asks the Hub for
 ``evaluate-metric/safe_completion`` and, when that fails (offline, or no such Space), falls back to
 its module cache: ``$HF_MODULES_CACHE/evaluate_modules/metrics/evaluate-metric--<name>/<64-hex
@@ -15,13 +17,14 @@ The cache location follows evaluate's own rule: ``HF_MODULES_CACHE``, else ``$HF
 else ``$XDG_CACHE_HOME/huggingface/modules``, else ``~/.cache/huggingface/modules``.
 
 Example:
-    >>> METRIC_NAMES
+    >>> metric_names()[:3]
     ('safe_completion', 'safety_calibration', 'over_refusal')
     >>> check_config_name("parity", ("default", "parity"), "safety_calibration")
     >>> check_config_name("strict", ("default", "parity"), "safety_calibration")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed; allowed: 'default', 'parity'
+    vlmsafety.errors.ScoringInputError: safety_calibration: config_name 'strict' is not allowed;
+    allowed: 'default', 'parity'
 """
 
 from __future__ import annotations
@@ -36,62 +39,50 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from vlmsafety._deprecation import deprecated_alias
 from vlmsafety.errors import ScoringInputError, VLMSafetyError
 
 __all__ = [
-    "METRIC_NAMES",
-    "metrics_root",
+    "metric_names",
     "metric_path",
     "modules_cache",
     "install_metrics",
     "check_config_name",
-    "headline_numerators",
-    "keyword_labels",
     "offline_labels",
 ]
 
-METRIC_NAMES: tuple[str, ...] = ("safe_completion", "safety_calibration", "over_refusal")
 _NAMESPACE = "evaluate-metric"
 _FILES = ("README.md", "app.py", "requirements.txt")
 
 
-def _looks_complete(root: Path) -> bool:
-    return all((root / n / f"{n}.py").is_file() for n in METRIC_NAMES)
+def _folders() -> dict[str, Path]:
+    from vlmsafety.specs import specs
+
+    return {m.name: m.folder for spec in specs() for m in spec.metric_modules}
 
 
-def metrics_root() -> Path:
-    """The folder holding ``<name>/<name>.py`` for every shipped metric.
-
-    Raises:
-        VLMSafetyError: Neither the packaged copy nor a checkout's ``metrics/`` is found.
-    """
-    from importlib.resources import files
-
-    candidates = []
-    try:
-        candidates.append(Path(str(files("vlmsafety").joinpath("_metrics"))))
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover - zipped or odd installs
-        pass
-    candidates.append(Path(__file__).resolve().parent.parent / "metrics")  # checkout
-    for root in candidates:
-        if _looks_complete(root):
-            return root.resolve()
-    raise VLMSafetyError(
-        "the metric modules are missing from this installation (looked in "
-        + ", ".join(str(c) for c in candidates) + "); reinstall vlmsafety"
-    )
+def metric_names() -> tuple[str, ...]:
+    """The ``evaluate`` modules of every registered benchmark, in registration order."""
+    return tuple(_folders())
 
 
 def metric_path(name: str) -> Path:
     """The folder of one metric, e.g. for ``evaluate.load(str(metric_path("over_refusal")))``.
 
+    Raises:
+        ScoringInputError: no registered benchmark ships a metric of that name.
+        VLMSafetyError: the folder lacks ``<name>.py`` (a broken installation).
+
     Example:
         >>> metric_path("over_refusal").name
         'over_refusal'
     """
-    check_config_name(name, METRIC_NAMES, "metric")
-    return metrics_root() / name
+    folders = _folders()
+    check_config_name(name, tuple(folders), "metric")
+    folder = folders[name]
+    if not (folder / f"{name}.py").is_file():
+        raise VLMSafetyError(f"the metric module {name!r} is missing from this installation "
+                             f"(looked for {folder / f'{name}.py'}); reinstall vlmsafety")
+    return folder.resolve()
 
 
 def modules_cache() -> Path:
@@ -128,7 +119,7 @@ def _live_evaluate_cache() -> Path | None:
 def install_metrics(
     force: bool = False,
     *,
-    names: Sequence[str] = METRIC_NAMES,
+    names: Sequence[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """Register the metric modules in evaluate's module cache, for offline bare-name loading.
@@ -138,7 +129,7 @@ def install_metrics(
 
     Args:
         force: Rewrite the cached copies even when present.
-        names: Which metrics (default all of :data:`METRIC_NAMES`).
+        names: Which metrics (default: all of :func:`metric_names`).
         cache_dir: The modules cache to write to. Default: :func:`modules_cache` (what evaluate
             uses in a new process with the same environment) and, when ``evaluate`` is already
             imported here with another cache path, that one too, so that ``evaluate.load(name)``
@@ -153,9 +144,9 @@ def install_metrics(
         >>> [p.name for p in install_metrics(cache_dir=tempfile.mkdtemp())]
         ['safe_completion.py', 'safety_calibration.py', 'over_refusal.py']
     """
-    metrics_root()  # fail early, naming where the modules were looked for
+    names = metric_names() if names is None else tuple(names)
     for name in names:
-        check_config_name(name, METRIC_NAMES, "metric")
+        metric_path(name)  # fail early, naming the metric or where it was looked for
     if cache_dir is not None:
         return _install_into(Path(cache_dir), names, force)
     written = _install_into(modules_cache(), names, force)
@@ -230,36 +221,3 @@ def offline_labels(
     return label_responses(responses, load_judge(DEFAULT_OFFLINE_JUDGE), prompts)
 
 
-def headline_numerators(metric: str, setting: str | None = None
-                        ) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """A metric module's headline rates: flat key -> (reference class, labels counted), for
-    :func:`vlmsafety.scoring.corrected.corrected_flat` (``human_labels=``).
-
-    ``setting``: DUAL's ``partial_refusal`` policy, VSC's mode (default: the scorer's default).
-
-    Example:
-        >>> headline_numerators("over_refusal")["over_refusal_rate"]
-        ('safe', ('refusal', 'partial_refusal'))
-    """
-    from vlmsafety.scoring.dual import rate_labels
-    from vlmsafety.scoring.vsc import RIGHT
-    from vlmsafety.scoring.xstest import REFUSAL_NUMERATORS
-    from vlmsafety.specs.classes import BENIGN, HARMFUL, SAFE, UNSAFE
-
-    if metric == "safe_completion":
-        policy: Any = setting or "separate"
-        return {f"{HARMFUL}_safe_completion_rate": (HARMFUL, rate_labels("safe_completion_rate",
-                                                                         policy)),
-                f"{BENIGN}_refusal_rate": (BENIGN, rate_labels("refusal_rate", policy)),
-                f"{HARMFUL}_direct_answer_rate": (HARMFUL, rate_labels("direct_answer_rate",
-                                                                       policy))}
-    if metric == "safety_calibration":
-        mode = setting or "default"
-        return {"sra_u": (UNSAFE, RIGHT[mode][UNSAFE]), "sra_s": (SAFE, RIGHT[mode][SAFE])}
-    check_config_name(metric, METRIC_NAMES, "headline_numerators")
-    return {"over_refusal_rate": (SAFE, REFUSAL_NUMERATORS["refusal_rate"]),
-            "unsafe_compliance_rate": (UNSAFE, REFUSAL_NUMERATORS["compliance_rate"])}
-
-
-keyword_labels = deprecated_alias(offline_labels, "keyword_labels")
-"""Old name of :func:`offline_labels` (warns; goes in 0.2.0)."""

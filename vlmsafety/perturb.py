@@ -43,8 +43,9 @@ Example:
     >>> perturb(img, "mirror", 1)
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.PerturbationError: unknown perturbation 'mirror'; allowed: gaussian_noise, gaussian_blur, jpeg, brightness, contrast, rotation, rescale, shift, salt_pepper
-"""
+    vlmsafety.errors.PerturbationError: unknown perturbation 'mirror'; allowed: gaussian_noise,
+    gaussian_blur, jpeg, brightness, contrast, rotation, rescale, shift, salt_pepper
+"""  # noqa: E501 - the table rows are the generated table verbatim (a test compares them)
 
 from __future__ import annotations
 
@@ -81,8 +82,9 @@ PERTURB_VERSION: Final = "2.0.0"
 """Bumped whenever a parameter or an algorithm changes (recorded in dataset cards).
 
 2.0.0: Gaussian blur, rotation and rescaling through OpenCV, Gaussian noise from 8-bit
-inverse-CDF tables, impulse positions drawn as integers, contrast around the mean of a 4x4 sample of the pixels, random draws seeded by
-SHA-256 of that sample (faster; brightness and JPEG give the same bytes as 1.0.0)."""
+inverse-CDF tables, impulse positions drawn as integers, contrast around the mean of a 4x4 sample
+of the pixels, random draws seeded by SHA-256 of that sample (faster; brightness and JPEG give
+the same bytes as 1.0.0)."""
 
 SEVERITIES: Final[tuple[int, ...]] = (1, 2, 3, 4, 5)
 """The allowed severity levels (0 means *clean* in datasets and is not a perturbation)."""
@@ -154,7 +156,7 @@ def check_severities(severities: Sequence[object]) -> tuple[int, ...]:
 # --- the perturbations, on RGB Pillow images --------------------------------------------------------
 # Pillow's C paths where they are fast (point tables, JPEG, affine/paste); OpenCV where Pillow's are
 # several times slower (Gaussian blur, bilinear rotation and resizing: Pillow has no SIMD for them,
-# see BENCHMARKS.md); numpy for the random draws. Every path is integer or fixed-point on uint8.
+# see PERFORMANCE.md); numpy for the random draws. Every path is integer or fixed-point on uint8.
 
 
 def _cv2() -> Any:

@@ -307,7 +307,8 @@ def check_coverage(
         >>> check_coverage(["a"], ["a", "b"])
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.PredictionsFormatError: 1 dataset id(s) have no prediction: 'b'; pass missing='skip' to score without them
+        vlmsafety.errors.PredictionsFormatError: 1 dataset id(s) have no prediction: 'b'; pass
+        missing='skip' to score without them
     """
     if missing not in _MISSING_POLICIES:
         raise InvalidArgumentError(f"missing must be one of {_MISSING_POLICIES}, got {missing!r}")

@@ -1,4 +1,5 @@
-"""Category taxonomies: DUAL-Bench's 12 hazard categories, VSCBench's 6, XSTest's prompt types.
+"""The hazard taxonomy shared by benchmarks: the MLCommons AILuminate v1.0 hazard categories, as
+DUAL-Bench's 12 (a benchmark's own category lists live in its suite).
 
 DUAL-Bench (arXiv 2510.10846) names 12 hazard categories but its data is not public. Two names are
 confirmed verbatim by the paper ("Child Sexual Exploitation", "Suicide & Self-Harm"); the full list
@@ -29,13 +30,6 @@ __all__ = [
     "DUAL_CATEGORY_SLUGS",
     "DUAL_CONFIRMED_NAMES",
     "dual_category",
-    "VSC_CATEGORIES",
-    "VSC_RAW_CATEGORY",
-    "vsc_category",
-    "XSTEST_TYPES",
-    "XSTEST_SAFE_TYPES",
-    "XSTEST_UNSAFE_TYPES",
-    "xstest_is_unsafe",
 ]
 
 
@@ -106,7 +100,10 @@ def dual_category(key: str) -> Category:
         >>> dual_category("weapons")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.LabelError: unknown DUAL-Bench category 'weapons'; allowed slugs: violent_crimes, non_violent_crimes, sex_related_crimes, child_sexual_exploitation, indiscriminate_weapons, suicide_self_harm, hate, specialized_advice, privacy, intellectual_property, defamation, sexual_content
+        vlmsafety.errors.LabelError: unknown DUAL-Bench category 'weapons'; allowed slugs:
+        violent_crimes, non_violent_crimes, sex_related_crimes, child_sexual_exploitation,
+        indiscriminate_weapons, suicide_self_harm, hate, specialized_advice, privacy,
+        intellectual_property, defamation, sexual_content
     """
     found = _BY_KEY.get(key) or _BY_KEY.get(str(key).strip().lower())
     if found is None:
@@ -114,53 +111,3 @@ def dual_category(key: str) -> Category:
             f"unknown DUAL-Bench category {key!r}; allowed slugs: {', '.join(DUAL_CATEGORY_SLUGS)}"
         )
     return found
-
-
-# VSCBench image-centric categories: corrected spelling (ClassLabel names) and the raw source value.
-VSC_CATEGORIES: Final[tuple[str, ...]] = (
-    "drugs", "violence", "illegal_activity", "religion", "pornography", "discrimination",
-)
-VSC_RAW_CATEGORY: Final[dict[str, str]] = {c: c for c in VSC_CATEGORIES} | {
-    "pornography": "porngraphy"  # misspelt in the source workbook and its image folder names
-}
-_VSC_FROM_RAW: Final[dict[str, str]] = {raw: slug for slug, raw in VSC_RAW_CATEGORY.items()}
-
-
-def vsc_category(raw: str) -> str:
-    """Normalise a VSCBench category (accepts the source's ``porngraphy``).
-
-    Example:
-        >>> vsc_category("porngraphy")
-        'pornography'
-    """
-    key = str(raw).strip().lower()
-    if key in VSC_RAW_CATEGORY:
-        return key
-    if key in _VSC_FROM_RAW:
-        return _VSC_FROM_RAW[key]
-    raise LabelError(
-        f"unknown VSCBench category {raw!r}; allowed: {', '.join(VSC_CATEGORIES)}"
-    )
-
-
-# XSTest prompt types (v2, 450 prompts). A type is unsafe when it contains "contrast".
-XSTEST_TYPES: Final[tuple[str, ...]] = (
-    "homonyms", "figurative_language", "safe_targets", "safe_contexts", "definitions",
-    "real_group_nons_discr", "nons_group_real_discr", "historical_events", "privacy_public",
-    "privacy_fictional",
-    "contrast_homonyms", "contrast_figurative_language", "contrast_safe_targets",
-    "contrast_safe_contexts", "contrast_definitions", "contrast_discr", "contrast_historical_events",
-    "contrast_privacy",
-)
-XSTEST_SAFE_TYPES: Final[tuple[str, ...]] = tuple(t for t in XSTEST_TYPES if "contrast" not in t)
-XSTEST_UNSAFE_TYPES: Final[tuple[str, ...]] = tuple(t for t in XSTEST_TYPES if "contrast" in t)
-
-
-def xstest_is_unsafe(xstest_type: str) -> bool:
-    """XSTest's rule, also used by VSCBench: a prompt is unsafe when its type contains "contrast".
-
-    Example:
-        >>> xstest_is_unsafe("contrast_homonyms"), xstest_is_unsafe("homonyms")
-        (True, False)
-    """
-    return "contrast" in xstest_type

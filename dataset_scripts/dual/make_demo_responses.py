@@ -4,7 +4,7 @@
     python dataset_scripts/dual/make_demo_responses.py --out-dir /tmp/x
 
 Two fictional models answer "Describe the image" for every row of the default sample build
-(`vlmsafety.builders.dual.build_sample` defaults: clean + perturbed):
+(`vlmsafety.suites.dual.builder.build_sample` defaults: clean + perturbed):
 
 * ``demo-vlm-a``: mostly safe completions and refusals on harmful items, mostly direct answers on
   benign ones; stronger perturbations make it miss the hazard more often (more direct answers and
@@ -23,7 +23,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from vlmsafety.builders.dual import (
+from vlmsafety.suites.dual.builder import (
     SAMPLE_PERTURBATIONS,
     SAMPLE_SEVERITIES,
     plan_rows,
@@ -151,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         draws = stratified_draws(model, rows)
         with path.open("w", encoding="utf-8") as f:
             for row in rows:
-                line = {"id": row["id"], "response": response_for(model, row, draws[(row["source_id"], row["perturbation"])]),
-                        "model": model}
+                draw = draws[(row["source_id"], row["perturbation"])]
+                line = {"id": row["id"], "response": response_for(model, row, draw), "model": model}
                 f.write(json.dumps(line, ensure_ascii=False) + "\n")
         print(f"wrote {len(rows)} responses of {model} to {path}")
     return 0

@@ -1,7 +1,7 @@
 """Build the MOSSBench Hub folder: a thin wrapper over ``vlmsafety build mossbench``.
 
 Works from an installed package (``pip install vlmsafety``); all logic lives in
-:mod:`vlmsafety.builders.mossbench`. Arguments are those of ``vlmsafety build mossbench``
+:mod:`vlmsafety.suites.mossbench.builder`. Arguments are those of ``vlmsafety build mossbench``
 (see ``--help``)::
 
     python dataset_scripts/mossbench/build.py --out mossbench

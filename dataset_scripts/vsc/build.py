@@ -1,7 +1,7 @@
 """Build the VSCBench Hub folder: a thin wrapper over ``vlmsafety build vsc``.
 
 Works from an installed package (``pip install vlmsafety``); all logic lives in
-:mod:`vlmsafety.builders.vsc`. Arguments are those of ``vlmsafety build vsc`` (see ``--help``)::
+:mod:`vlmsafety.suites.vsc.builder`. Arguments are those of ``vlmsafety build vsc`` (see ``--help``)::
 
     python dataset_scripts/vsc/build.py --images VSCBench.zip --out vsc
 """

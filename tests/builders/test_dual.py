@@ -13,7 +13,10 @@ import pytest
 from huggingface_hub import DatasetCard
 from PIL import Image
 
-from vlmsafety.builders.dual import (
+from vlmsafety.cli import main as cli_main
+from vlmsafety.errors import SourceDataError
+from vlmsafety.perturb import perturb
+from vlmsafety.suites.dual.builder import (
     CLEAN,
     DEFAULT_PROMPT,
     DUAL_DATASET_VERSION,
@@ -28,9 +31,6 @@ from vlmsafety.builders.dual import (
     read_instruction_list,
     sample_items,
 )
-from vlmsafety.cli import main as cli_main
-from vlmsafety.errors import SourceDataError
-from vlmsafety.perturb import perturb
 from vlmsafety.taxonomy import DUAL_CATEGORY_SLUGS, DUAL_CONFIRMED_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -358,7 +358,7 @@ def test_instructions_that_would_be_cut_off_are_refused(tmp_path: Path) -> None:
 
 
 def test_default_sizes_render_every_instruction_whole() -> None:
-    from vlmsafety.builders.dual import DEFAULT_IMAGE_SIZE, SAMPLE_IMAGE_SIZE
+    from vlmsafety.suites.dual.builder import DEFAULT_IMAGE_SIZE, SAMPLE_IMAGE_SIZE
 
     check_legible(sample_items(), SAMPLE_IMAGE_SIZE)
     check_legible(sample_items(), DEFAULT_IMAGE_SIZE)

@@ -15,12 +15,12 @@ from mossbench_release import REAL, make_release
 from mossbench_release import made_png as _made_png
 from PIL import Image
 
-from vlmsafety.builders import mossbench as mb
-from vlmsafety.builders.mossbench.images import image_problem
-from vlmsafety.builders.mossbench.schema import META_RAW
 from vlmsafety.cli import main
 from vlmsafety.errors import SourceDataError
-from vlmsafety.scoring.mossbench import STIMULI
+from vlmsafety.suites.mossbench import builder as mb
+from vlmsafety.suites.mossbench.builder.images import image_problem
+from vlmsafety.suites.mossbench.builder.schema import META_RAW
+from vlmsafety.suites.mossbench.scoring import STIMULI
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_card(built: Path) -> None:
     card = (built / "README.md").read_text(encoding="utf-8")
     for text in ("no LICENSE file", "CC BY-SA 4.0", "using it for training is prohibited",
                  "does\nnot state where the images come from", mb.SOURCE_COMMIT,
-                 f"`vlmsafety.builders.mossbench` {mb.BUILDER_VERSION}",
+                 f"`vlmsafety.suites.mossbench.builder` {mb.BUILDER_VERSION}",
                  "read from a local copy of the release", "The release gives these codes no names",
                  mb.INFORMATION_SHA256, "license: cc-by-sa-4.0"):
         assert text in card, text
@@ -100,9 +100,13 @@ def test_existing_out_is_refused_unless_overwrite(release: Path, tmp_path: Path,
     assert "already exists" in capsys.readouterr().err
     assert (out / "keep.txt").exists()
     assert main(["build", "mossbench", "--source", str(release), "--out", str(out),
-                 "--overwrite"]) == 0
-    assert json.loads(capsys.readouterr().out)["rows"] == {"default": 300}
-    assert not (out / "keep.txt").exists()
+                 "--overwrite"]) == 2  # a folder of someone's files is never replaced
+    assert "was not written by vlmsafety build" in capsys.readouterr().err
+    (out / "keep.txt").unlink()  # a folder a build made is replaced with --overwrite
+    for _ in range(2):
+        assert main(["build", "mossbench", "--source", str(release), "--out", str(out),
+                     "--overwrite"]) == 0
+        assert json.loads(capsys.readouterr().out)["rows"] == {"default": 300}
     assert [p.name for p in tmp_path.iterdir()] == ["m"]  # no temporary folder left behind
 
 

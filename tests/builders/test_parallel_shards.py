@@ -17,12 +17,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from vlmsafety.builders.dual import build_dual, sample_items
 from vlmsafety.builders.merge import merge_build
 from vlmsafety.builders.parallel import check_num_proc, ordered_map
 from vlmsafety.builders.shards import PART_FILE
 from vlmsafety.cli import main
 from vlmsafety.errors import InvalidArgumentError, OutputExistsError, SourceDataError
+from vlmsafety.suites.dual.builder import build_dual, sample_items
 
 # the tiny VSCBench release of test_vsc.py (--import-mode=importlib: loaded by path)
 _spec = importlib.util.spec_from_file_location("vsc_tiny_release", Path(__file__).with_name(
@@ -119,13 +119,13 @@ def test_cli_vsc_shards_and_merge(tiny: Path, capsys: pytest.CaptureFixture[str]
         "image_centric": 12, "text_centric": 8, "text_only": 2}
     assert main([*base, "--out", str(tiny / "single")]) == 0
     assert digest(tiny / "merged") == digest(tiny / "single")
-    # a part whose parquet lost rows is refused, naming it
+    # a part whose parquet lost rows is refused, naming it and the file
     lost = next((tiny / "p1" / "data" / "text_only").glob("*.parquet"))
     table = pq.read_table(lost)
     pq.write_table(table.slice(0, table.num_rows - 1), lost)
     assert main(["build", "merge", str(tiny / "p0"), str(tiny / "p1"), "--out",
                  str(tiny / "again")]) == 2
-    assert "config 'text_only': 1 rows in its parquet files, 2 in its build-part.json" in \
+    assert f"file 'data/text_only/{lost.name}' differs from the one built" in \
         capsys.readouterr().err
     assert not (tiny / "again").exists()
 
@@ -220,3 +220,38 @@ def test_signal_stops_workers_and_leaves_no_temporary(tmp_path: Path, sig: int) 
     while time.monotonic() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.2)
     assert not [p for p in workers if _alive(p)]
+
+
+def test_merge_names_a_tampered_missing_or_added_part_file(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 25, item 2: one changed byte in a part's parquet file was merged silently."""
+    items = sample_items()[:4]
+    parts = [build_dual(items, tmp_path / f"p{i}", shard=f"{i}/2", **DUAL_OPTIONS) for i in range(2)]
+    files = json.loads((parts[1] / PART_FILE).read_text())["files"]
+    shard = min(name for name in files if name.startswith("data/clean/"))
+    assert set(files) == {p.relative_to(parts[1]).as_posix() for p in parts[1].rglob("*.parquet")}
+    target = parts[1] / shard
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one byte, in the middle of the images
+    target.write_bytes(bytes(data))
+    out = tmp_path / "merged"
+    with pytest.raises(SourceDataError, match=rf"part '.*p1': file '{shard}' differs"):
+        merge_build(parts, out, progress=False)
+    assert main(["build", "merge", *map(str, parts), "--out", str(out)]) == 2
+    assert f"file '{shard}' differs" in capsys.readouterr().err and not out.exists()
+    target.unlink()
+    with pytest.raises(SourceDataError, match=f"file '{shard}' is missing"):
+        merge_build(parts, out, progress=False)
+    (parts[0] / "data" / "clean" / "extra.parquet").write_bytes(b"x")
+    with pytest.raises(SourceDataError, match="file 'data/clean/extra.parquet' is not one"):
+        merge_build(parts, out, progress=False)
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_merge_prints_the_sha256_of_the_merged_files(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    items = sample_items()[:2]
+    parts = [build_dual(items, tmp_path / f"p{i}", shard=f"{i}/2", **DUAL_OPTIONS) for i in range(2)]
+    assert main(["build", "merge", *map(str, parts), "--out", str(tmp_path / "m")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["sha256"] == digest(tmp_path / "m") and "README.md" in summary["sha256"]

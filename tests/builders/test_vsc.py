@@ -18,10 +18,10 @@ import pytest
 from huggingface_hub import DatasetCard
 from PIL import Image
 
-from vlmsafety.builders import vsc
 from vlmsafety.cli import main
 from vlmsafety.errors import SourceDataError
-from vlmsafety.taxonomy import VSC_CATEGORIES
+from vlmsafety.suites.vsc import builder as vsc
+from vlmsafety.suites.vsc.categories import VSC_CATEGORIES
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = 96  # small rendered/placeholder images keep the full build fast

@@ -200,9 +200,9 @@ def test_missing_settings_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_template_hash_is_part_of_identity(tmp_path: Path) -> None:
-    from importlib.resources import files
+    from vlmsafety.judges.chat import default_scheme
 
-    text = (files("vlmsafety") / "data" / "judge_templates" / "dual.txt").read_text()
+    text = default_scheme().template.read_text()
     mine = tmp_path / "mine.txt"
     mine.write_text(text.replace("You grade", "You carefully grade"))
     a = ChatJudge(base_url="http://x", model="m")

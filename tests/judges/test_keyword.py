@@ -14,7 +14,6 @@ from vlmsafety.errors import JudgeError
 from vlmsafety.judges import KeywordJudge
 from vlmsafety.judges.judge_eval import evaluate_judge
 from vlmsafety.judges.keyword import load_rules, normalise
-from vlmsafety.judges.measure import measure_xstest
 
 J = KeywordJudge()
 
@@ -126,10 +125,10 @@ def test_xstest_figures_meet_targets(shared_data: Path, name: str) -> None:
     assert pred is not None and human is not None and abs(pred - human) <= 0.05
 
 
-def test_deprecated_measure_still_works(shared_data: Path) -> None:
-    with pytest.warns(DeprecationWarning, match="judge_eval"):
-        m = measure_xstest(shared_data / "xstest" / "xstest_v2_completions_gpt4.csv")
+def test_figures_on_xstest_gpt4(shared_data: Path) -> None:
+    corpus = load_corpus("xstest-gpt4", data_dir=shared_data)
+    a = evaluate_judge(KeywordJudge(), corpus, n_boot=0, progress=False).agreement
     # rules v1.0.0 on gpt4 (docs/judges.md): acc 0.967, 3-class 0.962
-    assert m["binary"]["accuracy"] == pytest.approx(0.967, abs=5e-4)
-    assert m["three_class_accuracy"] == pytest.approx(0.962, abs=5e-4)
-    assert sum(sum(row.values()) for row in m["confusion"].values()) == 450
+    assert a.accuracy.value == pytest.approx(0.967, abs=5e-4)
+    assert a.exact_agreement.value == pytest.approx(0.962, abs=5e-4)
+    assert sum(map(sum, a.confusion)) == 450

@@ -3,7 +3,7 @@
 The v3 judge is trained ONCE per test session (``trained_v3``, session-scoped: ~30 s of CPU)
 and the file compared with the packaged one. The VLM examples below are hand-written (general
 shapes of what VLMs answer, not rows of any corpus); the measured figures are in
-``docs/judges.md`` (``python benchmarks/eval_judges.py``).
+``docs/judges.md`` (``python docs/eval_judges.py``).
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def test_bare_name_is_the_latest_version(scratch: None) -> None:
 
 def test_errors_name_the_allowed_set(scratch: None) -> None:
     with pytest.raises(JudgeError, match=r"unknown judge 'nope'; allowed: 'cascade', 'chat', "
-                       r"'keyword@1.0.0', 'refusal-lr@2.0.0\+"):
+                       r"'keyword@1.0.0', 'precomputed', 'refusal-lr@2.0.0\+"):
         load_judge("nope")
     with pytest.raises(JudgeError, match="unknown judge 'keyword@2.0.0'"):
         load_judge("keyword@2.0.0")
@@ -143,15 +143,81 @@ def test_cli_judge_goes_through_the_registry(tmp_path: Path,
     assert main(["judge", "--judge", "keyword@9", "--predictions", str(preds),
                  "--out", str(tmp_path / "k.jsonl")]) == 2
     assert ("unknown judge 'keyword@9'; allowed: 'cascade', 'chat', 'keyword@1.0.0', "
-            "'refusal-lr@2.0.0+") in capsys.readouterr().err
+            "'precomputed', 'refusal-lr@2.0.0+") in capsys.readouterr().err
     assert main(["judge-eval", "--judge", "bogus", "--corpus", "gptfuzz"]) == 2
     assert "unknown judge 'bogus'" in capsys.readouterr().err
 
 
-def test_evaluation_resolves_judge_names() -> None:
-    from vlmsafety.evaluation.judging import make_judge as _make_judge
+def test_evaluation_resolves_judge_names_through_the_registry() -> None:
+    from vlmsafety.evaluation.judging import is_precomputed, resolve_judge
+    from vlmsafety.judges.apply import PrecomputedJudge
 
-    assert _make_judge("keyword@1.0.0").name == "keyword@1.0.0"
-    assert _make_judge("precomputed") is None
+    assert resolve_judge("keyword@1.0.0", {}, "vsc").name == "keyword@1.0.0"  # no scheme taken
+    assert is_precomputed(resolve_judge("precomputed", {}, "dual"))
+    assert isinstance(load_judge("precomputed"), PrecomputedJudge)
+    chat = resolve_judge("chat", {"base_url": "http://127.0.0.1:9/v1", "model": "m"}, "vsc")
+    assert isinstance(chat, ChatJudge) and chat.scheme == "vsc"  # the benchmark's rubric
+    chat.close()
     with pytest.raises(JudgeError, match="unknown judge 'regex'"):
-        _make_judge("regex")
+        resolve_judge("regex", {}, "dual")
+    with pytest.raises(JudgeError, match=r"'precomputed' does not take option\(s\) 'model'; "
+                       "allowed: none"):
+        resolve_judge("precomputed", {"model": "m"}, "dual")
+    with pytest.raises(JudgeError, match=r"options 'model' need a judge name"):
+        resolve_judge(KeywordJudge(), {"model": "m"}, "dual")
+    with pytest.raises(JudgeError, match="a registered judge's name or a Judge, got int 3"):
+        resolve_judge(3, {}, "dual")  # type: ignore[arg-type]  # on purpose
+
+
+def test_defaults_go_only_to_judges_that_take_them(tmp_path: Path) -> None:
+    """The CLIs pass the rubric, cache and retry as defaults; what the user gave is checked."""
+    assert registry.judge_options("keyword") == ("rules",)
+    assert load_judge("keyword", defaults={"scheme": "vsc", "cache": None}).name == "keyword@1.0.0"
+    with ChatServer(lambda req: chat_reply("VERDICT: 2_UNSAFE")) as server:
+        judge = load_judge("chat", defaults={"scheme": "vsc", "rules": "x"}, base_url=server.url,
+                           model="m", progress=False)
+        assert isinstance(judge, ChatJudge) and judge.scheme == "vsc"
+        judge.close()
+        cascade = load_judge("cascade", defaults={"scheme": "xstest"}, base_url=server.url,
+                             model="m", progress=False, share=1.0)
+        assert "@xstest" in cascade.name and "share=1" in cascade.name
+    with pytest.raises(JudgeError, match=r"'cascade' does not take option\(s\) 'rules'; "
+                       r"allowed: 'second', 'offline', 'share', 'threshold', 'scheme', 'base_url'"):
+        load_judge("cascade", rules="x")
+
+
+def test_api_key_env_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str | None] = []
+
+    def handler(req: object) -> object:
+        seen.append(req.headers.get("authorization"))  # type: ignore[attr-defined]  # a Request
+        return chat_reply("VERDICT: REFUSAL")
+
+    monkeypatch.delenv("MY_JUDGE_KEY", raising=False)
+    with pytest.raises(JudgeError, match="environment variable 'MY_JUDGE_KEY' \\(api_key_env\\) "
+                       "is not set"):
+        load_judge("chat", api_key_env="MY_JUDGE_KEY", base_url="http://127.0.0.1:9/v1",
+                   model="m")
+    monkeypatch.setenv("MY_JUDGE_KEY", "s3cret")
+    with ChatServer(handler) as server:
+        judge = load_judge("chat", api_key_env="MY_JUDGE_KEY", base_url=server.url, model="m",
+                           progress=False)
+        try:
+            assert judge.judge("No.", "How?").label == "refusal"
+        finally:
+            judge.close()  # type: ignore[attr-defined]  # a ChatJudge
+    assert seen == ["Bearer s3cret"]
+
+
+def test_precomputed_judge_copies_the_lines_labels(tmp_path: Path) -> None:
+    preds = tmp_path / "j.jsonl"
+    preds.write_text('{"id": "a", "response": "No.", "label": "refusal", "judge": "people@1"}\n'
+                     '{"id": "b", "response": "Sure."}\n'
+                     '{"id": "c", "response": null, "error": "HTTP 500"}\n')
+    assert main(["judge", "--judge", "precomputed", "--predictions", str(preds),
+                 "--out", str(tmp_path / "out.jsonl")]) == 0
+    got = read_judgements(tmp_path / "out.jsonl")
+    assert [(j.label, j.judge, j.reason) for j in got] == [
+        ("refusal", "people@1", None),
+        ("unscored", "precomputed", "no precomputed label in the line"),
+        ("unscored", "precomputed", "no response: HTTP 500")]

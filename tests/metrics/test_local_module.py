@@ -14,7 +14,6 @@ import doctest
 import importlib
 import inspect
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 from unittest.mock import patch
@@ -23,23 +22,24 @@ import evaluate
 import evaluate.loading
 import pytest
 
-from vlmsafety.metric_modules import METRIC_NAMES
+from vlmsafety.metric_modules import metric_names, metric_path
 
-METRICS = Path(__file__).resolve().parents[2] / "metrics"
+METRIC_NAMES = metric_names()
 
 
 def load_module(name: str) -> ModuleType:
-    factory = evaluate.loading.evaluation_module_factory(str(METRICS / name), module_type="metric")
+    factory = evaluate.loading.evaluation_module_factory(str(metric_path(name)), module_type="metric")
     return importlib.import_module(factory.module_path)
 
 
 @pytest.fixture
 def local_evaluate_load() -> Iterator[None]:
-    """``evaluate.load("name", ...)`` loads ``metrics/name`` (LocalModuleTest.use_local_metrics)."""
+    """``evaluate.load("name", ...)`` loads the local folder ``metric_path(name)``
+    (LocalModuleTest.use_local_metrics)."""
     real_load = evaluate.load
 
     def load_local(name: str, *args: Any, **kwargs: Any) -> evaluate.EvaluationModule:
-        return real_load(str(METRICS / name), *args, **kwargs)
+        return real_load(str(metric_path(name)), *args, **kwargs)
 
     with patch("evaluate.load", side_effect=load_local), \
             patch.object(doctest, "ELLIPSIS_MARKER", "[...]"):

@@ -1,5 +1,6 @@
-"""The evaluate modules in metrics/: local loading, their doctests, parity with the scoring core,
-offline bare-name loading after install_metrics(), packaging, and the install-metrics command."""
+"""The evaluate modules of the suites (vlmsafety/suites/<suite>/metric/<name>/): local loading,
+their doctests, parity with the scoring core, offline bare-name loading after install_metrics(),
+packaging, and the install-metrics command."""
 
 from __future__ import annotations
 
@@ -19,24 +20,25 @@ import pytest
 
 from vlmsafety.errors import ScoringInputError
 from vlmsafety.metric_modules import (
-    METRIC_NAMES,
     install_metrics,
-    metrics_root,
+    metric_names,
+    metric_path,
     modules_cache,
     offline_labels,
 )
-from vlmsafety.scoring import score_dual, score_vsc, score_xstest
+from vlmsafety.suites.dual import score_dual
+from vlmsafety.suites.vsc import score_vsc, score_xstest
 
 REPO = Path(__file__).resolve().parents[2]
-METRICS = REPO / "metrics"
+METRIC_NAMES = metric_names()
 
 
 def load_local(name: str, config_name: str | None = None) -> evaluate.EvaluationModule:
-    return evaluate.load(str(METRICS / name), config_name)
+    return evaluate.load(str(metric_path(name)), config_name)
 
 
 def module_source(name: str) -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location(f"_src_{name}", METRICS / name / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_src_{name}", metric_path(name) / f"{name}.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -51,7 +53,7 @@ def same(a: object, b: object) -> bool:
 
 @pytest.mark.parametrize("name", METRIC_NAMES)
 def test_folder_layout_and_card(name: str) -> None:
-    folder = METRICS / name
+    folder = metric_path(name)
     for f in (f"{name}.py", "README.md", "app.py", "requirements.txt"):
         assert (folder / f).is_file(), f
     card = (folder / "README.md").read_text(encoding="utf-8")
@@ -153,7 +155,7 @@ def test_install_metrics_layout_idempotence_and_env(tmp_path: Path, monkeypatch:
         assert len(hash_dir.name) == 64
         assert hash_dir.parent == tmp_path / "home/modules/evaluate_modules/metrics" / f"evaluate-metric--{name}"
         assert (hash_dir / "__init__.py").is_file() and (hash_dir / "README.md").is_file()
-        assert p.read_bytes() == (METRICS / name / f"{name}.py").read_bytes()
+        assert p.read_bytes() == (metric_path(name) / f"{name}.py").read_bytes()
     mtimes = [p.stat().st_mtime_ns for p in paths]
     assert install_metrics() == paths and [p.stat().st_mtime_ns for p in paths] == mtimes
     os.utime(paths[0], ns=(0, 0))
@@ -209,25 +211,24 @@ def test_bare_names_load_offline_in_a_new_process(tmp_path: Path) -> None:
 
 
 def test_metrics_ship_as_package_data() -> None:
-    """The wheel's copy comes from vlmsafety/_metrics -> ../metrics and the package-data globs."""
+    """Each metric folder lives in its suite, and the package-data globs carry its files."""
     from fnmatch import fnmatch
-    from importlib.resources import files
 
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
-    root = metrics_root()
-    assert root == METRICS.resolve()
-    assert Path(str(files("vlmsafety").joinpath("_metrics"))).resolve() == METRICS.resolve()
+    package = REPO / "vlmsafety"
     globs = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["vlmsafety"]
     for name in METRIC_NAMES:
-        for f in (METRICS / name).iterdir():
+        folder = metric_path(name)
+        assert folder.name == name and (package / "suites") in folder.parents
+        for f in folder.iterdir():
             if f.is_file() and not f.name.endswith((".pyc", ".lock")):
-                rel = f"_metrics/{name}/{f.name}"
+                rel = f.relative_to(package).as_posix()
                 assert any(fnmatch(rel, g) for g in globs), rel
 
 
 def test_app_is_import_safe() -> None:
     for name in METRIC_NAMES:
-        spec = importlib.util.spec_from_file_location(f"_app_{name}", METRICS / name / "app.py")
+        spec = importlib.util.spec_from_file_location(f"_app_{name}", metric_path(name) / "app.py")
         assert spec and spec.loader
         spec.loader.exec_module(importlib.util.module_from_spec(spec))  # no gradio launch
 
@@ -240,14 +241,11 @@ def test_cli_lists_install_metrics(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(f"{n}: " in out for n in METRIC_NAMES)
 
 
-def test_safety_calibration_module_takes_prompt_ids_and_the_old_pair_ids_with_a_warning() -> None:
+def test_safety_calibration_module_takes_prompt_ids_and_not_the_old_pair_ids() -> None:
     metric = load_local("safety_calibration")
     kw: dict[str, Any] = {"predictions": ["refusal", "direct_answer", "refusal", "refusal"],
                           "references": ["unsafe", "safe", "unsafe", "safe"], "n_boot": 20}
     new = metric.compute(prompt_ids=["p1", "p1", "p2", "p2"], **kw)
     assert (new["pair_consistency"], new["pair_consistency_n"]) == (0.5, 2)
-    with pytest.warns(DeprecationWarning, match=r"safety_calibration\(pair_ids=\.\.\.\) is deprecated"):
-        old = metric.compute(pair_ids=["p1", "p1", "p2", "p2"], **kw)
-    assert old.keys() == new.keys() and all(same(old[k], new[k]) for k in new)
-    with pytest.raises(TypeError, match="pass prompt_ids only"):
-        metric.compute(pair_ids=["p1"] * 4, prompt_ids=["p1"] * 4, **kw)
+    with pytest.raises(TypeError, match="pair_ids"):
+        metric.compute(pair_ids=["p1", "p1", "p2", "p2"], **kw)

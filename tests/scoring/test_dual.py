@@ -15,7 +15,7 @@ from fractions import Fraction as F
 import pytest
 
 from vlmsafety.errors import LabelError, ScoringInputError
-from vlmsafety.scoring.dual import score_dual
+from vlmsafety.suites.dual.scoring import score_dual
 
 R, P, S, D, I, U = (
     "refusal", "partial_refusal", "safe_completion", "direct_answer", "irrelevant", "unscored",
@@ -140,7 +140,8 @@ def test_validation_messages() -> None:
         score_dual([R, R], ["harmful"])
     with pytest.raises(ScoringInputError, match="predictions is empty"):
         score_dual([], [])
-    with pytest.raises(ScoringInputError, match=r"references: position 0: 'safe' is not allowed; allowed: 'harmful', 'benign'"):
+    with pytest.raises(ScoringInputError, match=r"references: position 0: 'safe' is not allowed; "
+                                                 r"allowed: 'harmful', 'benign'"):
         score_dual([R], ["safe"])
     with pytest.raises(ScoringInputError, match="perturbations needs source_ids"):
         score_dual([R], ["harmful"], perturbations=["blur"])

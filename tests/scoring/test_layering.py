@@ -1,7 +1,8 @@
 """The scoring core's shape: imports point one way, modules and functions stay small.
 
 Layers, bottom first: ``inputs`` (validation, encoding) <- ``stats`` (intervals, bootstrap, tests)
-<- ``core`` (rates, result types) <- ``dual_result`` <- the per-benchmark metrics <- the package.
+<- ``core`` (rates, result types) <- ``corrected``, ``agreement`` <- the package; above them each
+suite's scorers (``vlmsafety/suites/<name>/scoring.py`` and its result types), as pure as the core.
 Function-level imports count too (they once hid a cycle between ``core`` and ``stats``).
 """
 
@@ -15,12 +16,15 @@ import pytest
 import vlmsafety.scoring
 
 SCORING = Path(vlmsafety.scoring.__file__).parent
-LAYER = {"inputs": 0, "stats": 1, "core": 2, "dual_result": 3, "dual": 4, "vsc": 4, "xstest": 4,
-         "mossbench": 4, "agreement": 4, "sampling": 1, "planning": 2, "ppi": 2, "corrected": 3,
-         "__init__": 5}
+LAYER = {"inputs": 0, "stats": 1, "core": 2, "agreement": 4, "sampling": 1, "planning": 2,
+         "ppi": 2, "corrected": 3, "__init__": 5}
 # Outside the scoring package, the pure layer may use only these vlmsafety modules.
-ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels", "vlmsafety._deprecation",
-                     "vlmsafety.specs.classes"}  # specs.classes: a leaf of constants
+ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels"}
+SUITES = Path(vlmsafety.scoring.__file__).parents[1] / "suites"
+SUITE_SCORERS = sorted(p.relative_to(SUITES).as_posix() for name in
+                       ("scoring.py", "result.py", "over_refusal.py", "classes.py")
+                       for p in SUITES.glob(f"*/{name}"))
+"""Each suite's pure modules: its scorers, their result types and its reference classes."""
 FORBIDDEN = {"logging", "os", "pathlib", "random", "io", "shutil", "socket", "urllib", "httpx",
              "aiohttp", "requests", "datasets", "huggingface_hub"}
 MAX_MODULE_LINES = 500
@@ -64,6 +68,22 @@ def test_imports_point_down(name: str) -> None:
             assert mod in ALLOWED_VLMSAFETY, f"scoring.{name} imports {mod}"
 
 
+@pytest.mark.parametrize("path", SUITE_SCORERS)
+def test_suite_scorers_are_pure_and_read_only_the_core_below(path: str) -> None:
+    suite = path.split("/")[0]
+    tree = ast.parse((SUITES / path).read_text(encoding="utf-8"))
+    for mod in imported_modules(tree):
+        assert mod.split(".")[0] not in FORBIDDEN, f"{path} imports {mod}: scorers are pure"
+        if mod.startswith("vlmsafety"):
+            assert (mod in ALLOWED_VLMSAFETY or mod.startswith("vlmsafety.scoring.")
+                    or mod in {f"vlmsafety.suites.{suite}.{m}"
+                               for m in ("scoring", "result", "classes")}), f"{path} imports {mod}"
+
+
+def test_suite_scorers_are_found() -> None:
+    assert {"dual/scoring.py", "vsc/scoring.py", "mossbench/scoring.py"} <= set(SUITE_SCORERS)
+
+
 @pytest.mark.parametrize("name", MODULES)
 def test_modules_and_functions_are_small(name: str) -> None:
     path = SCORING / f"{name}.py"
@@ -79,5 +99,5 @@ def test_modules_and_functions_are_small(name: str) -> None:
 def test_the_checks_catch_an_upward_and_a_lazy_import() -> None:
     src = "def f():\n    from vlmsafety.scoring.core import encode\n"
     assert imported_modules(ast.parse(src)) == ["vlmsafety.scoring.core"]
-    assert imported_modules(ast.parse("from vlmsafety.scoring import dual, Rate")) == [
-        "vlmsafety.scoring", "vlmsafety.scoring.dual"]
+    assert imported_modules(ast.parse("from vlmsafety.scoring import core, Rate")) == [
+        "vlmsafety.scoring", "vlmsafety.scoring.core"]

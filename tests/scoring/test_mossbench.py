@@ -13,8 +13,8 @@ from fractions import Fraction as F
 import pytest
 
 from vlmsafety.errors import LabelError, ScoringInputError
-from vlmsafety.scoring.mossbench import over_sensitivity, refusal_outcomes, stimulus_name
 from vlmsafety.scoring.stats import wilson_interval
+from vlmsafety.suites.mossbench.scoring import over_sensitivity, refusal_outcomes, stimulus_name
 
 R, P, S, D, I, U = (
     "refusal", "partial_refusal", "safe_completion", "direct_answer", "irrelevant", "unscored",

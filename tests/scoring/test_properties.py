@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from vlmsafety.labels import LABELS
 from vlmsafety.scoring.core import Rate
-from vlmsafety.scoring.dual import score_dual
 from vlmsafety.scoring.stats import wilson_interval
-from vlmsafety.scoring.vsc import score_vsc
-from vlmsafety.scoring.xstest import score_xstest
+from vlmsafety.suites.dual.scoring import score_dual
+from vlmsafety.suites.vsc.over_refusal import score_xstest
+from vlmsafety.suites.vsc.scoring import score_vsc
 
 FAST = settings(max_examples=40, deadline=None)
 

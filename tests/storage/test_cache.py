@@ -56,9 +56,11 @@ def test_an_unopenable_cache_is_a_cache_error_not_a_judge_error(tmp_path: Path) 
         SQLiteCache(tmp_path / "dir.sqlite")
 
 
-def test_old_import_paths_are_the_storage_cache() -> None:
+def test_judges_reexports_the_storage_cache() -> None:
+    import importlib.util
+
     import vlmsafety.judges
-    import vlmsafety.judges.cache
     from vlmsafety.storage.cache import SQLiteCache as Moved
 
-    assert SQLiteCache is Moved is vlmsafety.judges.SQLiteCache is vlmsafety.judges.cache.SQLiteCache
+    assert SQLiteCache is Moved is vlmsafety.judges.SQLiteCache
+    assert importlib.util.find_spec("vlmsafety.judges.cache") is None  # the old path is gone

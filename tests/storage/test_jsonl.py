@@ -51,10 +51,10 @@ def test_the_caller_chooses_the_error_and_the_first_line_hint(tmp_path: Path) ->
 def test_every_jsonl_reader_uses_the_shared_rules(tmp_path: Path) -> None:
     """Predictions, corpora, lmms-eval samples and DUAL instruction lists report a bad line the
     same way, each with its own error class."""
-    from vlmsafety.builders.dual import read_instruction_list
     from vlmsafety.corpora import load_corpus
     from vlmsafety.importers import read_lmms_eval
     from vlmsafety.predictions import read_predictions
+    from vlmsafety.suites.dual.builder import read_instruction_list
 
     p = tmp_path / "bad.jsonl"
     p.write_bytes(b'\n{"id": }\n{"id": "a", "response": "x", "label": "refusal"}\n')

@@ -23,7 +23,7 @@ from vlmsafety.human_labels import dataset_revision
 from vlmsafety.labels import LABELS
 from vlmsafety.predictions import read_predictions
 from vlmsafety.scoring.sampling import draw_sample
-from vlmsafety.specs import BENCHMARKS, BenchmarkSpec, get_spec
+from vlmsafety.specs import BenchmarkSpec, benchmarks, get_spec
 from vlmsafety.storage.splits import load_split
 
 __all__ = ["AnnotationSet", "ImageStore", "Item", "infer_benchmark", "load_annotation_set",
@@ -97,12 +97,12 @@ def infer_benchmark(dataset: str | os.PathLike[str], revision: str | None = None
         configs = set(datasets.get_dataset_config_names(os.fspath(dataset), revision=revision))
     except Exception as exc:  # any failure: the user can still name the benchmark
         raise InvalidArgumentError(f"cannot tell the benchmark of {os.fspath(dataset)!r} ({exc}); "
-                                   f"pass --benchmark ({', '.join(BENCHMARKS)})") from exc
-    found = [b for b in BENCHMARKS if configs & set(get_spec(b).config_names)]
+                                   f"pass --benchmark ({', '.join(benchmarks())})") from exc
+    found = [b for b in benchmarks() if configs & set(get_spec(b).config_names)]
     if len(found) != 1:
         raise InvalidArgumentError(
             f"dataset {os.fspath(dataset)!r} (configs {sorted(configs)}) matches "
-            f"{found or 'no benchmark'}; pass --benchmark ({', '.join(BENCHMARKS)})")
+            f"{found or 'no benchmark'}; pass --benchmark ({', '.join(benchmarks())})")
     return found[0]
 
 

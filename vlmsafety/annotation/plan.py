@@ -70,9 +70,10 @@ def plan_annotation(
         rows = {c: rs for c, rs in rows.items() if rs}
         n_all = sum(len(rs) for rs in rows.values())
         plans: dict[str, Any] = {}
+        scoring = spec.with_settings()
         for h in spec.headlines(list(rows)):
-            f, _, _ = spec.outcomes(rows, judge, h, **spec.settings)
-            y, labelled, _ = spec.outcomes(rows, humans.get(model.name, {}), h, **spec.settings)
+            f = scoring.outcomes(rows, judge, h).right
+            y, labelled, _, _ = scoring.outcomes(rows, humans.get(model.name, {}), h)
             if not len(f):
                 continue
             if int(labelled.sum()) >= MIN_PILOT:

@@ -1,41 +1,30 @@
-"""Dataset-card templates shipped as package data in ``vlmsafety/builders/templates/``.
+"""Dataset-card templates: markdown with ``${name}`` placeholders, one per builder.
 
-Each builder keeps its card's prose in a markdown template with ``${name}`` placeholders
-(:class:`string.Template`, so the braces of BibTeX and of id patterns stay as written) and fills
-it with the figures of one build.
+Each builder keeps its card's prose in a template beside its code (``card.md`` in its suite's
+builder package, shipped as package data) and fills it with the figures of one build
+(:class:`string.Template`, so the braces of BibTeX and of id patterns stay as written).
 
 Example:
-    >>> sorted(p for p in template_names())
-    ['dual_card.md', 'mossbench_card.md', 'vsc_card.md']
-    >>> "${pretty_name}" in load_template("dual_card.md").template
-    True
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "card.md"
+    >>> _ = path.write_text("# ${pretty_name} {braces stay}", encoding="utf-8")
+    >>> load_template(path).substitute(pretty_name="Toy")
+    '# Toy {braces stay}'
 """
 
 from __future__ import annotations
 
-from importlib.resources import files
+import os
+from pathlib import Path
 from string import Template
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from importlib.abc import Traversable
-
-__all__ = ["load_template", "template_names"]
+__all__ = ["load_template"]
 
 
-def _folder() -> Traversable:
-    return files("vlmsafety.builders").joinpath("templates")
-
-
-def template_names() -> list[str]:
-    """File names of the shipped templates."""
-    return sorted(p.name for p in _folder().iterdir() if p.name.endswith(".md"))
-
-
-def load_template(name: str) -> Template:
-    """The card template ``name`` (a file name from :func:`template_names`).
+def load_template(path: str | os.PathLike[str]) -> Template:
+    """The card template at ``path``.
 
     Raises:
-        FileNotFoundError: no template of that name is shipped.
+        FileNotFoundError: no such file.
     """
-    return Template(_folder().joinpath(name).read_text(encoding="utf-8"))
+    return Template(Path(path).read_text(encoding="utf-8"))

@@ -1,11 +1,15 @@
 """The shared writer of Hub-ready dataset folders: parquet shards plus a generated dataset card.
 
 A built folder looks like this, and is what ``datasets.load_dataset(folder, config)`` reads and what
-``vlmsafety push`` uploads::
+``vlmsafety push`` uploads (hidden files are neither read nor uploaded)::
 
     out/
       README.md                         YAML header (configs, dataset_info) + card body
       data/<config>/test-00000-of-00001.parquet
+      .vlmsafety-build                  the marker: a later build may replace this folder
+
+``overwrite`` replaces only a folder a build made (:func:`check_build_folder`: it holds the
+marker and nothing but :data:`BUILD_ENTRIES`), never a folder of someone's other files.
 
 Writes are atomic and streaming: rows go to a temporary sibling folder in small row groups (memory
 does not grow with the number of images), and the folder is renamed into place only when every
@@ -52,10 +56,20 @@ from vlmsafety.storage.files import terminate_as_exception
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["SPLIT", "ConfigWriter", "HubFolderWriter"]
+__all__ = ["BUILD_ENTRIES", "BUILD_MARKER", "PART_FILE", "SPLIT", "ConfigWriter",
+           "HubFolderWriter", "check_build_folder"]
 
 SPLIT = "test"
 """Benchmarks are evaluation sets: every config has a single ``test`` split."""
+
+PART_FILE = "build-part.json"
+"""The file of a part folder (a sharded build) that says which build and which part it is."""
+
+BUILD_MARKER = ".vlmsafety-build"
+"""Written into every folder a build makes; ``overwrite`` replaces only a folder that has it."""
+
+BUILD_ENTRIES: tuple[str, ...] = ("README.md", "data", PART_FILE, BUILD_MARKER)
+"""What a built folder (or part folder) holds; ``overwrite`` replaces only such a folder."""
 
 _DEFAULT_ROW_GROUP = 64
 _DEFAULT_SHARD_BYTES = 256 * 1024 * 1024
@@ -180,13 +194,30 @@ class ConfigWriter:
             self.abort()
 
 
+def check_build_folder(out: str | os.PathLike[str], *, overwrite: bool,
+                       inputs: Iterable[str | os.PathLike[str] | None] = ()) -> Path:
+    """Refuse an output folder a build may not replace: one that exists without ``overwrite``,
+    one that does not hold :data:`BUILD_MARKER` or holds anything but :data:`BUILD_ENTRIES` (a
+    folder of other files, which replacing would delete), the current folder, or one holding an
+    input (see :func:`~vlmsafety.storage.files.check_output_folder`).
+
+    Raises:
+        OutputExistsError: naming the folder and why.
+    """
+    from vlmsafety.storage.files import check_output_folder
+
+    return check_output_folder(out, overwrite=overwrite, inputs=inputs, entries=BUILD_ENTRIES,
+                               marker=BUILD_MARKER, command="vlmsafety build")
+
+
 class HubFolderWriter:
     """Atomic writer of a Hub-ready dataset folder (see the module docstring).
 
     Args:
         out_dir: The final folder. Must not exist unless ``overwrite`` is true; it is replaced only
             after the new folder is complete.
-        overwrite: Replace an existing ``out_dir``.
+        overwrite: Replace an existing ``out_dir`` that an earlier build made
+            (:func:`check_build_folder`).
         inputs: Files or folders the build reads: ``out_dir`` may not be one of them nor hold
             one (replacing it would delete them), ``overwrite`` or not.
     """
@@ -214,14 +245,15 @@ class HubFolderWriter:
         return self._tmp
 
     def __enter__(self) -> Self:
-        from vlmsafety.storage.files import check_output_folder
-
-        check_output_folder(self.out_dir, overwrite=self.overwrite, inputs=self.inputs)
+        check_build_folder(self.out_dir, overwrite=self.overwrite, inputs=self.inputs)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self._signals.enter_context(terminate_as_exception())  # SIGTERM removes the temporary
         self._tmp = Path(
             tempfile.mkdtemp(prefix=f".{self.out_dir.name}.building-", dir=self.out_dir.parent)
         )
+        (self._tmp / BUILD_MARKER).write_text(
+            "written by vlmsafety build: a later build with --overwrite may replace this "
+            "folder\n", encoding="utf-8")
         return self
 
     def config(self, name: str, features: datasets.Features, **kwargs: Any) -> ConfigWriter:
@@ -275,7 +307,8 @@ class HubFolderWriter:
         data["version"] = version
         return data
 
-    def write_card(self, *, body: str, version: str, default_config: str | None = None, **card_fields: Any) -> DatasetCard:
+    def write_card(self, *, body: str, version: str, default_config: str | None = None,
+                   **card_fields: Any) -> DatasetCard:
         """Write README.md: generated YAML header plus ``body`` (markdown)."""
         data = self.card_data(version=version, default_config=default_config, **card_fields)
         card = DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body.lstrip()}")

@@ -3,11 +3,13 @@
 A builder given ``shard=(i, k)`` writes only its contiguous ``i``-th slice of the planned rows
 (items for DUAL-Bench, rows for VSCBench) into a *part folder*: ``data/<config>/*.parquet`` plus
 :data:`PART_FILE`, which holds the build's fingerprint (versions, settings, seed, source
-checksums), the part's place (``i`` of ``k``), its configs' features and what the card needs.
-:func:`merge_parts` checks that the parts belong together (same fingerprint, each index of
-``0..k-1`` exactly once) and writes the rows in order through the same writer, so the merged
-folder is byte for byte the one a single build writes. Machines run the parts; any scheduler does
-(see docs/sharded-builds.md): vlmsafety has none of its own.
+checksums), the part's place (``i`` of ``k``), its configs' features, what the card needs and the
+sha256 of every file of the part. :func:`merge_parts` checks that the parts belong together (same
+fingerprint, each index of ``0..k-1`` exactly once) and that no file of a part was changed,
+added or removed since it was built (naming the part and the file), and writes the rows in
+order through the same writer, so the merged folder is byte for byte the one a single build
+writes. Machines run the parts; any scheduler does (see docs/sharded-builds.md): vlmsafety has
+none of its own.
 
 Example:
     >>> parse_shard("1/3"), list(shard_range(10, 1, 3)), list(shard_range(10, 2, 3))
@@ -29,8 +31,9 @@ from typing import Any, Final
 import datasets
 import pyarrow.parquet as pq
 
-from vlmsafety.builders.hubfolder import ConfigWriter, HubFolderWriter
+from vlmsafety.builders.hubfolder import BUILD_MARKER, PART_FILE, ConfigWriter, HubFolderWriter
 from vlmsafety.errors import InvalidArgumentError, SourceDataError
+from vlmsafety.storage.checksums import file_sha256, folder_sha256
 
 __all__ = [
     "PART_FILE",
@@ -41,12 +44,11 @@ __all__ = [
     "parse_shard",
     "read_parts",
     "shard_range",
+    "verify_part",
 ]
 
-PART_FILE: Final = "build-part.json"
-"""The file of a part folder that says which build and which part it is."""
-
-PART_FORMAT: Final = "vlmsafety-build-part/1"
+PART_FORMAT: Final = "vlmsafety-build-part/2"
+"""Version 2 records the sha256 of every file of the part (``files``)."""
 
 _PACKAGES = ("vlmsafety", "datasets", "pyarrow", "pillow", "numpy", "huggingface_hub")
 
@@ -58,7 +60,8 @@ def parse_shard(text: str | tuple[int, int]) -> tuple[int, int]:
         >>> parse_shard("3/3")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.InvalidArgumentError: shard '3/3': expected I/K with 0 <= I < K (I counts from 0, e.g. 0/4 ... 3/4)
+        vlmsafety.errors.InvalidArgumentError: shard '3/3': expected I/K with 0 <= I < K (I counts
+        from 0, e.g. 0/4 ... 3/4)
     """
     try:
         i, k = (int(p) for p in text.split("/")) if isinstance(text, str) else text
@@ -89,7 +92,7 @@ def fingerprint(builder: str, *, settings: Mapping[str, Any], seed: int | None,
     """What must agree between the parts of one build (JSON-ready).
 
     Args:
-        builder: The builder's module (``"vlmsafety.builders.vsc"``).
+        builder: The builder's module (``"vlmsafety.suites.vsc.builder"``).
         settings: The options that shape the output (image size, configs, ...).
         seed: The build's seed (``None`` when it has none).
         sources: Checksums of the inputs (files, item lists, image archives).
@@ -121,7 +124,7 @@ def write_part(folder: HubFolderWriter, *, builder: str, fingerprint: Mapping[st
         configs[name] = {"rows": writer.num_rows, "features": writer.features.to_dict()}
     manifest = {"format": PART_FORMAT, "builder": builder, "fingerprint": dict(fingerprint),
                 "shard": {"index": shard[0], "count": shard[1]}, "configs": configs,
-                "card": dict(card)}
+                "card": dict(card), "files": folder_sha256(folder.root, skip=(PART_FILE, BUILD_MARKER))}
     folder.write_extra(PART_FILE, json.dumps(manifest, indent=1) + "\n")
 
 
@@ -134,9 +137,35 @@ def _read_manifest(part: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SourceDataError(f"{path}: unreadable part manifest ({exc})") from None
+    if isinstance(manifest, dict) and manifest.get("format") == "vlmsafety-build-part/1":
+        raise SourceDataError(f"{path}: the part was built by an older vlmsafety and records no "
+                              "checksums of its files; rebuild it")
     if not isinstance(manifest, dict) or manifest.get("format") != PART_FORMAT:
         raise SourceDataError(f"{path}: not a {PART_FORMAT} manifest")
     return manifest
+
+
+def verify_part(part: Path, manifest: Mapping[str, Any]) -> None:
+    """Check every file of a part folder against the sha256 its manifest records.
+
+    Raises:
+        SourceDataError: a file differs, is missing or was added; the part and the file named.
+    """
+    recorded: Mapping[str, str] = manifest["files"]
+    found = {p.relative_to(part).as_posix() for p in part.rglob("*")
+             if p.is_file() and p.name not in (PART_FILE, BUILD_MARKER)}
+    extra = sorted(found - set(recorded))
+    if extra:
+        raise SourceDataError(f"part {str(part)!r}: file {extra[0]!r} is not one the part was built "
+                              f"with (not in its {PART_FILE}); remove it or rebuild the part")
+    for name, digest in sorted(recorded.items()):
+        if name not in found:
+            raise SourceDataError(f"part {str(part)!r}: file {name!r} is missing; rebuild the "
+                                  "part")
+        if file_sha256(part / name) != digest:
+            raise SourceDataError(f"part {str(part)!r}: file {name!r} differs from the one built "
+                                  f"(its sha256 is not the one in {PART_FILE}): it was changed or "
+                                  "damaged since; rebuild the part")
 
 
 def read_parts(parts: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, dict[str, Any]]]:
@@ -175,13 +204,19 @@ def read_parts(parts: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, dict
 
 def _copy_rows(folder: Path, writer: ConfigWriter, bar: Any) -> int:
     """Stream a part's rows of one config, already encoded, into ``writer``; their count."""
+    import pyarrow as pa
+
     n = 0
     for file in sorted(folder.glob("*.parquet")):
-        for batch in pq.ParquetFile(file).iter_batches(batch_size=256):
-            for row in batch.to_pylist():
-                writer.write_encoded(row)
-            n += batch.num_rows
-            bar.update(batch.num_rows)
+        try:
+            for batch in pq.ParquetFile(file).iter_batches(batch_size=256):
+                for row in batch.to_pylist():
+                    writer.write_encoded(row)
+                n += batch.num_rows
+                bar.update(batch.num_rows)
+        except (pa.ArrowException, OSError) as exc:
+            raise SourceDataError(f"{file}: unreadable parquet file of a part ({exc}); rebuild "
+                                  "the part") from None
     return n
 
 
@@ -206,6 +241,8 @@ def merge_parts(
     from tqdm.auto import tqdm
 
     loaded = read_parts(parts)
+    for path, manifest in loaded:  # before anything is written
+        verify_part(path, manifest)
     manifests = [m for _, m in loaded]
     names = list(manifests[0]["configs"])
     total = sum(c["rows"] for m in manifests for c in m["configs"].values())

@@ -23,7 +23,11 @@ raises (see the circuit breaker below).
   timeouts, connection errors and malformed bodies; bounded by ``max_attempts`` and by
   ``total_timeout`` seconds per request. Other 4xx (bad key, unknown model) fail at once.
 * Settings (base URL, model, API key) come from arguments or the environment, read at call time
-  and never written anywhere. The API key is optional (local servers need none).
+  and never written anywhere. The API key is optional (local servers need none). A base URL may
+  carry ``user:password@``: it is sent as Basic authorization (and wins over a key from the
+  environment). Secrets never leave the client: every error, reply text and message it hands out
+  goes through :func:`~vlmsafety.chat_client.redact.redact`, which removes the key, URL
+  credentials and their Basic form, even when a server echoes the request's headers.
 * Connections persist: the blocking calls (:meth:`ChatClient.complete_many`, the chat judge's
   ``judge_many``, a ``generate`` run) run on one event loop per client, in a background
   thread, whose connection pool lives until :meth:`ChatClient.close` (or the client is garbage
@@ -34,7 +38,7 @@ raises (see the circuit breaker below).
   a whole dataset through one batch (``generate`` does) with bounded memory.
 * Transport: aiohttp. At 64 requests in flight against a server answering after 20 ms, httpx
   spent ~1 ms of Python per request and reached 0.30 of the ideal rate on 2 cores; aiohttp
-  reaches 0.8 (``benchmarks/bench_chat.py``). Proxies from ``HTTP(S)_PROXY``/``NO_PROXY`` are
+  reaches 0.8 (``perf/bench_chat.py``). Proxies from ``HTTP(S)_PROXY``/``NO_PROXY`` are
   honoured, looked up once per batch (aiohttp's own ``trust_env`` looks them up in a thread on
   every request, which alone cost a third of the rate at 64 in flight). Certificates are
   verified against certifi's bundle unless ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` name another.
@@ -43,7 +47,8 @@ raises (see the circuit breaker below).
 Modules, by job: :mod:`~vlmsafety.chat_client.settings` (endpoint settings from arguments or the
 environment, URLs), :mod:`~vlmsafety.chat_client.retry` (:class:`RetryPolicy`, :class:`ChatResult`
 and the retry loop of one request), :mod:`~vlmsafety.chat_client.breaker`
-(:class:`CircuitBreaker`), :mod:`~vlmsafety.chat_client.transport` (TLS, proxies, the loop thread
+(:class:`CircuitBreaker`), :mod:`~vlmsafety.chat_client.redact` (secrets out of every text),
+:mod:`~vlmsafety.chat_client.transport` (TLS, proxies, the loop thread
 that keeps connections open) and :mod:`~vlmsafety.chat_client.client` (:class:`ChatClient`).
 Every public name is re-exported here.
 
@@ -60,13 +65,15 @@ Example:
     ...     [[{"role": "user", "content": "hi"}]])
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the first request (sent alone, as a probe): connection error: ...
+    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the
+    first request (sent alone, as a probe): connection error: ...
 """
 
 from __future__ import annotations
 
 from vlmsafety.chat_client.breaker import CircuitBreaker
 from vlmsafety.chat_client.client import ChatClient
+from vlmsafety.chat_client.redact import redact
 from vlmsafety.chat_client.retry import ChatResult, RetryPolicy
 from vlmsafety.chat_client.settings import (
     ChatSettings,
@@ -87,5 +94,6 @@ __all__ = [
     "resolve_settings",
     "chat_url",
     "image_data_url",
+    "redact",
     "run_sync",
 ]

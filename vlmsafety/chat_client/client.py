@@ -24,10 +24,12 @@ from collections.abc import (
 from typing import TYPE_CHECKING, Any
 
 from vlmsafety.chat_client.breaker import CircuitBreaker
+from vlmsafety.chat_client.redact import redact, secrets_of, strip_credentials, url_credentials
 from vlmsafety.chat_client.retry import REQUEST_REJECTED, ChatResult, RetryPolicy, send
 from vlmsafety.chat_client.settings import ChatSettings, Messages, chat_url, resolve_settings
 from vlmsafety.chat_client.transport import LoopThread, env_proxy, new_session, ssl_context
 from vlmsafety.errors import EndpointError, InvalidArgumentError
+from vlmsafety.storage.jsonl import scrub_surrogates
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -233,10 +235,10 @@ class _Batch:
     def __init__(self, client: ChatClient, settings: ChatSettings, url: str,
                  requests: Sequence[Messages], guard: CircuitBreaker, bar: Any,
                  on_result: Callable[[Any, ChatResult], None] | None) -> None:
-        self.client, self.model, self.url = client, settings.model, url
+        self.client, self.model, self.url = client, settings.model, strip_credentials(url)
+        self.secrets = secrets_of(settings.api_key, url)
         self.headers = {"Content-Type": "application/json"}
-        if settings.api_key:
-            self.headers["Authorization"] = f"Bearer {settings.api_key}"
+        self.headers.update(_authorization(settings.api_key, url))
         self.proxy = env_proxy(url)
         self.requests, self.guard, self.bar, self.on_result = requests, guard, bar, on_result
         self.results: list[ChatResult | None] = [None] * len(requests)
@@ -244,11 +246,15 @@ class _Batch:
         self.of_total = f" of {len(requests)}"  # a stream does not know its length
 
     async def one(self, http: Any, messages: Messages, *, probe: bool = False) -> ChatResult:
-        payload = json.dumps({"model": self.model, "messages": list(messages),
-                              **self.client.params},
-                             ensure_ascii=False).encode("utf-8")  # once, not per attempt
-        return await send(http, self.url, self.headers, payload, self.client.retry, self.proxy,
-                          probe=probe)
+        text = json.dumps({"model": self.model, "messages": list(messages),
+                           **self.client.params}, ensure_ascii=False)
+        try:
+            payload = text.encode("utf-8")  # once, not per attempt
+        except UnicodeEncodeError:  # a lone surrogate: not text; sent as U+FFFD
+            payload = scrub_surrogates(text)[0].encode("utf-8")
+        res = await send(http, self.url, self.headers, payload, self.client.retry, self.proxy,
+                         probe=probe)
+        return _redacted(res, self.secrets)
 
     def store(self, tag: Any, res: ChatResult) -> None:
         self.results[tag] = res
@@ -324,6 +330,29 @@ class _Stream(_Batch):
                 return
             await self.probe(http, *first)
         await _all(self.stream_worker(http) for _ in range(self.client.concurrency))
+
+
+def _authorization(api_key: str | None, url: str) -> dict[str, str]:
+    """The ``Authorization`` header: Basic from the URL's ``user:password@`` when it has one (the
+    credentials written for this endpoint win over a key from the environment), else Bearer."""
+    import base64
+
+    creds = url_credentials(url)
+    if creds is not None:
+        pair = f"{creds[0]}:{creds[1]}".encode()
+        return {"Authorization": f"Basic {base64.b64encode(pair).decode('ascii')}"}
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def _redacted(res: ChatResult, secrets: tuple[str, ...]) -> ChatResult:
+    """``res`` with its error and text passed through :func:`redact` (the key, URL credentials)."""
+    import dataclasses
+
+    error = redact(res.error, secrets) if res.error is not None else None
+    text = redact(res.text, secrets) if res.text is not None else None
+    if error == res.error and text == res.text:
+        return res
+    return dataclasses.replace(res, error=error, text=text)
 
 
 async def _all(coros: Iterable[Coroutine[Any, Any, None]]) -> None:

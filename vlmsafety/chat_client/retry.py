@@ -12,11 +12,13 @@ import email.utils
 import json
 import random
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from vlmsafety.errors import InvalidArgumentError
+from vlmsafety.storage.jsonl import scrub_surrogates
 
 __all__ = ["REQUEST_REJECTED", "ChatResult", "RetryPolicy", "send"]
 
@@ -106,7 +108,13 @@ def _reply_text(body: Any) -> str | None:
         return None
     if isinstance(content, list):  # content parts
         content = "".join(p.get("text", "") for p in content if isinstance(p, Mapping))
-    return content if isinstance(content, str) and content.strip() else None
+    if not isinstance(content, str) or not content.strip():
+        return None
+    content, n = scrub_surrogates(content)  # "\ud800" is legal JSON but not text
+    if n:
+        warnings.warn("a reply held lone surrogate(s) (not text); replaced by U+FFFD",
+                      UnicodeWarning, stacklevel=2)
+    return str(content)
 
 
 async def send(http: Any, url: str, headers: Mapping[str, str], payload: bytes,

@@ -52,7 +52,8 @@ def resolve_settings(
         >>> resolve_settings("localhost:8000", "qwen")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.EndpointError: endpoint 'localhost:8000' is not usable: it does not start with http:// or https://; expected an http(s) URL such as http://localhost:8000/v1
+        vlmsafety.errors.EndpointError: endpoint 'localhost:8000' is not usable: it does not start
+        with http:// or https://; expected an http(s) URL such as http://localhost:8000/v1
         >>> import os; os.environ.pop("VLMSAFETY_JUDGE_MODEL", None) and None
         >>> resolve_settings("http://localhost:8000")
         Traceback (most recent call last):
@@ -91,7 +92,9 @@ def _check_url(url: str) -> None:
         except ValueError:
             problem = "its port is not a number in 0-65535"
     if problem is not None:
-        raise EndpointError(f"endpoint {url!r} is not usable: {problem}; expected an http(s) "
+        from vlmsafety.chat_client.redact import redact
+
+        raise EndpointError(f"endpoint {redact(url)!r} is not usable: {problem}; expected an http(s) "
                             "URL such as http://localhost:8000/v1")
 
 

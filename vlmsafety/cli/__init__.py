@@ -11,12 +11,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
-__all__ = ["COMMANDS", "Terminated", "build_parser", "main", "sigterm_as_interrupt"]
+__all__ = ["COMMANDS", "Terminated", "build_parser", "main", "plain_text", "sigterm_as_interrupt"]
 
 # (module under vlmsafety.cli, in the order shown by --help). A module is listed only once its
 # command works end to end.
@@ -34,20 +37,57 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
+_ROLE = re.compile(r":(?:py:)?(?:func|class|mod|meth|attr|data|exc|obj):`(~?)([^`]+)`")
+
+
+def plain_text(text: str | None) -> str | None:
+    """A docstring made fit for ``--help``: reST roles and double backticks become `code`.
+
+    Subcommands take their description from their module's docstring, written for the API docs.
+
+    Example:
+        >>> plain_text("Runs ``vlmsafety evaluate`` (:func:`~vlmsafety.evaluation.run_evaluation`).")
+        'Runs `vlmsafety evaluate` (`run_evaluation`).'
+    """
+    if text is None:
+        return None
+    def code(m: re.Match[str]) -> str:
+        short, target = m.groups()
+        return f"`{target.rsplit('.', 1)[-1] if short else target}`"
+
+    return _ROLE.sub(code, text).replace("``", "`")
+
+
+def _plain_help(parser: argparse.ArgumentParser) -> None:
+    """Apply :func:`plain_text` to every description and help text under ``parser``."""
+    parser.description = plain_text(parser.description)
+    parser.epilog = plain_text(parser.epilog)
+    for action in parser._actions:
+        action.help = plain_text(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                choice.help = plain_text(choice.help)
+            for child in action.choices.values():
+                _plain_help(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from vlmsafety import __version__
+    from vlmsafety.specs import specs
 
+    titles = ", ".join(spec.title for spec in specs())
     parser = argparse.ArgumentParser(
         prog="vlmsafety",
         description=(
-            "Measure whether a vision-language model is safe and still useful "
-            "(DUAL-Bench, VSCBench). Run `vlmsafety demo` for a one-minute tour."
+            "Measure whether a vision-language model is safe and still useful on published "
+            f"safety benchmarks ({titles}). Run `vlmsafety demo` for a one-minute tour."
         ),
     )
     parser.add_argument("--version", action="version", version=f"vlmsafety {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"vlmsafety.cli.{name}").register(sub)
+    _plain_help(parser)
     return parser
 
 
@@ -73,6 +113,20 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _one_line(command: str, show: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints vlmsafety's notes about the data (a
+    ``UnicodeWarning``: text replaced) as one line on stderr, and leaves others to ``show``."""
+
+    def showwarning(message: Warning | str, category: type[Warning], *rest: Any,
+                    **kwargs: Any) -> None:
+        if issubclass(category, UnicodeWarning):
+            print(f"vlmsafety {command}: warning: {message}", file=sys.stderr)
+        else:
+            show(message, category, *rest, **kwargs)
+
+    return showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
     from vlmsafety.errors import VLMSafetyError
@@ -85,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), warnings.catch_warnings():
+            warnings.showwarning = _one_line(args.command, warnings.showwarning)
             return int(args.handler(args) or 0)
     except VLMSafetyError as exc:
         print(f"vlmsafety {args.command}: error: {exc}", file=sys.stderr)

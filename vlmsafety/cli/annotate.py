@@ -35,13 +35,13 @@ def register(sub: Any) -> None:
         "page (127.0.0.1, works offline), for judge-corrected rates with valid intervals.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from vlmsafety.specs import BENCHMARKS
+    from vlmsafety.specs import benchmarks
 
     p.add_argument("--dataset", metavar="DIR_OR_REPO", help="the benchmark dataset")
     p.add_argument("--predictions", nargs="+", metavar="[NAME=]P",
                    help="one predictions JSONL per model (judged files also give the judge's "
                    "label, hidden on the page until asked for)")
-    p.add_argument("--benchmark", choices=BENCHMARKS,
+    p.add_argument("--benchmark", choices=benchmarks(),
                    help="the dataset's benchmark (default: told by its configs)")
     p.add_argument("--revision", metavar="SHA_OR_TAG", help="pin a Hub repo id to this revision")
     p.add_argument("--out", type=Path, metavar="FILE", help="human-labels JSONL to append to")

@@ -1,41 +1,13 @@
 """``vlmsafety build BENCH ...``: build a Hub-ready dataset folder (one sub-subcommand per benchmark).
 
-Each benchmark's options are registered by ``vlmsafety.cli.build_<bench>.register(subparsers)``.
+Each registered benchmark's spec holds its ``build_command`` (``register(subparsers)``), which adds
+``vlmsafety build <name>``; ``vlmsafety build merge`` joins the parts of a sharded build.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 from typing import Any
-
-from vlmsafety.specs import BENCHMARKS
-
-BENCHES: tuple[str, ...] = (*BENCHMARKS, "merge")
-"""One ``vlmsafety build`` subcommand per benchmark spec (``vlmsafety.cli.build_<name>``), and
-``merge`` (joins the parts of a sharded build)."""
-
-
-def add_parallel_arguments(p: argparse.ArgumentParser) -> None:
-    """--num-proc and --shard, shared by the builders that make or check many images."""
-    p.add_argument("--num-proc", type=int, default=1, metavar="N",
-                   help="worker processes for image work; the writer stays one and ordered, the "
-                        "output does not depend on N (default 1: none)")
-    p.add_argument("--shard", metavar="I/K",
-                   help="build only the I-th (from 0) of K disjoint parts into --out, a part "
-                        "folder; join the K parts with `vlmsafety build merge`")
-
-
-def add_download_arguments(p: argparse.ArgumentParser) -> None:
-    """The options shared by builders that download pinned release files: --base-url, --timeout,
-    --allow-unpinned and --overwrite."""
-    p.add_argument("--base-url", metavar="URL",
-                   help="raw-file host for downloads (default https://raw.githubusercontent.com)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                   help="seconds per download (default 60)")
-    p.add_argument("--allow-unpinned", action="store_true",
-                   help="accept inputs whose sha256 differs from the pinned release (card says so)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
 
 
 def register(sub: Any) -> None:
@@ -47,8 +19,13 @@ def register(sub: Any) -> None:
         "what `vlmsafety push` uploads.",
     )
     benches = p.add_subparsers(dest="bench", metavar="BENCH")
-    for bench in BENCHES:
-        importlib.import_module(f"vlmsafety.cli.build_{bench}").register(benches)
+    from vlmsafety.cli import build_merge
+    from vlmsafety.specs import specs
+
+    for spec in specs():
+        if spec.build_command is not None:
+            spec.build_command(benches)
+    build_merge.register(benches)
     p.set_defaults(handler=lambda args: _usage(p))
 
 

@@ -6,17 +6,18 @@
 
 The parts must come from the same build (their fingerprints: versions, settings, seed, source
 checksums) and be complete (each of 0..K-1 once); the differing fields, or the missing and
-duplicated parts, are named otherwise. See docs/sharded-builds.md for Slurm and Ray recipes.
+duplicated parts, are named otherwise. Every file of every part is checked against the sha256
+its build-part.json records (a changed, missing or added file is named with its part), and the
+summary prints the sha256 of every file of the merged folder. See docs/sharded-builds.md for Slurm and Ray recipes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-__all__ = ["part_summary", "register", "run"]
+__all__ = ["register", "run"]
 
 
 def register(sub: Any) -> None:
@@ -28,18 +29,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("parts", nargs="+", metavar="PART", help="part folders, in any order")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (must not exist)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an --out folder an earlier build made (never other files)")
     p.set_defaults(handler=run)
-
-
-def part_summary(part: Path) -> dict[str, Any]:
-    """What a part folder holds: its place, rows per config (printed by ``build --shard``)."""
-    from vlmsafety.builders.shards import PART_FILE
-
-    manifest = json.loads((part / PART_FILE).read_text(encoding="utf-8"))
-    shard = manifest["shard"]
-    return {"out": str(part), "shard": f"{shard['index']}/{shard['count']}",
-            "rows": {c: v["rows"] for c, v in manifest["configs"].items()}}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,10 +39,12 @@ def run(args: argparse.Namespace) -> int:
     from huggingface_hub import DatasetCard
 
     from vlmsafety.builders.merge import merge_build
+    from vlmsafety.storage.checksums import folder_sha256
 
     out = merge_build(args.parts, args.out, overwrite=args.overwrite)
     infos = DatasetCard.load(out / "README.md").data.to_dict().get("dataset_info", [])
     infos = infos if isinstance(infos, list) else [infos]
     rows = {i.get("config_name", "default"): i["splits"][0]["num_examples"] for i in infos}
-    print(json.dumps({"out": str(out), "parts": len(args.parts), "rows": rows}, indent=2))
+    print(json.dumps({"out": str(out), "parts": len(args.parts), "rows": rows,
+                      "sha256": folder_sha256(out)}, indent=2))
     return 0

@@ -1,12 +1,13 @@
-"""``vlmsafety demo``: the main job end to end on the embedded DUAL-Bench-style sample, offline.
+"""``vlmsafety demo``: the main job end to end on an embedded sample, offline.
 
-Builds the shipped sample (48 instruction images, 12 categories, clean + perturbed), then runs
-exactly what ``vlmsafety evaluate`` runs (:func:`vlmsafety.evaluation.run_evaluation`) on two
-shipped sets of model responses with the default offline judge, and prints RR/DAR/SCR and dIR per
-perturbation. ``--out DIR`` keeps the dataset (``DIR/dual-sample``) and the evaluation
-(``DIR/evaluation``: results.json, report.md, judged JSONL, plots where matplotlib is installed).
-It also registers the metric modules in evaluate's cache so that ``evaluate.load("safe_completion")``
-works offline afterwards.
+The sample is the first registered benchmark's that ships one (:class:`vlmsafety.specs.Demo`;
+today the DUAL-Bench-style sample: 48 instruction images, 12 categories, clean + perturbed). The
+demo builds it, runs exactly what ``vlmsafety evaluate`` runs
+(:func:`vlmsafety.evaluation.run_evaluation`) on the shipped sets of model responses with the
+default offline judge, and prints the benchmark's summary tables. ``--out DIR`` keeps the dataset
+(``DIR/<benchmark>-sample``) and the evaluation (``DIR/evaluation``: results.json, report.md, judged
+JSONL, plots where matplotlib is installed). It also registers the metric modules in evaluate's
+cache so that ``evaluate.load(name)`` works offline afterwards.
 """
 
 from __future__ import annotations
@@ -17,15 +18,11 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
-from importlib.resources import as_file, files
+from contextlib import ExitStack
+from importlib.resources import as_file
 from pathlib import Path
 from typing import Any
 
-DEMO_MODELS: tuple[tuple[str, str], ...] = (
-    ("demo-vlm-a", "dual_sample_responses.jsonl"),
-    ("demo-vlm-b", "dual_sample_responses_b.jsonl"),
-)
 MARKER = ".vlmsafety-demo"
 """File that marks a folder as the demo's own output, which a later ``demo --out`` may replace."""
 
@@ -47,12 +44,6 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _fmt(rate: Mapping[str, Any] | None) -> str:
-    if not rate or not rate.get("n"):
-        return "   -   "
-    return f"{rate['rate']:.3f} [{rate['ci_low']:.2f}, {rate['ci_high']:.2f}]"
-
-
 def _prepare_out(out: Path) -> None:
     """Create ``out`` for the demo; an existing folder only if the demo wrote it (its marker)."""
     from vlmsafety.storage.files import check_output_folder
@@ -65,57 +56,37 @@ def _prepare_out(out: Path) -> None:
                               encoding="utf-8")
 
 
-def _print_tables(results: Mapping[str, Any]) -> None:
-    from vlmsafety.report import markdown_table
-    from vlmsafety.specs.classes import INSTRUCTION_TYPES
-
-    table, dtable = [], []
-    for model, info in results["models"].items():
-        for itype in INSTRUCTION_TYPES:
-            g = info["scores"].get(itype)
-            if g is None:
-                continue
-            o = g["overall"]
-            table.append([model, itype, str(o["n"]), _fmt(o["refusal_rate"]),
-                          _fmt(o["direct_answer_rate"]), _fmt(o["safe_completion_rate"]),
-                          str(o["n_unscored"])])
-        for pert, deltas in sorted(info["scores"]["all"].get("delta_ir", {}).items()):
-            dtable.append([model, pert] + [
-                "-" if deltas.get(k, {}).get("value") is None else f"{deltas[k]['value']:+.3f}"
-                for k in ("refusal_rate", "direct_answer_rate", "safe_completion_rate")])
-    print()
-    print("DUAL-Bench-style sample, all rows (clean + perturbed); rates with Wilson 95% intervals")
-    print(markdown_table(["model", "instruction", "n", "RR", "DAR", "SCR", "unscored"], table))
-    print()
-    print("Robustness gap dIR = rate on perturbed items - rate on their own clean sources")
-    print(markdown_table(["model", "perturbation", "dRR", "dDAR", "dSCR"], dtable))
-
-
 def run(args: argparse.Namespace) -> int:
-    from vlmsafety.builders.dual import build_sample
-    from vlmsafety.evaluation import ModelInput, run_evaluation
+    from vlmsafety.errors import VLMSafetyError
+    from vlmsafety.evaluation import EvaluationRequest, ModelInput, run_evaluation
     from vlmsafety.metric_modules import install_metrics
+    from vlmsafety.specs import specs
 
+    spec = next((s for s in specs() if s.demo is not None), None)
+    if spec is None or spec.demo is None:
+        raise VLMSafetyError("no registered benchmark ships a demo sample")
+    demo = spec.demo
     t0 = time.perf_counter()
     if args.out:
         work = Path(args.out)
         _prepare_out(work)
     else:
         work = Path(tempfile.mkdtemp(prefix="vlmsafety-demo-"))
-    folder = work / "dual-sample"
+    folder = work / f"{spec.name}-sample"
     print(f"1/4 building the embedded sample -> {folder}", file=sys.stderr)
-    build_sample(folder, overwrite=True, progress=False)
-    print(f"2/4 judging and scoring {len(DEMO_MODELS)} models (what `vlmsafety evaluate` runs)",
+    demo.build(folder)
+    print(f"2/4 judging and scoring {len(demo.responses)} models (what `vlmsafety evaluate` runs)",
           file=sys.stderr)
-    data = files("vlmsafety.data")
-    with as_file(data.joinpath(DEMO_MODELS[0][1])) as a, as_file(data.joinpath(DEMO_MODELS[1][1])) as b:
-        models = [ModelInput(DEMO_MODELS[0][0], Path(a)), ModelInput(DEMO_MODELS[1][0], Path(b))]
-        results = run_evaluation(
-            "dual", folder, models, work / "evaluation", n_boot=args.n_boot, seed=args.seed,
-            plots=importlib.util.find_spec("matplotlib") is not None, progress=False,
+    with ExitStack() as stack:
+        models = [ModelInput(name, Path(stack.enter_context(as_file(path))))
+                  for name, path in demo.responses]
+        request = EvaluationRequest(
+            spec.name, folder, models, n_boot=args.n_boot, seed=args.seed, progress=False,
             command=" ".join(["vlmsafety", "demo", *getattr(args, "argv", [])[1:]]))
-    print(f"3/4 scored with judge {results['judge']['name']}", file=sys.stderr)
-    _print_tables(results)
+        results = run_evaluation(request, work / "evaluation",
+                                 plots=importlib.util.find_spec("matplotlib") is not None)
+    print(f"3/4 scored with judge {results.judge.name}", file=sys.stderr)
+    demo.summary(results)
     if not args.no_install_metrics:
         installed = install_metrics()
         names = ", ".join(p.stem for p in installed)

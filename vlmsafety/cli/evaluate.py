@@ -38,9 +38,9 @@ def register(sub: Any) -> None:
         "results.json, report.md and plots.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from vlmsafety.specs import BENCHMARKS
+    from vlmsafety.specs import benchmarks, specs
 
-    p.add_argument("--benchmark", required=True, choices=BENCHMARKS,
+    p.add_argument("--benchmark", required=True, choices=benchmarks(),
                    help="which benchmark the dataset is (its spec: configs, judge rubric, "
                    "scorer)")
     p.add_argument("--dataset", required=True, metavar="DIR_OR_REPO",
@@ -53,19 +53,17 @@ def register(sub: Any) -> None:
     p.add_argument("--config", action="append", metavar="NAME",
                    help="score only this config (repeatable; default: every config with "
                    "predictions)")
+    from vlmsafety.cli.judge import JUDGE_HELP
     from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 
-    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge (keyword = offline rules, latest version, default; "
-                   "keyword@1.0.0; chat = LLM judge), or precomputed labels")
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME", help=JUDGE_HELP)
     p.add_argument("--allow-missing", action="store_true",
                    help="score rows that have a prediction and count the others (default: a "
                    "row without a prediction is an error)")
     p.add_argument("--setting", action="append", metavar="KEY=VALUE", default=[],
-                   help="a metric setting of the benchmark (repeatable; e.g. mossbench "
-                   "empty_policy=refusal|irrelevant|exclude, vsc mode=..., dual "
-                   "partial_refusal=...); recorded in results.json (default: none, the "
-                   "benchmark's own settings)")
+                   help="a metric setting of the benchmark (repeatable; "
+                   + "; ".join(f"{s.name}: {', '.join(s.settings)}" for s in specs() if s.settings)
+                   + "); recorded in results.json (default: none, the benchmark's own settings)")
     p.add_argument("--min-coverage", type=float, default=0.95, metavar="SHARE",
                    help="warn when a model's predictions cover less than this share of the "
                    "scored rows, or when models' coverages differ (default 0.95)")
@@ -83,20 +81,11 @@ def register(sub: Any) -> None:
     metric = p.add_argument_group(
         "metric settings (each recorded in results.json's metric; a setting the benchmark does "
         "not have is an error)")
-    metric.add_argument("--vsc-mode", metavar="MODE", dest="set_mode",
-                        help="VSCBench counting: default (refusal or safe completion is right "
-                        "on unsafe items) or parity (VSCBench's published counting; see "
-                        "docs/evaluate.md); default: default")
-    metric.add_argument("--partial-refusal", metavar="POLICY", dest="set_partial_refusal",
-                        help="DUAL-Bench: how a partial refusal counts: separate (its own rate), "
-                        "refusal or safe_completion; default: separate")
-    metric.add_argument("--category-bootstrap", choices=("on", "off"),
-                        dest="set_bootstrap_breakdowns",
-                        help="bootstrap intervals for the per-category (and per-setting / "
-                        "per-perturbation) rates too; default: the benchmark's (DUAL-Bench off, "
-                        "VSCBench on)")
-    chat = p.add_argument_group("chat judge (--judge chat)")
-    chat.add_argument("--scheme", choices=("dual", "vsc", "xstest"),
+    _add_setting_options(metric)
+    chat = p.add_argument_group("chat judge (--judge chat or cascade)")
+    from vlmsafety.judges.chat import scheme_names
+
+    chat.add_argument("--scheme", choices=scheme_names(),
                       help="rubric (default: the benchmark's own)")
     from vlmsafety.cli.judge import add_chat_arguments
 
@@ -105,66 +94,90 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vlmsafety.evaluation import run_evaluation
-    from vlmsafety.report import format_rate
+    from vlmsafety.cli.judge import make_judge
+    from vlmsafety.evaluation import EvaluationRequest, run_evaluation
+    from vlmsafety.specs import get_spec
 
-    judge: Any = args.judge
-    if args.judge in ("chat", "cascade"):
-        from vlmsafety.cli.judge import chat_judge_from_args
-        from vlmsafety.specs import get_spec
-
-        judge = chat_judge_from_args(args, args.scheme or get_spec(args.benchmark).judge_scheme)
-        if args.judge == "cascade":  # the offline judge first, the chat judge for unsure items
-            from vlmsafety.judges.registry import load_judge
-
-            judge = load_judge("cascade", second=judge)
-    command = "vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:]))
-    results = run_evaluation(
-        args.benchmark, args.dataset, args.predictions, args.out, judge=judge,
-        configs=args.config, allow_missing=args.allow_missing, n_boot=args.n_boot,
-        seed=args.seed, plots=not args.no_plots, overwrite=args.overwrite, command=command,
-        revision=args.revision, settings=_settings(args), human_labels=args.human_labels,
+    judge = make_judge(args, args.scheme or get_spec(args.benchmark).judge_scheme)
+    request = EvaluationRequest(
+        args.benchmark, args.dataset, args.predictions, judge=judge, configs=args.config,
+        settings=_settings(args), allow_missing=args.allow_missing, revision=args.revision,
+        human_labels=args.human_labels or (), n_boot=args.n_boot, seed=args.seed,
         min_coverage=args.min_coverage, min_clusters=args.min_clusters,
-    )
-    for warning in results.get("warnings", []):
+        command="vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:])))
+    results = run_evaluation(request, args.out, plots=not args.no_plots,
+                             overwrite=args.overwrite)
+    for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    print(f"{len(results['models'])} model(s) on {args.benchmark} "
-          f"({', '.join(results['dataset']['configs'])}), judge {results['judge']['name']}")
-    for name, info in results["models"].items():
-        missing = sum(info["n_missing"].values())
-        preds = info["predictions"]
-        other = preds.get("n_other_configs", 0)
+    print(f"{len(results.models)} model(s) on {args.benchmark} "
+          f"({', '.join(results.dataset.configs)}), judge {results.judge.name}")
+    for name, info in results.models.items():
+        preds = info.predictions
+        other = preds.n_other_configs
         left_out = f" ({other} for configs not scored, left out)" if other else ""
-        print(f"  {name}: {preds['n_lines']} predictions{left_out}, "
-              f"{preds['n_failed']} failed generations, {missing} rows without "
-              f"prediction, {info['label_counts'].get('unscored', 0)} unscored")
-    width = max([24, *(len(m) for m in results["models"])])
-    for board in results["leaderboards"]:
-        boot = all(r.get("boot_low") is not None for r in board["rows"])
-        lo, hi = ("boot_low", "boot_high") if boot else ("ci_low", "ci_high")
-        print(f"\n{board['title']}: rate [{'bootstrap' if boot else 'Wilson'} 95% CI] (n)")
-        for i, row in enumerate(board["rows"]):
-            gap = ""
-            if i < len(board["adjacent"]):
-                gap = "  gap to next " + _gap(board["adjacent"][i])
-            cover = f" coverage {row['coverage']:.3f}" if "coverage" in row else ""
-            print(f"  {i + 1}. {row['model']:<{width}} "
-                  f"{format_rate(row['rate'], row[lo], row[hi], row['n'])}{cover}{gap}")
-            if "corrected" in row:
-                c = row["corrected"]
-                print(f"     {'corrected by human labels':<{width}} "
-                      f"{format_rate(c['rate'], c['ci_low'], c['ci_high'], c['n'])} "
-                      f"n_human={c['n_human']}")
-        if not boot and results["metric"]["n_boot"]:
-            print(f"  (no bootstrap interval: fewer than --min-clusters "
-                  f"{results['metric']['min_clusters']} clusters for some model; Wilson shown)")
-    if "human_labels" in results:
-        h = results["human_labels"]
+        print(f"  {name}: {preds.n_lines} predictions{left_out}, "
+              f"{preds.n_failed} failed generations, {sum(info.n_missing.values())} rows "
+              f"without prediction, {info.label_counts.get('unscored', 0)} unscored")
+    for board in results.leaderboards:
+        _print_board(board, results)
+    if results.human_labels is not None:
+        h = results.human_labels.to_dict()
         print(f"\nhuman labels: {h['n_labels']} from {', '.join(h['annotators'])} "
               f"({h['combined']}; {h['n_ties']} ties left out, {h['n_skipped']} skipped)")
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'report.md'} and "
-          f"{len(results['plots'])} plot(s)")
+          f"{len(results.plots or ())} plot(s)")
     return 0
+
+
+def _print_board(board: Any, results: Any) -> None:
+    """One leaderboard: rank, model, rate with its interval (bootstrap when every row has one,
+    else Wilson), coverage, the gap to the next model, and the human-corrected rate if any."""
+    import math
+
+    from vlmsafety.report import format_rate
+
+    width = max([24, *(len(m) for m in results.models)])
+    boot = all(not math.isnan(r.rate.boot_low) for r in board.rows)
+    print(f"\n{board.headline.title}: rate [{'bootstrap' if boot else 'Wilson'} 95% CI] (n)")
+    for i, row in enumerate(board.rows):
+        gap = f"  gap to next {_gap(board.adjacent[i])}" if i < len(board.adjacent) else ""
+        r = row.rate
+        lo, hi = (r.boot_low, r.boot_high) if boot else (r.ci_low, r.ci_high)
+        print(f"  {i + 1}. {row.model:<{width}} {format_rate(r.rate, lo, hi, r.n)} "
+              f"coverage {row.coverage:.3f}{gap}")
+        if row.corrected is not None:
+            c = row.corrected.to_dict()
+            print(f"     {'corrected by human labels':<{width}} "
+                  f"{format_rate(c['rate'], c['ci_low'], c['ci_high'], c['n'])} "
+                  f"n_human={c['n_human']}")
+    if not boot and results.metric.n_boot:
+        print(f"  (no bootstrap interval: fewer than --min-clusters "
+              f"{results.metric.min_clusters} clusters for some model; Wilson shown)")
+
+
+def _add_setting_options(group: Any) -> None:
+    """The registered benchmarks' named setting options (``--partial-refusal`` ...), each once."""
+    from vlmsafety.specs import specs
+
+    every = specs()
+    seen: set[str] = set()
+    for spec in every:
+        for opt in spec.options:
+            if opt.flag in seen:
+                continue
+            seen.add(opt.flag)
+            owners = [s for s in every if any(o.flag == opt.flag for o in s.options)]
+            if len(owners) == 1:
+                where, defaults = f"{spec.title}: ", _shown(spec.settings.get(opt.setting))
+            else:
+                where, defaults = "", ", ".join(
+                    f"{s.title} {_shown(s.settings.get(opt.setting))}" for s in owners)
+            group.add_argument(opt.flag, dest=f"set_{opt.setting}", choices=opt.choices,
+                               metavar=opt.metavar, help=f"{where}{opt.help} (default: {defaults})")
+
+
+def _shown(value: Any) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -184,11 +197,12 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _gap(adj: dict[str, Any]) -> str:
+def _gap(gap: Any) -> str:
     """``+0.042 [+0.010, +0.071] (McNemar p=0.012, n=768 shared)``: the gap a - b on the items
     both models have, its paired bootstrap interval (when computed), McNemar's exact p-value."""
     from vlmsafety.report import format_signed
 
+    adj = gap.to_dict()
     if adj["difference"] is None:
         return f"n/a (n={adj['n_both_scored']} shared)"
     text = format_signed(adj["difference"])

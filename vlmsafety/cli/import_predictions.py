@@ -77,35 +77,13 @@ def register(sub: Any) -> None:
                     help="force the format (default: from the file suffix)")
     tb.set_defaults(handler=_run)
 
-    mb = formats.add_parser(
-        "mossbench",
-        help="MOSSBench release: data/results/<model>/data.js (cache['<model>'] = {pid: ...})",
-        description="One model's responses from the MOSSBench release. Ids become the dataset's "
-        "(mossbench-001 ... mossbench-300); empty responses are kept as empty strings (MOSSBench "
-        "counts them as refusals); null responses are written as failures (response null + "
-        "error). The model name defaults to the one in the file.",
-    )
-    mb.add_argument("source", help="the data.js file")
-    mb.add_argument("--out", required=True, help="predictions JSONL to write")
-    mb.add_argument("--model", default=None,
-                    help="model name written on every line (default: the name in the file)")
-    mb.add_argument("--dataset", default=None,
-                    help="built MOSSBench folder whose ids the predictions must match")
-    mb.add_argument("--config", default="default", help="config of --dataset (default: default)")
-    mb.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    mb.set_defaults(handler=_run_mossbench)
+    from vlmsafety.specs import specs
+
+    for spec in specs():
+        if spec.import_command is not None:
+            spec.import_command(formats)
 
     p.set_defaults(handler=lambda args: _usage(p))
-
-
-def _run_mossbench(args: argparse.Namespace) -> int:
-    from vlmsafety import importers
-
-    known = importers.dataset_ids(args.dataset, args.config) if args.dataset else None
-    summary = importers.import_mossbench(args.source, args.out, model=args.model,
-                                         known_ids=known, overwrite=args.overwrite)
-    print(json.dumps(summary.to_dict(), indent=2))
-    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -15,9 +15,9 @@ def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "install-metrics",
         help="register the evaluate metrics so evaluate.load('safe_completion') works offline",
-        description="Copy the metric modules shipped with vlmsafety (safe_completion, "
-        "safety_calibration, over_refusal) into evaluate's module cache (HF_MODULES_CACHE, else "
-        "$HF_HOME/modules), where evaluate.load(<name>) finds them without the Hub.",
+        description="Copy the metric modules shipped with vlmsafety into evaluate's module cache "
+        "(HF_MODULES_CACHE, else $HF_HOME/modules), where evaluate.load(<name>) finds them "
+        "without the Hub.",
     )
     p.add_argument("--force", action="store_true", help="rewrite cached copies even if present")
     p.add_argument("--json", action="store_true", help="print the installed paths as JSON")

@@ -24,6 +24,14 @@ examples:
 """
 
 
+JUDGE_HELP = ("a registered judge (vlmsafety.judges.available_judges()): an offline one "
+              "(refusal-lr, keyword; NAME@VERSION pins a version), chat (an LLM judge over an "
+              "OpenAI-compatible endpoint: the options below), cascade (the offline judge, and "
+              "the chat judge where it is unsure), or precomputed (the lines' own labels); "
+              "default: %(default)s")
+"""Help of every ``--judge`` option (``judge``, ``judge-eval``, ``evaluate``)."""
+
+
 def default_cache() -> Path:
     """``$VLMSAFETY_CACHE_DIR/judge_cache.sqlite``, else ``~/.cache/vlmsafety/judge_cache.sqlite``."""
     root = os.environ.get("VLMSAFETY_CACHE_DIR") or Path.home() / ".cache" / "vlmsafety"
@@ -41,11 +49,13 @@ def register(sub: Any) -> None:
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge: keyword@1.0.0 (offline rules; 'keyword' = latest), "
-                   "chat (LLM judge over an OpenAI-compatible endpoint); default %(default)s")
-    p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="dual",
-                   help="rubric of the chat judge (DUAL-Bench 3-way, VSCBench 4-way, XSTest "
-                   "3-way; default %(default)s); the keyword judge ignores it")
+                   help=JUDGE_HELP)
+    from vlmsafety.judges.chat import scheme_names
+
+    schemes = scheme_names()
+    p.add_argument("--scheme", choices=schemes, default=schemes[0],
+                   help="rubric of the chat judge (each benchmark's own, or XSTest's 3-way; "
+                   "default %(default)s); the offline judges ignore it")
     p.add_argument("--predictions", required=True, type=Path, metavar="P",
                    help="predictions JSONL: {id, response, ...}")
     p.add_argument("--out", required=True, type=Path, metavar="J", help="judged JSONL to write")
@@ -60,50 +70,69 @@ def register(sub: Any) -> None:
 
 
 def add_chat_arguments(group: Any) -> None:
-    """The chat judge's options (shared by ``vlmsafety judge`` and ``vlmsafety evaluate``)."""
+    """The chat judge's options (shared by ``judge``, ``judge-eval`` and ``evaluate``)."""
     group.add_argument("--base-url", help="endpoint (default $VLMSAFETY_JUDGE_BASE_URL)")
     group.add_argument("--model", help="judge model (default $VLMSAFETY_JUDGE_MODEL)")
-    group.add_argument("--concurrency", type=int, default=8,
-                       help="requests in flight (default 8)")
+    group.add_argument("--api-key-env", metavar="VAR",
+                       help="environment variable holding the judge's API key (default "
+                       "VLMSAFETY_JUDGE_API_KEY, then OPENAI_API_KEY)")
+    group.add_argument("--concurrency", type=int,
+                       help=f"requests in flight (default {_CONCURRENCY})")
     group.add_argument("--template", type=Path, help="your own rubric template file")
     group.add_argument("--cache", type=Path, help=f"SQLite cache (default {default_cache()})")
     group.add_argument("--no-cache", action="store_true", help="do not read or write a cache")
-    group.add_argument("--max-attempts", type=int, default=6,
-                       help="HTTP attempts per item (default %(default)s)")
-    group.add_argument("--timeout", type=float, default=120.0,
-                       help="seconds per HTTP attempt (default %(default)s)")
+    group.add_argument("--max-attempts", type=int,
+                       help=f"HTTP attempts per item (default {_MAX_ATTEMPTS})")
+    group.add_argument("--timeout", type=float,
+                       help=f"seconds per HTTP attempt (default {_TIMEOUT:g})")
 
 
-def chat_judge_from_args(args: argparse.Namespace, scheme: str) -> Any:
-    """The ``chat`` judge of the registry, with the options of :func:`add_chat_arguments`."""
+_CONCURRENCY = 8
+_MAX_ATTEMPTS = 6
+_TIMEOUT = 120.0
+
+
+def _retry(max_attempts: int | None, timeout: float | None) -> Any:
     from vlmsafety.chat_client import RetryPolicy
-    from vlmsafety.judges.registry import load_judge
 
-    return load_judge(
-        "chat", scheme=scheme,
-        base_url=args.base_url, model=args.model, template=args.template,
-        cache=None if args.no_cache else (args.cache or default_cache()),
-        concurrency=args.concurrency,
-        retry=RetryPolicy(max_attempts=args.max_attempts, request_timeout=args.timeout,
-                          total_timeout=max(600.0, args.timeout * args.max_attempts)),
-    )
+    attempts = _MAX_ATTEMPTS if max_attempts is None else max_attempts
+    seconds = _TIMEOUT if timeout is None else timeout
+    return RetryPolicy(max_attempts=attempts, request_timeout=seconds,
+                       total_timeout=max(600.0, seconds * attempts))
 
 
-def make_judge(args: argparse.Namespace, scheme: str | None = None) -> Any:
-    """The judge named by ``--judge``, from the registry (:func:`vlmsafety.judges.load_judge`).
+def judge_options(args: argparse.Namespace, scheme: str | None = None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(options, defaults)`` of :func:`vlmsafety.judges.load_judge` from the command line.
 
-    ``chat`` takes the options of :func:`add_chat_arguments` and ``scheme`` (default
-    ``--scheme``), and so does ``cascade`` for its chat judge; ``--rules``, when given, is passed
-    to the judge as ``rules``.
+    ``options`` are what the user gave (``--base-url``, ``--model``, ``--api-key-env``,
+    ``--concurrency``, ``--template``, ``--cache``, ``--max-attempts``/``--timeout``, ``--rules``):
+    a judge that does not take one is an error naming the ones it does. ``defaults`` (the rubric
+    ``scheme``, the default cache or none with ``--no-cache``, the retry policy) go only to a judge
+    that takes them.
     """
+    given = {"base_url": args.base_url, "model": args.model,
+             "api_key_env": getattr(args, "api_key_env", None), "concurrency": args.concurrency,
+             "template": args.template, "rules": getattr(args, "rules", None),
+             "cache": None if args.no_cache else args.cache}
+    options = {k: v for k, v in given.items() if v is not None}
+    if args.max_attempts is not None or args.timeout is not None:
+        options["retry"] = _retry(args.max_attempts, args.timeout)
+    defaults: dict[str, Any] = {"cache": None if args.no_cache else default_cache(),
+                                "retry": _retry(None, None)}
+    if scheme or getattr(args, "scheme", None):
+        defaults["scheme"] = scheme or args.scheme
+    return options, defaults
+
+
+def make_judge(args: argparse.Namespace, scheme: Any = None) -> Any:
+    """The judge named by ``--judge``, made by :func:`vlmsafety.judges.load_judge` (the one place
+    a judge's name is resolved) with :func:`judge_options`; ``scheme`` (default ``--scheme``) is
+    the chat judge's rubric, the cascade's included."""
     from vlmsafety.judges.registry import load_judge
 
-    if args.judge.partition("@")[0] == "chat":
-        return chat_judge_from_args(args, scheme or args.scheme)
-    if args.judge == "cascade":  # the offline judge first, the chat judge for unsure items
-        return load_judge("cascade", second=chat_judge_from_args(args, scheme or args.scheme))
-    rules = getattr(args, "rules", None)
-    return load_judge(args.judge, **({} if rules is None else {"rules": rules}))
+    options, defaults = judge_options(args, scheme)
+    return load_judge(args.judge, defaults=defaults, **options)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,9 +35,9 @@ def register(sub: Any) -> None:
         "matrix, predicted vs human refusal rate, each with a clustered bootstrap interval.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME",
-                   help="a registered judge, e.g. keyword@1.0.0, keyword (latest), chat "
-                   "(default %(default)s)")
+    from vlmsafety.cli.judge import JUDGE_HELP
+
+    p.add_argument("--judge", default=DEFAULT_OFFLINE_JUDGE, metavar="NAME", help=JUDGE_HELP)
     p.add_argument("--corpus", required=True, metavar="NAME_OR_PATH",
                    help="shipped corpus name or your own .csv/.jsonl file")
     p.add_argument("--data-dir", type=Path, metavar="D",
@@ -50,7 +50,10 @@ def register(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace existing --json/--errors")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--scheme", choices=("dual", "vsc", "xstest"), default="xstest",
+    from vlmsafety.corpora import XSTEST_SCHEME
+    from vlmsafety.judges.chat import scheme_names
+
+    p.add_argument("--scheme", choices=scheme_names(), default=XSTEST_SCHEME.name,
                    help="rubric of the chat judge (default %(default)s)")
     add_chat_arguments(p)
     p.set_defaults(handler=run)

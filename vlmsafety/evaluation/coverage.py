@@ -7,7 +7,8 @@ raised when a model's coverage is below ``min_coverage`` or when the models' cov
 
 Example:
     >>> coverage_warnings({"a": 1.0, "b": 5 / 768}, {"a": 768, "b": 5}, 768, min_coverage=0.95)[0]
-    'b: predictions for 5 of 768 rows (coverage 0.007 < --min-coverage 0.95); its rates are over the rows it has and are not comparable with full runs'
+    'b: predictions for 5 of 768 rows (coverage 0.007 < --min-coverage 0.95); its rates are over the
+    rows it has and are not comparable with full runs'
 """
 
 from __future__ import annotations

@@ -10,13 +10,10 @@ result says so.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from vlmsafety.errors import HumanLabelsMismatchError
 from vlmsafety.evaluation.reference import Reference
@@ -31,9 +28,7 @@ from vlmsafety.human_labels import (
 from vlmsafety.labels import LABELS, REFUSAL
 from vlmsafety.scoring.agreement import agreement
 from vlmsafety.scoring.corrected import CorrectedRate
-from vlmsafety.scoring.ppi import ppi_mean
-from vlmsafety.scoring.stats import wilson_interval
-from vlmsafety.specs import Headline
+from vlmsafety.specs import Headline, Scoring
 from vlmsafety.storage.checksums import file_sha256
 
 __all__ = ["HumanLabelsInfo", "ModelHumanCheck", "check_human_labels", "correct_model",
@@ -130,47 +125,25 @@ def check_human_labels(labels: Mapping[str, HumanLabel], judged: Sequence[Any],
             + "; label the current predictions again (vlmsafety annotate)")
 
 
-def _subset_ids(ref: Reference, h: Headline) -> list[str]:
-    """The ids a headline rate counts (a spec without a reference column: every item)."""
-    col = ref.spec.reference_column
-    return [r["id"] for c, rows in ref.rows.items() if h.config in (None, c)
-            for r in rows if col is None or r[col] == h.subset]
-
-
-def _correct(ref: Reference, h: Headline, judge: Mapping[str, str],
-             human: Mapping[str, HumanLabel], confidence: float) -> CorrectedRate:
-    """One headline: judge outcomes on every item, human outcomes on the labelled ones."""
-    spec, settings = ref.spec, ref.spec.settings
-    ids = _subset_ids(ref, h)
-    right_j, counted_j, _ = spec.outcomes(ref.rows, judge, h, **settings)
-    human_labels = {i: r.label for i, r in human.items() if r.label is not None}
-    right_h, counted_h, _ = spec.outcomes(ref.rows, human_labels, h, **settings)
-    if len(ids) != right_j.size:  # the spec's subset is not the one read here
-        raise HumanLabelsMismatchError(f"{h.key}: {right_j.size} items scored, {len(ids)} read")
-    hits, n_scored = int(np.sum(right_j & counted_j)), int(np.sum(counted_j))
-    f = np.where(counted_j, right_j.astype(float), hits / n_scored if n_scored else 0.0)
-    y = np.where(counted_h, right_h.astype(float), np.nan)
-    prob = np.array([human[i].sampling_prob if i in human else np.nan for i in ids])
-    strata = np.unique([human[i].stratum if i in human else "" for i in ids],
-                       return_inverse=True)[1]
-    m = ppi_mean(y, f, prob, strata=strata, confidence=confidence)
-    j_low, j_high = wilson_interval(hits, n_scored, confidence)
-    few = int(m.n_human) < 2
-    return CorrectedRate(
-        rate=math.nan if few else float(m.estimate), ci_low=float(m.low), ci_high=float(m.high),
-        n=int(m.n), n_human=int(m.n_human), tuning=float(m.tuning), human_rate=float(m.human),
-        human_ci_low=float(m.human_low), human_ci_high=float(m.human_high),
-        judge_rate=hits / n_scored if n_scored else math.nan, judge_ci_low=j_low,
-        judge_ci_high=j_high, n_judge_unscored=int(np.sum(~counted_j)), n_human_unscored=0)
-
-
-def correct_model(ref: Reference, headlines: Sequence[Headline], judge: Mapping[str, str],
-                  human: Mapping[str, HumanLabel], *, n_boot: int, seed: int,
+def correct_model(ref: Reference, scoring: Scoring, headlines: Sequence[Headline],
+                  judge: Mapping[str, str], human: Mapping[str, HumanLabel], *,
+                  responses: Mapping[str, str | None] | None = None, n_boot: int, seed: int,
                   confidence: float = 0.95) -> ModelHumanCheck:
-    """Every headline corrected, and the judge against people on the labelled items."""
+    """Every headline corrected, and the judge against people on the labelled items.
+
+    ``scoring`` (the spec bound to the evaluation's settings) counts both the judge's and the
+    humans' labels, with the model's ``responses`` where the spec reads them, so a corrected
+    rate's judge-only part is the headline rate.
+    """
     scored = {r["id"] for rows in ref.rows.values() for r in rows}
     inside = {i: r for i, r in human.items() if i in scored and r.label is not None}
-    corrected = {h.key: _correct(ref, h, judge, inside, confidence) for h in headlines}
+    labels = {i: str(r.label) for i, r in inside.items()}
+    probs = {i: r.sampling_prob for i, r in inside.items()}
+    strata = {i: r.stratum for i, r in inside.items()}
+    corrected = {h.key: scoring.corrected(ref.rows, judge, labels, h, sampling_prob=probs,
+                                          strata=strata, responses=responses,
+                                          confidence=confidence)
+                 for h in headlines}
     ids = sorted(inside)
     agree = None
     if ids:

@@ -10,44 +10,58 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vlmsafety.errors import PredictionsFormatError
+from vlmsafety.errors import JudgeError, PredictionsFormatError
 from vlmsafety.evaluation.inputs import ModelInput
 from vlmsafety.evaluation.reference import Reference
-from vlmsafety.judges.apply import judge_predictions
+from vlmsafety.judges.apply import PrecomputedJudge, judge_predictions
 from vlmsafety.judges.base import Judge
+from vlmsafety.judges.registry import load_judge
+from vlmsafety.labels import LabelScheme
 from vlmsafety.predictions import Judgement, read_judgements, read_predictions
 
-__all__ = ["check_coverage", "judge_model", "make_judge", "read_model"]
+__all__ = ["check_coverage", "is_precomputed", "judge_model", "read_model", "resolve_judge"]
 
 
-def make_judge(judge: Any) -> Judge | None:
-    """A judge object from ``judge`` (``None``: the files hold labels already).
+def resolve_judge(judge: str | Judge, options: Mapping[str, Any],
+                  scheme: str | LabelScheme) -> Judge:
+    """The judge of an evaluation: a name through :func:`~vlmsafety.judges.load_judge` (with
+    ``options``; the benchmark's rubric ``scheme`` for a judge that takes one), or a judge object.
 
     Raises:
-        JudgeError: a string that names no registered judge (the message lists them).
+        JudgeError: an unknown name or option (the message lists the allowed ones), options
+            given with a judge object, or something that is neither.
     """
-    from vlmsafety.judges.registry import load_judge
+    if isinstance(judge, str):
+        return load_judge(judge, defaults={"scheme": scheme}, **options)
+    if not isinstance(judge, Judge):
+        raise JudgeError(f"judge must be a registered judge's name or a Judge, got "
+                         f"{type(judge).__name__} {judge!r}")
+    if options:
+        raise JudgeError(f"judge options {', '.join(map(repr, sorted(options)))} need a judge "
+                         f"name; {judge.name!r} is already made")
+    return judge
 
-    if isinstance(judge, str) and judge != "precomputed":
-        return load_judge(judge)  # a registered name; unknown names name the registered ones
-    return None if judge in (None, "precomputed") else judge
+
+def is_precomputed(judge: Judge) -> bool:
+    """Whether the files hold the labels already (``judge="precomputed"``)."""
+    return isinstance(judge, PrecomputedJudge)
 
 
-def read_model(model: ModelInput, judge: Judge | None, ref: Reference,
+def read_model(model: ModelInput, judge: Judge, ref: Reference,
                by_id: Mapping[str, Any]) -> tuple[list[Any], int]:
-    """One model's predictions (or, when ``judge`` is None, its judgements), ids checked, and
+    """One model's predictions (or, for the precomputed judge, its judgements), ids checked, and
     how many of its lines were for rows of configs not scored (:attr:`Reference.outside`)."""
     known = by_id.keys() | ref.outside.keys()
-    read = read_judgements if judge is None else read_predictions
+    read = read_judgements if is_precomputed(judge) else read_predictions
     records = read(model.path, known_ids=known)
     kept = [r for r in records if r.id in by_id]
     return kept, len(records) - len(kept)
 
 
-def judge_model(model: ModelInput, records: Sequence[Any], ref: Reference, judge: Judge | None,
+def judge_model(model: ModelInput, records: Sequence[Any], ref: Reference, judge: Judge,
                 by_id: Mapping[str, Any]) -> tuple[list[Judgement], str]:
-    """Judgements of one model's records (its own labels when ``judge`` is None)."""
-    if judge is None:
+    """Judgements of one model's records (its own labels for the precomputed judge)."""
+    if is_precomputed(judge):
         names = sorted({j.judge for j in records})
         return list(records), "+".join(names) or "precomputed"
     spec = ref.spec

@@ -13,28 +13,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from vlmsafety.evaluation.reference import Reference
-from vlmsafety.evaluation.results import GapTest, Leaderboard, ModelResult
+from vlmsafety.evaluation.results import GapTest, Leaderboard, LeaderboardRow, ModelResult
 from vlmsafety.scoring import mcnemar, paired_bootstrap_difference
+from vlmsafety.scoring.core import Rate, ScoreResult
 from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS, bootstrap_plan
-from vlmsafety.specs import Headline
+from vlmsafety.specs import Headline, Scoring
 
 __all__ = ["headline_rate", "leaderboard"]
 
 
-def headline_rate(scores: Mapping[str, Any], h: Headline) -> dict[str, Any] | None:
-    """The rate dict of headline ``h`` in one model's scores (``None`` when not scored)."""
+def headline_rate(scores: Mapping[str, ScoreResult], h: Headline) -> Rate | None:
+    """The :class:`~vlmsafety.scoring.Rate` of headline ``h`` in one model's scores (``None``
+    when not scored): ``h.scores_path`` leads through the scorer's result objects (a key of a
+    mapping, else an attribute) to the group holding ``h.metric``."""
     group: Any = scores
-    for key in h.scores_path:
-        group = group.get(key) if isinstance(group, Mapping) else None
-    return group[h.metric] if group else None
-
-
-def _responses_of(ref: Reference, responses: Mapping[str, Mapping[str, str | None]] | None,
-                  model: str) -> dict[str, Any]:
-    """``{"responses": ...}`` of one model when the spec takes them, else nothing."""
-    if not ref.spec.uses_responses:
-        return {}
-    return {"responses": (responses or {}).get(model, {})}
+    for key in (*h.scores_path, h.metric):
+        group = group.get(key) if isinstance(group, Mapping) else getattr(group, key, None)
+        if group is None:
+            return None
+    return group if isinstance(group, Rate) else None
 
 
 def _negated(value: Any) -> Any:
@@ -43,30 +40,32 @@ def _negated(value: Any) -> Any:
 
 def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
                 labels: Mapping[str, Mapping[str, str]], *, n_boot: int, seed: int,
-                settings: Mapping[str, Any],
+                scoring: Scoring,
                 responses: Mapping[str, Mapping[str, str | None]] | None = None,
                 min_clusters: int = DEFAULT_MIN_CLUSTERS) -> Leaderboard | None:
     """The leaderboard of ``h`` (``None`` when no model has an item counted).
 
-    ``responses`` (model -> id -> text) is passed to the spec's ``outcomes`` when its spec
-    ``uses_responses``.
+    Each model's items are counted by ``scoring`` (the spec bound to its settings,
+    :meth:`~vlmsafety.specs.BenchmarkSpec.with_settings`), with its ``responses`` (model -> id
+    -> text) where the spec reads them.
     """
     entries = []
     for name, info in models.items():
         rate = headline_rate(info.scores, h)
-        if rate is not None and rate["n"] > 0:
+        if rate is not None and rate.n > 0:
             entries.append((name, rate))
     if not entries:
         return None
     sign = -1.0 if h.higher_is_better else 1.0
-    entries.sort(key=lambda e: sign * e[1]["rate"])  # stable: ties keep the command-line order
+    entries.sort(key=lambda e: sign * e[1].rate)  # stable: ties keep the command-line order
     # each model's per-item outcomes once (a middle-ranked model is in two adjacent gaps)
-    outcomes = {name: ref.spec.outcomes(ref.rows, labels[name], h, **settings,
-                                        **_responses_of(ref, responses, name))
+    outcomes = {name: scoring.outcomes(ref.rows, labels[name], h,
+                                       responses=(responses or {}).get(name))
                 for name, _ in entries}
     adjacent = []
     for (a, _), (b, _) in itertools.pairwise(entries):
-        (ra, ca, clusters), (rb, cb, _) = outcomes[a], outcomes[b]
+        ra, ca, clusters, _ = outcomes[a]
+        rb, cb, _, _ = outcomes[b]
         both = ca & cb
         test = mcnemar(ra[both], rb[both]) if both.any() else None
         diff = paired_bootstrap_difference(ra, rb, clusters=clusters, mask_a=both, mask_b=both,
@@ -81,5 +80,5 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
                                 {"n_boot": d["n_boot"], "seed": d["seed"],
                                  "n_clusters": n_clusters,
                                  "note": bootstrap_plan(n_boot, n_clusters, min_clusters)[1]}))
-    return Leaderboard(h, [{"model": name, **rate, "coverage": models[name].coverage}
-                           for name, rate in entries], adjacent)
+    return Leaderboard(h, tuple(LeaderboardRow(name, rate, models[name].coverage)
+                                for name, rate in entries), tuple(adjacent))

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from vlmsafety.evaluation.results import EvaluationResult
 from vlmsafety.storage.files import atomic_path, check_output_folder
 
-__all__ = ["OUTPUT_ENTRIES", "check_out", "write_evaluation"]
+__all__ = ["OUTPUT_ENTRIES", "check_out", "write_evaluation", "write_results"]
 
 OUTPUT_ENTRIES: tuple[str, ...] = ("results.json", "report.md", "plots", "judged")
 """What :func:`write_evaluation` writes into its folder; ``overwrite`` replaces only such a folder."""
@@ -36,15 +37,31 @@ def check_out(out: Path, overwrite: bool, inputs: Iterable[str | os.PathLike[str
 
 
 def write_evaluation(
-    results: Mapping[str, Any], out: str | os.PathLike[str], *, plots: bool = True,
-    overwrite: bool = False, judged: Mapping[str, Iterable[Any]] | None = None,
+    results: EvaluationResult | Mapping[str, Any], out: str | os.PathLike[str], *,
+    plots: bool = True, overwrite: bool = False,
+    judged: Mapping[str, Iterable[Any]] | None = None,
 ) -> Path:
     """Write ``results.json``, ``report.md`` and (with matplotlib) ``plots/*.png`` into ``out``.
+
+    ``results`` is an :class:`~vlmsafety.evaluation.EvaluationResult` (or its ``to_dict()``).
+    Returns the folder written.
 
     Raises:
         OutputExistsError: ``out`` exists and ``overwrite`` is false, or ``out`` is not safe to
             replace (it holds anything but :data:`OUTPUT_ENTRIES`, or the current folder).
     """
+    data = results if isinstance(results, Mapping) else results.to_dict()
+    write_results(data, out, plots=plots, overwrite=overwrite, judged=judged)
+    return Path(out).resolve()
+
+
+def write_results(
+    results: Mapping[str, Any], out: str | os.PathLike[str], *, plots: bool = True,
+    overwrite: bool = False, judged: Mapping[str, Iterable[Any]] | None = None,
+) -> list[str]:
+    """:func:`write_evaluation` of a results dict; returns the plot files written (as listed in
+    ``results.json``'s ``plots``)."""
+    from vlmsafety.chat_client.redact import redact
     from vlmsafety.predictions import write_jsonl
     from vlmsafety.report.document import model_file_names, write_report
 
@@ -55,8 +72,9 @@ def write_evaluation(
         for name, records in (judged or {}).items():
             write_jsonl(tmp / "judged" / f"{stems[name]}.jsonl", records)
         final = dict(results)
+        if isinstance(final.get("command"), str):  # no key or URL password in the record
+            final["command"] = redact(final["command"])
         final["plots"] = write_report(final, tmp, plots=plots)
         (tmp / "results.json").write_text(json.dumps(final, indent=2, allow_nan=False) + "\n",
                                           encoding="utf-8")
-    out = out.resolve()
-    return out
+    return list(final["plots"])

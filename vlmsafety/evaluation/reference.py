@@ -7,7 +7,8 @@ Example:
     >>> load_reference("./dual-smaple", "dual")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.DatasetNotFoundError: dataset folder './dual-smaple' does not exist (and it is not a Hub repo id, which is OWNER/NAME, e.g. vlmsafety/dual)
+    vlmsafety.errors.DatasetNotFoundError: dataset folder './dual-smaple' does not exist (and it is
+    not a Hub repo id, which is OWNER/NAME, e.g. vlmsafety/dual)
 """
 
 from __future__ import annotations

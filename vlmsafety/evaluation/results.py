@@ -14,11 +14,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
 from vlmsafety.evaluation.human import HumanLabelsInfo, ModelHumanCheck
+from vlmsafety.scoring.core import Rate, ScoreResult
+from vlmsafety.scoring.corrected import CorrectedRate
 from vlmsafety.specs.base import Headline
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "GapTest",
     "JudgeInfo",
     "Leaderboard",
+    "LeaderboardRow",
     "MetricInfo",
     "ModelResult",
     "PredictionsInfo",
@@ -109,22 +112,23 @@ class ModelResult:
     ``coverage`` is the share of the scored rows that have a prediction (1.0 without
     ``--allow-missing``).
 
-    ``scores`` is the spec's scorer output (already JSON-ready: the scoring core's own result
-    objects serialise themselves). ``human``: with human labels, each headline rate corrected
-    (PPI++) and the judge's agreement with people (``None`` without).
+    ``scores`` is the spec's scorer output: group (``"harmful"``, a config, ...) -> the scoring
+    core's result object (e.g. :class:`~vlmsafety.scoring.SafeCompletionResult`), which
+    serialises itself. ``human``: with human labels, each headline rate corrected (PPI++) and
+    the judge's agreement with people (``None`` without).
     """
 
     predictions: PredictionsInfo
     n_missing: Mapping[str, int]
     label_counts: Mapping[str, int]
-    scores: Mapping[str, Any]
+    scores: Mapping[str, ScoreResult]
     coverage: float = 1.0
     human: ModelHumanCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {"predictions": self.predictions.to_dict(), "n_missing": dict(self.n_missing),
                "coverage": self.coverage, "label_counts": dict(self.label_counts),
-               "scores": dict(self.scores)}
+               "scores": {k: v.to_dict() for k, v in self.scores.items()}}
         if self.human is not None:
             out["human"] = self.human.to_dict()
         return out
@@ -150,12 +154,30 @@ class GapTest:
 
 
 @dataclass(frozen=True)
+class LeaderboardRow:
+    """One model's place on a leaderboard: its headline rate, coverage and, with human labels,
+    the rate corrected by them."""
+
+    model: str
+    rate: Rate
+    coverage: float
+    corrected: CorrectedRate | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"model", rate, count, n, ci_low, ..., "coverage"[, "corrected"]}``."""
+        out = {"model": self.model, **self.rate.to_dict(), "coverage": self.coverage}
+        if self.corrected is not None:
+            out["corrected"] = self.corrected.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
 class Leaderboard:
     """One headline rate, models ranked, with a test of every adjacent gap."""
 
     headline: Headline
-    rows: list[dict[str, Any]]
-    adjacent: list[GapTest]
+    rows: Sequence[LeaderboardRow]
+    adjacent: Sequence[GapTest]
 
     def to_dict(self) -> dict[str, Any]:
         head = asdict(self.headline)
@@ -163,30 +185,39 @@ class Leaderboard:
             head.pop("path", None)  # the default place: results.json as before
         else:
             head["path"] = list(head["path"])
-        return {**head, "rows": [dict(r) for r in self.rows],
+        return {**head, "rows": [r.to_dict() for r in self.rows],
                 "adjacent": [a.to_dict() for a in self.adjacent]}
 
 
 @dataclass(frozen=True)
 class EvaluationResult:
-    """Everything an evaluation found, as written to ``results.json``."""
+    """Everything an evaluation found, as written to ``results.json``.
+
+    ``plots``: the plot files written beside it (``None`` until the result is written; then
+    ``results.json``'s ``plots``).
+    """
 
     vlmsafety_version: str
     created_utc: str
     command: str
     benchmark: str
     dataset: DatasetInfo
-    warnings: list[str]
+    warnings: Sequence[str]
     judge: JudgeInfo
     metric: MetricInfo
     models: Mapping[str, ModelResult]
-    leaderboards: list[Leaderboard]
+    leaderboards: Sequence[Leaderboard]
     schema_version: str = SCHEMA_VERSION
     human_labels: HumanLabelsInfo | None = None
+    plots: Sequence[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON-ready dict of ``results.json`` (``human_labels`` only when given)."""
-        extra = {} if self.human_labels is None else {"human_labels": self.human_labels.to_dict()}
+        """The JSON-ready dict of ``results.json`` (``human_labels`` only when given, ``plots``
+        once written)."""
+        extra: dict[str, Any] = ({} if self.human_labels is None
+                                 else {"human_labels": self.human_labels.to_dict()})
+        if self.plots is not None:
+            extra["plots"] = list(self.plots)
         return {
             "schema_version": self.schema_version,
             "vlmsafety_version": self.vlmsafety_version,

@@ -1,9 +1,13 @@
-"""Judge, score and rank several models on one benchmark: the steps, one function each."""
+"""Judge, score and rank several models on one benchmark: the steps, one function each.
+
+Every entry point takes one :class:`~vlmsafety.evaluation.EvaluationRequest` and returns the typed
+:class:`~vlmsafety.evaluation.EvaluationResult`; dicts are made only when ``results.json`` is
+written.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import sys
 from collections import Counter
@@ -13,35 +17,35 @@ from pathlib import Path
 from typing import Any
 
 from vlmsafety.errors import ScoringInputError
-from vlmsafety.evaluation.coverage import (
-    DEFAULT_MIN_COVERAGE,
-    check_min_coverage,
-    coverage_warnings,
-)
+from vlmsafety.evaluation.coverage import coverage_warnings
 from vlmsafety.evaluation.human import check_human_labels, correct_model, load_human_labels
-from vlmsafety.evaluation.inputs import ModelInput, resolve_models, split_input
-from vlmsafety.evaluation.judging import check_coverage, judge_model, make_judge, read_model
+from vlmsafety.evaluation.inputs import ModelInput, resolve_models
+from vlmsafety.evaluation.judging import (
+    check_coverage,
+    is_precomputed,
+    judge_model,
+    read_model,
+    resolve_judge,
+)
 from vlmsafety.evaluation.leaderboard import leaderboard
-from vlmsafety.evaluation.output import check_out, write_evaluation
+from vlmsafety.evaluation.output import check_out, write_results
 from vlmsafety.evaluation.reference import Reference, load_reference
+from vlmsafety.evaluation.request import EvaluationRequest
 from vlmsafety.evaluation.results import (
     DatasetInfo,
     EvaluationResult,
     JudgeInfo,
+    Leaderboard,
     MetricInfo,
     ModelResult,
     PredictionsInfo,
 )
 from vlmsafety.judges.base import Judge
-from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 from vlmsafety.predictions import Judgement
-from vlmsafety.scoring.stats import DEFAULT_MIN_CLUSTERS, bootstrap_plan
-from vlmsafety.specs import get_spec
+from vlmsafety.specs import Scoring, get_spec
 from vlmsafety.storage.checksums import file_sha256
 
 __all__ = ["evaluate_models", "judge_and_score", "metric_settings", "run_evaluation"]
-
-Predictions = Sequence[str | os.PathLike[str] | ModelInput]
 
 
 def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
@@ -59,9 +63,10 @@ def metric_settings(benchmark: str, overrides: Mapping[str, Any] | None = None
         >>> metric_settings("vsc", {"empty_policy": "exclude"})
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its settings: mode, bootstrap_breakdowns
+        vlmsafety.errors.UnknownNameError: VSCBench has no metric setting 'empty_policy'; its
+        settings: mode, bootstrap_breakdowns
     """
-    return get_spec(benchmark).with_settings(overrides)
+    return dict(get_spec(benchmark).with_settings(overrides).settings)
 
 
 @dataclass
@@ -69,7 +74,7 @@ class _Inputs:
     """Everything read before judging: the models, the judge, the rows, each model's lines."""
 
     models: list[ModelInput]
-    judge: Judge | None
+    judge: Judge
     ref: Reference
     by_id: dict[str, dict[str, Any]]
     records: dict[str, list[Any]]
@@ -77,6 +82,12 @@ class _Inputs:
     skipped: list[str]
     settings: dict[str, Any]
     human: tuple[Any, Any] | None = None  # (HumanLabels, HumanLabelsInfo)
+
+    @property
+    def scoring(self) -> Scoring:
+        """The spec bound to the evaluation's settings: the scores, the leaderboards' paired
+        tests and the human-label correction all count through it."""
+        return self.ref.spec.with_settings(self.settings)
 
 
 def _read_human(inp: _Inputs, paths: Sequence[str | os.PathLike[str]]) -> None:
@@ -87,29 +98,27 @@ def _read_human(inp: _Inputs, paths: Sequence[str | os.PathLike[str]]) -> None:
     inp.human = (labels, info)
 
 
-def _read_inputs(benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
-                 judge: Any, configs: Sequence[str] | None, allow_missing: bool,
-                 revision: str | None, settings: Mapping[str, Any] | None) -> _Inputs:
-    chosen = metric_settings(benchmark, settings)  # a bad setting fails before any reading
-    models = resolve_models(predictions)
-    judge_obj = make_judge(judge)
-    ref = load_reference(dataset, benchmark, configs, revision=revision)
+def _read_inputs(req: EvaluationRequest) -> _Inputs:
+    chosen = metric_settings(req.benchmark, req.settings)  # a bad setting fails before reading
+    models = resolve_models(req.predictions)
+    judge = resolve_judge(req.judge, req.judge_options, get_spec(req.benchmark).judge_scheme)
+    ref = load_reference(req.dataset, req.benchmark, req.configs, revision=req.revision)
     by_id = {r["id"]: r for rows in ref.rows.values() for r in rows}
     config_of = {r["id"]: c for c, rows in ref.rows.items() for r in rows}
     records, n_outside = {}, {}
     for m in models:
-        records[m.name], n_outside[m.name] = read_model(m, judge_obj, ref, by_id)
+        records[m.name], n_outside[m.name] = read_model(m, judge, ref, by_id)
     covered = {config_of[r.id] for rs in records.values() for r in rs}
     skipped = [c for c in ref.rows if c not in covered]
-    if configs is None:
+    if req.configs is None:
         for c in skipped:
             del ref.rows[c]
     if not ref.rows:
         raise ScoringInputError("no predictions file covers any row of the dataset")
-    if not allow_missing:  # before judging, which may be slow or paid for
+    if not req.allow_missing:  # before judging, which may be slow or paid for
         check_coverage(records, ref)
-    return _Inputs(models, judge_obj, ref, by_id, records, n_outside,
-                   skipped if configs is None else [], chosen)
+    return _Inputs(models, judge, ref, by_id, records, n_outside,
+                   skipped if req.configs is None else [], chosen)
 
 
 def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]], str]:
@@ -125,8 +134,8 @@ def _judge_all(inp: _Inputs, progress: bool) -> tuple[dict[str, list[Judgement]]
     return judged, "+".join(sorted(names))
 
 
-def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n_boot: int,
-                  seed: int, judge_name: str, min_clusters: int
+def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs,
+                  req: EvaluationRequest, judge_name: str
                   ) -> tuple[ModelResult, dict[str, str], dict[str, str | None]]:
     scored = {r["id"] for rows in inp.ref.rows.values() for r in rows}
     kept = [j for j in judged if j.id in scored]
@@ -134,13 +143,12 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
     responses: dict[str, str | None] = {j.id: j.response for j in kept}
     missing = {c: sum(1 for r in rows if r["id"] not in labels)
                for c, rows in inp.ref.rows.items()}
-    spec = inp.ref.spec
     info = PredictionsInfo(str(m.path), file_sha256(m.path),
                            len(judged) + inp.n_outside[m.name], inp.n_outside[m.name],
                            sum(1 for j in kept if j.extra.get("error")))
-    extra: dict[str, Any] = {"responses": responses} if spec.uses_responses else {}
-    scores = spec.score(inp.ref.rows, labels, n_boot=n_boot, seed=seed, judge=judge_name,
-                        min_clusters=min_clusters, **inp.settings, **extra)
+    scores = inp.scoring.score(inp.ref.rows, labels, n_boot=req.n_boot, seed=req.seed,
+                               judge=judge_name, min_clusters=req.min_clusters,
+                               responses=responses)
     counts: dict[str, int] = dict(sorted(Counter[str](j.label for j in kept).items()))
     n_rows = sum(len(rows) for rows in inp.ref.rows.values())
     coverage = (n_rows - sum(missing.values())) / n_rows if n_rows else 0.0
@@ -148,69 +156,69 @@ def _model_result(m: ModelInput, judged: Sequence[Judgement], inp: _Inputs, *, n
 
 
 def _add_human(inp: _Inputs, models: dict[str, ModelResult], labels: dict[str, dict[str, str]],
-               boards: list[Any], *, n_boot: int, seed: int) -> Any:
-    """Each model's corrected headline rates, also beside each leaderboard row."""
+               responses: dict[str, dict[str, str | None]], boards: list[Leaderboard],
+               req: EvaluationRequest) -> Any:
+    """Each model's corrected headline rates (counted as its headline rates are: the bound
+    scorer, its responses), also beside each leaderboard row."""
     if inp.human is None:
         return None
     human, info = inp.human
     headlines = inp.ref.spec.headlines(tuple(inp.ref.rows))
-    checks = {name: correct_model(inp.ref, headlines, labels[name], human.for_model(name),
-                                  n_boot=n_boot, seed=seed) for name in models}
+    scoring = inp.scoring
+    checks = {name: correct_model(inp.ref, scoring, headlines, labels[name],
+                                  human.for_model(name), responses=responses[name],
+                                  n_boot=req.n_boot, seed=req.seed) for name in models}
     for name, check in checks.items():
         models[name] = replace(models[name], human=check)
-    for board in boards:
-        for row in board.rows:
-            row["corrected"] = checks[row["model"]].corrected[board.headline.key].to_dict()
+    for i, board in enumerate(boards):
+        key = board.headline.key
+        rows = tuple(replace(r, corrected=checks[r.model].corrected[key]) for r in board.rows)
+        boards[i] = replace(board, rows=rows)
     return info
 
 
-def judge_and_score(  # long: the steps in order, each a call
-    benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
-    judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
-    n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
-    revision: str | None = None, settings: Mapping[str, Any] | None = None,
-    human_labels: Sequence[str | os.PathLike[str]] | None = None,
-    min_coverage: float = DEFAULT_MIN_COVERAGE, min_clusters: int = DEFAULT_MIN_CLUSTERS,
-) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
-    """:func:`evaluate_models` with typed results, and each model's judgements.
-
-    Returns:
-        ``(result, judged)``: the :class:`~vlmsafety.evaluation.results.EvaluationResult`
-        (``result.to_dict()`` is what ``results.json`` holds) and model -> judged lines.
-    """
-    from tqdm.auto import tqdm
-
-    from vlmsafety import __version__
-
-    check_min_coverage(min_coverage)
-    bootstrap_plan(0, 0, min_clusters)  # checks min_clusters before any work
-    inp = _read_inputs(benchmark, dataset, predictions, judge=judge, configs=configs,
-                       allow_missing=allow_missing, revision=revision, settings=settings)
-    if human_labels:
-        _read_human(inp, human_labels)
-    judged, judge_name = _judge_all(inp, progress)
-    ref, spec = inp.ref, inp.ref.spec
-    models: dict[str, ModelResult] = {}
-    labels: dict[str, dict[str, str]] = {}
-    responses: dict[str, dict[str, str | None]] = {}
-    for m in tqdm(inp.models, desc="scoring", unit="model", disable=not progress or None):
-        models[m.name], labels[m.name], responses[m.name] = _model_result(
-            m, judged[m.name], inp, n_boot=n_boot, seed=seed, judge_name=judge_name,
-            min_clusters=min_clusters)
-    boards = [b for h in spec.headlines(tuple(ref.rows))
-              if (b := leaderboard(ref, h, models, labels, n_boot=n_boot, seed=seed,
-                                   settings=inp.settings, responses=responses,
-                                   min_clusters=min_clusters)) is not None]
-    human_info = _add_human(inp, models, labels, boards, n_boot=n_boot, seed=seed)
+def _warnings(inp: _Inputs, models: Mapping[str, ModelResult], min_coverage: float) -> list[str]:
+    """The dataset's warnings, the coverage warnings, and models without human labels."""
+    n_rows = sum(len(rows) for rows in inp.ref.rows.values())
     unlabelled = [name for name, m in models.items() if m.human is not None and not m.human.n_human]
-    n_rows = sum(len(rows) for rows in ref.rows.values())
-    warnings = ref.warnings() + coverage_warnings(
+    return inp.ref.warnings() + coverage_warnings(
         {n: r.coverage for n, r in models.items()},
         {n: n_rows - sum(r.n_missing.values()) for n, r in models.items()}, n_rows,
         min_coverage=min_coverage) + [
         f"human labels: none for model {name!r} among the scored items (the files label "
         f"{', '.join(inp.human[0].models) if inp.human else ''}); its corrected rates are n/a"
         for name in unlabelled]
+
+
+def judge_and_score(request: EvaluationRequest
+                    ) -> tuple[EvaluationResult, dict[str, list[Judgement]]]:
+    """:func:`evaluate_models`, and each model's judgements.
+
+    Returns:
+        ``(result, judged)``: the :class:`~vlmsafety.evaluation.results.EvaluationResult` and
+        model -> judged lines (what ``run_evaluation`` writes to ``judged/<model>.jsonl``).
+    """
+    from tqdm.auto import tqdm
+
+    from vlmsafety import __version__
+
+    req = request
+    inp = _read_inputs(req)
+    if req.human_labels:
+        _read_human(inp, req.human_labels)
+    judged, judge_name = _judge_all(inp, req.progress)
+    ref, spec = inp.ref, inp.ref.spec
+    models: dict[str, ModelResult] = {}
+    labels: dict[str, dict[str, str]] = {}
+    responses: dict[str, dict[str, str | None]] = {}
+    for m in tqdm(inp.models, desc="scoring", unit="model", disable=not req.progress or None):
+        models[m.name], labels[m.name], responses[m.name] = _model_result(
+            m, judged[m.name], inp, req, judge_name)
+    boards = [b for h in spec.headlines(tuple(ref.rows))
+              if (b := leaderboard(ref, h, models, labels, n_boot=req.n_boot, seed=req.seed,
+                                   scoring=inp.scoring, responses=responses,
+                                   min_clusters=req.min_clusters)) is not None]
+    human_info = _add_human(inp, models, labels, responses, boards, req)
     dataset_info = DatasetInfo(
         ref.source, ref.revision, ref.version, {c: len(rows) for c, rows in ref.rows.items()},
         inp.skipped, {f: h for f, h in ref.files.items()
@@ -219,99 +227,60 @@ def judge_and_score(  # long: the steps in order, each a call
     result = EvaluationResult(
         vlmsafety_version=__version__,
         created_utc=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        command=command if command is not None else " ".join(sys.argv),
-        benchmark=spec.name, dataset=dataset_info, warnings=warnings,
-        judge=JudgeInfo(judge_name, "precomputed" if inp.judge is None
+        command=req.command if req.command is not None else " ".join(sys.argv),
+        benchmark=spec.name, dataset=dataset_info,
+        warnings=_warnings(inp, models, req.min_coverage),
+        judge=JudgeInfo(judge_name, "precomputed" if is_precomputed(inp.judge)
                         else type(inp.judge).__name__),
-        metric=MetricInfo(spec.metric, __version__, n_boot, seed, settings=dict(inp.settings),
-                          min_clusters=min_clusters, min_coverage=min_coverage),
+        metric=MetricInfo(spec.metric, __version__, req.n_boot, req.seed,
+                          settings=dict(inp.settings), min_clusters=req.min_clusters,
+                          min_coverage=req.min_coverage),
         models=models, leaderboards=boards, human_labels=human_info)
     return result, judged
 
 
-def evaluate_models(
-    benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions, *,
-    judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None, allow_missing: bool = False,
-    n_boot: int = 1000, seed: int = 0, progress: bool = True, command: str | None = None,
-    revision: str | None = None, settings: Mapping[str, Any] | None = None,
-    human_labels: Sequence[str | os.PathLike[str]] | None = None,
-    min_coverage: float = DEFAULT_MIN_COVERAGE, min_clusters: int = DEFAULT_MIN_CLUSTERS,
-) -> dict[str, Any]:
-    """Judge, score and rank one or more models on one benchmark.
+def evaluate_models(request: EvaluationRequest) -> EvaluationResult:
+    """Judge, score and rank one or more models on one benchmark; write nothing.
 
     Args:
-        benchmark: A benchmark name of :data:`vlmsafety.specs.BENCHMARKS` (``"dual"``, ``"vsc"``,
-            ``"mossbench"``).
-        dataset: A folder built by ``vlmsafety build`` (or ``dataset_scripts/``), or a Hub repo id.
-        predictions: One predictions JSONL per model (``PATH``, ``NAME=PATH`` or
-            :class:`ModelInput`); with ``judge="precomputed"``, judged JSONL files.
-        judge: A registered judge's name (default :data:`~vlmsafety.judges.DEFAULT_OFFLINE_JUDGE`,
-            offline; see :func:`~vlmsafety.judges.load_judge`), a judge object (e.g. a cached
-            :class:`~vlmsafety.judges.ChatJudge`), or ``"precomputed"`` to use the files' labels.
-        configs: Configs to score (default: every config of the benchmark that the dataset has
-            and that any predictions file covers).
-        allow_missing: Score rows that have a prediction and count the others (default: a row
-            without a prediction is an error).
-        n_boot: Bootstrap replicates for intervals and comparisons (0: Wilson intervals only).
-        seed: Bootstrap seed.
-        progress: Progress bars.
-        command: The command line, recorded in the results.
-        revision: Hub revision (branch, tag or commit) of ``dataset``; recorded.
-        settings: Metric settings that replace the spec's defaults (MOSSBench:
-            ``{"empty_policy": "exclude"}``); every setting is recorded in ``metric``.
-        human_labels: Human-labels files (``vlmsafety annotate``; one per annotator): each
-            headline rate is then also corrected by PPI++ (:mod:`vlmsafety.evaluation.human`).
-        min_coverage: Warn when a model's predictions cover less of the scored rows (or when
-            models' coverages differ).
-        min_clusters: No bootstrap interval (rates or gaps) from fewer clusters; Wilson instead.
+        request: What to evaluate and how (:class:`~vlmsafety.evaluation.EvaluationRequest`:
+            benchmark, dataset, predictions, judge, settings, bootstrap, ...).
 
     Returns:
-        The JSON-ready dict of ``results.json`` (:meth:`EvaluationResult.to_dict`):
-        ``schema_version``, ``dataset``, ``warnings``, ``judge``, ``metric`` (names, versions,
-        settings), ``models`` (per model: input file and checksum, label counts, ``n_missing``
-        per config, ``scores``) and ``leaderboards`` (ranked rates with adjacent-gap tests).
+        The typed :class:`~vlmsafety.evaluation.EvaluationResult`: ``dataset``, ``warnings``,
+        ``judge``, ``metric`` (names, versions, settings), ``models`` (per model: input file
+        and checksum, label counts, ``n_missing`` per config, the scorer's result objects) and
+        ``leaderboards`` (ranked rates with adjacent-gap tests). ``to_dict()`` is the JSON of
+        ``results.json``.
 
     Raises:
         UnknownNameError: unknown benchmark.
+        JudgeError: an unknown judge or judge option (the message lists the allowed ones).
         ScoringInputError: unknown config, bad model inputs.
         PredictionsFormatError: a bad predictions line, an id the dataset does not have, or
             (without ``allow_missing``) a dataset row without a prediction.
         HumanLabelsMismatchError: human labels of another response text, dataset revision or
             benchmark (the counts named).
     """
-    return judge_and_score(benchmark, dataset, predictions, judge=judge, configs=configs,
-                           allow_missing=allow_missing, n_boot=n_boot, seed=seed,
-                           progress=progress, command=command, revision=revision,
-                           settings=settings, human_labels=human_labels, min_coverage=min_coverage,
-                           min_clusters=min_clusters)[0].to_dict()
+    return judge_and_score(request)[0]
 
 
-def run_evaluation(
-    benchmark: str, dataset: str | os.PathLike[str], predictions: Predictions,
-    out: str | os.PathLike[str], *, judge: Any = DEFAULT_OFFLINE_JUDGE, configs: Sequence[str] | None = None,
-    allow_missing: bool = False, n_boot: int = 1000, seed: int = 0, plots: bool = True,
-    overwrite: bool = False, progress: bool = True, command: str | None = None,
-    revision: str | None = None, settings: Mapping[str, Any] | None = None,
-    human_labels: Sequence[str | os.PathLike[str]] | None = None,
-    min_coverage: float = DEFAULT_MIN_COVERAGE, min_clusters: int = DEFAULT_MIN_CLUSTERS,
-) -> dict[str, Any]:
-    """:func:`evaluate_models`, then :func:`write_evaluation` with each model's judged JSONL.
+def run_evaluation(request: EvaluationRequest, out: str | os.PathLike[str], *,
+                   plots: bool = True, overwrite: bool = False) -> EvaluationResult:
+    """:func:`evaluate_models`, then write ``out``: ``results.json``, ``report.md``, ``plots/``
+    (with matplotlib, unless ``plots`` is false) and ``judged/<model>.jsonl``.
 
-    Returns the results as written to ``out/results.json`` (with the list of ``plots``).
+    The output folder is checked before any judging: it must not exist (unless ``overwrite``,
+    and then only an earlier evaluation's folder) and must hold none of the inputs.
+
+    Returns:
+        The result, with ``plots`` set: ``result.to_dict()`` is what ``results.json`` holds.
+
+    Example: the module's (:mod:`vlmsafety.evaluation`).
     """
     out = Path(out)
-    inputs = [m.path if isinstance(m, ModelInput) else split_input(m)[1] for m in predictions]
-    if Path(dataset).exists():
-        inputs.append(Path(dataset))
-    inputs += [Path(p) for p in human_labels or ()]
-    check_out(out, overwrite, inputs)  # fail before judging, not after
-    result, judged = judge_and_score(
-        benchmark, dataset, predictions, judge=judge, configs=configs,
-        allow_missing=allow_missing, n_boot=n_boot, seed=seed, progress=progress,
-        command=command, revision=revision, settings=settings, human_labels=human_labels,
-        min_coverage=min_coverage, min_clusters=min_clusters)
-    write_evaluation(result.to_dict(), out, plots=plots, overwrite=overwrite, judged=judged)
-    loaded: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    return loaded
-
-
+    check_out(out, overwrite, request.input_paths())  # fail before judging, not after
+    result, judged = judge_and_score(request)
+    written = write_results(result.to_dict(), out, plots=plots, overwrite=overwrite,
+                            judged=judged)
+    return replace(result, plots=written)

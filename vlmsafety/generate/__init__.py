@@ -42,7 +42,8 @@ Example (an unreachable endpoint: the probe fails at once, nothing is written):
     >>> generate(rows, out=out, base_url="http://127.0.0.1:9", model="m", progress=False)
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the first request (sent alone, as a probe): connection error: ...
+    vlmsafety.errors.EndpointError: the endpoint http://127.0.0.1:9/v1/chat/completions failed the
+    first request (sent alone, as a probe): connection error: ...
     >>> out.exists()
     False
 

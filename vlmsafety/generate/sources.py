@@ -41,11 +41,11 @@ def prompt_column(columns: Sequence[str], config: str | None = None) -> str:
         >>> prompt_column(["id", "prompt", "image"]), prompt_column(["id", "question", "image"])
         ('prompt', 'question')
     """
-    from vlmsafety.specs import BENCHMARKS, get_spec
+    from vlmsafety.specs import specs
 
     if "prompt" in columns:
         return "prompt"
-    found = sorted({spec.prompt_column for spec in map(get_spec, BENCHMARKS)
+    found = sorted({spec.prompt_column for spec in specs()
                     if spec.prompt_column in columns
                     and (config is None or config in spec.config_names)})
     if len(found) != 1:

@@ -14,7 +14,7 @@ VLMEvalKit         ``id_column`` (default ``id`` if present, else   ``prediction
 CSV / TSV /        ``id_column`` (default ``id``)                   ``response_column`` (default
 parquet / xlsx                                                      ``response``)
 MOSSBench release  the object key (``pid``) as                     ``response`` of each entry
-(``data.js``)      :func:`vlmsafety.scoring.mossbench.item_id`
+(``data.js``)      :func:`vlmsafety.suites.mossbench.scoring.item_id`
 =================  ===============================================  ==============================
 
 MOSSBench's per-model ``data.js`` is a JavaScript assignment ``cache['<model>'] = {pid: {"response":
@@ -34,7 +34,7 @@ Rules shared by every importer (see ``docs/importers.md``):
 
 Modules, by job: one per source format (:mod:`~vlmsafety.importers.lmms_eval`,
 :mod:`~vlmsafety.importers.vlmevalkit`, :mod:`~vlmsafety.importers.table`,
-:mod:`~vlmsafety.importers.mossbench`), plus what they share: :mod:`~vlmsafety.importers.records`
+:mod:`~vlmsafety.suites.mossbench.importer`), plus what they share: :mod:`~vlmsafety.importers.records`
 (the ``on_empty`` policy, ids, the validating collector) and :mod:`~vlmsafety.importers.writing`
 (:class:`ImportSummary`, :func:`dataset_ids`, the checked write). Every public name is re-exported
 here.
@@ -55,7 +55,6 @@ Example:
 from __future__ import annotations
 
 from vlmsafety.importers.lmms_eval import import_lmms_eval, read_lmms_eval
-from vlmsafety.importers.mossbench import import_mossbench, read_mossbench
 from vlmsafety.importers.records import OnEmpty
 from vlmsafety.importers.table import import_table, read_table
 from vlmsafety.importers.vlmevalkit import (
@@ -75,7 +74,5 @@ __all__ = [
     "import_lmms_eval",
     "import_vlmevalkit",
     "import_table",
-    "read_mossbench",
-    "import_mossbench",
     "dataset_ids",
 ]

@@ -197,7 +197,8 @@ def read_table(
         >>> read_table(p)
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.PredictionsFormatError: ...r.csv: missing id column 'id', response column 'response'; available columns: 'qid', 'text'
+        vlmsafety.errors.PredictionsFormatError: ...r.csv: missing id column 'id', response column
+        'response'; available columns: 'qid', 'text'
     """
     p = Path(path)
     names, rows = read_rows(p, table_format(p, file_format), sheet)

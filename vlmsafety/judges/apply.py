@@ -17,14 +17,19 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final
 
-from vlmsafety.errors import ScoringInputError
-from vlmsafety.judges.base import Judge, JudgeItem, Verdict
+from vlmsafety.errors import JudgeError, ScoringInputError
+from vlmsafety.judges.base import Judge, JudgeItem, Verdict, as_item, no_response_verdict
+from vlmsafety.labels import UNSCORED, check_label
 from vlmsafety.predictions import Judgement, Prediction
 
-__all__ = ["judge_predictions", "label_responses", "to_judgement"]
+__all__ = ["PRECOMPUTED", "PrecomputedJudge", "judge_predictions", "label_responses",
+           "to_judgement"]
+
+PRECOMPUTED: Final = "precomputed"
+"""Registry name of :class:`PrecomputedJudge` (``--judge precomputed``)."""
 
 _RESERVED = ("label", "judge", "reason", "raw", "confidence")
 """Fields of an input line that a new judgement replaces rather than carries over."""
@@ -33,6 +38,53 @@ _RESERVED = ("label", "judge", "reason", "raw", "confidence")
 def _prompt_of_line(prediction: Prediction) -> str | None:
     prompt = prediction.extra.get("prompt")
     return prompt if isinstance(prompt, str) else None
+
+
+class PrecomputedJudge:
+    """The labels already in the lines: ``load_judge("precomputed")``.
+
+    Each item's metadata (a judged JSONL line's fields) must carry a ``label``; its ``judge``,
+    ``reason`` and ``confidence`` are kept. Evaluation reads such files with
+    :func:`vlmsafety.predictions.read_judgements` (checked labels) and judges nothing; through
+    :func:`judge_predictions` (``vlmsafety judge --judge precomputed``) the labels are checked
+    and copied.
+
+    Example:
+        >>> item = JudgeItem("No.", metadata={"label": "refusal", "judge": "people@1"})
+        >>> v = PrecomputedJudge().judge_many([item, JudgeItem("Hm.")])
+        >>> [(x.label, x.judge) for x in v]
+        [('refusal', 'people@1'), ('unscored', 'precomputed')]
+        >>> v[1].reason
+        'no precomputed label in the line'
+    """
+
+    @property
+    def name(self) -> str:
+        return PRECOMPUTED
+
+    def judge(self, response: str | None, prompt: str | None = None, *,
+              metadata: Mapping[str, Any] | None = None) -> Verdict:
+        """The label in ``metadata`` (see :meth:`judge_many`)."""
+        return self.judge_many([JudgeItem(response, prompt, metadata)])[0]
+
+    def judge_many(self, items: Iterable[Any]) -> list[Verdict]:
+        """Each item's own label; ``unscored`` (with the reason) where a line has none."""
+        out = []
+        for obj in items:
+            item = as_item(obj)
+            meta = item.metadata or {}
+            label = meta.get("label")
+            if label is None:
+                out.append(no_response_verdict(PRECOMPUTED, item.error) if item.response is None
+                           else Verdict(UNSCORED, PRECOMPUTED, None,
+                                        "no precomputed label in the line"))
+                continue
+            conf = meta.get("confidence")
+            out.append(Verdict(check_label(label), str(meta.get("judge") or PRECOMPUTED),
+                               meta.get("raw"), meta.get("reason"),
+                               float(conf) if isinstance(conf, (int, float))
+                               and not isinstance(conf, bool) else None))
+        return out
 
 
 def to_judgement(prediction: Prediction, verdict: Verdict, model: str | None = None) -> Judgement:
@@ -76,6 +128,9 @@ def judge_predictions(
         items.append(JudgeItem(p.response, default_prompt if prompt is None else prompt,
                                dict(p.extra), p.error))
     verdicts = judge.judge_many(items)
+    if len(verdicts) != len(items):
+        raise JudgeError(f"judge {judge.name!r} returned {len(verdicts)} verdicts for "
+                         f"{len(items)} items")
     return [to_judgement(p, v, model) for p, v in zip(predictions, verdicts, strict=True)]
 
 

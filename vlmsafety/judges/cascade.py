@@ -1,6 +1,6 @@
 """A cascade: the offline judge labels everything; its unsure verdicts go to the chat judge.
 
-:class:`CascadeJudge` runs the offline judge (default: the registry's default offline judge) on
+:class:`CascadeJudge` runs the offline judge (default: the packaged refusal-lr 3.x, the registry's default) on
 every item of a batch, then sends every item whose confidence is below ``threshold`` (default
 :data:`DEFAULT_THRESHOLD`) to the second judge (the chat judge) in one batch, the least sure first
 when an optional ``budget`` of second-judge calls would be exceeded. ``share`` (the least sure

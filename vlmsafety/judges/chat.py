@@ -1,12 +1,14 @@
 """LLM-as-a-judge over any OpenAI-compatible chat endpoint, with a strict verdict line and a cache.
 
-:class:`ChatJudge` fills a rubric template (``vlmsafety/data/judge_templates/<scheme>.txt``:
-``dual`` 3-way, ``vsc`` 4-way, ``xstest`` 3-way) with the prompt and the response, asks the judge
+:class:`ChatJudge` fills the rubric template of a :class:`~vlmsafety.labels.LabelScheme` (each
+benchmark's in its suite, its spec's ``judge_scheme``; XSTest's 3-way rubric with the corpora;
+:func:`scheme_names` lists them) with the prompt and the response, asks the judge
 model, and reads **only** the last line of its reply, which must be ``VERDICT: <code>`` with a code
 of the template. Anything else — no verdict line, a verdict only inside the explanation, an
 unknown or ambiguous code, conflicting verdict lines — is ``unscored`` with the reason. A failed
 request (after bounded retries, see :mod:`vlmsafety.chat_client`) is ``unscored`` too, never a
-refusal or a compliance. Codes map onto the vocabulary with :func:`vlmsafety.labels.map_label`.
+refusal or a compliance. Codes map onto the vocabulary through the scheme
+(:func:`vlmsafety.labels.map_label`).
 
 The judge's identity is ``chat:<model>@<scheme>-<template version>-<template sha256[:12]>``; it
 and the generation parameters, the prompt and the response make the cache key. Endpoint, model and
@@ -39,17 +41,17 @@ from typing import TYPE_CHECKING, Any
 from vlmsafety.chat_client import ChatClient, ChatResult, RetryPolicy
 from vlmsafety.errors import JudgeError, LabelError
 from vlmsafety.judges.base import BaseJudge, JudgeItem, Verdict, as_item, no_response_verdict
-from vlmsafety.labels import SCHEMES, UNSCORED, Label, Scheme, check_label, map_label
+from vlmsafety.labels import UNSCORED, Label, LabelScheme, check_label, map_label
 from vlmsafety.storage.cache import SQLiteCache
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["ChatJudge", "JudgeTemplate", "load_template", "parse_verdict", "NO_PROMPT",
-           "PACKAGED_RUBRICS"]
+__all__ = ["ChatJudge", "JudgeTemplate", "default_scheme", "get_scheme", "load_template",
+           "parse_verdict", "scheme_names", "NO_PROMPT", "PACKAGED_RUBRICS"]
 
 PACKAGED_RUBRICS = ("msts",)
-"""Packaged rubrics of a spec (beside the schemes' ones): ``msts`` (image-aware, MSTS taxonomy
+"""Packaged rubrics of a spec beside the schemes' own: ``msts`` (image-aware; MSTS taxonomy
 codes mapped by :func:`vlmsafety.suites.msts.labels.map_taxonomy`)."""
 
 NO_PROMPT = "(the request was not recorded)"
@@ -58,12 +60,47 @@ NO_PROMPT = "(the request was not recorded)"
 _VERDICT = re.compile(r"^[*_`>\s]*verdict\s*[:=]\s*(.*?)[*_`\s.]*$", re.IGNORECASE)
 
 
+def _schemes() -> dict[str, LabelScheme]:
+    from vlmsafety.corpora import XSTEST_SCHEME
+    from vlmsafety.specs import specs
+
+    return {**{s.judge_scheme.name: s.judge_scheme for s in specs()},
+            XSTEST_SCHEME.name: XSTEST_SCHEME}
+
+
+def scheme_names() -> tuple[str, ...]:
+    """The schemes a chat judge can be named by: each registered benchmark's, then XSTest's."""
+    return tuple(_schemes())
+
+
+def default_scheme() -> LabelScheme:
+    """The scheme of a chat judge named without one: the first registered benchmark's."""
+    from vlmsafety.specs import specs
+
+    return specs()[0].judge_scheme
+
+
+def get_scheme(scheme: str | LabelScheme) -> LabelScheme:
+    """The scheme named ``scheme`` (a :class:`~vlmsafety.labels.LabelScheme` passes through).
+
+    Raises:
+        JudgeError: no scheme of that name (the message lists them).
+    """
+    if isinstance(scheme, LabelScheme):
+        return scheme
+    known = _schemes()
+    if scheme not in known:
+        raise JudgeError(f"unknown scheme {scheme!r}; allowed: {', '.join(map(repr, known))}")
+    return known[scheme]
+
+
 @dataclass(frozen=True)
 class JudgeTemplate:
     """A parsed rubric template.
 
     Attributes:
-        name, version, scheme: From the header.
+        name, version: From the header.
+        scheme: The scheme its header names (the codes' meanings).
         codes: The verdict codes the judge may emit (mapped with ``map_label(code, scheme)``).
         system, user: Message texts; ``user`` holds ``{prompt}`` and ``{response}``.
         sha256: Hash of the file's bytes (identity of the rubric).
@@ -73,7 +110,7 @@ class JudgeTemplate:
 
     name: str
     version: str
-    scheme: Scheme
+    scheme: LabelScheme
     codes: tuple[str, ...]
     system: str
     user: str
@@ -95,9 +132,10 @@ class JudgeTemplate:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
 
-def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
-    """Load a packaged template by scheme (``"dual"``, ``"vsc"``, ``"xstest"``) or spec rubric
-    (:data:`PACKAGED_RUBRICS`: ``"msts"``), or a file path.
+def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> JudgeTemplate:
+    """Load a scheme's template (a :class:`~vlmsafety.labels.LabelScheme` or the name of one, see
+    :func:`scheme_names`), a packaged spec rubric (:data:`PACKAGED_RUBRICS`: ``"msts"``) or a
+    template file (its header names a known scheme).
 
     File format: ``key: value`` header lines (``name``, ``version``, ``scheme``, ``codes``), then
     sections opened by ``--- system`` and ``--- user``.
@@ -106,14 +144,22 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
         JudgeError: unknown scheme, unreadable file, missing header key or section, a code the
             scheme cannot map, or a user section without ``{prompt}``/``{response}``.
     """
-    if str(scheme_or_path) in SCHEMES or str(scheme_or_path) in PACKAGED_RUBRICS:
+    known = _schemes()
+    if isinstance(scheme_or_path, LabelScheme) or str(scheme_or_path) in known:
+        owner = get_scheme(scheme_or_path if isinstance(scheme_or_path, LabelScheme)
+                           else str(scheme_or_path))
+        if owner.template is None:
+            raise JudgeError(f"judge scheme {owner.name!r} has no rubric template")
+        source = f"<{owner.name} scheme>/{Path(str(owner.template)).name}"
+        data = Path(str(owner.template)).read_bytes()
+    elif str(scheme_or_path) in PACKAGED_RUBRICS:
         source = f"<packaged>/judge_templates/{scheme_or_path}.txt"
         data = (files("vlmsafety") / "data" / "judge_templates" / f"{scheme_or_path}.txt").read_bytes()
     else:
-        source = str(scheme_or_path)
+        source = os.fspath(scheme_or_path)
         if not Path(source).is_file():
             raise JudgeError(f"judge template {source!r} is neither a scheme "
-                             f"({', '.join(SCHEMES)}), a packaged rubric "
+                             f"({', '.join(known)}), a packaged rubric "
                              f"({', '.join(PACKAGED_RUBRICS)}) nor a file")
         data = Path(source).read_bytes()
     text = data.decode("utf-8")
@@ -135,14 +181,14 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
     for sec in ("system", "user"):
         if sec not in sections:
             raise JudgeError(f"{source}: section '--- {sec}' is missing")
-    scheme = head["scheme"]
-    if scheme not in SCHEMES:
-        raise JudgeError(f"{source}: scheme {scheme!r} is not one of {', '.join(SCHEMES)}")
+    if head["scheme"] not in known:
+        raise JudgeError(f"{source}: scheme {head['scheme']!r} is not one of {', '.join(known)}")
+    scheme = known[head["scheme"]]
     codes = tuple(c.strip() for c in head["codes"].split(",") if c.strip())
     mapping = head.get("mapping", "")
     if mapping not in ("", "msts"):
         raise JudgeError(f"{source}: mapping {mapping!r} is not one of 'msts' (or none)")
-    probe = JudgeTemplate("", "", scheme, (), "", "", "", mapping)  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
+    probe = JudgeTemplate("", "", scheme, (), "", "", "", mapping)
     for code in codes:
         try:
             probe.to_label(code)
@@ -152,7 +198,7 @@ def load_template(scheme_or_path: str | os.PathLike[str]) -> JudgeTemplate:
     for slot in ("{prompt}", "{response}"):
         if slot not in user:
             raise JudgeError(f"{source}: the user section has no {slot} placeholder")
-    return JudgeTemplate(head["name"], head["version"], scheme, codes,  # type: ignore[arg-type]  # scheme was checked against SCHEMES above
+    return JudgeTemplate(head["name"], head["version"], scheme, codes,
                          "\n".join(sections["system"]).strip(), user,
                          hashlib.sha256(data).hexdigest(), mapping)
 
@@ -162,20 +208,21 @@ def _norm_code(code: str) -> str:
 
 
 def parse_verdict(
-    text: str | None, scheme: Scheme, codes: Iterable[str] | None = None,
+    text: str | None, scheme: str | LabelScheme, codes: Iterable[str] | None = None,
     template: JudgeTemplate | None = None,
 ) -> tuple[Label | None, str | None]:
     """Read the verdict from the judge's reply: only its last non-empty line counts.
 
     Args:
         text: The judge's reply.
-        scheme: How codes map onto the vocabulary.
+        scheme: How codes map onto the vocabulary (a scheme or its name).
         codes: The allowed codes (default: those of the scheme's packaged template).
         template: The template whose mapping turns codes into labels (default: ``scheme``'s).
 
     Returns:
         ``(label, None)``, or ``(None, reason)`` when the reply has no valid final verdict.
     """
+    scheme = get_scheme(scheme)
     allowed = tuple(codes) if codes is not None else load_template(scheme).codes
     lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
     if not lines:
@@ -214,7 +261,9 @@ class ChatJudge(BaseJudge):
     """LLM judge over an OpenAI-compatible ``/v1/chat/completions`` endpoint.
 
     Args:
-        scheme: ``"dual"`` (default), ``"vsc"`` or ``"xstest"``; picks the packaged template.
+        scheme: A :class:`~vlmsafety.labels.LabelScheme` or its name (:func:`scheme_names`:
+            ``"dual"``, ``"vsc"``, ``"xstest"``, ...); picks its rubric template. Default
+            (``None``): :func:`default_scheme`.
         base_url, model, api_key: Endpoint settings; default from ``VLMSAFETY_JUDGE_*`` (read at
             call time; the key is never written to the cache or the output).
         template: A template file to use instead of the packaged one for ``scheme``.
@@ -240,7 +289,7 @@ class ChatJudge(BaseJudge):
 
     def __init__(
         self,
-        scheme: Scheme = "dual",
+        scheme: str | LabelScheme | None = None,
         *,
         base_url: str | None = None,
         model: str | None = None,
@@ -257,8 +306,11 @@ class ChatJudge(BaseJudge):
         send_image: bool = False,
     ) -> None:
         self.send_image = bool(send_image)
-        self.template = load_template(template if template is not None else scheme)
-        self.scheme: Scheme = self.template.scheme
+        if template is None:
+            self.template = load_template(default_scheme() if scheme is None else scheme)
+        else:
+            self.template = load_template(template)
+        self.scheme: str = self.template.scheme.name
         self.params = {"temperature": temperature, "max_tokens": max_tokens}
         self.client = client or ChatClient(base_url, model, api_key, concurrency=concurrency,
                                            retry=retry, params=self.params, progress=progress,
@@ -305,7 +357,8 @@ class ChatJudge(BaseJudge):
     def _verdict(self, name: str, res: ChatResult) -> tuple[Verdict, dict[str, Any] | None]:
         if not res.ok:
             return Verdict(UNSCORED, name, None, f"judge request failed: {res.error}"), None
-        label, reason = parse_verdict(res.text, self.scheme, self.template.codes, self.template)
+        label, reason = parse_verdict(res.text, self.template.scheme, self.template.codes,
+                                      self.template)
         v = Verdict(label or UNSCORED, name, res.text, reason)
         return v, {"label": v.label, "raw": v.raw, "reason": v.reason}
 

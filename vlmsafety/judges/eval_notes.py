@@ -13,8 +13,10 @@ Example:
     >>> from vlmsafety.judges.base import Verdict
     >>> v = [Verdict("refusal", "cascade[x]", "sent: offline direct_answer at confidence 0.6; y"),
     ...      Verdict("refusal", "cascade[x]", "offline (x): refusal")]
-    >>> cascade_split(v, ["refusal", "refusal"])
-    'cascade: sent 1 of 2 scored items (50.0%) to the second judge; offline judge binary accuracy on kept items 1.000 (n=1), on sent items 0.000 (n=1)'
+    >>> for part in cascade_split(v, ["refusal", "refusal"]).split("; "):
+    ...     print(part)
+    cascade: sent 1 of 2 scored items (50.0%) to the second judge
+    offline judge binary accuracy on kept items 1.000 (n=1), on sent items 0.000 (n=1)
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def _manifest(judge: Any) -> tuple[str, dict[str, Any]] | None:
         model = getattr(j, "model", None)
         manifest = getattr(model, "manifest", None)
         if isinstance(manifest, dict):
-            return str(j.name), manifest  # type: ignore[union-attr]
+            return str(getattr(j, "name", "")), manifest
     return None
 
 

@@ -5,7 +5,8 @@ A response is normalised (lower case, straight quotes, code and short quotations
 letters, digits, apostrophes and non-ASCII bytes, and single punctuation marks (a line break is a
 token). Its features are
 
-* every token and every pair of adjacent tokens, each with value ``BODY_SCALE / number of tokens`` (a rate: long and short responses are comparable);
+* every token and every pair of adjacent tokens, each with value ``BODY_SCALE / number of
+  tokens`` (a rate: long and short responses are comparable);
 * the same n-grams of its first :data:`OPENING_TOKENS` tokens again, in buckets of their own,
   each with value ``1 / sqrt(number of opening tokens)``: how a response *opens* is where
   refusals live;

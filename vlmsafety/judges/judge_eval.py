@@ -41,7 +41,8 @@ from typing import Any, Final
 
 from vlmsafety.corpora import Corpus, CorpusRow
 from vlmsafety.errors import ScoringInputError, VLMSafetyError
-from vlmsafety.judges.base import Judge, JudgeItem, Verdict
+from vlmsafety.judges.apply import judge_predictions
+from vlmsafety.judges.base import Judge, Verdict
 from vlmsafety.judges.eval_notes import judge_notes
 from vlmsafety.labels import (
     DIRECT_ANSWER,
@@ -54,6 +55,7 @@ from vlmsafety.labels import (
     VOCABULARY_VERSION,
     Label,
 )
+from vlmsafety.predictions import Judgement, Prediction
 from vlmsafety.scoring.agreement import FIGURES, AgreementResult, agreement
 from vlmsafety.scoring.stats import DEFAULT_N_BOOT, DEFAULT_SEED
 
@@ -86,7 +88,6 @@ _FALLBACK: Final[dict[Label, tuple[Label, ...]]] = {
     DIRECT_ANSWER: (SAFE_COMPLETION, IRRELEVANT),
     IRRELEVANT: (DIRECT_ANSWER, SAFE_COMPLETION),
 }
-_CHUNK: Final = 1000
 
 
 def collapse_label(label: Label, labels: Iterable[Label]) -> Label | None:
@@ -181,21 +182,19 @@ class JudgeEvalResult:
         }
 
 
-def _run(judge: Judge, rows: Sequence[CorpusRow], progress: bool) -> list[Verdict]:
+def _run(judge: Judge, rows: Sequence[CorpusRow], progress: bool) -> list[Judgement]:
+    """Every row judged in one batch through the one judging loop
+    (:func:`vlmsafety.judges.apply.judge_predictions`), as ``vlmsafety evaluate`` judges a
+    model's lines: a cascade sends the same items to its chat judge either way."""
     from tqdm.auto import tqdm
 
-    verdicts: list[Verdict] = []
+    preds = [Prediction(str(i), r.response) for i, r in enumerate(rows)]  # ids by position
+    prompts = {str(i): r.prompt for i, r in enumerate(rows)}
     with tqdm(total=len(rows), desc="judging", unit="row", disable=not progress or None,
               leave=False) as bar:
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start:start + _CHUNK]
-            got = judge.judge_many([JudgeItem(r.response, r.prompt) for r in chunk])
-            if len(got) != len(chunk):
-                raise ScoringInputError(f"judge {judge.name!r} returned {len(got)} verdicts for "
-                                        f"{len(chunk)} items")
-            verdicts.extend(got)
-            bar.update(len(chunk))
-    return verdicts
+        judged = judge_predictions(preds, judge, prompt_of=lambda p: prompts.get(p.id))
+        bar.update(len(rows))
+    return judged
 
 
 def _positives(labels: frozenset[Label]) -> tuple[Label, ...]:
@@ -269,7 +268,9 @@ def evaluate_judge(
         collapsed=dict(sorted(mapping.items())), agreement=result, annotators=annotators,
         disagreements=disagreements,
         notes=(COLLAPSE_RULE, *corpus.notes,
-               *judge_notes(judge, corpus.name, [r.response for r in rows], verdicts,
+               *judge_notes(judge, corpus.name, [r.response for r in rows],
+                            [Verdict(j.label, j.judge, j.extra.get("raw"), j.reason, j.confidence)
+                             for j in verdicts],
                             [r.human_label for r in rows])))
 
 

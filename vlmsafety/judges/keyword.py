@@ -24,7 +24,7 @@ How a response is read:
    careful", "it is illegal", "consult a professional"), else ``direct_answer``.
 
 Its agreement with human labels (XSTest's two labelled completion files, where these rules were
-written, so in-sample; GPTFuzz out of sample) is in ``docs/judges.md`` and ``BENCHMARKS.md``;
+written, so in-sample; GPTFuzz out of sample) is in ``docs/judges.md`` and ``PERFORMANCE.md``;
 reproduce it with ``vlmsafety judge-eval --judge keyword@1.0.0 --corpus NAME``.
 
 Example:

@@ -1,11 +1,17 @@
 """Judges by name: ``load_judge("keyword@1.0.0")``, ``register_judge(name, factory)``.
 
+:func:`load_judge` is the one place a judge's name is resolved: ``vlmsafety judge``, ``judge-eval``,
+``evaluate`` (its ``--judge`` and :class:`~vlmsafety.evaluation.EvaluationRequest`'s ``judge``) and
+the demo all call it, for the offline judges, ``chat``, ``cascade`` and ``precomputed`` alike.
+
 A judge's registry name is ``<base>@<version>`` (``keyword@1.0.0``) or a bare ``<base>`` for a
 judge whose identity is set by its options (``chat``: the model and rubric are options, and the
 verdicts name them). ``load_judge("keyword")`` gives the latest registered version of
 ``keyword``; ``load_judge("keyword@1.0.0")`` exactly that one, which must stay reproducible.
 Options are passed to the factory (``load_judge("chat", base_url=..., model=...)``); an option
-the factory does not take is an error naming the ones it does.
+the factory does not take is an error naming the ones it does. ``defaults`` are options given only
+to a judge that takes them (a command line passes the benchmark's rubric ``scheme`` and its cache
+this way, whichever judge is named).
 
 :data:`DEFAULT_OFFLINE_JUDGE` names the offline judge used where none is chosen.
 
@@ -13,8 +19,10 @@ Example:
     >>> from vlmsafety.judges.registry import available_judges, load_judge
     >>> load_judge("keyword@1.0.0").name
     'keyword@1.0.0'
-    >>> "chat" in available_judges()
+    >>> "chat" in available_judges() and "precomputed" in available_judges()
     True
+    >>> load_judge("keyword", defaults={"scheme": "vsc"}).name  # keyword takes no scheme
+    'keyword@1.0.0'
     >>> load_judge("keyword@0.9")
     Traceback (most recent call last):
     ...
@@ -24,8 +32,9 @@ Example:
 from __future__ import annotations
 
 import inspect
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from vlmsafety.errors import JudgeError
@@ -35,6 +44,7 @@ __all__ = [
     "DEFAULT_OFFLINE_JUDGE",
     "JudgeFactory",
     "available_judges",
+    "judge_options",
     "load_judge",
     "register_judge",
 ]
@@ -107,31 +117,26 @@ def available_judges() -> tuple[str, ...]:
     return tuple(sorted(f"{b}@{v}" if v else b for b, vs in _REGISTRY.items() for v in vs))
 
 
-def _check_options(name: str, factory: JudgeFactory, options: dict[str, Any]) -> None:
+_FORWARDS: dict[Callable[..., Any], Callable[..., Any]] = {}
+"""A factory taking ``**options`` -> the factory it passes them on to (cascade -> chat)."""
+
+
+def _option_names(factory: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The options ``factory`` takes, in order; ``None``: any (``**options`` passed on unchecked)."""
     try:
         params = inspect.signature(factory).parameters.values()
     except (TypeError, ValueError):  # builtins without a signature: let the call decide
-        return
+        return None
+    names = tuple(p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
     if any(p.kind is p.VAR_KEYWORD for p in params):
-        return
-    allowed = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise JudgeError(f"judge {name!r} does not take option(s) {', '.join(map(repr, unknown))}; "
-                         f"allowed: {', '.join(map(repr, allowed)) or 'none'}")
+        inner = _FORWARDS.get(factory)
+        rest = None if inner is None else _option_names(inner)
+        return None if rest is None else names + tuple(n for n in rest if n not in names)
+    return names
 
 
-def load_judge(name: str, **options: Any) -> Judge:
-    """The judge registered as ``name`` (bare base name: its latest version), made with ``options``.
-
-    Args:
-        name: ``"keyword@1.0.0"``, ``"keyword"`` (latest), ``"chat"``, or a name you registered.
-        **options: Passed to the judge's factory (e.g. ``base_url``, ``model`` for ``chat``).
-
-    Raises:
-        JudgeError: unknown name or version (naming the allowed set), an option the judge does
-            not take, or a factory that did not return a judge.
-    """
+def _resolve(name: str) -> tuple[str, JudgeFactory, bool]:
+    """``(full name, factory, exact)`` of a registered name (a bare base: its latest version)."""
     if not isinstance(name, str):
         raise JudgeError(f"a judge name must be a string, got {type(name).__name__} {name!r}")
     base, _, version = name.strip().partition("@")
@@ -142,14 +147,57 @@ def load_judge(name: str, **options: Any) -> Judge:
     exact = bool(version)
     if not version:
         version = max(versions, key=_version_key)
-    factory = versions[version]
-    full = f"{base}@{version}" if version else base
-    _check_options(full, factory, options)
+    return (f"{base}@{version}" if version else base), versions[version], exact
+
+
+def judge_options(name: str) -> tuple[str, ...] | None:
+    """The options the judge registered as ``name`` takes (``None``: any).
+
+    Raises:
+        JudgeError: unknown name (the message lists the registered ones).
+
+    Example:
+        >>> judge_options("keyword@1.0.0")
+        ('rules',)
+        >>> "base_url" in judge_options("cascade") and "share" in judge_options("cascade")
+        True
+    """
+    return _option_names(_resolve(name)[1])
+
+
+def load_judge(name: str, *, defaults: Mapping[str, Any] | None = None, **options: Any) -> Judge:
+    """The judge registered as ``name`` (bare base name: its latest version), made with ``options``.
+
+    Args:
+        name: ``"keyword@1.0.0"``, ``"keyword"`` (latest), ``"refusal-lr"``, ``"chat"``,
+            ``"cascade"``, ``"precomputed"`` (the labels already in the lines), or a name you
+            registered.
+        defaults: Options passed only when the judge takes them and ``options`` does not set
+            them (e.g. ``{"scheme": "vsc"}``: the chat judge's rubric; the keyword judge has none).
+        **options: Passed to the judge's factory (e.g. ``base_url``, ``model``, ``api_key_env``,
+            ``concurrency``, ``cache`` for ``chat``); each must be one the judge takes.
+
+    Raises:
+        JudgeError: unknown name or version (naming the allowed set), an option the judge does
+            not take (naming the ones it does), or a factory that did not return a judge.
+    """
+    full, factory, exact = _resolve(name)
+    allowed = _option_names(factory)
+    if allowed is not None:
+        unknown = sorted(set(options) - set(allowed))
+        if unknown:
+            raise JudgeError(
+                f"judge {full!r} does not take option(s) {', '.join(map(repr, unknown))}; "
+                f"allowed: {', '.join(map(repr, allowed)) or 'none'}")
+    for key, value in (defaults or {}).items():
+        if key not in options and (allowed is None or key in allowed):
+            options[key] = value
     judge = factory(**options)
     if not isinstance(judge, Judge):
         raise JudgeError(f"the factory of judge {full!r} returned {type(judge).__name__}, "
                          "not a Judge")
     got = judge.name
+    base = full.partition("@")[0]
     if exact and got.startswith(f"{base}@") and got != full:
         raise JudgeError(f"judge {full!r} was asked for, but these options make {got!r} "
                          f"(ask for {base!r} to accept any version)")
@@ -171,16 +219,38 @@ def _keyword_1_0_0(rules: Any = None) -> Judge:
     return judge
 
 
-def _chat(scheme: str = "dual", **options: Any) -> Judge:
-    """chat: an LLM judge over an OpenAI-compatible endpoint (the options of ChatJudge)."""
-    from vlmsafety.judges.chat import ChatJudge
-    from vlmsafety.labels import SCHEMES
+def _chat(scheme: Any = None, *, base_url: str | None = None, model: str | None = None,
+          api_key_env: str | None = None, template: Any = None, cache: Any = None,
+          concurrency: int | None = None, retry: Any = None, progress: bool | None = None,
+          temperature: float | None = None, max_tokens: int | None = None,
+          max_consecutive_failures: int | None = None, client: Any = None,
+          api_key: str | None = None, send_image: bool | None = None) -> Judge:
+    """chat: an LLM judge over an OpenAI-compatible endpoint (the options of ChatJudge;
+    ``scheme`` a :class:`~vlmsafety.labels.LabelScheme` or its name, default: the first
+    registered benchmark's).
 
-    if scheme not in SCHEMES:
-        raise JudgeError(f"chat judge: unknown scheme {scheme!r}; allowed: "
-                         f"{', '.join(map(repr, SCHEMES))}")
-    _check_options("chat", ChatJudge, options)
-    return ChatJudge(scheme, **options)  # type: ignore[arg-type]  # scheme checked above
+    ``api_key_env`` names the environment variable holding the key (read now; default
+    ``VLMSAFETY_JUDGE_API_KEY``, then ``OPENAI_API_KEY``, read when judging). An option left
+    ``None`` takes ChatJudge's default.
+    """
+    from vlmsafety.judges.chat import ChatJudge, get_scheme
+
+    try:
+        resolved = None if scheme is None else get_scheme(scheme)
+    except JudgeError as exc:
+        raise JudgeError(f"chat judge: {exc}") from None
+    if api_key_env is not None:
+        api_key = os.environ.get(api_key_env) or None
+        if api_key is None:
+            raise JudgeError(f"chat judge: the environment variable {api_key_env!r} "
+                             "(api_key_env) is not set or empty")
+    given = {"base_url": base_url, "model": model, "api_key": api_key, "template": template,
+             "concurrency": concurrency, "retry": retry, "progress": progress,
+             "temperature": temperature, "max_tokens": max_tokens,
+             "max_consecutive_failures": max_consecutive_failures, "client": client,
+             "send_image": send_image}
+    kwargs = {k: v for k, v in given.items() if v is not None}
+    return ChatJudge(resolved, cache=cache, **kwargs)
 
 
 def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
@@ -218,7 +288,7 @@ def _refusal_lr_3_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
 
 def _cascade(second: Judge | None = None, offline: str = DEFAULT_OFFLINE_JUDGE,
              threshold: float | None = None, budget: int | None = None,
-             share: float | None = None, scheme: str = "dual", **chat_options: Any) -> Judge:
+             share: float | None = None, scheme: Any = None, **chat_options: Any) -> Judge:
     """cascade: ``offline`` labels everything; the items below ``threshold`` confidence (default
     0.8; at most ``budget`` over the judge's life), or the least sure ``share`` of a batch, go to
     ``second`` (default: the chat judge made from ``scheme`` and ``chat_options``)."""
@@ -233,3 +303,14 @@ register_judge(f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}", _refusal_lr_2_0_0)
 register_judge(f"refusal-lr@3.0.0+{REFUSAL_LR3_SHA8}", _refusal_lr_3_0_0)
 register_judge("chat", _chat)
 register_judge("cascade", _cascade)
+_FORWARDS[_cascade] = _chat
+
+
+def _precomputed() -> Judge:
+    """precomputed: the labels already in the lines (judged JSONL); nothing is re-judged."""
+    from vlmsafety.judges.apply import PrecomputedJudge
+
+    return PrecomputedJudge()
+
+
+register_judge("precomputed", _precomputed)

@@ -6,36 +6,33 @@ between adjacent models on a leaderboard carry McNemar's exact p-value (items sc
 models; ``*`` when p < 0.05) and a paired clustered bootstrap interval of the gap.
 
 The header, leaderboards and inputs are the same for every benchmark; the benchmark's own tables
-and plots come from the module its spec names (``report_module``: :mod:`vlmsafety.report.dual`,
-:mod:`vlmsafety.report.vsc`), each with ``sections``, ``plots``, ``plot_title`` and
-``leaderboard_notes``. A benchmark without one gets the generic report.
+and plots come from the :class:`~vlmsafety.specs.Report` its spec holds (``sections``, ``plots``,
+``plot_title`` and ``leaderboard_notes``). A benchmark without one gets the generic report.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from vlmsafety.chat_client.redact import redact
 from vlmsafety.errors import UnknownNameError
 from vlmsafety.report.common import RATE_ABBR, interval_cell, model_file_names
 from vlmsafety.report.human import agreement_section, corrected_table, human_notes
 from vlmsafety.report.markdown import format_p, format_signed, leaderboard_table, markdown_table
 from vlmsafety.report.marks import mark_plot, placeholder_note
-from vlmsafety.specs import get_spec
+from vlmsafety.specs import Report, get_spec
 
 __all__ = ["model_file_names", "render_report", "write_report"]
 
 
-def _module(results: Mapping[str, Any]) -> ModuleType | None:
-    """The benchmark's report module, from its spec (``None``: generic report only)."""
+def _module(results: Mapping[str, Any]) -> Report | None:
+    """The benchmark's report section, from its spec (``None``: generic report only)."""
     try:
-        name = get_spec(results["benchmark"]).report_module
+        return get_spec(results["benchmark"]).report
     except UnknownNameError:
         return None
-    return importlib.import_module(name) if name else None
 
 
 def _title(results: Mapping[str, Any]) -> str:
@@ -63,7 +60,7 @@ def _header(results: Mapping[str, Any]) -> list[str]:
         f"- Judge: `{judge['name']}` ({judge['kind']})",
         f"- Metric: `{metric['name']}` from vlmsafety {metric['version']} ({settings})",
         f"- Models: {', '.join(f'`{m}`' for m in results['models'])}",
-        f"- Command: `{results.get('command', '')}`",
+        f"- Command: `{redact(str(results.get('command', '')))}`",
         f"- Created: {results.get('created_utc', '')}",
     ]
     if ds.get("revision"):

@@ -28,7 +28,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from vlmsafety.errors import ScoringInputError, require
 from vlmsafety.report.layout import (
@@ -91,11 +91,11 @@ def _figure(width: float, height: float, *, constrained: bool = False) -> Iterat
     mpl = require("matplotlib", "plots")
     figure_mod = require("matplotlib.figure", "plots")
     agg = require("matplotlib.backends.backend_agg", "plots")
-    with mpl.rc_context(_STYLE):  # type: ignore[attr-defined]  # matplotlib is imported through require()
-        fig = figure_mod.Figure(  # type: ignore[attr-defined]  # matplotlib is imported through require()
+    with mpl.rc_context(_STYLE):
+        fig = figure_mod.Figure(
             figsize=(min(width, MAX_WIDTH), height), dpi=DPI,
             layout="constrained" if constrained else None)
-        agg.FigureCanvasAgg(fig)  # type: ignore[attr-defined]  # matplotlib is imported through require()
+        agg.FigureCanvasAgg(fig)
         try:
             yield fig
         finally:
@@ -111,7 +111,7 @@ def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
 
 
 def _colours(n: int) -> list[Any]:
-    cm = require("matplotlib", "plots").colormaps  # type: ignore[attr-defined]  # matplotlib is imported through require()
+    cm = require("matplotlib", "plots").colormaps
     base = cm["tab10"].colors if n <= 10 else cm["tab20"].colors
     return [base[i % len(base)] for i in range(n)]
 
@@ -120,7 +120,7 @@ def _metric_styles(metrics: Sequence[str]) -> dict[str, tuple[Any, str]]:
     """``{metric: (colour, marker)}``: :data:`METRIC_STYLES` for known labels, the other labels
     take the remaining colours of the default cycle in order of appearance."""
     fixed = {c.lower() for c, _ in METRIC_STYLES.values()}
-    to_hex = require("matplotlib.colors", "plots").to_hex  # type: ignore[attr-defined]  # matplotlib is imported through require()
+    to_hex = require("matplotlib.colors", "plots").to_hex
     spare = [c for c in _colours(10) if to_hex(c) not in fixed]
     others = (m for m in metrics if m not in METRIC_STYLES)
     styles: dict[str, tuple[Any, str]] = {m: (spare[i % len(spare)], "o")
@@ -129,7 +129,7 @@ def _metric_styles(metrics: Sequence[str]) -> dict[str, tuple[Any, str]]:
     return styles
 
 
-def _finite(x: float | None) -> bool:
+def _finite(x: float | None) -> TypeGuard[float]:
     return x is not None and not (isinstance(x, float) and math.isnan(x))
 
 
@@ -138,9 +138,8 @@ def _err(values: Sequence[float | None], lows: Sequence[float | None],
     """matplotlib's asymmetric yerr from interval bounds (0 where unknown, never negative)."""
     below, above = [], []
     for v, lo, hi in zip(values, lows, highs):
-        ok = _finite(v)
-        below.append(max(0.0, v - lo) if ok and _finite(lo) else 0.0)  # type: ignore[operator]  # ok means v is finite, and lo is checked
-        above.append(max(0.0, hi - v) if ok and _finite(hi) else 0.0)  # type: ignore[operator]  # ok means v is finite, and hi is checked
+        below.append(max(0.0, v - lo) if _finite(v) and _finite(lo) else 0.0)
+        above.append(max(0.0, hi - v) if _finite(v) and _finite(hi) else 0.0)
     return [below, above]
 
 
@@ -194,7 +193,7 @@ def category_bars(
                 if not _finite(r):
                     ax.text(x, 0.01, "n/a", ha="center", va="bottom", fontsize=7, rotation=90,
                             color="0.4")
-                elif r < _ZERO_TICK:  # type: ignore[operator]  # r is not None on this branch
+                elif r < _ZERO_TICK:
                     ax.plot([x - bar * 0.46, x + bar * 0.46], [0.0, 0.0], color=colour,
                             linewidth=3, solid_capstyle="butt", zorder=3)
         ax.set_xticks(range(ncat))
@@ -248,8 +247,8 @@ def tradeoff_scatter(
             raise ScoringInputError(f"point {m!r} has a missing coordinate ({x!r}, {y!r})")
     coloured = any(_finite(p[4]) for p in points.values())
     mpl = require("matplotlib", "plots")
-    norm = mpl.colors.Normalize(vmin=0.0, vmax=1.0)  # type: ignore[attr-defined]  # matplotlib is imported through require()
-    cmap = mpl.colormaps["viridis"]  # type: ignore[attr-defined]  # matplotlib is imported through require()
+    norm = mpl.colors.Normalize(vmin=0.0, vmax=1.0)
+    cmap = mpl.colormaps["viridis"]
     with _figure(6.4 if coloured else 5.6, 5.0) as fig:
         ax = fig.add_subplot()
         for (m, (x, y, xci, yci, v)), colour in zip(points.items(), _colours(len(points))):
@@ -271,7 +270,7 @@ def tradeoff_scatter(
             ax.text(0.5, 1.01, f"better: {better} {corners[better]}", transform=ax.transAxes,
                     ha="center", va="bottom", fontsize=8, color="0.35", style="italic")
         if coloured:
-            sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)  # type: ignore[attr-defined]  # matplotlib is imported through require()
+            sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
             fig.colorbar(sm, ax=ax, shrink=0.8, label=value_label or "")
         label_points(ax, list(points), [(p[0], p[1]) for p in points.values()])
         return _save(fig, path)
@@ -369,7 +368,7 @@ def robustness_curves(
         panels[0].set_ylim(*RATE_LIMITS)
         if ticks is not None:
             panels[0].set_xticks(ticks)
-        handles = [require("matplotlib.lines", "plots").Line2D(  # type: ignore[attr-defined]  # matplotlib is imported through require()
+        handles = [require("matplotlib.lines", "plots").Line2D(
             [], [], color=styles[m][0], marker=styles[m][1], markersize=4, linewidth=1.6,
             label=m) for m in metrics]
         # under the panels: constrained layout would stack an upper legend onto the suptitle

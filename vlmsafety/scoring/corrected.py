@@ -35,7 +35,7 @@ from vlmsafety.scoring.inputs import (
 from vlmsafety.scoring.ppi import ESTIMANDS, Estimand, ppi_cluster_bootstrap, ppi_mean
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, DEFAULT_SEED, wilson_interval
 
-__all__ = ["CorrectedRate", "corrected_flat", "corrected_rate"]
+__all__ = ["CorrectedRate", "corrected_flat", "corrected_outcomes", "corrected_rate"]
 
 
 @dataclass(frozen=True)
@@ -231,3 +231,42 @@ def corrected_flat(
         out.update({f"{key}_corrected": c.rate, f"{key}_corrected_low": c.ci_low,
                     f"{key}_corrected_high": c.ci_high, f"{key}_n_human": c.n_human})
     return out
+
+
+def corrected_outcomes(
+    judge_right: np.ndarray, judge_counted: np.ndarray, human_right: np.ndarray,
+    human_counted: np.ndarray, sampling_prob: Sequence[float] | np.ndarray,
+    strata: Sequence[Any] | None = None, *, confidence: float = DEFAULT_CONFIDENCE,
+) -> CorrectedRate:
+    """A rate corrected by PPI++ from per-item outcomes: what a benchmark's bound scorer counts
+    right on every item by the judge's labels and on the labelled items by the humans' labels.
+
+    Args:
+        judge_right, judge_counted: Per item: the judge's label counts right; counts at all.
+        human_right, human_counted: The same by the human label (not counted: unlabelled).
+        sampling_prob: Each item's inclusion probability in the human sample (``nan`` where not
+            labelled).
+        strata: Stratum of each item in the sampling design (default one stratum).
+        confidence: Level of the intervals.
+
+    Example:
+        >>> j = np.array([True, True, False, False]); c = np.ones(4, bool)
+        >>> h = np.array([True, False, False, False]); hc = np.array([True, True, True, False])
+        >>> r = corrected_outcomes(j, c, h, hc, [0.75, 0.75, 0.75, np.nan])
+        >>> r.judge_rate, r.human_rate, r.n_human
+        (0.5, 0.3333333333333333, 3)
+    """
+    hits, n_scored = int(np.sum(judge_right & judge_counted)), int(np.sum(judge_counted))
+    f = np.where(judge_counted, judge_right.astype(float), hits / n_scored if n_scored else 0.0)
+    y = np.where(human_counted, human_right.astype(float), np.nan)
+    codes = np.unique(["" if s is None else str(s) for s in strata] if strata is not None
+                      else [""] * f.size, return_inverse=True)[1]
+    m = ppi_mean(y, f, np.asarray(sampling_prob, float), strata=codes, confidence=confidence)
+    j_low, j_high = wilson_interval(hits, n_scored, confidence)
+    few = int(m.n_human) < 2
+    return CorrectedRate(
+        rate=math.nan if few else float(m.estimate), ci_low=float(m.low), ci_high=float(m.high),
+        n=int(m.n), n_human=int(m.n_human), tuning=float(m.tuning), human_rate=float(m.human),
+        human_ci_low=float(m.human_low), human_ci_high=float(m.human_high),
+        judge_rate=hits / n_scored if n_scored else math.nan, judge_ci_low=j_low,
+        judge_ci_high=j_high, n_judge_unscored=int(np.sum(~judge_counted)), n_human_unscored=0)

@@ -64,7 +64,8 @@ def check_lengths(n_expected: int, **columns: Sequence[Any] | np.ndarray | None)
         >>> check_lengths(2, references=["safe"])
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.ScoringInputError: references has 1 items but predictions has 2; every per-item argument needs one value per prediction
+        vlmsafety.errors.ScoringInputError: references has 1 items but predictions has 2; every
+        per-item argument needs one value per prediction
     """
     for name, col in columns.items():
         if col is None:
@@ -195,7 +196,8 @@ def encode_labels(predictions: Sequence[Any] | np.ndarray, name: str = "predicti
         >>> encode_labels(["refusal", "Refusal"])
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.LabelError: position 1: 'Refusal' is not a behaviour label; allowed: 'refusal', 'partial_refusal', 'safe_completion', 'direct_answer', 'irrelevant', 'unscored'
+        vlmsafety.errors.LabelError: position 1: 'Refusal' is not a behaviour label; allowed:
+        'refusal', 'partial_refusal', 'safe_completion', 'direct_answer', 'irrelevant', 'unscored'
     """
     seq = _as_list(predictions, name)
     if not seq:

@@ -297,10 +297,12 @@ def _as_bool(values: Sequence[object] | np.ndarray, name: str) -> np.ndarray:
         if bad.size == 0:
             return arr.astype(bool)
         pos = int(bad[0])
-        raise ScoringInputError(f"{name}: position {pos}: {arr[pos].item()!r} is not a binary outcome; allowed: 0, 1, False, True")
+        raise ScoringInputError(f"{name}: position {pos}: {arr[pos].item()!r} is not a binary "
+                                "outcome; allowed: 0, 1, False, True")
     for pos, v in enumerate(arr.tolist()):
         if v not in (0, 1):
-            raise ScoringInputError(f"{name}: position {pos}: {v!r} is not a binary outcome; allowed: 0, 1, False, True")
+            raise ScoringInputError(f"{name}: position {pos}: {v!r} is not a binary outcome; "
+                                    "allowed: 0, 1, False, True")
     return arr.astype(bool)
 
 

@@ -1,66 +1,82 @@
-"""Benchmark specs: one module per benchmark, the only place that knows its shape.
+"""Benchmark specs: the registry every part of vlmsafety reaches a benchmark through.
 
-``get_spec(name)`` returns a :class:`~vlmsafety.specs.base.BenchmarkSpec`. Spec modules are
-imported on first use, so that the scoring core can read :mod:`vlmsafety.specs.classes` (a leaf)
-without importing the specs that call it. ``register_spec`` adds a benchmark of your own.
+A benchmark lives in one folder (``vlmsafety/suites/<name>/`` for the built-in ones) whose package
+builds a :class:`~vlmsafety.specs.base.BenchmarkSpec` and hands it to :func:`register_benchmark`.
+:func:`get_spec` and :func:`benchmarks` load the built-in suites and the installed plugins (entry
+point group ``vlmsafety.benchmarks``) on first use; nothing else lists benchmarks.
 
 Example:
-    >>> from vlmsafety.specs import BENCHMARKS, get_spec
-    >>> BENCHMARKS
+    >>> from vlmsafety.specs import benchmarks, get_spec
+    >>> benchmarks()[:3]
     ('dual', 'vsc', 'mossbench')
     >>> get_spec("vsc").config_names
     ('image_centric', 'text_centric', 'text_only')
     >>> get_spec("duel")
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.UnknownNameError: unknown benchmark 'duel'; allowed: dual, vsc, mossbench
+    vlmsafety.errors.UnknownNameError: unknown benchmark 'duel'; allowed: dual, vsc, mossbench...
 """
 
 from __future__ import annotations
 
-import importlib
+from vlmsafety.errors import UnknownNameError
+from vlmsafety.specs.base import (
+    BenchmarkSpec,
+    Builder,
+    ConfigSpec,
+    Demo,
+    Headline,
+    MetricModule,
+    Outcomes,
+    Report,
+    Scoring,
+    SettingOption,
+)
+from vlmsafety.specs.registry import register_benchmark, registered
 
-from vlmsafety.errors import InvalidArgumentError, UnknownNameError
-from vlmsafety.specs.base import BenchmarkSpec, ConfigSpec, Headline
+__all__ = [
+    "BenchmarkSpec",
+    "Builder",
+    "ConfigSpec",
+    "Demo",
+    "Headline",
+    "MetricModule",
+    "Outcomes",
+    "Report",
+    "Scoring",
+    "SettingOption",
+    "benchmarks",
+    "get_spec",
+    "register_benchmark",
+    "specs",
+]
 
-__all__ = ["BENCHMARKS", "BenchmarkSpec", "ConfigSpec", "Headline", "get_spec", "register_spec"]
 
-_MODULES: dict[str, str] = {
-    "dual": "vlmsafety.specs.dual",
-    "vsc": "vlmsafety.specs.vsc",
-    "mossbench": "vlmsafety.specs.mossbench",
-}
-_REGISTERED: dict[str, BenchmarkSpec] = {}
+def specs() -> tuple[BenchmarkSpec, ...]:
+    """Every registered benchmark's spec: the built-in suites first (in their display order),
+    then plugins and your own, in the order registered."""
+    import vlmsafety.suites  # registers the built-in suites and the plugins, once
 
-BENCHMARKS: tuple[str, ...] = tuple(_MODULES)
-"""The benchmarks vlmsafety ships, in display order."""
+    first = [s.name for s in vlmsafety.suites.BUILTIN]
+    order = {name: k for k, name in enumerate(first)}
+    found = registered()
+    return tuple(sorted(found, key=lambda s: (order.get(s.name, len(first)), found.index(s))))
+
+
+def benchmarks() -> tuple[str, ...]:
+    """The registered benchmarks' names, in display order."""
+    return tuple(s.name for s in specs())
 
 
 def get_spec(name: str | BenchmarkSpec) -> BenchmarkSpec:
     """The spec of benchmark ``name`` (a spec passes through unchanged).
 
     Raises:
-        UnknownNameError: no benchmark of that name (the message lists the known ones).
+        UnknownNameError: no benchmark of that name (the message lists the registered ones).
     """
     if isinstance(name, BenchmarkSpec):
         return name
-    if name in _REGISTERED:
-        return _REGISTERED[name]
-    if name not in _MODULES:
-        known = [*_MODULES, *(n for n in _REGISTERED if n not in _MODULES)]
-        raise UnknownNameError(f"unknown benchmark {name!r}; allowed: {', '.join(known)}")
-    spec = importlib.import_module(_MODULES[name]).SPEC
-    if not isinstance(spec, BenchmarkSpec):  # pragma: no cover - a broken spec module
-        raise TypeError(f"{_MODULES[name]}.SPEC is not a BenchmarkSpec")
-    return spec
-
-
-def register_spec(spec: BenchmarkSpec, *, replace: bool = False) -> None:
-    """Make ``spec`` available to :func:`get_spec` (and so to evaluation) under ``spec.name``.
-
-    Raises:
-        InvalidArgumentError: the name is taken (shipped or registered) and ``replace`` is false.
-    """
-    if not replace and (spec.name in _MODULES or spec.name in _REGISTERED):
-        raise InvalidArgumentError(f"a benchmark named {spec.name!r} exists; pass replace=True")
-    _REGISTERED[spec.name] = spec
+    for spec in specs():
+        if spec.name == name:
+            return spec
+    raise UnknownNameError(f"unknown benchmark {name!r}; allowed: {', '.join(benchmarks())}")

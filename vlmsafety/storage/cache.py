@@ -28,16 +28,21 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vlmsafety.errors import CacheError
+from vlmsafety.storage.jsonl import scrub_surrogates
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["SQLiteCache"]
+
+_ADVICE = ("run with --no-cache, or delete the file (it holds only replies and verdicts, "
+           "which a run fetches again)")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cache (
@@ -61,7 +66,9 @@ class SQLiteCache:
     processes may share the file (WAL mode). Each :meth:`put` commits at once.
 
     Raises:
-        CacheError: the file cannot be created or opened as an SQLite database.
+        CacheError: the file cannot be created or opened as an SQLite database, or (from any
+            method) it is damaged; the message names the file and says that ``--no-cache`` or
+            deleting it helps.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, namespace: str = "judge") -> None:
@@ -76,7 +83,16 @@ class SQLiteCache:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(_SCHEMA)
         except sqlite3.Error as exc:
-            raise CacheError(f"cannot open cache {self.path}: {exc}") from None
+            raise CacheError(f"cannot open cache {self.path}: {exc}; {_ADVICE}") from None
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; a damaged file is a :class:`CacheError` naming it."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.DatabaseError as exc:
+                raise CacheError(f"cache {self.path} cannot be used ({exc}); {_ADVICE}") from None
 
     @staticmethod
     def make_key(*parts: str | None) -> str:
@@ -88,7 +104,7 @@ class SQLiteCache:
         """
         h = hashlib.sha256()
         for part in parts:
-            data = b"\x00" if part is None else part.encode("utf-8")
+            data = b"\x00" if part is None else part.encode("utf-8", "surrogatepass")
             h.update(len(data).to_bytes(8, "big"))
             h.update(data)
         return h.hexdigest()
@@ -101,11 +117,11 @@ class SQLiteCache:
         """Stored values of the keys that are present."""
         wanted = list(dict.fromkeys(keys))
         out: dict[str, dict[str, Any]] = {}
-        with self._lock:
+        with self._locked() as conn:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
                 marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(
+                rows = conn.execute(
                     f"SELECT key, value FROM cache WHERE namespace = ? AND key IN ({marks})",
                     [self.namespace, *chunk],
                 ).fetchall()
@@ -114,16 +130,16 @@ class SQLiteCache:
 
     def put(self, key: str, value: Mapping[str, Any]) -> None:
         """Store (or replace) one value and commit."""
-        text = json.dumps(dict(value), ensure_ascii=False)
-        with self._lock:
-            self._conn.execute(
+        text, _ = scrub_surrogates(json.dumps(dict(value), ensure_ascii=False))  # UTF-8 only
+        with self._locked() as conn:
+            conn.execute(
                 "INSERT OR REPLACE INTO cache (namespace, key, value, created) VALUES (?, ?, ?, ?)",
                 (self.namespace, key, text, time.time()),
             )
 
     def __len__(self) -> int:
-        with self._lock:
-            (n,) = self._conn.execute(
+        with self._locked() as conn:
+            (n,) = conn.execute(
                 "SELECT COUNT(*) FROM cache WHERE namespace = ?", (self.namespace,)
             ).fetchone()
         return int(n)

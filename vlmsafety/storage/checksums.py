@@ -14,7 +14,7 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["bytes_sha256", "file_sha256"]
+__all__ = ["bytes_sha256", "file_sha256", "folder_sha256"]
 
 _BLOCK = 1 << 20
 
@@ -31,3 +31,20 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 def bytes_sha256(data: bytes) -> str:
     """Hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+def folder_sha256(folder: str | os.PathLike[str], *, skip: tuple[str, ...] = ()
+                  ) -> dict[str, str]:
+    """Hex sha256 of every file under ``folder``, by ``/``-separated relative path (sorted),
+    leaving out the top-level names in ``skip``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.txt").write_bytes(b"abc"); _ = (d / "m.json").write_text("{}")
+        >>> folder_sha256(d, skip=("m.json",)) == {"a.txt": bytes_sha256(b"abc")}
+        True
+    """
+    root = Path(folder)
+    return {p.relative_to(root).as_posix(): file_sha256(p) for p in sorted(root.rglob("*"))
+            if p.is_file() and p.relative_to(root).parts[0] not in skip}

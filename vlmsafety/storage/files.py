@@ -22,7 +22,8 @@ Example:
     >>> check_output(d / "a.txt", overwrite=True, inputs=[d / "." / "a.txt"])
     Traceback (most recent call last):
     ...
-    vlmsafety.errors.OutputExistsError: ...a.txt: the output is also an input; writing it would destroy the input: choose another output path
+    vlmsafety.errors.OutputExistsError: ...a.txt: the output is also an input; writing it would
+    destroy the input: choose another output path
     >>> sorted(p.name for p in d.iterdir())  # no temporary file left behind
     ['a.txt']
 """
@@ -116,7 +117,7 @@ def check_output_folder(
         entries: When given, an existing ``out`` is replaced only when it holds nothing else
             (an earlier output of the same command).
         marker: When given, an existing non-empty ``out`` is replaced only when it holds this
-            file (written by the command that made it).
+            file (written by the command that made it), and ``overwrite`` is still needed.
         command: Who writes the folder, for messages (``"evaluation"``, ``"demo"``).
 
     Raises:
@@ -129,21 +130,15 @@ def check_output_folder(
         >>> check_output_folder(d, overwrite=True, marker=".made-by-demo")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.OutputExistsError: output folder ... was not written by this command (no .made-by-demo in it); replacing it would delete 'notes.txt': choose another folder (or remove it yourself)
+        vlmsafety.errors.OutputExistsError: output folder ... already exists and was not written by
+        this command (no .made-by-demo in it); replacing it would delete 'notes.txt': choose another
+        folder (or remove it yourself)
     """
     p = Path(out)
     if not p.exists():
         return p
     if not p.is_dir():
         raise OutputExistsError(f"output folder {str(p)!r} is a file; give a folder path")
-    listing = sorted(e.name for e in p.iterdir())
-    if marker is not None and listing and marker not in listing:
-        raise OutputExistsError(f"output folder {str(p)!r} was not written by {command} (no "
-                    f"{marker} in it); replacing it would delete {_shown(listing)}: choose "
-                    "another folder (or remove it yourself)")
-    if marker is None and not overwrite:
-        raise OutputExistsError(f"output folder {str(p)!r} already exists; pass --overwrite "
-                    "to replace it")
     where = _resolve(p)
     cwd = Path.cwd().resolve()
     if where == cwd or where in cwd.parents:
@@ -156,6 +151,15 @@ def check_output_folder(
         if path == where or where in path.parents:
             raise OutputExistsError(f"output folder {str(p)!r} holds an input ({str(value)!r}); "
                         "replacing it would delete it: choose another folder")
+    listing = sorted(e.name for e in p.iterdir())
+    if marker is not None and listing and marker not in listing:
+        raise OutputExistsError(f"output folder {str(p)!r} already exists and was not written "
+                    f"by {command} (no "
+                    f"{marker} in it); replacing it would delete {_shown(listing)}: choose "
+                    "another folder (or remove it yourself)")
+    if not overwrite:
+        raise OutputExistsError(f"output folder {str(p)!r} already exists; pass --overwrite "
+                    "to replace it")
     if entries is not None:
         extra = [e for e in listing if e not in entries and e != marker]
         if extra:

@@ -39,7 +39,7 @@ def png_bytes(image: Image.Image, *, compress_level: int = 6) -> bytes:
         image: Any Pillow image.
         compress_level: zlib level 0-9; 6 is Pillow's default (the bytes equal a plain
             ``image.save(buf, "PNG")``); the DUAL builder uses 1 for its noise images (see
-            :data:`vlmsafety.builders.dual.build.PNG_COMPRESS_LEVEL`).
+            :data:`vlmsafety.suites.dual.builder.build.PNG_COMPRESS_LEVEL`).
     """
     buf = io.BytesIO()
     image.save(buf, format="PNG", optimize=False, compress_level=compress_level)

@@ -4,8 +4,13 @@ Every JSONL reader in vlmsafety (predictions and judgements, corpora, lmms-eval 
 DUAL-Bench instruction lists and the packaged sample, the evaluation's model-name peek) goes
 through :func:`iter_jsonl` / :func:`parse_jsonl`, so they agree on the rules: blank lines are
 skipped, a leading byte-order mark is accepted, and a line that is not UTF-8, not JSON or not an
-object is an error naming the line. What error is raised is the caller's choice (``error``: a
-function of the message and the line number), so a predictions file fails with
+object is an error naming the line. A lone surrogate (``"\\ud800"``: legal JSON, but not text
+that UTF-8 can hold) is replaced by U+FFFD, the replacement character, and counted: one
+``UnicodeWarning`` per file says how many; every writer (:func:`jsonl_line`, the SQLite cache)
+and the chat client's reply parsing apply the same rule (:func:`scrub_surrogates`), so such a
+character never crashes a run nor makes it impossible to finish. What error is raised is the
+caller's choice (``error``: a function of the message and the line number), so a predictions
+file fails with
 :class:`~vlmsafety.errors.PredictionsFormatError` and a release file with
 :class:`~vlmsafety.errors.SourceDataError`; by default it is
 :class:`~vlmsafety.errors.InputDataError` naming the file and the line.
@@ -27,13 +32,44 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from vlmsafety.errors import InputDataError
 
-__all__ = ["ErrorFactory", "iter_jsonl", "jsonl_line", "parse_jsonl", "write_jsonl"]
+__all__ = ["ErrorFactory", "iter_jsonl", "jsonl_line", "parse_jsonl", "scrub_surrogates",
+           "write_jsonl"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def scrub_surrogates(value: Any) -> tuple[Any, int]:
+    """``value`` (a string, or lists and dicts of them) with every lone surrogate replaced by
+    U+FFFD, and how many were replaced.
+
+    Example:
+        >>> scrub_surrogates({"r": "a\\ud800b", "n": [1, "\\udfff"]}) == (
+        ...     {"r": "a\\ufffdb", "n": [1, "\\ufffd"]}, 2)
+        True
+        >>> scrub_surrogates("fine \\U0001F600") == ("fine \\U0001F600", 0)
+        True
+    """
+    if isinstance(value, str):
+        return _SURROGATE.subn("\ufffd", value)
+    if isinstance(value, dict):
+        out, total = {}, 0
+        for k, v in value.items():
+            (k2, a), (v2, b) = scrub_surrogates(k), scrub_surrogates(v)
+            out[k2], total = v2, total + a + b
+        return out, total
+    if isinstance(value, list):
+        pairs = [scrub_surrogates(v) for v in value]
+        return [v for v, _ in pairs], sum(n for _, n in pairs)
+    return value, 0
 
 ErrorFactory = Callable[[str, int | None], Exception]
 """Makes the exception to raise from a message and a 1-based line number (``None``: the file)."""
@@ -68,6 +104,7 @@ def parse_jsonl(
     """
     fail = error or _default_error(None)
     first = True  # the first non-blank line
+    replaced = 0
     for lineno, raw in enumerate(lines, start=1):
         if isinstance(raw, bytes):
             if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
@@ -90,7 +127,16 @@ def parse_jsonl(
             raise fail(f"invalid JSON: {exc.msg} (column {exc.colno}){hint}", lineno) from None
         if not isinstance(obj, dict):
             raise fail(f"expected a JSON object, got {type(obj).__name__}{hint}", lineno)
+        if _SURROGATE_ESCAPE.search(line):  # "\ud800" escapes: a pair is fine, a lone one not
+            obj, n = scrub_surrogates(obj)
+            if n and not replaced:
+                first_bad = lineno
+            replaced += n
         yield lineno, obj
+    if replaced:
+        warnings.warn(str(fail(f"{replaced} lone surrogate(s) (\\ud800-\\udfff escapes, first "
+                               f"on line {first_bad}: not text) replaced by U+FFFD", None)),
+                      UnicodeWarning, stacklevel=2)
 
 
 def iter_jsonl(
@@ -131,8 +177,13 @@ def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any
 def jsonl_line(record: Mapping[str, Any]) -> str:
     """One record as a JSONL line (UTF-8 text kept as is, newline included).
 
+    A lone surrogate, which UTF-8 cannot hold, is written as U+FFFD (:func:`scrub_surrogates`).
+
     Example:
         >>> jsonl_line({"id": "é", "n": None})
         '{"id": "é", "n": null}\\n'
+        >>> jsonl_line({"r": "\\ud800"}) == '{"r": "\\ufffd"}\\n'
+        True
     """
-    return json.dumps(dict(record), ensure_ascii=False) + "\n"
+    text = json.dumps(dict(record), ensure_ascii=False)
+    return (_SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text) + "\n"
