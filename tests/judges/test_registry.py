@@ -182,7 +182,7 @@ def test_defaults_go_only_to_judges_that_take_them(tmp_path: Path) -> None:
                              model="m", progress=False, share=1.0)
         assert "@xstest" in cascade.name and "share=1" in cascade.name
     with pytest.raises(JudgeError, match=r"'cascade' does not take option\(s\) 'rules'; "
-                       r"allowed: 'second', 'offline', 'share', 'threshold', 'scheme', 'base_url'"):
+                       r"allowed: 'second', 'offline', 'threshold', 'budget', 'share', 'scheme', 'base_url'"):
         load_judge("cascade", rules="x")
 
 

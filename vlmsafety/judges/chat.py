@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -53,6 +54,10 @@ __all__ = ["ChatJudge", "JudgeTemplate", "default_scheme", "get_scheme", "load_t
 PACKAGED_RUBRICS = ("msts",)
 """Packaged rubrics of a spec beside the schemes' own: ``msts`` (image-aware; MSTS taxonomy
 codes mapped by :func:`vlmsafety.suites.msts.labels.map_taxonomy`)."""
+
+_MAPPINGS = {"msts": "vlmsafety.suites.msts.labels:map_taxonomy"}
+"""Template header ``mapping:`` -> the suite function that maps its codes (named, not imported:
+the core reaches a suite through the spec registry, where MSTS has no spec yet)."""
 
 NO_PROMPT = "(the request was not recorded)"
 """Put in the template when an item has no prompt."""
@@ -119,10 +124,10 @@ class JudgeTemplate:
 
     def to_label(self, code: str) -> Label:
         """The vocabulary label of one of the template's codes."""
-        if self.mapping == "msts":
-            from vlmsafety.suites.msts.labels import map_taxonomy
-
-            return map_taxonomy(code)
+        if self.mapping in _MAPPINGS:  # a suite's own mapping, imported when first used
+            module, _, name = _MAPPINGS[self.mapping].partition(":")
+            mapped: Label = getattr(importlib.import_module(module), name)(code)
+            return mapped
         return map_label(code, self.scheme)
 
     def messages(self, prompt: str | None, response: str) -> list[dict[str, str]]:
@@ -186,8 +191,9 @@ def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> Judge
     scheme = known[head["scheme"]]
     codes = tuple(c.strip() for c in head["codes"].split(",") if c.strip())
     mapping = head.get("mapping", "")
-    if mapping not in ("", "msts"):
-        raise JudgeError(f"{source}: mapping {mapping!r} is not one of 'msts' (or none)")
+    if mapping and mapping not in _MAPPINGS:
+        raise JudgeError(f"{source}: mapping {mapping!r} is not one of "
+                         f"{', '.join(map(repr, _MAPPINGS))} (or none)")
     probe = JudgeTemplate("", "", scheme, (), "", "", "", mapping)
     for code in codes:
         try:

@@ -22,10 +22,11 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -37,6 +38,8 @@ __all__ = [
     "DEV_CORPORA",
     "MSTS_EN",
     "MSTS_EN_FILE",
+    "MSTS_MAPPING",
+    "MSTS_READER",
     "TEXT_CORPORA",
     "TrainSet",
     "read_dev_corpus",
@@ -87,6 +90,18 @@ def _binary(labels: Sequence[str]) -> np.ndarray:
     return np.array([lab in (REFUSAL, PARTIAL_REFUSAL) for lab in labels], dtype=np.float64)
 
 
+MSTS_READER: Final = "vlmsafety.suites.msts.release:read_annotations"
+MSTS_MAPPING: Final = "vlmsafety.suites.msts.labels:map_taxonomy"
+"""The MSTS suite's reader and its one mapping table, named (and imported when msts-en is read)
+rather than imported here: the core reaches a suite through the spec registry, where MSTS has no
+spec yet. Once it has one (or ``vlmsafety.corpora`` ships ``msts-en``), read it from there."""
+
+
+def _suite_function(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def read_dev_corpus(name: str, data_dir: str | os.PathLike[str] | None = None) -> TrainSet:
     """One development corpus (see the module docstring).
 
@@ -97,8 +112,9 @@ def read_dev_corpus(name: str, data_dir: str | os.PathLike[str] | None = None) -
         raise CorpusError(f"unknown training corpus {name!r}; allowed: {', '.join(DEV_CORPORA)}")
     if name == MSTS_EN:
         from vlmsafety.errors import SourceDataError
-        from vlmsafety.suites.msts.labels import map_taxonomy
-        from vlmsafety.suites.msts.release import read_annotations
+
+        read_annotations = _suite_function(MSTS_READER)
+        map_taxonomy = _suite_function(MSTS_MAPPING)
 
         path = resolve_data_dir(data_dir) / MSTS_EN_FILE
         if not path.is_file():
