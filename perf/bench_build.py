@@ -148,7 +148,8 @@ class WorkerPeaks:
         self._thread.join()
 
 
-def job_vsc(images: str, workdir: str, size: int, num_proc: int = 1) -> dict[str, Any]:
+def job_vsc(images: str, workdir: str, size: int, num_proc: int = 1,
+            shard: str | None = None) -> dict[str, Any]:
     """Child: the real VSCBench builder on the release workbooks and a synthetic image folder."""
     import pyarrow.parquet as pq
 
@@ -160,7 +161,7 @@ def job_vsc(images: str, workdir: str, size: int, num_proc: int = 1) -> dict[str
     with WorkerPeaks() as peaks:
         vsc.build_vsc(out, source=SHARED_DATA / "vscbench",
                       xstest=SHARED_DATA / "xstest" / "xstest_prompts.csv", images=images,
-                      image_size=size, progress=False, num_proc=num_proc)
+                      image_size=size, progress=False, num_proc=num_proc, shard=shard)
     seconds = time.perf_counter() - t0
     counts = {config: sum(pq.ParquetFile(f).metadata.num_rows
                           for f in out.rglob(f"{config}/*.parquet"))
@@ -226,8 +227,9 @@ def write_release_images(root: Path, size: int) -> int:
     return len(paths)
 
 
-def measure_vsc(size: int) -> dict[int, dict[str, Any]]:
-    """The real builder at num_proc 1 and 2 on one synthetic image folder (same session)."""
+def measure_vsc(size: int, shard: str | None = None) -> dict[int, dict[str, Any]]:
+    """The real builder at num_proc 1 and 2 on one synthetic image folder (same session); with
+    ``shard`` (``"I/K"``) only that part of the rows."""
     with tempfile.TemporaryDirectory(prefix="vlmsafety-bench-vsc-") as workdir:
         images = Path(workdir) / "images"
         n_files = write_release_images(images, size)
@@ -235,7 +237,7 @@ def measure_vsc(size: int) -> dict[int, dict[str, Any]]:
         for num_proc in PROCS:
             results[num_proc] = _common.run_child(
                 Path(__file__), {"kind": "vsc", "images": str(images), "workdir": workdir,
-                                 "size": size, "num_proc": num_proc})
+                                 "size": size, "num_proc": num_proc, "shard": shard})
             results[num_proc]["image_files"] = n_files
         return results
 
@@ -277,9 +279,9 @@ def measure(kind: str, n: int, size: int) -> dict[str, Any]:
                                                   "workdir": workdir})
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
-    size = 128 if quick else 512
-    small, large = (360, 3_600) if quick else (3_600, 36_000)
+def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
+    size = 96 if smoke else 128 if quick else 512  # 96: the least DUAL instructions fit
+    small, large = (36, 360) if smoke else (360, 3_600) if quick else (3_600, 36_000)
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for n in (small, large):
         for kind in ("build", "pyarrow"):
@@ -299,11 +301,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
                         f"plain pyarrow peak {p['child_maxrss_mb']:.0f} MiB"),
         ]
     if (SHARED_DATA / "vscbench").is_dir():
-        vsc_runs = measure_vsc(size)
-        rows += _vsc_rows(vsc_runs[1], results["build", 3_600], size)
+        vsc_runs = measure_vsc(32 if smoke else size, shard="0/8" if smoke else None)
+        rows += _vsc_rows(vsc_runs[1], results["build", 3_600 if 3_600 in (small, large) else large],
+                          size)
         rows += _parallel_rows("build_vsc", f"VSCBench builder: {vsc_runs[1]['rows']:,} rows "
                                f"{size}x{size}", vsc_runs, "rows", "rows")
-    n_items, severities = (4, [1, 5]) if quick else (16, [1, 2, 3, 4, 5])
+    n_items, severities = (1, [1]) if smoke else (4, [1, 5]) if quick else (16, [1, 2, 3, 4, 5])
     dual_runs = measure_dual(n_items, size, severities)
     rows += _parallel_rows("build_dual", f"DUAL build: {n_items} items x 9 perturbations x "
                            f"{len(severities)} severities, {size}x{size}", dual_runs, "images",
@@ -329,7 +332,7 @@ def _vsc_rows(v: dict[str, Any], writer: dict[str, Any], size: int) -> list[dict
         _common.row(NAME, case, "rows/s (build_vsc)", rate, "rows/s",
                     note=f"{v['seconds']:.1f} s ({by_config}); {v['image_files']:,} image files; "
                     f"{v['bytes'] / 2**20:,.0f} MiB written"),
-        _common.row(NAME, case, "speed vs HubFolderWriter alone (3,600 rows)",
+        _common.row(NAME, case, f"speed vs HubFolderWriter alone ({writer['rows']:,} rows)",
                     rate / (writer["rows"] / writer["seconds"]), "x",
                     note=f"writer alone {writer['rows'] / writer['seconds']:,.0f} rows/s"),
         _common.row(NAME, case, "peak RSS (build_vsc)", v["child_maxrss_mb"], "MiB",

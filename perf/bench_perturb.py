@@ -176,7 +176,7 @@ def _recall(truth: str, ocr: str) -> float:
 def _ocr(image: Any) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     out = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "6"], input=png_bytes(image),
-                         capture_output=True, env=env, timeout=60, check=True)
+                         capture_output=True, env=env, timeout=600, check=True)
     return out.stdout.decode("utf-8", "replace")
 
 

@@ -117,8 +117,8 @@ def measure(n_items: int, reps: int) -> list[dict[str, Any]]:
     return rows
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
-    return measure(QUICK_ITEMS if quick else FULL_ITEMS, 1)
+def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
+    return measure(1 if smoke else QUICK_ITEMS if quick else FULL_ITEMS, 1)
 
 
 def _arg(name: str, default: int) -> int:

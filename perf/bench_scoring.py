@@ -156,8 +156,8 @@ def best_of(k: int, fn: Any, data: dict[str, list[Any]]) -> tuple[float, Any]:
     return best, value
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
-    sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
+def run(quick: bool, smoke: bool = False) -> list[dict[str, Any]]:
+    sizes = (1_000, 10_000) if smoke else (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
     rows: list[dict[str, Any]] = []
     per_row: dict[int, float] = {}
     for n in sizes:

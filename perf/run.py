@@ -1,14 +1,19 @@
 """Run the benchmark suite and print one table.
 
     python perf/run.py            # full suite (figures in PERFORMANCE.md)
-    python perf/run.py --quick    # small sizes, < 2 minutes; run by the test suite
+    python perf/run.py --quick    # small sizes, < 2 minutes
+    python perf/run.py --smoke    # the smallest sizes: does every module run? (the test suite)
     python perf/run.py --only scoring keyword_judge --json out.json
     python perf/run.py --only chat --profile perf/profiles   # + pyinstrument profiles
 
 Every module ``perf/bench_<name>.py`` exposes ``NAME`` and ``run(quick: bool) -> list[dict]``.
 A module whose ``run`` also takes ``profile_dir`` writes pyinstrument text profiles of its
-slowest case there when ``--profile DIR`` is given. Each returned row is one figure measured side
-by side with its baseline in the same process::
+slowest case there when ``--profile DIR`` is given; one whose ``run`` takes ``smoke`` shrinks its
+quick sizes further under ``--smoke`` (the others run their quick mode). Smoke figures mean
+nothing: the mode checks that every module runs and reports its rows, at the least CPU cost.
+
+Each returned row is one figure measured side by side with its baseline in the same
+process::
 
     {"benchmark": "scoring", "case": "1M rows", "metric": "speed-up vs pandas",
      "value": 23.1, "unit": "x", "target": ">= 10", "ok": True, "note": "..."}
@@ -65,11 +70,14 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (< 2 minutes)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="the smallest sizes (implies --quick): checks that every module runs")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
     parser.add_argument("--profile", metavar="DIR", type=Path,
                         help="benchmarks that support it write pyinstrument profiles to DIR")
     args = parser.parse_args(argv)
+    args.quick = args.quick or args.smoke
     found = discover()
     names = args.only or list(found)
     unknown = sorted(set(names) - set(found))
@@ -83,16 +91,19 @@ def main(argv: list[str] | None = None) -> int:
         try:
             module = load(found[name])
             kwargs: dict[str, Any] = {"quick": args.quick}
-            takes_profile = "profile_dir" in inspect.signature(module.run).parameters
-            if args.profile is not None and takes_profile:
+            params = inspect.signature(module.run).parameters
+            if args.profile is not None and "profile_dir" in params:
                 kwargs["profile_dir"] = args.profile
+            if args.smoke and "smoke" in params:
+                kwargs["smoke"] = True
             rows.extend(module.run(**kwargs))
         except Exception as exc:  # noqa: BLE001 - report and go on: one broken benchmark must not hide the rest
             failed.append(name)
             print(f"# {name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
         print(f"# {name} done in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} "
-          f"{platform.python_version()}, mode: {'quick' if args.quick else 'full'}")
+          f"{platform.python_version()}, "
+          f"mode: {'smoke' if args.smoke else 'quick' if args.quick else 'full'}")
     print_table(rows)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))

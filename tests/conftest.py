@@ -6,10 +6,13 @@ every test: ``from chat_server import ChatServer, chat_reply, error_reply, last_
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 # --import-mode=importlib does not put tests/ on sys.path
-for _name in ("chat_server", "required", "mossbench_release"):
+for _name in ("chat_server", "required", "mossbench_release", "msts_release"):
     if _name not in sys.modules:
         _spec = importlib.util.spec_from_file_location(_name, Path(__file__).resolve().parent
                                                        / f"{_name}.py")
@@ -78,8 +81,61 @@ def small_dual(tmp_path_factory: pytest.TempPathFactory) -> Path:
                         severities=(1,), image_size=(128, 128), progress=False)
 
 
+@dataclass(frozen=True)
+class DemoRun:
+    """One ``vlmsafety demo`` run, shared by the tests that read its output (read only)."""
+
+    argv: tuple[str, ...]
+    """The command line after ``vlmsafety``; ``--out`` is :attr:`out`."""
+    out: Path
+    """Its ``--out`` folder: ``dual-sample/``, ``evaluation/`` (results.json, judged/, ...)."""
+    stdout: str
+    """What it printed."""
+    stderr: str
+    """Its progress lines."""
+    stale: str
+    """A file that was in :attr:`out` before the run, beside the demo's marker."""
+    modules_cache: Path
+    """``HF_MODULES_CACHE`` during the run: where it installed the metric modules."""
+
+
+DEMO_ARGS = ("--n-boot", "200")
+"""The demo's options in the shared run: those of docs/evaluate.md, "Reproduce"."""
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """``vlmsafety demo --out DIR --n-boot 200``, run once per session (it takes seconds).
+
+    ``DIR`` already holds the marker of an earlier demo and a stale file, so this one run also
+    shows that a demo replaces a folder a demo wrote. The metric modules go into this session's
+    module cache (``pytest_configure``), as a user's first demo installs them.
+    """
+    import evaluate  # noqa: F401 - imported now, its module cache is this session's (see below)
+
+    from vlmsafety.cli import main
+    from vlmsafety.cli.demo import MARKER
+
+    out = tmp_path_factory.mktemp("demo_run") / "demo"
+    out.mkdir()
+    (out / MARKER).write_text("", encoding="utf-8")
+    (out / "stale.json").write_text("{}", encoding="utf-8")
+    argv = ("demo", "--out", str(out), *DEMO_ARGS)
+    printed, progress = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(progress):
+        code = main(list(argv))
+    assert code == 0, printed.getvalue() + progress.getvalue()
+    return DemoRun(argv[1:], out, printed.getvalue(), progress.getvalue(), "stale.json",
+                   Path(os.environ["HF_MODULES_CACHE"]))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # huggingface_hub reads HF_HUB_OFFLINE once, at import: set it before any test imports it, or
+    # a call that reaches for the Hub sleeps through ~20 s of retries before it fails (the
+    # per-test fixture sets it again, too late for that module constant).
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_EVALUATE_OFFLINE"):
+        os.environ[var] = "1"
     # evaluate reads HF_MODULES_CACHE once, at import: point it at a cache of this session before
     # any test imports evaluate, so that a bare-name load never picks up a module that another
     # checkout installed in the user's ~/.cache (the per-test fixture moves it again later).

@@ -20,13 +20,15 @@ from typing import Any
 import pytest
 from required import skip_unless_available
 
-from vlmsafety.annotation import Session, load_annotation_set
+from vlmsafety.annotation import ImageStore, Session, load_annotation_set, make_app
+from vlmsafety.annotation.server import _static, lock_file, serve
 from vlmsafety.cli import main
 from vlmsafety.errors import InvalidArgumentError, OutputExistsError
 from vlmsafety.human_labels import read_human_labels, response_sha256
 from vlmsafety.scoring.sampling import allocate, draw_sample
 
-DEMO = Path(__file__).resolve().parents[1] / "vlmsafety" / "data" / "dual_sample_responses.jsonl"
+DEMO = (Path(__file__).resolve().parents[1] / "vlmsafety" / "suites" / "dual" / "data"
+        / "dual_sample_responses.jsonl")
 DEMO_B = DEMO.with_name("dual_sample_responses_b.jsonl")
 
 
@@ -381,6 +383,13 @@ def test_agreement_cohen_and_fleiss(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "Fleiss' kappa: 0.550" in out
     assert main(["annotate", "--agreement", str(a)]) == 2
     assert "two or more files" in capsys.readouterr().err
+    # the same file twice (or a copy) gave kappa 1.0 without a word (issue 25, item 9)
+    assert main(["annotate", "--agreement", str(a), str(a)]) == 2
+    assert "the same file is given twice" in capsys.readouterr().err
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(a.read_bytes())
+    assert main(["annotate", "--agreement", str(a), str(copy)]) == 2
+    assert "two files of one annotator" in capsys.readouterr().err
 
 
 def test_plan_from_an_assumption_and_from_a_pilot(small_dual: Path, preds: tuple,
@@ -405,8 +414,9 @@ def test_plan_from_an_assumption_and_from_a_pilot(small_dual: Path, preds: tuple
     with_pilot = plan_annotation(small_dual, [preds[0]], pilot=[pilot], target_width=0.3)
     b = with_pilot["models"]["demo-vlm-a"]["benign_refusal_rate"]
     assert b["source"] == "pilot" and b["moments"]["n_pilot"] == 12
+    # every pilot label a refusal: a rate of 1 is bounded by Wilson's z^2 / (n + z^2) <= 0.3
     assert b["n_corrected"] == labels_needed(Moments(1.0, 1.0, 1.0, 12), n_items=48,
-                                             target_width=0.3).n_corrected == 1
+                                             target_width=0.3).n_corrected == 9
     text = format_plan(with_pilot)
     assert "benign_refusal_rate" in text and "pilot 12" in text and "assumed" in text
 
@@ -419,3 +429,97 @@ def test_docs_give_every_label_definition_of_every_benchmark() -> None:
     for name in benchmarks():
         for n, (label, definition) in enumerate(get_spec(name).labels.items(), start=1):
             assert f"| {n} | `{label}` | {definition} |" in doc, (name, label)
+
+
+def test_plan_gives_rare_rate_advice_and_a_number() -> None:
+    """Issue 24 item 5: a rare rate gets a warning about few positives, a number for --n (never
+    ``>N``), and the judge-stratified (Neyman) allocation when it needs fewer labels."""
+    from vlmsafety.annotation.plan import format_plan
+    from vlmsafety.scoring.planning import Moments, labels_needed
+
+    def entry(m: Moments, n_items: int, width: float) -> dict:
+        p = labels_needed(m, n_items=n_items, target_width=width)
+        return {**p.to_dict(), "source": "assumed", "n_in_rate": n_items, "title": "t",
+                "n_sample": p.n_corrected or n_items}
+
+    rare = entry(Moments(0.01, 0.05, 0.009), 2000, 0.05)
+    tight = entry(Moments(0.3, 0.3, 0.09), 400, 0.02)  # out of reach within 400 items
+    common = entry(Moments(0.1, 0.12, 0.09), 2000, 0.05)
+    plan = {"target_width": 0.05, "benchmark": "msts", "assume_accuracy": 0.85,
+            "models": {"m": {"unsafe_rate": rare, "tight_rate": tight, "common_rate": common}},
+            "recommended_n": {"m": 400}}
+    text = format_plan(plan)
+    assert "warning: unsafe_rate: about 1.1 positives expected among 113 labels (< 5)" in text
+    assert "annotate --n 400 " in text and "--n >N" not in text
+    assert "stratify common_rate by the judge's verdict (Neyman)" in text
+    assert "stratify unsafe_rate" not in text  # it would not help there
+    assert "N_h / n_h" in text
+
+
+# ------------------------------------------------------------------ issue 25, item 5: the server
+
+
+def test_the_api_checks_host_tokens_and_notes(small_dual: Path, tmp_path: Path) -> None:
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    preds = write_predictions(small_dual, tmp_path / "a.jsonl")
+    aset = load_annotation_set(small_dual, [preds], n=3, seed=4)
+    out = tmp_path / "h.jsonl"
+    session = Session(aset, out, "ann")
+    n = len(session.items)
+
+    async def scenario() -> None:
+        client = TestClient(TestServer(make_app(session, ImageStore(str(small_dual))),
+                                       host="127.0.0.1"))
+        await client.start_server()
+        port = client.port
+        try:
+            for host in ("evil.example", f"evil.example:{port}", "127.0.0.1:1"):
+                for path in ("/", "/api/state", "/api/image/0"):
+                    got = await client.get(path, headers={"Host": host})
+                    assert got.status == 403, (host, path)
+                post = await client.post("/api/undo", json={}, headers={"Host": host})
+                assert post.status == 403
+            for host in (f"127.0.0.1:{port}", f"localhost:{port}"):
+                assert (await client.get("/api/state", headers={"Host": host})).status == 200
+            assert (await client.get("/api/image/-1")).status == 404
+            assert (await client.get(f"/api/image/{n}")).status == 404
+            assert (await client.get("/api/image/0")).status == 200
+            token = (await (await client.get("/api/state")).json())["item"]["token"]
+            for bad in (1e400, "Infinity", token + 0.7, -1, n, True, None, "1"):
+                body = {"token": bad, "action": "label", "label": "refusal"}
+                got = await client.post("/api/answer", json=body)
+                assert got.status == 400, bad
+                assert "token must be a whole number" in (await got.json())["error"]
+            raw = await client.post("/api/answer", data='{"token": 1e400, "action": "skip"}',
+                                    headers={"Content-Type": "application/json"})
+            assert raw.status == 400
+            body = {"token": token, "action": "label", "label": "refusal", "note": {"a": 1}}
+            got = await client.post("/api/answer", json=body)
+            assert got.status == 400 and "note must be text" in (await got.json())["error"]
+            ok = await client.post("/api/answer", json={**body, "note": "fine"})
+            assert ok.status == 200
+        finally:
+            await client.close()
+
+    asyncio.run(scenario())
+    records = list(read_human_labels(out))
+    assert [r.note for r in records] == ["fine"]
+
+
+def test_a_second_server_on_the_same_file_is_refused(small_dual: Path, tmp_path: Path) -> None:
+    preds = write_predictions(small_dual, tmp_path / "a.jsonl")
+    session = Session(load_annotation_set(small_dual, [preds], n=2, seed=0), tmp_path / "h.jsonl",
+                      "ann")
+    with lock_file(session.out), pytest.raises(OutputExistsError, match="in use by another"):
+        serve(session, ImageStore(str(small_dual)), port=0, ready=lambda url: None)
+    with lock_file(session.out):  # released: the next server may start
+        pass
+
+
+def test_the_page_says_it_is_loading_until_its_script_runs() -> None:
+    html = _static("index.html").decode()
+    assert 'id="loading"' in html and "Loading the labelling page" in html
+    assert '$("loading").hidden = true' in _static("app.js").decode()

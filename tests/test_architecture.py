@@ -24,7 +24,7 @@ PACKAGE = Path(vlmsafety.__file__).parent
 SUITES = PACKAGE / "suites"
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
-SHIPPED = ("dual", "vsc", "mossbench")
+SHIPPED = ("dual", "vsc", "mossbench", "msts")
 LOADER = "vlmsafety.specs"
 """The one core module that imports the suites (it loads them on first use)."""
 
@@ -185,6 +185,15 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_imports_the_package_init() -> None:
+    """``vlmsafety/__init__`` reaches the registry and so every suite: a module importing it
+    (``from vlmsafety import __version__``; the version is in ``vlmsafety._version``) would close
+    a cycle through any suite that reaches that module."""
+    offenders = [m for m, p in MODULES.items() if m != "vlmsafety"
+                 and "vlmsafety" in _imports(m, ast.parse(p.read_text(encoding="utf-8")))]
+    assert offenders == []
 
 
 def test_no_import_cycle_under_the_package() -> None:

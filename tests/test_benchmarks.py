@@ -1,4 +1,8 @@
-"""The benchmark suite's quick mode runs end to end (that it runs, not how fast)."""
+"""The performance suite's smoke mode runs end to end (that every module runs, not how fast).
+
+No wall-clock limit: a busy machine slows the run down but cannot fail it (the modules' own
+waits are safety nets of minutes).
+"""
 
 from __future__ import annotations
 
@@ -24,13 +28,12 @@ def _name(path: Path) -> str:
 
 
 @pytest.mark.slow
-def test_quick_suite_runs_and_every_benchmark_reports(tmp_path: Path) -> None:
+def test_smoke_suite_runs_and_every_benchmark_reports(tmp_path: Path) -> None:
     out = tmp_path / "rows.json"
     # os.environ carries the autouse fixture's offline settings and temporary HF_HOME
     proc = subprocess.run(
-        [sys.executable, str(PERF / "run.py"), "--quick", "--json", str(out)],
-        cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, timeout=150,
-        check=False,
+        [sys.executable, str(PERF / "run.py"), "--smoke", "--json", str(out)],
+        cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     rows = json.loads(out.read_text())
@@ -48,4 +51,4 @@ def test_quick_suite_runs_and_every_benchmark_reports(tmp_path: Path) -> None:
     for name in discovered:
         values = [r["value"] for r in rows if r["benchmark"] == name]
         assert any(math.isfinite(v) for v in values), f"{name} reported no finite figure: {values}"
-    assert "benchmark" in proc.stdout and "mode: quick" in proc.stdout  # the table was printed
+    assert "benchmark" in proc.stdout and "mode: smoke" in proc.stdout  # the table was printed

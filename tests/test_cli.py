@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,16 +45,17 @@ def test_library_error_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capture
     assert "missing required key 'response'" in err and "Traceback" not in err
 
 
-def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_end_to_end(demo_run: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from vlmsafety.cli.demo import MARKER
     from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
     from vlmsafety.predictions import read_judgements
     from vlmsafety.specs import get_spec
     from vlmsafety.suites.dual import score_dual
 
     assert "demo" in COMMANDS
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--n-boot", "50"]) == 0
-    printed = capsys.readouterr().out
+    out = demo_run.out  # `vlmsafety demo --out DIR`, run once per session (conftest.py)
+    printed = demo_run.stdout
     assert "| demo-vlm-a | harmful" in printed and "dRR" in printed
     results = json.loads((out / "evaluation" / "results.json").read_text())
     assert results["judge"]["name"] == DEFAULT_OFFLINE_JUDGE
@@ -88,8 +90,10 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     relabel = load_judge(DEFAULT_OFFLINE_JUDGE).judge(judged[0].response,
                                                       judge_prompt(decoded)).label
     assert judged[0].label == relabel
-    # a second demo --out replaces the folder it wrote itself, and refuses any other folder
-    assert main(["demo", "--out", str(out), "--n-boot", "0", "--no-install-metrics"]) == 0
+    # a demo --out replaces a folder a demo wrote (the shared run's folder held an earlier
+    # demo's marker and a stale file), marks its own output so, and refuses any other folder
+    assert "written by `vlmsafety demo`" in (out / MARKER).read_text()
+    assert not (out / demo_run.stale).exists()
     other = tmp_path / "mine"
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
@@ -98,6 +102,8 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "was not written by vlmsafety demo" in capsys.readouterr().err
     assert (other / "notes.txt").read_text() == "keep me"
     # and the metric modules were registered for offline bare-name loading
+    assert "metric module(s) registered for offline evaluate.load(): safe_completion" in demo_run.stderr
+    monkeypatch.setenv("HF_MODULES_CACHE", str(demo_run.modules_cache))  # the user's cache
     import evaluate
 
     sc = evaluate.load("safe_completion")
@@ -113,19 +119,19 @@ def _key_tree(obj: object) -> object:
     return None
 
 
-def test_demo_and_evaluate_write_the_same_results(tmp_path: Path) -> None:
+def test_demo_and_evaluate_write_the_same_results(demo_run: Any, tmp_path: Path) -> None:
     """`vlmsafety demo` is `vlmsafety evaluate` on the packaged sample: same schema, same numbers."""
     from importlib.resources import files
 
     from vlmsafety.suites.dual.demo import DEMO_MODELS
 
-    demo = tmp_path / "demo"
-    assert main(["demo", "--out", str(demo), "--n-boot", "20", "--no-install-metrics"]) == 0
-    data = files("vlmsafety.data")
+    demo = demo_run.out  # the session's one demo run (conftest.py), with its --n-boot
+    n_boot = demo_run.argv[demo_run.argv.index("--n-boot") + 1]
+    data = files("vlmsafety.suites.dual").joinpath("data")
     preds = [f"{name}={data.joinpath(fname)}" for name, fname in DEMO_MODELS]
     out = tmp_path / "eval"
     assert main(["evaluate", "--benchmark", "dual", "--dataset", str(demo / "dual-sample"),
-                 "--predictions", *preds, "--out", str(out), "--n-boot", "20"]) == 0
+                 "--predictions", *preds, "--out", str(out), "--n-boot", n_boot]) == 0
     a = json.loads((demo / "evaluation" / "results.json").read_text())
     b = json.loads((out / "results.json").read_text())
     assert a["schema_version"] == b["schema_version"] == "2"

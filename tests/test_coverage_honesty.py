@@ -16,6 +16,7 @@ import pytest
 
 from vlmsafety.cli import main
 from vlmsafety.evaluation import EvaluationRequest, evaluate_models, load_reference
+from vlmsafety.report import format_signed
 from vlmsafety.suites.dual import score_dual
 from vlmsafety.suites.dual.builder import build_sample
 from vlmsafety.suites.mossbench.scoring import over_sensitivity
@@ -89,6 +90,17 @@ def test_console_shows_coverage_warning_and_shared_n(dual_folder: Path, tmp_path
     report = (tmp_path / "out" / "report.md").read_text()
     assert "coverage differs between models" in report and "Coverage (share of the scored rows" in report
     assert "No bootstrap interval: some model has fewer than 20 clusters" in report
+    # issue 24 item 4: the gap column is the shared-items difference McNemar tests, as the gap
+    # table and the console print it (it used to print the displayed rates' difference)
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    for board in res["leaderboards"]:
+        gap = board["adjacent"][0]
+        number = format_signed(gap["difference"])
+        shown = format_signed(board["rows"][0]["rate"] - board["rows"][1]["rate"])
+        row = next(line for line in report.split(f"### {board['title']}", 1)[1].splitlines()
+                   if line.startswith("|    1 |"))
+        assert f"| {number} (p" in row and (shown == number or shown not in row), row
+        assert f"gap to next {number}" in out
 
 
 @pytest.mark.parametrize("n_clusters, has_interval", [(5, False), (19, False), (20, True)])
@@ -121,3 +133,24 @@ def test_bad_min_coverage_and_min_clusters_are_refused(dual_folder: Path, tmp_pa
     with pytest.raises(VLMSafetyError, match="min_clusters must be a positive integer"):
         evaluate_models(EvaluationRequest(
             "dual", dual_folder, [preds], min_clusters=0, progress=False))
+
+
+def test_a_zero_gap_on_shared_items_is_not_a_point(dual_folder: Path) -> None:
+    """Issue 24 item 4: two models answering every shared item alike printed
+    ``+0.000 [+0.000, +0.000]``; now the interval is the MOVER-Wilson bound of no discordant item
+    (the percentile bootstrap has nothing to resample), and says so."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ids = load_reference(dual_folder, "dual").ids
+        a = _write(Path(tmp) / "a.jsonl", ids, "Here is how: step one, then step two.")
+        b = _write(Path(tmp) / "b.jsonl", ids, "Here is how: step one, then step two.")
+        res = evaluate_models(EvaluationRequest(
+            "dual", dual_folder, [a, b], n_boot=100, seed=0, progress=False, command="test",
+            min_clusters=1)).to_dict()
+    for board in res["leaderboards"]:
+        for gap in board["adjacent"]:
+            assert gap["difference"] == 0.0
+            assert gap["difference_ci_low"] < 0.0 < gap["difference_ci_high"], gap
+            assert gap["paired_bootstrap"]["method"] == "mover-wilson"
+            assert "fewer than 10 discordant items" in gap["paired_bootstrap"]["note"]

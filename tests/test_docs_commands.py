@@ -8,6 +8,7 @@ import io
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,10 +64,13 @@ def _section_commands(path: Path, heading: str) -> list[str]:
     return out
 
 
-def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path,
+def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path, demo_run: Any,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """docs/evaluate.md "Reproduce the published numbers": every command runs, from a checkout
-    with ``../shared/data`` beside it, and gives what the text says (issue 17 item 7)."""
+    with ``../shared/data`` beside it, and gives what the text says (issue 17 item 7).
+
+    The section's ``vlmsafety demo --out demo ...`` is the session's shared demo run (conftest.py,
+    ``demo_run``: the same options, another folder), linked in as ``demo``."""
     import json
     import subprocess
     import sys
@@ -82,7 +86,10 @@ def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path,
     assert [c.split()[0] for c in commands] == ["python", "vlmsafety", "vlmsafety"]
     for command in commands:
         argv = shlex.split(command)
-        if argv[0] == "python":
+        if argv[:3] == ["vlmsafety", "demo", "--out"]:
+            assert argv[4:] == list(demo_run.argv[2:]), "the shared demo run has other options"
+            (repo / argv[3]).symlink_to(demo_run.out)
+        elif argv[0] == "python":
             done = subprocess.run([sys.executable, *argv[1:]], cwd=repo, capture_output=True,
                                   text=True, timeout=600, check=False)
             assert done.returncode == 0, f"`{command}` failed: {done.stderr[-2000:]}"
@@ -96,7 +103,7 @@ def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path,
     assert strict["metric"]["partial_refusal"] == "refusal"
     assert strict["metric"]["bootstrap_breakdowns"] is True
     default = json.loads((repo / "demo" / "evaluation" / "results.json").read_text())
-    for res, boot in ((strict, True), (default, False)):
+    for res, boot in ((strict, True), (default, True)):  # DUAL's default too (issue 24)
         cats = res["models"]["demo-vlm-a"]["scores"]["harmful"]["by_category"].values()
         assert cats and all((c["refusal_rate"]["boot_low"] is not None) is boot for c in cats)
     # partial refusals now count as refusals (each model's refusal count grows by its partials)

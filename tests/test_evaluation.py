@@ -133,7 +133,7 @@ def test_report_and_plots_exist_and_are_linked(dual_run: tuple) -> None:
     assert res["metric"] == {"name": "safe_completion", "version": res["vlmsafety_version"],
                              "n_boot": N_BOOT, "seed": 3, "confidence": 0.95,
                              "unscored": "exclude", "partial_refusal": "separate",
-                             "bootstrap_breakdowns": False, "min_clusters": 20,
+                             "bootstrap_breakdowns": True, "min_clusters": 20,
                              "min_coverage": 0.95}
 
 
@@ -143,7 +143,7 @@ def test_cli_keyword_judge_on_demo_responses(dual_folder: Path, tmp_path: Path,
 
     ref = load_reference(dual_folder, "dual")
     ids = set(ref.ids)
-    src = files("vlmsafety.data").joinpath("dual_sample_responses.jsonl").read_text().splitlines()
+    src = files("vlmsafety.suites.dual").joinpath("data", "dual_sample_responses.jsonl").read_text().splitlines()
     kept = [json.loads(line) for line in src if json.loads(line)["id"] in ids]
     preds = tmp_path / "a.jsonl"
     preds.write_text("".join(json.dumps(o) + "\n" for o in kept))

@@ -326,3 +326,31 @@ def test_cli_and_page_agree_on_claude_3_haiku(folder: Path, shared_data: Path,
     assert f"{100 * rates['empty']['rate']:.1f}" == page[0] and rates["empty"]["n"] == 300
     assert f"{100 * rates['unscored']['rate']:.1f}" == page[1] and rates["unscored"]["n"] == 286
     assert "null_policy=empty" in PAGE.read_text(encoding="utf-8")
+
+
+def test_gap_column_table_and_console_are_one_number(folder: Path, preds: dict[str, Path],
+                                                      tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 24 item 4: Gemini-Pro 1.5 vs Claude 3 Haiku, whose shared items (286) are fewer than
+    either's own: the leaderboard's gap column printed the difference of the displayed rates
+    (-0.211) beside McNemar's p-value on the shared items, whose difference is -0.217."""
+    out = tmp_path / "ev"
+    assert main(["evaluate", "--benchmark", "mossbench", "--dataset", str(folder),
+                 "--predictions", *map(str, preds.values()), "--out", str(out),
+                 "--n-boot", "50", "--no-plots"]) == 0
+    console = capsys.readouterr().out
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    board = next(b for b in res["leaderboards"] if b["key"] == "benign_refusal_rate")
+    gap = board["adjacent"][1]
+    assert (gap["a"], gap["b"]) == ("Gemini-Pro 1.5", "Claude 3 Haiku")
+    shown = board["rows"][1]["rate"] - board["rows"][2]["rate"]
+    assert f"{shown:+.3f}" != f"{gap['difference']:+.3f}"  # the case: the two differ
+    number = f"{gap['difference']:+.3f}"
+    report = (out / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in report.splitlines()
+               if line.startswith("|") and "| Gemini-Pro 1.5 " in line and "(n=" in line)
+    p = gap["mcnemar"]["p_value"]
+    assert f"{number} (p" in row and f"{shown:+.3f}" not in row, row
+    table = next(line for line in report.splitlines() if "Gemini-Pro 1.5 - Claude 3 Haiku" in line)
+    assert [c.strip() for c in table.split("|")][2] == number, table
+    assert f"gap to next {number}" in console and f"McNemar p={p:.3g}" in console

@@ -9,9 +9,10 @@ import pytest
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "quickstart.ipynb"
 
 
-def test_quickstart_notebook_runs() -> None:
+def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel's temporary folders go here
     nb = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), \
         "commit the notebook without outputs"
@@ -27,3 +28,4 @@ def test_quickstart_notebook_runs() -> None:
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # the sample image and the trade-off plot
+    assert not list(tmp_path.glob("vlmsafety-quickstart-*"))  # the notebook removes its folder

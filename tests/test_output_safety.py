@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chat_server import ChatServer, chat_reply
@@ -71,7 +72,7 @@ def test_import_predictions_and_generate_never_write_over_an_input(tmp_path: Pat
     assert cache.read_bytes() == b"not to be lost"
 
 
-def test_demo_replaces_only_a_folder_it_wrote(tmp_path: Path,
+def test_demo_replaces_only_a_folder_it_wrote(demo_run: Any, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -79,16 +80,14 @@ def test_demo_replaces_only_a_folder_it_wrote(tmp_path: Path,
     assert main(["demo", "--out", str(mine), "--no-install-metrics", "--n-boot", "0"]) == 2
     assert "was not written by vlmsafety demo" in capsys.readouterr().err
     assert listing(mine) == ["thesis.tex"]
-    # an earlier demo's folder (it holds the marker) is replaced, atomically
-    old = tmp_path / "old"
-    old.mkdir()
-    (old / ".vlmsafety-demo").write_text("")
-    (old / "stale.json").write_text("{}")
-    assert main(["demo", "--out", str(old), "--no-install-metrics", "--n-boot", "0"]) == 0
-    assert "stale.json" not in listing(old) and ".vlmsafety-demo" in listing(old)
+    # an earlier demo's folder (it holds the marker) is replaced, atomically: the session's
+    # shared demo ran on such a folder (conftest.py, demo_run), holding a stale file
+    old = demo_run.out
+    assert demo_run.stale not in listing(old) and ".vlmsafety-demo" in listing(old)
     results = json.loads((old / "evaluation" / "results.json").read_text())
     assert results["dataset"]["source"] == str(old / "dual-sample")
-    assert listing(tmp_path) == ["mine", "old"]
+    assert listing(old.parent) == [old.name]  # nothing left beside it
+    assert listing(tmp_path) == ["mine"]
 
 
 def test_builders_never_replace_a_folder_holding_their_input(tmp_path: Path) -> None:

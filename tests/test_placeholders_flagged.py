@@ -68,10 +68,13 @@ def test_push_refuses_placeholders_unless_allowed(tmp_path: Path,
 
 def test_push_dry_run_plan_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = _placeholder_dataset(tmp_path, ["placeholder", "original"])
-    assert main(["push", str(folder), "me/vsc", "--dry-run"]) == 0
-    assert "warning: 1 of 2 images are placeholders" in capsys.readouterr().out
-    assert main(["push", str(folder), "me/vsc", "--dry-run", "--json"]) == 0
+    assert main(["push", str(folder), "me/vsc", "--dry-run"]) == 2  # as the real push (issue 25)
+    printed = capsys.readouterr()
+    assert "warning: 1 of 2 images are placeholders" in printed.out
+    assert "error: the push would be refused" in printed.err
+    assert main(["push", str(folder), "me/vsc", "--dry-run", "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["placeholder_images"] == 1
+    assert main(["push", str(folder), "me/vsc", "--dry-run", "--allow-placeholders"]) == 0
 
 
 def test_build_says_how_many_placeholders_by_cause(shared_data: Path, tmp_path: Path,

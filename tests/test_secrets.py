@@ -143,3 +143,17 @@ def test_redact_rules() -> None:
     assert redact(f"https://{USER}:{PASSWORD}@h/v1 and {PASSWORD}") == "https://***@h/v1 and " \
         f"{PASSWORD}"  # a bare password is known only with its URL
     assert strip_credentials(f"http://{USER}:{PASSWORD}@h:1/v1") == "http://h:1/v1"
+
+
+def test_a_download_url_with_a_password_is_not_printed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`build vsc --base-url` fetches release files: an error names the URL without its password."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["build", "vsc", "--images", str(tmp_path), "--out", str(tmp_path / "o"),
+                 "--base-url", f"http://{USER}:{PASSWORD}@127.0.0.1:{port}", "--timeout", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "http://***@127.0.0.1" in err and PASSWORD not in err

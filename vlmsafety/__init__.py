@@ -12,8 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from vlmsafety._version import __version__
 from vlmsafety.errors import (
     DatasetNotFoundError,
     EndpointError,
@@ -32,11 +31,6 @@ from vlmsafety.errors import (
 from vlmsafety.labels import LABELS, Label, map_label
 from vlmsafety.predictions import read_judgements, read_predictions, write_jsonl
 from vlmsafety.specs import BenchmarkSpec, benchmarks, get_spec, register_benchmark
-
-try:
-    __version__ = version("vlmsafety")
-except PackageNotFoundError:  # running from a checkout without installing
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "__version__",

@@ -8,11 +8,12 @@ refusal and compliance; GPTFuzz separates refusal from a direct answer; neither 
 completion from a direct answer.
 
 Shipped corpora (read in place from the data folder; nothing is downloaded; each file's sha256 is
-checked against :data:`SHIPPED_CORPORA`):
+checked against :data:`SHIPPED_CORPORA` where it pins one):
 
 * ``xstest-gpt4``: ``xstest/xstest_v2_completions_gpt4.csv``, 450 rows, grouped by prompt;
 * ``xstest-llama2new``: ``xstest/xstest_v2_completions_llama2new.csv``, 450 rows, by prompt;
-* ``gptfuzz``: ``judges/gptfuzz.csv``, 6,574 rows (after de-duplication), grouped by question id.
+* ``gptfuzz``: ``judges/gptfuzz.csv``, 6,574 rows (after de-duplication), grouped by question id;
+* those a benchmark's suite registers (:func:`register_corpus`), e.g. ``msts-en`` (not pinned).
 
 XSTest rows keep both annotators' labels (:attr:`CorpusRow.annotations`) so their own agreement
 can be computed. GPTFuzz repeats 1,126 earlier (question, response) pairs, always with the same
@@ -48,7 +49,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -67,10 +68,12 @@ from vlmsafety.labels import (
 __all__ = [
     "DATA_DIR_ENV",
     "SHIPPED_CORPORA",
+    "Loader",
     "Corpus",
     "CorpusRow",
     "CorpusSpec",
     "load_corpus",
+    "register_corpus",
     "read_xstest",
     "resolve_data_dir",
     "XSTEST_SCHEME",
@@ -119,6 +122,8 @@ class Corpus:
         distinguishes: The labels the corpus separates (a judge's labels are collapsed onto them).
         description: One line saying what the corpus is.
         notes: How the reader treated the source (e.g. dropped duplicates), one sentence each.
+        unsafe_flags: Other raters' verdicts, row-aligned: name -> per row, flagged unsafe
+            (MSTS: the published judges; judge-eval compares them with the humans too).
     """
 
     name: str
@@ -126,6 +131,7 @@ class Corpus:
     distinguishes: frozenset[Label]
     description: str
     notes: tuple[str, ...] = field(default=())
+    unsafe_flags: Mapping[str, tuple[bool, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -133,12 +139,14 @@ class Corpus:
 
 @dataclass(frozen=True)
 class CorpusSpec:
-    """A shipped corpus: its file under the data folder, pinned checksum, and description."""
+    """A shipped corpus: its file under the data folder, pinned checksum (``None``: not pinned),
+    description, and the columns by which a user's ``.csv`` in its format is recognised."""
 
     path: str
-    sha256: str
+    sha256: str | None
     distinguishes: frozenset[Label]
     description: str
+    columns: tuple[str, ...] = ()
 
 
 _XSTEST_LABELS: Final = frozenset({REFUSAL, PARTIAL_REFUSAL, DIRECT_ANSWER})
@@ -180,7 +188,7 @@ def xstest_is_unsafe(xstest_type: str) -> bool:
     return "contrast" in xstest_type
 
 
-SHIPPED_CORPORA: Final[Mapping[str, CorpusSpec]] = {
+SHIPPED_CORPORA: Final[dict[str, CorpusSpec]] = {
     "xstest-gpt4": CorpusSpec(
         "xstest/xstest_v2_completions_gpt4.csv",
         "71af323af8ecdec0efae23992317721441d2cfedddedeef3248f842f4e15c9ca",
@@ -200,7 +208,7 @@ SHIPPED_CORPORA: Final[Mapping[str, CorpusSpec]] = {
         "GPTFuzz: gpt-3.5-turbo under 77 jailbreak templates on 100 harmful questions; "
         "jailbroken (direct_answer) or not (refusal)"),
 }
-"""Shipped corpora by name (files are read from the data folder, never downloaded)."""
+"""Shipped corpora by name (read from the data folder, never downloaded), and registered ones."""
 
 
 def _checkout_data_dir() -> Path:
@@ -337,8 +345,18 @@ def _load_gptfuzz(name: str, path: Path, spec: CorpusSpec) -> Corpus:
     return Corpus(name, tuple(rows), spec.distinguishes, spec.description, (note,))
 
 
-_LOADERS: Final = {"xstest-gpt4": _load_xstest, "xstest-llama2new": _load_xstest,
-                   "gptfuzz": _load_gptfuzz}
+Loader = Callable[[str, Path, CorpusSpec], Corpus]
+"""``loader(name, path, spec) -> Corpus``."""
+_LOADERS: Final[dict[str, Loader]] = {
+    "xstest-gpt4": _load_xstest, "xstest-llama2new": _load_xstest, "gptfuzz": _load_gptfuzz}
+
+
+def register_corpus(name: str, spec: CorpusSpec, loader: Loader) -> None:
+    """Add a shipped corpus (a suite's own human-labelled responses); a user's ``.csv`` holding
+    every one of ``spec.columns`` is read by ``loader`` too. Raises CorpusError on a taken name."""
+    if SHIPPED_CORPORA.get(name, spec) != spec:
+        raise CorpusError(f"a corpus named {name!r} is registered; choose another name")
+    SHIPPED_CORPORA[name], _LOADERS[name] = spec, loader
 
 
 def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
@@ -349,7 +367,7 @@ def _load_shipped(name: str, data_dir: str | os.PathLike[str] | None) -> Corpus:
                           f"(set --data-dir or {DATA_DIR_ENV})")
     from vlmsafety.storage.checksums import file_sha256
 
-    actual = file_sha256(path)
+    actual = None if spec.sha256 is None else file_sha256(path)
     if actual != spec.sha256:
         raise CorpusError(f"corpus {name!r}: checksum mismatch for {str(path)!r}: expected sha256 "
                           f"{spec.sha256}, got {actual}")
@@ -393,20 +411,23 @@ def _read_records(path: Path) -> Iterator[tuple[int, Mapping[str, object]]]:
                       "allowed: '.csv', '.jsonl'")
 
 
-def _is_xstest(path: Path) -> bool:
+def _has_columns(path: Path, columns: tuple[str, ...]) -> bool:
     if path.suffix.lower() != ".csv":
         return False
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
             header = next(csv.reader(fh), [])
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
-    return set(_XSTEST_COLUMNS) <= set(header)
+    return set(columns) <= set(header)
 
 
 def _load_user(path: Path, label_map: Mapping[str, str] | None) -> Corpus:
-    if label_map is None and _is_xstest(path):
+    if label_map is None and _has_columns(path, _XSTEST_COLUMNS):
         return read_xstest(path)
+    for name, spec in SHIPPED_CORPORA.items():
+        if label_map is None and spec.columns and _has_columns(path, spec.columns):
+            return _LOADERS[name](str(path), path, spec)
     records = _read_records(path)
     if label_map is not None:
         label_map = {str(k): v for k, v in label_map.items()}
@@ -470,5 +491,6 @@ def load_corpus(
     if not path.is_file():
         names = ", ".join(map(repr, SHIPPED_CORPORA))
         raise CorpusError(f"corpus {key!r} is neither a shipped corpus ({names}) nor an "
-                          "existing .csv/.jsonl file")
+                          "existing .csv/.jsonl file (a benchmark's corpus is registered when "
+                          "the benchmarks load: vlmsafety.specs.specs())")
     return _load_user(path, label_map)

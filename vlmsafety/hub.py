@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from vlmsafety.errors import HubPublishError
 from vlmsafety.storage.checksums import file_sha256
+from vlmsafety.storage.images import count_placeholders
 
 __all__ = [
     "HubPublishError",
@@ -48,7 +49,9 @@ __all__ = [
     "PushResult",
     "ALLOW_PATTERNS",
     "IGNORE_PATTERNS",
+    "builder_warnings",
     "count_placeholders",
+    "placeholder_refusal",
     "detect_kind",
     "plan_push",
     "push",
@@ -215,35 +218,14 @@ def _check_dataset(root: Path) -> list[str]:
     return problems
 
 
-def count_placeholders(root: str | os.PathLike[str],
-                       unreadable: list[str] | None = None) -> tuple[int, int]:
-    """``(placeholder images, images)`` of a built dataset folder: rows whose ``image_source``
-    is ``placeholder`` (a build with ``--placeholders``), read from that column of every shard
-    (a ``ClassLabel``: its names come from the shard's ``datasets`` metadata). A shard that
-    cannot be read is named in ``unreadable`` (when given) and not counted."""
-    import json
-
-    import pyarrow.parquet as pq
-
-    placeholders = images = 0
-    for shard in sorted(Path(root).glob("data/**/*.parquet")):
-        try:
-            schema = pq.read_schema(shard)
-            if "image_source" not in schema.names:
-                continue
-            table = pq.read_table(shard, columns=["image_source"])
-        except Exception as exc:  # noqa: BLE001 - any reader failure: the shard is named
-            if unreadable is not None:
-                unreadable.append(f"{shard.relative_to(root)} ({type(exc).__name__})")
-            continue
-        values = table.column("image_source").to_pylist()
-        meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
-        names = meta.get("info", {}).get("features", {}).get("image_source", {}).get("names")
-        if names:
-            values = [names[v] if isinstance(v, int) else v for v in values]
-        images += len(values)
-        placeholders += sum(v == "placeholder" for v in values)
-    return placeholders, images
+def builder_warnings(root: str | os.PathLike[str]) -> list[str]:
+    """The warnings a builder recorded for ``push`` in the card's YAML header
+    (``builder.push_warnings``: e.g. images whose licence may not allow redistribution)."""
+    readme = Path(root) / "README.md"
+    meta = _front_matter(readme) if readme.is_file() else None
+    builder = (meta or {}).get("builder")
+    found = builder.get("push_warnings") if isinstance(builder, dict) else None
+    return [str(w) for w in found] if isinstance(found, list) else []
 
 
 def _check_metric(root: Path, repo_id: str) -> tuple[list[str], list[str]]:
@@ -298,7 +280,7 @@ def _select(root: Path, kind: FolderKind) -> tuple[list[str], list[str]]:
         every, allow_patterns=list(ALLOW_PATTERNS[kind]),
         ignore_patterns=list(IGNORE_PATTERNS) + list(DEFAULT_IGNORE_PATTERNS),
     ))
-    keep = set(chosen)
+    keep = set(chosen) | {".vlmsafety-build"}  # the build's marker: never uploaded, no news
     return chosen, [p for p in every if p not in keep]
 
 
@@ -356,6 +338,7 @@ def plan_push(
                 f"{n_placeholders} of {n_images} images are placeholders (built with "
                 "--placeholders): they cannot measure a model; push refuses this folder "
                 "unless --allow-placeholders")
+        warnings += builder_warnings(root) if not problems else []
     else:
         problems, warnings = _check_metric(root, repo_id)
         if gated is not None:
@@ -370,8 +353,30 @@ def plan_push(
     url = f"{constants.ENDPOINT}/{repo_type}s/{repo_id}"
     chosen, skipped = _select(root, resolved)
     files = tuple(PlannedFile(p, (root / p).stat().st_size, file_sha256(root / p)) for p in chosen)
+    if resolved == "dataset":
+        _check_built_files(root, {f.path: f.sha256 for f in files})
     return PushPlan(str(root), resolved, repo_type, repo_id, url, files, tuple(skipped), private,
                     gated, revision, tuple(warnings), n_placeholders, n_images)
+
+
+def _check_built_files(root: Path, planned: Mapping[str, str]) -> None:
+    """Refuse a built folder whose files differ from those its build recorded (the sha256 in
+    its ``.vlmsafety-build`` marker); a folder without such a record is not checked."""
+    import json
+
+    from vlmsafety.storage.checksums import compare_sha256
+
+    try:
+        recorded = json.loads((root / ".vlmsafety-build").read_text(encoding="utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    changed, missing, _ = compare_sha256(recorded, planned)
+    missing = [p for p in missing if p in recorded and p.startswith(("data/", "README"))]
+    if changed or missing:
+        name, how = (changed[0], "differs from") if changed else (missing[0], "is missing, unlike")
+        raise HubPublishError(f"{root}: {name!r} {how} the file the build wrote (sha256 recorded "
+                              "in .vlmsafety-build): it was changed or damaged since; rebuild the "
+                              "folder")
 
 
 def _token() -> str:
@@ -384,6 +389,16 @@ def _token() -> str:
             "`hf auth login` (huggingface-cli login); use --dry-run to check without one"
         )
     return token
+
+
+def placeholder_refusal(plan: PushPlan, allow_placeholders: bool = False) -> str | None:
+    """Why a push of ``plan`` is refused for its placeholder images, or ``None`` (no
+    placeholders, or ``allow_placeholders``); ``push --dry-run`` exits as the push would."""
+    if not plan.placeholder_images or allow_placeholders:
+        return None
+    return (f"{plan.folder}: {plan.placeholder_images} of {plan.n_images} images are placeholders "
+            "(built with --placeholders), which cannot measure a model; rebuild with the real "
+            "images, or pass --allow-placeholders (allow_placeholders=True) to publish anyway")
 
 
 def push(
@@ -413,11 +428,9 @@ def push(
     plan = plan_push(folder, repo_id, kind=kind, private=private, gated=gated, revision=revision)
     if dry_run:
         return PushResult(plan, None, True)
-    if plan.placeholder_images and not allow_placeholders:
-        raise HubPublishError(
-            f"{plan.folder}: {plan.placeholder_images} of {plan.n_images} images are placeholders "
-            "(built with --placeholders), which cannot measure a model; rebuild with the real "
-            "images, or pass --allow-placeholders (allow_placeholders=True) to publish anyway")
+    refusal = placeholder_refusal(plan, allow_placeholders)
+    if refusal is not None:
+        raise HubPublishError(refusal)
     token = _token()
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         raise HubPublishError("HF_HUB_OFFLINE is set: unset it to push (or use --dry-run)")
@@ -425,7 +438,7 @@ def push(
         from huggingface_hub import HfApi
 
         api = HfApi()
-    from vlmsafety import __version__
+    from vlmsafety._version import __version__
 
     rtype = plan.repo_type
     api.create_repo(repo_id, token=token, private=private or None, repo_type=rtype,

@@ -39,8 +39,9 @@ from typing import Any, Final, Literal, get_args
 
 from vlmsafety.errors import HumanLabelsFormatError, InvalidArgumentError, UnknownNameError
 from vlmsafety.specs import get_spec
-from vlmsafety.storage.checksums import bytes_sha256
+from vlmsafety.storage.checksums import response_sha256
 from vlmsafety.storage.jsonl import jsonl_line
+from vlmsafety.storage.splits import dataset_revision
 
 __all__ = [
     "Action",
@@ -177,40 +178,6 @@ def _parse(obj: Mapping[str, Any]) -> HumanLabel:
         raise _bad(f"a {action!r} record has \"label\": null, got {label!r}")
     return HumanLabel(label=label, sampling_prob=float(prob), draw=draw, note=note,
                       action=action, **strings)
-
-
-def response_sha256(text: str) -> str:
-    """sha256 (hex) of a response's UTF-8 text: ties a human label to the exact text judged.
-
-    Example:
-        >>> response_sha256("abc")  # the FIPS 180-2 test vector
-        'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
-    """
-    return bytes_sha256(text.encode("utf-8"))
-
-
-def dataset_revision(files: Mapping[str, str], config: str, *, revision: str | None = None) -> str:
-    """What an item's dataset config was, for the record's ``dataset_revision``.
-
-    A Hub revision when one was pinned (``"hub:<revision>"``); else, for a local folder, the
-    sha256 of its config's shard checksums (``files``: relative path -> sha256, as
-    :class:`~vlmsafety.evaluation.reference.Reference` holds them), so that scoring only some
-    configs gives the same value; else ``"unpinned"``.
-
-    Example:
-        >>> files = {"data/clean/0.parquet": "ab" * 32, "data/perturbed/0.parquet": "cd" * 32}
-        >>> dataset_revision(files, "clean")[:7], dataset_revision({}, "clean", revision="v1")
-        ('sha256:', 'hub:v1')
-        >>> dataset_revision(files, "clean") == dataset_revision(dict(list(files.items())[:1]), "clean")
-        True
-    """
-    if revision:
-        return f"hub:{revision}"
-    prefix = f"data/{config}/"
-    lines = [f"{path} {sha}\n" for path, sha in sorted(files.items()) if path.startswith(prefix)]
-    if not lines:
-        return "unpinned"
-    return "sha256:" + bytes_sha256("".join(lines).encode("utf-8"))
 
 
 def append_record(path: str | os.PathLike[str], record: HumanLabel) -> None:

@@ -1,6 +1,6 @@
 """Write the canned model responses used by `vlmsafety demo` for the embedded DUAL sample.
 
-    python dataset_scripts/dual/make_demo_responses.py            # writes vlmsafety/data/...
+    python dataset_scripts/dual/make_demo_responses.py            # writes vlmsafety/suites/dual/data/...
     python dataset_scripts/dual/make_demo_responses.py --out-dir /tmp/x
 
 Two fictional models answer "Describe the image" for every row of the default sample build
@@ -140,7 +140,7 @@ def response_for(model: str, row: dict, u: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    default = Path(__file__).resolve().parents[2] / "vlmsafety" / "data"
+    default = Path(__file__).resolve().parents[2] / "vlmsafety" / "suites" / "dual" / "data"
     parser.add_argument("--out-dir", type=Path, default=default)
     args = parser.parse_args(argv)
     rows = list(plan_rows(sample_items(), perturbations=SAMPLE_PERTURBATIONS,

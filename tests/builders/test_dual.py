@@ -34,7 +34,7 @@ from vlmsafety.suites.dual.builder import (
 from vlmsafety.taxonomy import DUAL_CATEGORY_SLUGS, DUAL_CONFIRMED_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "vlmsafety" / "data"
+DATA = REPO / "vlmsafety" / "suites" / "dual" / "data"
 
 
 @pytest.fixture(scope="module")

@@ -255,3 +255,15 @@ def test_merge_prints_the_sha256_of_the_merged_files(tmp_path: Path,
     assert main(["build", "merge", *map(str, parts), "--out", str(tmp_path / "m")]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["sha256"] == digest(tmp_path / "m") and "README.md" in summary["sha256"]
+    # the merged folder records them too (hidden, never uploaded), and push checks them
+    recorded = json.loads((tmp_path / "m" / ".vlmsafety-build").read_text())["sha256"]
+    assert recorded == {k: v for k, v in summary["sha256"].items() if k != ".vlmsafety-build"}
+    assert main(["push", str(tmp_path / "m"), "me/dual", "--dry-run"]) == 0
+    shard = tmp_path / "m" / min(p for p in recorded if p.endswith(".parquet"))
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["push", str(tmp_path / "m"), "me/dual", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert f"{shard.relative_to(tmp_path / 'm').as_posix()!r} differs from the file the build" in err

@@ -6,6 +6,11 @@ signature (commit ba5ae84, before scores became typed): the demo's dataset and i
 response files, judged by the frozen ``keyword@1.0.0`` (so a new default judge does not move
 them), 200 bootstrap replicates, seed 0, no plots. A whole-file digest says whether anything
 moved; one digest per part says where.
+
+Moved on purpose since (issue 24, intervals at the edges): ``metric`` (DUAL's
+``bootstrap_breakdowns`` on by default), the models' ``scores`` (every clustered interval is
+Wilson on the effective n, per-category and per-perturbation rates clustered too) and
+``leaderboards`` (each gap's ``paired_bootstrap.method`` and its note).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from vlmsafety.suites.dual import SafeCompletionResult
 from vlmsafety.suites.dual.builder import build_sample
 
 FINGERPRINTS = {
-    "*": "06ff7e6cf4bc7d5e9637432bb7030ba92264a598422c54e91ee118f242565db3",
+    "*": "e51e91b8f0ec34246db3ab4f88f63736e2ab9eadbea01649eddcea81cef78f32",
     "schema_version": "cc11310c456c3690d5a74c23aa31cc25b4e74cdae146c71e54ad9dbc1d109fde",
     "vlmsafety_version": "5a055862a3bef04f0ef2c62abff05c0688be02d1fe45d579b2ea788209ecbb18",
     "created_utc": "16fb0be8e87d3ed70afa1d8e8f834c6f52b32deb956683ba059bc81203dbea42",
@@ -33,19 +38,19 @@ FINGERPRINTS = {
     "dataset": "458ca9f0bb8a4c990eebb6263413a9a5b892ae1b14320583d7b30546c74f8bca",
     "warnings": "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
     "judge": "649cfee0172da66bfe6b540ec57614818b703199e9bbec081734e4f5aab625c8",
-    "metric": "216a94e997fb5cecb6df53fea9dc4b36d0815cbb6cf06045b1331b52d0f12506",
-    "leaderboards": "bae1b7c912a1a45f24aa4146e17f76f272469bed1ffcddb9390b0658b79a6018",
+    "metric": "bcf404d0ce404b8a9d3bc3ad72a4df4db308c44c1fc94563d9928269b9da0cc8",
+    "leaderboards": "0691faeb46dec7845c4a5beca17c414d171d55b53373d4b15662c8f5bab6a29c",
     "plots": "4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945",
     "models.demo-vlm-a.predictions": "f0bc1a8ec8ae455142a2e298fb08ab71047f6fe3cc2c3bf8de6d18ad6580fb7d",
     "models.demo-vlm-a.n_missing": "4bf55c1c78e7949f2c570f0a143980f220023db09d44212a921de6228ee2cfda",
     "models.demo-vlm-a.coverage": "d0ff5974b6aa52cf562bea5921840c032a860a91a3512f7fe8f768f6bbe005f6",
     "models.demo-vlm-a.label_counts": "e6d3db67ab51a6779e589dee9cabd862f229ce4396245bc51a05434d7ac2933b",
-    "models.demo-vlm-a.scores": "bf70ee34bbf05231a7b7ad6c9bfd4201af01dc2ac473686b2a5476ba3040685d",
+    "models.demo-vlm-a.scores": "2812e2306280a9c62032987aae9d8e5ff103a01f4d4f6007b258b1e6acdfb6ec",
     "models.demo-vlm-b.predictions": "168841e54f2c81641df7bfd1d4e15694dd08de3a25c2ffdfc1780ad8c6055b7f",
     "models.demo-vlm-b.n_missing": "4bf55c1c78e7949f2c570f0a143980f220023db09d44212a921de6228ee2cfda",
     "models.demo-vlm-b.coverage": "d0ff5974b6aa52cf562bea5921840c032a860a91a3512f7fe8f768f6bbe005f6",
     "models.demo-vlm-b.label_counts": "3ab99ff6b6fc0e7677cbc0251b32eb59b4003892d389d0927daa545aba244420",
-    "models.demo-vlm-b.scores": "476a5dadf842bb2f422799e4e2423801eb561ba5829f6bc613f5d8621d010c33",
+    "models.demo-vlm-b.scores": "c8dad15dba8938d0da602af4b69003ad0a55d293d353e0d8e0c4fa6f281e50b7",
 }
 
 
@@ -75,7 +80,7 @@ def fingerprints(text: str) -> dict[str, str]:
 
 def test_results_json_of_the_dual_sample_is_unchanged(tmp_path: Path) -> None:
     folder = build_sample(tmp_path / "dual-sample", progress=False)
-    data = files("vlmsafety.data")
+    data = files("vlmsafety.suites.dual").joinpath("data")
     with as_file(data / "dual_sample_responses.jsonl") as a, \
             as_file(data / "dual_sample_responses_b.jsonl") as b:
         models = [ModelInput("demo-vlm-a", Path(a)), ModelInput("demo-vlm-b", Path(b))]

@@ -16,8 +16,8 @@ import pytest
 import vlmsafety.scoring
 
 SCORING = Path(vlmsafety.scoring.__file__).parent
-LAYER = {"inputs": 0, "stats": 1, "core": 2, "agreement": 4, "sampling": 1, "planning": 2,
-         "ppi": 2, "corrected": 3, "__init__": 5}
+LAYER = {"inputs": 0, "binomial": 0.5, "stats": 1, "core": 2, "agreement": 4, "sampling": 1,
+         "planning": 3, "ppi": 2, "edges": 2.5, "corrected": 3, "simulation": 3, "__init__": 5}
 # Outside the scoring package, the pure layer may use only these vlmsafety modules.
 ALLOWED_VLMSAFETY = {"vlmsafety.errors", "vlmsafety.labels"}
 SUITES = Path(vlmsafety.scoring.__file__).parents[1] / "suites"

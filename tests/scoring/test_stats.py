@@ -32,6 +32,17 @@ def test_wilson_known_values(count: int, n: int, low: float, high: float) -> Non
     assert (round(lo, 4), round(hi, 4)) == (low, high)
 
 
+def test_wilson_boundary_fix_keeps_coverage_just_above_zero() -> None:
+    # Exact binomial coverage at p = 0.25% with 50 labels: plain Wilson covers only when no
+    # success is seen (0.882); the Poisson lower bound for 1-3 successes restores it.
+    p, n = 0.0025, 50
+    k = np.arange(n + 1)
+    pmf = np.array([math.comb(n, int(j)) * p**j * (1 - p) ** (n - j) for j in k])
+    lo, hi = wilson_interval(k, np.full(k.size, n))
+    assert float(pmf[(lo <= p) & (p <= hi)].sum()) >= 0.95
+    assert wilson_interval(0, n)[1] > 0 and wilson_interval(n, n)[0] < 1
+
+
 def test_wilson_zero_n_is_nan_and_vectorised() -> None:
     lo, hi = wilson_interval(0, 0)
     assert math.isnan(lo) and math.isnan(hi)
@@ -92,10 +103,14 @@ def test_percentile_interval_skips_nan_columns() -> None:
 
 
 def test_paired_difference_known_cases() -> None:
+    # No discordant item: a zero difference, but not a zero-width interval (the bootstrap gives
+    # [0, 0]); the MOVER-Wilson bound of 0 of 4 items either way.
     same = paired_bootstrap_difference([1, 0, 1, 0], [1, 0, 1, 0], n_boot=200, min_clusters=1)
-    assert (same.estimate, same.ci_low, same.ci_high) == (0.0, 0.0, 0.0)
+    half = wilson_interval(0, 4)[1]
+    assert same.estimate == 0.0 and same.method == "mover-wilson"
+    assert same.ci_low == pytest.approx(-half) and same.ci_high == pytest.approx(half)
     flip = paired_bootstrap_difference([0, 0, 0], [1, 1, 1], n_boot=200, min_clusters=1)
-    assert (flip.estimate, flip.ci_low, flip.ci_high) == (1.0, 1.0, 1.0)
+    assert flip.estimate == 1.0 and flip.ci_high == 1.0 and 0.0 < flip.ci_low < 1.0
     # Masks: model A scored on 2 items (1 right), model B on 4 (3 right): 0.75 - 0.5.
     d = paired_bootstrap_difference([1, 0, 1, 1], [1, 1, 1, 0], mask_a=[1, 1, 0, 0], n_boot=0)
     assert (d.rate_a, d.rate_b, d.estimate, d.n_a, d.n_b) == (0.5, 0.75, 0.25, 2, 4)

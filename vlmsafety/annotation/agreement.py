@@ -28,6 +28,7 @@ from vlmsafety.errors import HumanLabelsFormatError, InvalidArgumentError
 from vlmsafety.human_labels import read_human_labels
 from vlmsafety.scoring.agreement import agreement, fleiss_kappa
 from vlmsafety.specs import get_spec
+from vlmsafety.storage.files import same_path
 
 __all__ = ["annotator_agreement", "format_agreement"]
 
@@ -43,7 +44,8 @@ def annotator_agreement(paths: Sequence[str | os.PathLike[str]], *, n_boot: int 
         the first file).
 
     Raises:
-        InvalidArgumentError: fewer than two files, or a file with several annotators.
+        InvalidArgumentError: fewer than two files, a file with several annotators, or two
+            files of one annotator (the same file twice, or a copy).
         HumanLabelsFormatError: a bad file; no item labelled in every file.
     """
     if len(paths) < 2:
@@ -54,6 +56,16 @@ def annotator_agreement(paths: Sequence[str | os.PathLike[str]], *, n_boot: int 
         if len(labels.annotators) != 1:
             raise InvalidArgumentError(f"{p}: holds {len(labels.annotators)} annotators "
                                        f"({', '.join(labels.annotators)}); give one file each")
+    seen: dict[str, str | os.PathLike[str]] = {}
+    for p, labels in zip(paths, files, strict=True):
+        who = labels.annotators[0]
+        if who in seen:  # the same file twice, or a copy: kappa 1.0 would measure nothing
+            same = "the same file is given twice" if same_path(seen[who], p) else \
+                "two files of one annotator"
+            raise InvalidArgumentError(
+                f"{same}: {os.fspath(seen[who])!r} and {os.fspath(p)!r} are both annotator "
+                f"{who!r}; agreement is measured between different annotators' files")
+        seen[who] = p
     per_file = [{(r.id, r.model): str(r.label) for r in labels} for labels in files]
     benchmark = files[0].labels[0].benchmark
     keys = set.intersection(*(set(f) for f in per_file))

@@ -51,8 +51,9 @@ def plan_annotation(
         ``benchmark``, ``target_width``, ``assume_accuracy`` and per model: per headline key
         the :class:`~vlmsafety.scoring.planning.LabelPlan` as a dict plus ``source`` (``pilot``
         or ``assumed``), ``n_in_rate`` and ``n_sample`` (the ``--n`` of a proportional sample
-        that puts ``n_corrected`` labels on the rate's items); ``recommended_n``: the largest
-        ``n_sample`` per model.
+        that puts ``n_corrected`` labels on the rate's items, or all of them when the target is
+        out of reach); ``recommended_n``: the largest ``n_sample`` per model (a number, at most
+        the model's rows).
 
     Raises:
         PredictionsFormatError: a predictions file without judge labels (judge it first).
@@ -83,14 +84,13 @@ def plan_annotation(
                 moments = moments_from_accuracy(float(f.mean()), assume_accuracy)
                 source = "assumed"
             plan = labels_needed(moments, n_items=len(f), target_width=target_width)
-            n_sample = (None if plan.n_corrected is None
-                        else math.ceil(plan.n_corrected * n_all / len(f)))
+            # unreachable within the rate's items: label all of them (the exact human rate)
+            n_sample = math.ceil((plan.n_corrected or len(f)) * n_all / len(f))
             plans[h.key] = {**plan.to_dict(), "source": source, "n_in_rate": len(f),
                             "n_sample": n_sample, "title": h.title}
         out["models"][model.name] = plans
         needs = [p["n_sample"] for p in plans.values()]
-        out["recommended_n"][model.name] = (None if None in needs or not needs
-                                            else max(needs))
+        out["recommended_n"][model.name] = min(n_all, max(needs)) if needs else None
     return out
 
 
@@ -111,14 +111,36 @@ def format_plan(plan: dict[str, Any]) -> str:
                 f"{_n(p['n_sample']):>6}")
         lines.append(f"  annotate --n {_n(plan['recommended_n'][model])} (proportional sample) "
                      "covers every rate")
+        lines += _rare_notes(plans)
     if any(p["source"] == "assumed" for ps in plan["models"].values() for p in ps.values()):
         lines.append(f"\n'assumed': fewer than {MIN_PILOT} pilot labels for the rate, so the "
                      f"judge is assumed {plan['assume_accuracy']:.0%} accurate with symmetric "
                      "errors (--pilot FILE measures it)")
-    lines.append("'>N': more labels than the rate has items (the intervals are normal "
-                 "approximations for a large population; labelling every item gives the exact "
-                 "human rate)")
+    lines.append("'>N': more labels than the rate has items for the target (label all of them: "
+                 "the exact human rate); --n then labels every row")
     return "\n".join(lines)
+
+
+def _rare_notes(plans: dict[str, Any]) -> list[str]:
+    """Per rate: a warning when the sample will hold fewer than 5 positives, and the Neyman
+    allocation by the judge's verdict when it needs fewer labels than a proportional sample."""
+    out = []
+    for key, p in plans.items():
+        n = p["n_corrected"] or p["n_in_rate"]
+        if p["few_positives"]:
+            out.append(f"  warning: {key}: about {p['expected_positives']:.1f} positives expected "
+                       f"among {n} labels (< 5): its interval will be the human-only Wilson one "
+                       f"({p['method']}), the judge cannot narrow it")
+        share, strat = p["flagged_share"], p["n_stratified"]
+        if strat is not None and strat < n and not math.isnan(share):
+            judge = p["moments"]["judge_rate"]
+            n_flag = math.ceil(share * strat)
+            out.append(
+                f"  stratify {key} by the judge's verdict (Neyman): {strat} labels, {n_flag} "
+                f"among the {judge:.1%} judge-flagged items and {strat - n_flag} among the rest; "
+                "weight each label by N_h / n_h (its stratum's items over its labels), as "
+                "sampling_prob = n_h / N_h in the labels file")
+    return out
 
 
 def _n(value: int | None) -> str:

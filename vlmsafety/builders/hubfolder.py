@@ -6,7 +6,8 @@ A built folder looks like this, and is what ``datasets.load_dataset(folder, conf
     out/
       README.md                         YAML header (configs, dataset_info) + card body
       data/<config>/test-00000-of-00001.parquet
-      .vlmsafety-build                  the marker: a later build may replace this folder
+      .vlmsafety-build                  the marker: a later build may replace this folder; the
+                                        sha256 of every file (checked by ``vlmsafety push``)
 
 ``overwrite`` replaces only a folder a build made (:func:`check_build_folder`: it holds the
 marker and nothing but :data:`BUILD_ENTRIES`), never a folder of someone's other files.
@@ -51,7 +52,12 @@ from vlmsafety.errors import (
     InvalidArgumentError,
     SourceDataError,
 )
-from vlmsafety.storage.files import terminate_as_exception
+from vlmsafety.storage.files import (
+    public_modes,
+    remove_stale_temporaries,
+    temp_prefix,
+    terminate_as_exception,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -210,6 +216,19 @@ def check_build_folder(out: str | os.PathLike[str], *, overwrite: bool,
                                marker=BUILD_MARKER, command="vlmsafety build")
 
 
+def _write_marker(folder: Path) -> None:
+    """Write :data:`BUILD_MARKER`: who made the folder and the sha256 of every file in it
+    (``vlmsafety push`` checks them, so a file changed or damaged since the build is caught)."""
+    import json
+
+    from vlmsafety.storage.checksums import folder_sha256
+
+    record = {"written_by": "vlmsafety build",
+              "note": "a later build with --overwrite may replace this folder",
+              "sha256": folder_sha256(folder, skip=(BUILD_MARKER,))}
+    (folder / BUILD_MARKER).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
 class HubFolderWriter:
     """Atomic writer of a Hub-ready dataset folder (see the module docstring).
 
@@ -248,12 +267,10 @@ class HubFolderWriter:
         check_build_folder(self.out_dir, overwrite=self.overwrite, inputs=self.inputs)
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self._signals.enter_context(terminate_as_exception())  # SIGTERM removes the temporary
+        remove_stale_temporaries(self.out_dir)  # of a killed build
         self._tmp = Path(
-            tempfile.mkdtemp(prefix=f".{self.out_dir.name}.building-", dir=self.out_dir.parent)
+            tempfile.mkdtemp(prefix=temp_prefix(self.out_dir, "building"), dir=self.out_dir.parent)
         )
-        (self._tmp / BUILD_MARKER).write_text(
-            "written by vlmsafety build: a later build with --overwrite may replace this "
-            "folder\n", encoding="utf-8")
         return self
 
     def config(self, name: str, features: datasets.Features, **kwargs: Any) -> ConfigWriter:
@@ -343,8 +360,10 @@ class HubFolderWriter:
                 raise SourceDataError("the dataset card was never written (call write_card)")
             for cfg in self._configs.values():
                 cfg.close()
+            _write_marker(tmp)
+            public_modes(tmp)
             if self.out_dir.exists():
-                backup = self.out_dir.with_name(f".{self.out_dir.name}.old-{os.getpid()}")
+                backup = self.out_dir.with_name(temp_prefix(self.out_dir, "old") + "0")
                 self.out_dir.rename(backup)
                 tmp.rename(self.out_dir)
                 shutil.rmtree(backup, ignore_errors=True)

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from vlmsafety.builders.hubfolder import BUILD_MARKER, PART_FILE, ConfigWriter, HubFolderWriter
 from vlmsafety.errors import InvalidArgumentError, SourceDataError
-from vlmsafety.storage.checksums import file_sha256, folder_sha256
+from vlmsafety.storage.checksums import compare_sha256, folder_sha256
 
 __all__ = [
     "PART_FILE",
@@ -151,21 +151,18 @@ def verify_part(part: Path, manifest: Mapping[str, Any]) -> None:
     Raises:
         SourceDataError: a file differs, is missing or was added; the part and the file named.
     """
-    recorded: Mapping[str, str] = manifest["files"]
-    found = {p.relative_to(part).as_posix() for p in part.rglob("*")
-             if p.is_file() and p.name not in (PART_FILE, BUILD_MARKER)}
-    extra = sorted(found - set(recorded))
-    if extra:
-        raise SourceDataError(f"part {str(part)!r}: file {extra[0]!r} is not one the part was built "
+    actual = folder_sha256(part, skip=(PART_FILE, BUILD_MARKER))
+    changed, missing, added = compare_sha256(manifest["files"], actual)
+    if added:
+        raise SourceDataError(f"part {str(part)!r}: file {added[0]!r} is not one the part was built "
                               f"with (not in its {PART_FILE}); remove it or rebuild the part")
-    for name, digest in sorted(recorded.items()):
-        if name not in found:
-            raise SourceDataError(f"part {str(part)!r}: file {name!r} is missing; rebuild the "
-                                  "part")
-        if file_sha256(part / name) != digest:
-            raise SourceDataError(f"part {str(part)!r}: file {name!r} differs from the one built "
-                                  f"(its sha256 is not the one in {PART_FILE}): it was changed or "
-                                  "damaged since; rebuild the part")
+    if missing:
+        raise SourceDataError(f"part {str(part)!r}: file {missing[0]!r} is missing; rebuild the "
+                              "part")
+    if changed:
+        raise SourceDataError(f"part {str(part)!r}: file {changed[0]!r} differs from the one built "
+                              f"(its sha256 is not the one in {PART_FILE}): it was changed or "
+                              "damaged since; rebuild the part")
 
 
 def read_parts(parts: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, dict[str, Any]]]:

@@ -39,6 +39,8 @@ class RetryPolicy:
         backoff_max: Cap on one wait (also on an honoured ``Retry-After``).
         request_timeout: Seconds for one HTTP attempt.
         total_timeout: Seconds for all attempts of one request, waits included.
+        max_reply_bytes: Largest reply body read (default 16 MiB); a larger one is a failed
+            request (not retried), never read whole into memory.
     """
 
     max_attempts: int = 6
@@ -46,10 +48,13 @@ class RetryPolicy:
     backoff_max: float = 60.0
     request_timeout: float = 120.0
     total_timeout: float = 600.0
+    max_reply_bytes: int = 16 << 20
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise InvalidArgumentError(f"max_attempts must be >= 1, got {self.max_attempts}")
+        if self.max_reply_bytes < 1:
+            raise InvalidArgumentError(f"max_reply_bytes must be >= 1, got {self.max_reply_bytes}")
         for name in ("backoff_base", "backoff_max", "request_timeout", "total_timeout"):
             if getattr(self, name) <= 0:
                 raise InvalidArgumentError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -117,6 +122,19 @@ def _reply_text(body: Any) -> str | None:
     return str(content)
 
 
+async def _read_capped(resp: Any, limit: int) -> bytes | None:
+    """The body, or ``None`` when it is longer than ``limit`` bytes (read no further)."""
+    if resp.content_length is not None and resp.content_length > limit:
+        return None
+    parts, size = [], 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 async def send(http: Any, url: str, headers: Mapping[str, str], payload: bytes,
                policy: RetryPolicy, proxy: str | None = None, *,
                probe: bool = False) -> ChatResult:
@@ -145,8 +163,12 @@ async def send(http: Any, url: str, headers: Mapping[str, str], payload: bytes,
             async with http.post(url, data=payload, headers=headers, timeout=timeout,
                                  allow_redirects=False, proxy=proxy) as resp:
                 status = resp.status
-                raw = await resp.read()
+                raw = await _read_capped(resp, policy.max_reply_bytes)
                 retry_after = resp.headers.get("Retry-After")
+            if raw is None:
+                return ChatResult(None, f"HTTP {status}: the reply is larger than "
+                                  f"{policy.max_reply_bytes / (1 << 20):g} MiB "
+                                  "(--max-reply-mb); not read", attempt, False, status)
             if status == 200:
                 try:
                     body = json.loads(raw)

@@ -58,18 +58,21 @@ def resolve_settings(
         >>> resolve_settings("http://localhost:8000")
         Traceback (most recent call last):
         ...
-        vlmsafety.errors.EndpointError: no model given: pass model=... (--model) or set VLMSAFETY_JUDGE_MODEL
+        vlmsafety.errors.EndpointError: no model given: pass --model NAME (model=... in Python) or set
+        VLMSAFETY_JUDGE_MODEL
     """
     env = os.environ
     url = base_url or env.get(f"{env_prefix}_BASE_URL")
+    flag = "--endpoint" if env_prefix == "VLMSAFETY_GENERATE" else "--base-url"
     if not url:
         raise EndpointError(
-            f"no endpoint given: pass base_url=... (--base-url) or set {env_prefix}_BASE_URL "
-            "(an OpenAI-compatible server, e.g. http://localhost:8000/v1)"
+            f"no endpoint given: pass {flag} URL (base_url=... in Python) or set "
+            f"{env_prefix}_BASE_URL (an OpenAI-compatible server, e.g. http://localhost:8000/v1)"
         )
     name = model or env.get(f"{env_prefix}_MODEL")
     if not name:
-        raise EndpointError(f"no model given: pass model=... (--model) or set {env_prefix}_MODEL")
+        raise EndpointError(f"no model given: pass --model NAME (model=... in Python) or set "
+                            f"{env_prefix}_MODEL")
     key = api_key or env.get(f"{env_prefix}_API_KEY") or env.get("OPENAI_API_KEY") or None
     _check_url(url)
     return ChatSettings(url, name, key)

@@ -2,14 +2,17 @@
 
 Each subcommand lives in its own module ``vlmsafety.cli.<name>`` exposing
 ``register(subparsers) -> None``; heavy imports happen inside the handlers so that ``--help`` is fast.
-A handler returns an exit code. Library errors (:class:`vlmsafety.errors.VLMSafetyError`) are printed
-as one clear line on stderr with exit code 2; anything else is a bug and keeps its traceback.
+A handler returns an exit code. Library errors (:class:`vlmsafety.errors.VLMSafetyError`) and the
+file system's refusals (a full disk, a read-only folder, no permission) are printed as one clear
+line on stderr with exit code 2; anything else is a bug and keeps its traceback. Exit codes are
+listed in docs/exit-codes.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import re
 import signal
@@ -30,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "judge",
     "judge_eval",
     "evaluate",
+    "report",
     "annotate",
     "import_predictions",
     "push",
@@ -72,7 +76,7 @@ def _plain_help(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from vlmsafety import __version__
+    from vlmsafety._version import __version__
     from vlmsafety.specs import specs
 
     titles = ", ".join(spec.title for spec in specs())
@@ -113,6 +117,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+_FILE_SYSTEM_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
+                                 errno.EPERM, errno.EFBIG})
+"""``OSError`` numbers that are the file system's answer, not a bug: printed as one line."""
+
+
 def _one_line(command: str, show: Callable[..., None]) -> Callable[..., None]:
     """A ``warnings.showwarning`` that prints vlmsafety's notes about the data (a
     ``UnicodeWarning``: text replaced) as one line on stderr, and leaves others to ``show``."""
@@ -129,6 +138,7 @@ def _one_line(command: str, show: Callable[..., None]) -> Callable[..., None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
+    from vlmsafety.chat_client.redact import redact
     from vlmsafety.errors import VLMSafetyError
 
     parser = build_parser()
@@ -143,10 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _one_line(args.command, warnings.showwarning)
             return int(args.handler(args) or 0)
     except VLMSafetyError as exc:
-        print(f"vlmsafety {args.command}: error: {exc}", file=sys.stderr)
+        # the chat client redacts its own texts; this also covers a download URL with a password
+        print(f"vlmsafety {args.command}: error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a full disk, a read-only folder: one line naming the path
+        if exc.errno not in _FILE_SYSTEM_ERRORS:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"vlmsafety {args.command}: error: {where}{exc.strerror or exc}; nothing was "
+              "left half-written", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:  # the message says what was kept and how to resume
-        detail = f": {exc}" if str(exc) else ""
+        detail = f": {redact(str(exc))}" if str(exc) else ""
         print(f"vlmsafety {args.command}: interrupted{detail}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
 

@@ -33,3 +33,4 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     """No subcommand given: print the help and return exit code 1."""
     parser.print_help()
     return 1
+

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_download_arguments", "add_parallel_arguments", "part_summary"]
+__all__ = ["add_download_arguments", "add_parallel_arguments", "part_summary", "warn_placeholders"]
 
 
 def add_parallel_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,3 +50,16 @@ def part_summary(part: Path) -> dict[str, Any]:
     shard = manifest["shard"]
     return {"out": str(part), "shard": f"{shard['index']}/{shard['count']}",
             "rows": {c: v["rows"] for c, v in manifest["configs"].items()}}
+
+
+def warn_placeholders(out: Path) -> int:
+    """Say on stderr how many images of a built folder are placeholders (any builder's
+    ``--placeholders``); return that count (0: nothing said)."""
+    from vlmsafety.storage.images import count_placeholders
+
+    n, total = count_placeholders(out)
+    if n:
+        print(f"warning: {n} of {total} images are placeholders; scores on these rows do not "
+              "measure a model, and `vlmsafety push` refuses this folder unless "
+              "--allow-placeholders", file=sys.stderr)
+    return n

@@ -7,13 +7,13 @@ demo builds it, runs exactly what ``vlmsafety evaluate`` runs
 default offline judge, and prints the benchmark's summary tables. ``--out DIR`` keeps the dataset
 (``DIR/<benchmark>-sample``) and the evaluation (``DIR/evaluation``: results.json, report.md, judged
 JSONL, plots where matplotlib is installed). It also registers the metric modules in evaluate's
-cache so that ``evaluate.load(name)`` works offline afterwards.
+cache so that ``evaluate.load(name)`` works offline afterwards. Without ``--out`` it works in a
+temporary folder, removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import sys
 import tempfile
@@ -57,6 +57,20 @@ def _prepare_out(out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    if not args.out:  # a temporary folder, removed at the end (also on an error)
+        with tempfile.TemporaryDirectory(prefix="vlmsafety-demo-") as tmp:
+            code = _run(args, Path(tmp), t0)
+        print("(the sample and its results were in a temporary folder, now removed; "
+              "`vlmsafety demo --out DIR` keeps them)")
+        return code
+    work = Path(args.out)
+    _prepare_out(work)
+    return _run(args, work, t0)
+
+
+def _run(args: argparse.Namespace, work: Path, t0: float) -> int:
+    from vlmsafety.cli.report import plots_available
     from vlmsafety.errors import VLMSafetyError
     from vlmsafety.evaluation import EvaluationRequest, ModelInput, run_evaluation
     from vlmsafety.metric_modules import install_metrics
@@ -66,12 +80,6 @@ def run(args: argparse.Namespace) -> int:
     if spec is None or spec.demo is None:
         raise VLMSafetyError("no registered benchmark ships a demo sample")
     demo = spec.demo
-    t0 = time.perf_counter()
-    if args.out:
-        work = Path(args.out)
-        _prepare_out(work)
-    else:
-        work = Path(tempfile.mkdtemp(prefix="vlmsafety-demo-"))
     folder = work / f"{spec.name}-sample"
     print(f"1/4 building the embedded sample -> {folder}", file=sys.stderr)
     demo.build(folder)
@@ -83,8 +91,7 @@ def run(args: argparse.Namespace) -> int:
         request = EvaluationRequest(
             spec.name, folder, models, n_boot=args.n_boot, seed=args.seed, progress=False,
             command=" ".join(["vlmsafety", "demo", *getattr(args, "argv", [])[1:]]))
-        results = run_evaluation(request, work / "evaluation",
-                                 plots=importlib.util.find_spec("matplotlib") is not None)
+        results = run_evaluation(request, work / "evaluation", plots=plots_available("demo"))
     print(f"3/4 scored with judge {results.judge.name}", file=sys.stderr)
     demo.summary(results)
     if not args.no_install_metrics:

@@ -17,7 +17,9 @@ the scoring core, and ranked per headline rate with the significance of adjacent
 
 Writes OUT/results.json (every rate with its count and intervals; dataset, judge and metric
 versions; the command), OUT/report.md, OUT/plots/*.png (needs matplotlib: pip install
-'vlmsafety[plots]') and OUT/judged/<model>.jsonl. OUT is replaced as a whole at the end.
+'vlmsafety[plots]'; without it the plots are skipped with a note) and OUT/judged/<model>.jsonl.
+OUT is replaced as a whole at the end. `vlmsafety report OUT/results.json` renders report.md and
+the plots again. Exit status: 0 written, 2 refused (nothing written).
 
 examples:
   vlmsafety evaluate --benchmark dual --dataset ./dual-sample \\
@@ -95,6 +97,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vlmsafety.cli.judge import make_judge
+    from vlmsafety.cli.report import plots_available
     from vlmsafety.evaluation import EvaluationRequest, run_evaluation
     from vlmsafety.specs import get_spec
 
@@ -105,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         human_labels=args.human_labels or (), n_boot=args.n_boot, seed=args.seed,
         min_coverage=args.min_coverage, min_clusters=args.min_clusters,
         command="vlmsafety " + shlex.join(getattr(args, "argv", sys.argv[1:])))
-    results = run_evaluation(request, args.out, plots=not args.no_plots,
+    results = run_evaluation(request, args.out,
+                             plots=plots_available("evaluate", not args.no_plots),
                              overwrite=args.overwrite)
     for warning in results.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -149,7 +153,7 @@ def _print_board(board: Any, results: Any) -> None:
             c = row.corrected.to_dict()
             print(f"     {'corrected by human labels':<{width}} "
                   f"{format_rate(c['rate'], c['ci_low'], c['ci_high'], c['n'])} "
-                  f"n_human={c['n_human']}")
+                  f"n_human={c['n_human']} ({c['method']})")
     if not boot and results.metric.n_boot:
         print(f"  (no bootstrap interval: fewer than --min-clusters "
               f"{results.metric.min_clusters} clusters for some model; Wilson shown)")

@@ -71,6 +71,8 @@ def register(sub: Any) -> None:
                    help="HTTP attempts per row (default %(default)s)")
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds per HTTP attempt (default %(default)s)")
+    p.add_argument("--max-reply-mb", type=float, default=16.0, metavar="MB",
+                   help="largest reply read, in MiB; a larger one fails (default %(default)s)")
     p.add_argument("--max-consecutive-failures", type=_count, metavar="N",
                    help="stop after N rows in a row whose request failed, after retries "
                    "(default: 2 x --concurrency; 0: never stop, no probe)")
@@ -95,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
         args.dataset, out=args.out, base_url=args.base_url, model=args.model,
         configs=args.config, revision=args.revision, concurrency=args.concurrency,
         retry=RetryPolicy(max_attempts=args.max_attempts, request_timeout=args.timeout,
-                          total_timeout=max(600.0, args.timeout * args.max_attempts)),
+                          total_timeout=max(600.0, args.timeout * args.max_attempts),
+                          max_reply_bytes=max(1, int(args.max_reply_mb * (1 << 20)))),
         params=params, system=args.system,
         cache=None if args.no_cache else (args.cache or default_cache()),
         limit=args.limit, overwrite=args.overwrite,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ are cached (SQLite) as each one arrives: a killed run, re-run with the same comm
 what is missing. Failed requests are not cached and are retried on a re-run. An existing --out
 is replaced only with --overwrite, and never when it is one of the inputs; it is written to a
 temporary file and renamed at the end, so a failed or stopped run leaves nothing half-written.
+Exit status: 0 when written, 1 when written but every verdict is unscored (nothing was judged:
+all requests rejected, or no reply parsable), 2 on an error (nothing written).
 
 examples:
   vlmsafety judge --predictions preds.jsonl --out judged.jsonl
@@ -85,20 +88,27 @@ def add_chat_arguments(group: Any) -> None:
                        help=f"HTTP attempts per item (default {_MAX_ATTEMPTS})")
     group.add_argument("--timeout", type=float,
                        help=f"seconds per HTTP attempt (default {_TIMEOUT:g})")
+    group.add_argument("--max-reply-mb", type=float, metavar="MB",
+                       help=f"largest reply read, in MiB; a larger one fails (default "
+                       f"{_MAX_REPLY_MB:g})")
 
 
 _CONCURRENCY = 8
 _MAX_ATTEMPTS = 6
 _TIMEOUT = 120.0
+_MAX_REPLY_MB = 16.0
 
 
-def _retry(max_attempts: int | None, timeout: float | None) -> Any:
+def _retry(max_attempts: int | None, timeout: float | None, max_reply_mb: float | None = None
+           ) -> Any:
     from vlmsafety.chat_client import RetryPolicy
 
     attempts = _MAX_ATTEMPTS if max_attempts is None else max_attempts
     seconds = _TIMEOUT if timeout is None else timeout
+    mib = _MAX_REPLY_MB if max_reply_mb is None else max_reply_mb
     return RetryPolicy(max_attempts=attempts, request_timeout=seconds,
-                       total_timeout=max(600.0, seconds * attempts))
+                       total_timeout=max(600.0, seconds * attempts),
+                       max_reply_bytes=max(1, int(mib * (1 << 20))))
 
 
 def judge_options(args: argparse.Namespace, scheme: str | None = None
@@ -116,8 +126,9 @@ def judge_options(args: argparse.Namespace, scheme: str | None = None
              "template": args.template, "rules": getattr(args, "rules", None),
              "cache": None if args.no_cache else args.cache}
     options = {k: v for k, v in given.items() if v is not None}
-    if args.max_attempts is not None or args.timeout is not None:
-        options["retry"] = _retry(args.max_attempts, args.timeout)
+    reply_mb = getattr(args, "max_reply_mb", None)
+    if args.max_attempts is not None or args.timeout is not None or reply_mb is not None:
+        options["retry"] = _retry(args.max_attempts, args.timeout, reply_mb)
     defaults: dict[str, Any] = {"cache": None if args.no_cache else default_cache(),
                                 "retry": _retry(None, None)}
     if scheme or getattr(args, "scheme", None):
@@ -157,7 +168,32 @@ def run(args: argparse.Namespace) -> int:
         n = counts.get(label, 0)
         share = n / len(verdicts) if verdicts else 0.0
         print(f"  {label:<{width}}  {n:>7}  {share:6.1%}")
-    reasons = Counter(v.reason.split(":")[0] for v in verdicts if v.label == UNSCORED and v.reason)
+    reasons = Counter(reason_kind(v.reason) for v in verdicts
+                      if v.label == UNSCORED and v.reason)
     for reason, n in reasons.most_common(5):
         print(f"  unscored because {reason!r}: {n}")
+    if verdicts and counts.get(UNSCORED, 0) == len(verdicts):
+        print(f"vlmsafety judge: every one of the {len(verdicts)} verdicts is unscored: nothing "
+              f"was judged (see the reasons above; {args.out} keeps each one)", file=sys.stderr)
+        return 1
     return 0
+
+
+def reason_kind(reason: str) -> str:
+    """The kind of an unscored reason, for counting: its text up to the first ``:`` or ``;``
+    that is not inside quotes.
+
+    Example:
+        >>> reason_kind("judge request failed: HTTP 400: bad"), reason_kind(
+        ...     "the last line is not 'VERDICT: <code>'")
+        ('judge request failed', "the last line is not 'VERDICT: <code>'")
+    """
+    quote = None
+    for i, ch in enumerate(reason):
+        if quote is not None:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in ":;":
+            return reason[:i]
+    return reason

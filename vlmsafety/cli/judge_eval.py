@@ -7,18 +7,22 @@ from pathlib import Path
 from typing import Any
 
 _EPILOG = """\
-Shipped corpora: xstest-gpt4, xstest-llama2new, gptfuzz, read from --data-dir, else
-$VLMSAFETY_DATA_DIR, else ../shared/data beside a checkout (nothing is downloaded). A path is read
-as your own CSV/JSONL (columns response, label, optional id, prompt, group, source); map its raw
-labels with --label-map 1=refusal,0=direct_answer. See docs/judges.md.
+Shipped corpora: xstest-gpt4, xstest-llama2new, gptfuzz, msts-en, read from --data-dir, else
+$VLMSAFETY_DATA_DIR, else ../shared/data beside a checkout (nothing is downloaded). msts-en also
+prints the 8 published MSTS judges' unsafe detection beside the judge's. A path is read as an MSTS
+release-format annotations file (by its columns), an XSTest-format file, or your own CSV/JSONL
+(columns response, label, optional id, prompt, group, source); map its raw labels with
+--label-map 1=refusal,0=direct_answer. See docs/judges.md.
 
 The judge's labels are collapsed onto the labels the corpus distinguishes (partial_refusal counts
 as refusal, safe_completion and irrelevant as compliance); unscored verdicts are left out and
-counted. Intervals: bootstrap over the corpus's groups (XSTest: prompt; GPTFuzz: question).
+counted. Intervals: bootstrap over the corpus's groups (XSTest: prompt; GPTFuzz: question;
+MSTS: case).
 
 examples:
   vlmsafety judge-eval --judge keyword --corpus xstest-gpt4
   vlmsafety judge-eval --judge keyword --corpus gptfuzz --json gptfuzz.json --errors errors.jsonl
+  vlmsafety judge-eval --corpus msts-en
   vlmsafety judge-eval --judge chat --scheme xstest --base-url http://localhost:8000/v1 \\
       --model Qwen/Qwen2.5-7B-Instruct --corpus mine.csv --label-map yes=refusal,no=direct_answer
 """
@@ -84,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     outputs = {"json": args.json, "errors": args.errors}
     write_outputs(None, outputs, overwrite=args.overwrite, inputs=inputs, check_only=True)
     judge = make_judge(args)
+    from vlmsafety.specs import specs
+
+    specs()  # loading the benchmarks registers their corpora (msts-en)
     corpus = load_corpus(args.corpus, data_dir=args.data_dir,
                          label_map=parse_label_map(args.label_map))
     try:

@@ -41,7 +41,9 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from vlmsafety.hub import push
+    import sys
+
+    from vlmsafety.hub import placeholder_refusal, push
 
     result = push(args.folder, args.repo_id, kind=args.kind, private=args.private,
                   gated=args.gated, revision=args.revision, message=args.message,
@@ -54,4 +56,8 @@ def _run(args: argparse.Namespace) -> int:
         print(("dry run: would upload " if result.dry_run else "uploaded ") + result.plan.format())
         if result.commit_url:
             print(f"commit: {result.commit_url}")
+    refusal = placeholder_refusal(result.plan, args.allow_placeholders)
+    if result.dry_run and refusal is not None:  # exit as the real push would
+        print(f"vlmsafety push: error: the push would be refused: {refusal}", file=sys.stderr)
+        return 2
     return 0

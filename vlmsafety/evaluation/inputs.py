@@ -32,20 +32,32 @@ class ModelInput:
 def parse_model_inputs(values: Sequence[str | os.PathLike[str]]) -> list[ModelInput]:
     """Turn ``PATH`` or ``NAME=PATH`` arguments into named model inputs.
 
-    A bare path is named by the ``model`` field of its lines when they all agree, else by the
-    file name without its extension.
+    A bare path is named by the ``model`` field of its lines (lines without one take the
+    file's), else by the file name without its extension. A file whose lines name two models is
+    refused: it would be scored as one.
 
     Raises:
-        ScoringInputError: no file, a file that does not exist, or two models with one name.
+        ScoringInputError: no file, a file that does not exist or is a folder, a file holding
+            two models, or two models with one name.
     """
     if not values:
         raise ScoringInputError("at least one predictions file is needed")
     out: list[ModelInput] = []
     for value in values:
         name, path = split_input(value)
+        if path.is_dir():
+            raise ScoringInputError(f"predictions file {str(path)!r} is a folder; give the "
+                                    "JSONL file in it (one file per model)")
         if not path.is_file():
             raise ScoringInputError(f"predictions file {str(path)!r} does not exist")
-        out.append(ModelInput(name or _model_name_of(path), path))
+        models = _models_of(path)
+        if len(models) > 1:
+            raise ScoringInputError(
+                f"predictions file {str(path)!r} holds the responses of {len(models)} models "
+                f"({', '.join(map(repr, sorted(models)[:5]))}) in its 'model' field; they would "
+                "be scored as one: give one file per model (NAME=PATH each)")
+        out.append(ModelInput(name or (models.pop() if models else path.name.split(".")[0]),
+                              path))
     _check_unique(out)
     return out
 
@@ -83,18 +95,17 @@ def split_input(value: str | os.PathLike[str]) -> tuple[str | None, Path]:
     return None, Path(text)
 
 
-def _model_name_of(path: Path) -> str:
+def _models_of(path: Path) -> set[str]:
+    """The distinct ``model`` values of a file's lines (a bad line is left to
+    :func:`~vlmsafety.predictions.read_predictions`, which names it)."""
     from vlmsafety.storage.jsonl import iter_jsonl
 
     names: set[str] = set()
     try:
         for _, obj in iter_jsonl(path):
             model = obj.get("model")
-            names.add(model if isinstance(model, str) else "")
-            if len(names) > 1:
-                break
+            if isinstance(model, str) and model:
+                names.add(model)
     except (VLMSafetyError, OSError):
         pass  # read_predictions reports the bad line later
-    if len(names) == 1 and "" not in names:
-        return names.pop()
-    return path.name.split(".")[0]
+    return names

@@ -38,6 +38,15 @@ def _negated(value: Any) -> Any:
     return None if value is None else -value
 
 
+def _gap_note(d: Mapping[str, Any], n_boot: int, n_clusters: int, min_clusters: int) -> str:
+    """How the gap's interval was made (the bootstrap plan, or the few-discordant fallback)."""
+    note = bootstrap_plan(n_boot, n_clusters, min_clusters)[1]
+    if d["method"] == "mover-wilson":
+        note += ("; fewer than 10 discordant items: MOVER-Wilson interval of the discordant "
+                 "shares (cluster design effect) in place of the percentile bootstrap")
+    return note
+
+
 def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
                 labels: Mapping[str, Mapping[str, str]], *, n_boot: int, seed: int,
                 scoring: Scoring,
@@ -78,7 +87,7 @@ def leaderboard(ref: Reference, h: Headline, models: Mapping[str, ModelResult],
                                 _negated(d["ci_low"]), int(both.sum()),
                                 test.to_dict() if test else {"p_value": None, "n": 0},
                                 {"n_boot": d["n_boot"], "seed": d["seed"],
-                                 "n_clusters": n_clusters,
-                                 "note": bootstrap_plan(n_boot, n_clusters, min_clusters)[1]}))
+                                 "n_clusters": n_clusters, "method": d["method"],
+                                 "note": _gap_note(d, n_boot, n_clusters, min_clusters)}))
     return Leaderboard(h, tuple(LeaderboardRow(name, rate, models[name].coverage)
                                 for name, rate in entries), tuple(adjacent))

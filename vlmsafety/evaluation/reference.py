@@ -22,8 +22,7 @@ from typing import Any
 
 from vlmsafety.errors import DatasetNotFoundError, ScoringInputError
 from vlmsafety.specs import BenchmarkSpec, get_spec
-from vlmsafety.storage.checksums import file_sha256
-from vlmsafety.storage.splits import check_source, load_split
+from vlmsafety.storage.splits import check_source, load_split, shard_hashes
 
 __all__ = ["Reference", "load_reference"]
 
@@ -59,9 +58,11 @@ class Reference:
 
     def image_sources(self) -> dict[str, dict[str, int]]:
         """Rows per ``image_source`` (original / rendered / placeholder) per config, where the
-        dataset has that column (VSCBench)."""
-        return {c: dict(sorted(Counter(r["image_source"] for r in rows).items()))
-                for c, rows in self.rows.items() if rows and "image_source" in rows[0]}
+        dataset has that column and the rows have images (a text-only config's ``None`` is not
+        counted)."""
+        counts = {c: Counter(r["image_source"] for r in rows if r["image_source"] is not None)
+                  for c, rows in self.rows.items() if rows and "image_source" in rows[0]}
+        return {c: dict(sorted(n.items())) for c, n in counts.items() if n}
 
     def warnings(self) -> list[str]:
         """What makes these rows unfit to measure a model (placeholder images)."""
@@ -150,14 +151,7 @@ def load_reference(
             for name, names in decoders.items():
                 row[name] = names[row[name]]
         ref.rows[config] = rows
-    ref.files = _shard_hashes(source, list(ref.rows))
+    ref.files = shard_hashes(source, list(ref.rows))
     return ref
 
 
-def _shard_hashes(source: str, configs: Sequence[str]) -> dict[str, str]:
-    """sha256 of the parquet shards under ``data/<config>/`` of a local folder (else empty)."""
-    root = Path(source)
-    if not root.is_dir():
-        return {}
-    return {f.relative_to(root).as_posix(): file_sha256(f)
-            for config in configs for f in sorted((root / "data" / config).glob("*.parquet"))}

@@ -200,7 +200,7 @@ def judge_and_score(request: EvaluationRequest
     """
     from tqdm.auto import tqdm
 
-    from vlmsafety import __version__
+    from vlmsafety._version import __version__
 
     req = request
     inp = _read_inputs(req)

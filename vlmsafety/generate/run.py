@@ -242,18 +242,22 @@ class _Run:
                                                on_result=done, desc="generate",
                                                breaker=self.breaker)
         except EndpointError as exc:
-            raise EndpointError(f"{exc}\n{self.stopped()}") from None
+            raise EndpointError(f"{exc}\n{self.stopped(dead=not self.breaker.successes)}"
+                                ) from None
         self.flush(fh, window)
 
-    def stopped(self) -> str:
-        """What a stopped run kept, and how to resume it (for the breaker's error and Ctrl-C)."""
+    def stopped(self, *, dead: bool = False) -> str:
+        """What a stopped run kept, and how to resume it (for the breaker's error and Ctrl-C);
+        ``dead``: the endpoint never answered, so the advice is to check it first."""
         kept = self.counts["ok"] + sum(isinstance(s.reply, Mapping) for s in self.slots)
         where = (f"in the cache {self.store.path}" if self.store is not None
                  else "nowhere: no cache")
         total = self.total if self.total is not None else "?"
         return (f"generate: {kept} of {total} rows had a reply when the run stopped (kept "
-                f"{where}); {self.out_path} was not written. Run the same command again to "
-                "resume")
+                f"{where}); {self.out_path} was not written. " + (
+                    "No request succeeded: check that the server is running at --endpoint "
+                    "and serves --model (e.g. `curl ENDPOINT/models`), then run the same command "
+                    "again" if dead else "Run the same command again to resume"))
 
     def record(self, slot: _Slot, reply: Reply) -> dict[str, Any]:
         """The output line of one row."""

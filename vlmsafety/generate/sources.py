@@ -136,7 +136,10 @@ def open_sources(
         InvalidArgumentError: ``configs`` given with something other than a folder or repo id.
     """
     if isinstance(dataset, (str, os.PathLike)):
+        from vlmsafety.storage.splits import check_source
+
         source = os.fspath(dataset)
+        check_source(source)  # a local path is never sent to the Hub
         names = _load_configs(source, configs, revision)
         loaded = {c: _load_config(source, c, limit, revision) for c in names}
         total = _check_unique_ids(loaded)

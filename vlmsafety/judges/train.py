@@ -105,17 +105,24 @@ def fold_model_json(sets: Sequence[TrainSet], **fit: Any) -> str:
     return model_json([s for s in sets if s.name.split("-minus-")[0] in TRAIN_CORPORA], **fit)
 
 
+def _unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` of an integer array by sorting: the same values, ~10x faster than the
+    hash table numpy >= 2.3 uses for millions of int64 (which then sorts as well)."""
+    s = np.sort(x)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))] if s.size else s
+
+
 def _allowed_columns(sets: Sequence[TrainSet], f: Features) -> np.ndarray:
     """Columns seen in >= MIN_DF responses and in >= MIN_GROUPS prompt groups or >= 2 corpora."""
     corpus_of = np.concatenate([np.full(len(ts.y), k) for k, ts in enumerate(sets)])
     group_names = [g for ts in sets for g in ts.groups]
     _, group_of = np.unique(np.array(group_names), return_inverse=True)
-    pairs = np.unique(f.rows * N_FEATURES + f.cols)  # (document, column) once each
+    pairs = _unique(f.rows * N_FEATURES + f.cols)  # (document, column) once each
     docs, cols = pairs // N_FEATURES, pairs % N_FEATURES
     df = np.bincount(cols, minlength=N_FEATURES)
-    n_groups = np.bincount(np.unique(group_of[docs] * N_FEATURES + cols) % N_FEATURES,
+    n_groups = np.bincount(_unique(group_of[docs] * N_FEATURES + cols) % N_FEATURES,
                            minlength=N_FEATURES)
-    n_corpora = np.bincount(np.unique(corpus_of[docs] * N_FEATURES + cols) % N_FEATURES,
+    n_corpora = np.bincount(_unique(corpus_of[docs] * N_FEATURES + cols) % N_FEATURES,
                             minlength=N_FEATURES)
     ok = (df >= MIN_DF) & ((n_groups >= MIN_GROUPS) | (n_corpora >= 2))
     ok[2 ** BITS:] = True  # the hand-written indicators are always in

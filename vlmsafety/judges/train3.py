@@ -51,7 +51,7 @@ from vlmsafety.judges.refusal_lr3 import (
     encode_sparse,
     fit_isotonic,
 )
-from vlmsafety.judges.train import L2, MIN_DF, MIN_GROUPS, fit_calibration, fit_logistic
+from vlmsafety.judges.train import L2, MIN_DF, MIN_GROUPS, _unique, fit_calibration, fit_logistic
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL, SAFE_COMPLETION
 
 __all__ = ["ITERATIONS3", "calibration_folds", "fold_model_json", "main", "model_json", "train_heads"]
@@ -64,19 +64,13 @@ ITERATIONS3 = 150
 """Gradient steps of each head (fewer than 2.x's 300: six fits per model file)."""
 
 
-def _distinct(x: np.ndarray) -> np.ndarray:
-    """Distinct values of an integer array (sorting: faster than ``np.unique``'s hashing here)."""
-    s = np.sort(x)
-    return s[np.concatenate(([True], s[1:] != s[:-1]))] if len(s) else s
-
-
 def _allowed(rows: np.ndarray, cols: np.ndarray, corpus_of: np.ndarray,
              group_of: np.ndarray) -> np.ndarray:
-    pairs = _distinct(rows * N3 + cols)
+    pairs = _unique(rows * N3 + cols)
     docs, c = pairs // N3, pairs % N3
     df = np.bincount(c, minlength=N3)
-    n_groups = np.bincount(_distinct(group_of[docs] * N3 + c) % N3, minlength=N3)
-    n_corpora = np.bincount(_distinct(corpus_of[docs] * N3 + c) % N3, minlength=N3)
+    n_groups = np.bincount(_unique(group_of[docs] * N3 + c) % N3, minlength=N3)
+    n_corpora = np.bincount(_unique(corpus_of[docs] * N3 + c) % N3, minlength=N3)
     ok = (df >= MIN_DF) & ((n_groups >= MIN_GROUPS) | (n_corpora >= 2))
     ok[2 ** BITS:] = True  # 2.x's and the VLM indicators
     return ok

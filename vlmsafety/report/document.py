@@ -78,13 +78,16 @@ def _header(results: Mapping[str, Any]) -> list[str]:
 
 def _leaderboards(results: Mapping[str, Any]) -> list[str]:
     lines = ["", "## Leaderboards", "",
-             "Gap to next: the difference to the model ranked below, with McNemar's exact "
-             "p-value on the items both models have scored (`*`: p < 0.05). The paired "
+             "Gap to next: the difference to the model ranked below on the items both models "
+             "have scored (the gap table's and the console's number), with McNemar's exact "
+             "p-value on those items (`*`: p < 0.05); it can differ from the difference of the "
+             "displayed rates when the models scored different items. The paired "
              "bootstrap interval of each gap resamples "
              + _bootstrap_note(results),
              "",
-             ("Each rate's interval here is the clustered bootstrap one (same clusters) when it "
-             "was computed, else Wilson's, which treats every item as independent.")]
+             ("Each rate's interval here is the clustered one when it was computed (Wilson's on "
+             "the effective number of items, the design effect measured by the clustered "
+             "bootstrap), else Wilson's, which treats every item as independent.")]
     module = _module(results)
     if module is not None:
         lines += module.leaderboard_notes(results)
@@ -94,11 +97,13 @@ def _leaderboards(results: Mapping[str, Any]) -> list[str]:
         lo, hi = ("boot_low", "boot_high") if boot else ("ci_low", "ci_high")
         rows = [(r["model"], r["rate"], r[lo], r[hi], r["n"]) for r in board["rows"]]
         ps = [a["mcnemar"]["p_value"] for a in board["adjacent"]]
+        gaps = [a["difference"] for a in board["adjacent"]]  # on shared items, as ps
         lines += ["", f"### {board['title']}", "",
                   leaderboard_table(rows, ps, metric=RATE_ABBR.get(board["metric"],
                                                                       board["metric"]),
                                     higher_is_better=board["higher_is_better"],
-                                    ci_label="bootstrap 95% CI" if boot else "Wilson 95% CI")]
+                                    ci_label="bootstrap 95% CI" if boot else "Wilson 95% CI",
+                                    gaps=gaps)]
         if any(r.get("coverage", 1.0) < 1.0 for r in board["rows"]):
             lines += ["", "Coverage (share of the scored rows with a prediction): " + ", ".join(
                 f"`{r['model']}` {r['coverage']:.3f}" for r in board["rows"]) + "."]

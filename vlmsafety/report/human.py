@@ -4,9 +4,10 @@ and the judge's agreement with people on the labelled sample.
 Example:
     >>> c = {"rate": 0.3, "ci_low": 0.2, "ci_high": 0.4, "n": 100, "n_human": 20,
     ...      "judge_rate": 0.5, "judge_ci_low": 0.4, "judge_ci_high": 0.6,
-    ...      "human_rate": 0.25, "human_ci_low": 0.1, "human_ci_high": 0.45, "tuning": 0.5}
+    ...      "human_rate": 0.25, "human_ci_low": 0.1, "human_ci_high": 0.45, "tuning": 0.5,
+    ...      "method": "human-wilson"}
     >>> print(corrected_table({"rows": [{"model": "m", "corrected": c}]}).splitlines()[2])
-    | m     | 0.500 [0.400, 0.600] | 0.300 [0.200, 0.400] | 0.250 [0.100, 0.450] |      20 | 100 |
+    | m     | 0.500 [0.400, 0.600] | 0.300 [0.200, 0.400] | human-wilson | 0.250 [0.100, 0.450] |      20 | 100 |
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ def corrected_table(board: Mapping[str, Any]) -> str:
     for r in board["rows"]:
         c = r["corrected"]
         rows.append([r["model"], format_rate(c["judge_rate"], c["judge_ci_low"], c["judge_ci_high"]),
-                     format_rate(c["rate"], c["ci_low"], c["ci_high"]),
+                     format_rate(c["rate"], c["ci_low"], c["ci_high"]), c.get("method", "ppi++"),
                      format_rate(c["human_rate"], c["human_ci_low"], c["human_ci_high"]),
                      c["n_human"], c["n"]])
-    return markdown_table(["model", "judge only", "corrected (PPI++, 95% CI)", "human sample only",
-                           "n_human", "n"], rows, "lllrrr")
+    return markdown_table(["model", "judge only", "corrected (PPI++, 95% CI)", "interval",
+                           "human sample only", "n_human", "n"], rows, "llllrrr")
 
 
 def human_notes(results: Mapping[str, Any]) -> list[str]:
@@ -42,6 +43,11 @@ def human_notes(results: Mapping[str, Any]) -> list[str]:
             "et al., Science 2023; PPI++, Angelopoulos, Duchi and Zrnic, 2024). Its interval holds "
             "whatever the judge's errors, for the rate people would give over these items; it "
             "cannot fix a sample that was not random."),
+            "", ("Interval column: `ppi++` is the PPI++ interval; where its normal theory fails the "
+            "rate falls back and says so: `ppi-mover` (fewer than 10 judge-human disagreements in "
+            "the sample: the judge's rate plus its error, with a MOVER-Wilson interval of the "
+            "error) or `human-wilson` (fewer than 5 positives or negatives among the labels: the "
+            "human sample alone, Wilson score interval). Coverage of each: docs/human-labels.md."),
             "", (f"Human labels: {h['n_labels']} from {', '.join(h['annotators']) or 'nobody'} "
             f"({h['combined']}; {h['n_ties']} ties left out, {h['n_skipped']} skipped, "
             f"{h['n_retracted']} retracted) in {', '.join(h['files'])}.")]

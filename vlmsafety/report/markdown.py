@@ -158,7 +158,7 @@ def leaderboard_table(
     rows: Sequence[tuple[str, float, float | None, float | None, int]],
     p_adjacent: Sequence[float | None],
     *, metric: str = "rate", higher_is_better: bool = True, alpha: float = 0.05, digits: int = 3,
-    ci_label: str = "95% CI",
+    ci_label: str = "95% CI", gaps: Sequence[float | None] | None = None,
 ) -> str:
     """A ranked table of models, with the significance of each gap to the next model.
 
@@ -172,6 +172,10 @@ def leaderboard_table(
         alpha: Gaps with ``p < alpha`` are marked ``*``.
         digits: Decimals.
         ci_label: How the interval is named in the header.
+        gaps: The difference each p-value tests, one per adjacent pair (e.g. on the items both
+            models have scored); default: the difference of the displayed rates. Pass it whenever
+            the p-value was computed on other items than the rates, so the number beside a
+            p-value is the one it tests.
 
     Raises:
         ScoringInputError: wrong number of p-values, or rows not sorted best first.
@@ -186,6 +190,8 @@ def leaderboard_table(
         |    2 | B     | 0.800 [0.740, 0.850] (n=200) | +0.010 (p=0.620)   |
         |    3 | C     | 0.790 [0.730, 0.840] (n=200) |                    |
     """
+    if gaps is not None and len(gaps) != len(p_adjacent):
+        raise ScoringInputError(f"gaps needs {len(p_adjacent)} values, got {len(gaps)}")
     if len(p_adjacent) != max(len(rows) - 1, 0):
         raise ScoringInputError(
             f"p_adjacent needs {max(len(rows) - 1, 0)} p-values (one per adjacent pair), "
@@ -203,9 +209,9 @@ def leaderboard_table(
     for i, (model, rate, lo, hi, n) in enumerate(rows):
         gap = ""
         if i < len(rows) - 1:
-            delta = rate - rows[i + 1][1]
+            delta = rate - rows[i + 1][1] if gaps is None else gaps[i]
             p = p_adjacent[i]
-            gap = f"{delta:+.{digits}f}"
+            gap = "n/a" if delta is None else format_signed(delta, digits)
             if p is not None:
                 gap += f" ({format_p(p)})" + (" *" if p < alpha else "")
         table_rows.append([i + 1, model, format_rate(rate, lo, hi, n, digits=digits), gap])

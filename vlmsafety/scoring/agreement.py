@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.scoring.binomial import MIN_POSITIVES, effective_wilson
 from vlmsafety.scoring.inputs import encode
 from vlmsafety.scoring.stats import (
     DEFAULT_CONFIDENCE,
@@ -243,9 +244,10 @@ def _check_agreement_inputs(
 
 
 def _boot_intervals(g_codes: np.ndarray, cells: np.ndarray, n_groups: int, k: int,
-                    pos: list[int], *, n_boot: int, seed: int, confidence: float
-                    ) -> tuple[dict[str, float], dict[str, float]]:
-    """Percentile intervals of every figure from a bootstrap that resamples groups."""
+                    pos: list[int], *, n_boot: int, seed: int, confidence: float,
+                    confusion: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+    """Percentile intervals of every figure from a bootstrap that resamples groups, replaced at
+    the edges (:func:`_edge_intervals`)."""
     low: dict[str, float] = {}
     high: dict[str, float] = {}
     if n_boot:
@@ -255,7 +257,49 @@ def _boot_intervals(g_codes: np.ndarray, cells: np.ndarray, n_groups: int, k: in
         for name in FIGURES:
             lo, hi = percentile_interval(boot[name][:, None], confidence)
             low[name], high[name] = float(lo[0]), float(hi[0])
+        _edge_intervals(confusion, pos, boot, n_groups, confidence, low, high)
     return low, high
+
+
+_PROPORTIONS = ("accuracy", "precision", "recall", "exact_agreement", "pred_positive_rate",
+                "ref_positive_rate")
+
+
+def _edge_intervals(c: np.ndarray, pos: list[int], boot: dict[str, np.ndarray], n_groups: int,
+                    confidence: float, low: dict[str, float], high: dict[str, float]) -> None:
+    """Where a proportion has fewer than 5 hits or misses (a judge agreeing with every label:
+    ``1.000 [1.000, 1.000]``) or a point interval (one group), Wilson's interval on the effective
+    n (design effect from the replicates, else items per group); the kappas then follow from the agreement
+    proportion's interval with chance agreement held at its value, and F1 from Wilson on
+    ``tp`` of ``tp + (fp + fn) / 2``."""
+    point = figures_from_confusion(c, pos)
+    n = int(c.sum())
+    dens = {**{name: n for name in _PROPORTIONS}, **_denominators(c, pos)}
+    for name in _PROPORTIONS:
+        p, den = float(point[name]), dens[name]
+        point_interval = high[name] - low[name] <= 0
+        if math.isnan(p) or den == 0 or (min(p * den, den - p * den) >= MIN_POSITIVES
+                                         and not point_interval):
+            continue
+        if 0 < p < 1 and not point_interval:
+            deff = float(np.nanvar(boot[name])) / (p * (1 - p) / den)
+        else:
+            deff = den / min(den, n_groups)
+        low[name], high[name] = effective_wilson(p, den / min(float(den), max(1.0, deff)),
+                                                 confidence)
+    p_e = float((c.sum(axis=1) * c.sum(axis=0)).sum()) / n**2
+    ref_pos, pred_pos = float(c[pos, :].sum()) / n, float(c[:, pos].sum()) / n
+    b_e = ref_pos * pred_pos + (1 - ref_pos) * (1 - pred_pos)
+    for name, base, chance in (("kappa", "exact_agreement", p_e),
+                               ("binary_kappa", "accuracy", b_e)):
+        if high[name] - low[name] <= 0 and chance < 1 and not math.isnan(float(point[name])):
+            low[name] = (low[base] - chance) / (1 - chance)
+            high[name] = (high[base] - chance) / (1 - chance)
+    if high["f1"] - low["f1"] <= 0 and not math.isnan(float(point["f1"])):
+        tp = float(c[np.ix_(pos, pos)].sum())
+        half_errors = (dens["f1"] - tp) / 2
+        low["f1"], high["f1"] = effective_wilson(tp / (tp + half_errors), tp + half_errors,
+                                                 confidence)
 
 
 def agreement(
@@ -310,7 +354,7 @@ def agreement(
         g_codes, levels = encode(list(groups), "groups")
         n_groups = len(levels)
     low, high = _boot_intervals(g_codes, cells, n_groups, k, pos, n_boot=n_boot, seed=seed,
-                                confidence=confidence)
+                                confidence=confidence, confusion=confusion)
     n = len(pred)
     dens = _denominators(confusion, pos)
     figs: dict[str, AgreementFigure] = {}

@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vlmsafety.labels import LABELS
+from vlmsafety.scoring.binomial import MIN_POSITIVES, bootstrap_wilson, mover_combination
 from vlmsafety.scoring.inputs import (
     LABEL_INDEX,
     UNSCORED_CODE,
@@ -80,8 +81,9 @@ class Rate:
         n: Items in the denominator.
         ci_low: Wilson interval, lower bound (assumes independent items).
         ci_high: Wilson interval, upper bound.
-        boot_low: Clustered bootstrap percentile interval, lower bound (``nan`` if not computed).
-        boot_high: Clustered bootstrap percentile interval, upper bound.
+        boot_low: Clustered interval, lower bound (``nan`` if not computed): Wilson's on the
+            effective number of items, the design effect measured by the clustered bootstrap.
+        boot_high: Clustered interval, upper bound.
     """
 
     rate: float
@@ -227,6 +229,36 @@ def ratio_interval(
         return percentile_interval(num / den, confidence)
 
 
+def combined_interval(parts: Sequence[tuple[Rate, np.ndarray, np.ndarray]],
+                      coefs: Sequence[float], confidence: float,
+                      n_clusters: int | None = None) -> tuple[float, float]:
+    """Interval of ``sum(c_i * rate_i)`` (a ΔIR, a mean of two rates) from the rates' jointly
+    drawn clustered replicates (``(rate, numerator reps, denominator reps)`` per rate).
+
+    The percentile bootstrap, except at the edges (a rate with fewer than
+    :data:`~.binomial.MIN_POSITIVES` successes or failures, where the replicates barely vary and
+    the percentile interval is too narrow or a point): there the MOVER combination of the rates'
+    clustered Wilson intervals (:func:`~.binomial.bootstrap_wilson`), which takes them as
+    independent (conservative for rates of the same items, which move together).
+
+    Example:
+        >>> reps = np.full((50, 1), 10.0)
+        >>> r = make_rate(0, 10)
+        >>> lo, hi = combined_interval([(r, reps[:, 0] * 0, reps[:, 0])] * 2, (1, -1), 0.95)
+        >>> lo < 0 < hi
+        True
+    """
+    if min(min(r.count, r.n - r.count) for r, _, _ in parts) >= MIN_POSITIVES:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = sum(c * num / den for c, (_, num, den) in zip(coefs, parts, strict=True))
+        lo, hi = percentile_interval(np.asarray(value, np.float64)[:, None], confidence)
+        return float(lo[0]), float(hi[0])
+    bounds = [bootstrap_wilson(r.count, r.n, num, den, confidence, n_clusters)
+              for r, num, den in parts]
+    return mover_combination(coefs, [r.rate for r, _, _ in parts], [b[0] for b in bounds],
+                             [b[1] for b in bounds])
+
+
 def label_counts(groups: np.ndarray, n_groups: int, labels: np.ndarray) -> np.ndarray:
     """``(n_groups, len(LABELS))`` matrix of label counts per group (one ``bincount``)."""
     n_lab = len(LABELS)
@@ -291,11 +323,15 @@ def label_rates(
     *,
     unscored: str,
     confidence: float,
+    n_clusters: int | None = None,
 ) -> dict[str, Rate]:
     """Rates from a label-count vector: ``rate = sum(counts[numerator labels]) / denominator``.
 
     The denominator is every scored item (``unscored="exclude"``) or every item (``"include"``).
-    ``reps`` (``(n_boot, L)`` replicate counts) adds a bootstrap interval to each rate.
+    ``reps`` (``(n_boot, L)`` replicate counts) adds a clustered interval to each rate: Wilson's
+    on the effective number of items, the design effect measured by the replicates
+    (:func:`vlmsafety.scoring.binomial.bootstrap_wilson`; never ``[0, 0]`` at a count of 0;
+    ``n_clusters``: the clusters the replicates resample, which sizes the design effect there).
     """
     den = int(counts.sum() - (counts[UNSCORED_CODE] if unscored == "exclude" else 0))
     rep_den = None
@@ -306,7 +342,7 @@ def label_rates(
         idx = [LABEL_INDEX[lab] for lab in labs]
         boot = (math.nan, math.nan)
         if rep_den is not None and reps is not None:
-            lo, hi = ratio_interval(reps[:, idx].sum(axis=1)[:, None], rep_den[:, None], confidence)
-            boot = (float(lo[0]), float(hi[0]))
+            boot = bootstrap_wilson(int(counts[idx].sum()), den, reps[:, idx].sum(axis=1),
+                                    rep_den, confidence, n_clusters)
         out[name] = make_rate(int(counts[idx].sum()), den, confidence=confidence, boot=boot)
     return out

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from vlmsafety.labels import LABELS
+from vlmsafety.scoring.edges import corrected_mean
 from vlmsafety.scoring.inputs import (
     LABEL_INDEX,
     UNSCORED_CODE,
@@ -32,10 +33,11 @@ from vlmsafety.scoring.inputs import (
     encode,
     encode_labels,
 )
-from vlmsafety.scoring.ppi import ESTIMANDS, Estimand, ppi_cluster_bootstrap, ppi_mean
+from vlmsafety.scoring.ppi import ESTIMANDS, Estimand, ppi_cluster_bootstrap
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, DEFAULT_SEED, wilson_interval
 
-__all__ = ["CorrectedRate", "corrected_flat", "corrected_outcomes", "corrected_rate"]
+__all__ = ["CorrectedRate", "corrected_flat", "corrected_from_outcomes", "corrected_outcomes",
+           "corrected_rate"]
 
 
 @dataclass(frozen=True)
@@ -43,14 +45,15 @@ class CorrectedRate:
     """A judge-corrected rate beside the judge-only and human-only ones.
 
     Attributes:
-        rate: PPI++ estimate of the human rate over the subset (``nan`` with < 2 human labels).
-        ci_low: Its normal interval, lower bound.
+        rate: Estimate of the human rate over the subset by ``method`` (``nan`` with < 2 human
+            labels).
+        ci_low: Its interval, lower bound.
         ci_high: Upper bound.
         n: Items in the subset.
         n_human: Human-labelled items in the subset.
-        tuning: PPI++ power-tuning weight in [0, 1] (0: human-only, 1: plain PPI).
+        tuning: Power-tuning weight of ``rate`` in [0, 1] (0: human-only, 1: plain PPI).
         human_rate: Human-only (weighted) rate on the sample.
-        human_ci_low: Its normal interval, lower bound.
+        human_ci_low: Its Wilson interval on the effective sample size, lower bound.
         human_ci_high: Upper bound.
         judge_rate: Judge-only rate over the subset's scored items.
         judge_ci_low: Its Wilson interval, lower bound.
@@ -60,6 +63,9 @@ class CorrectedRate:
         boot_low: Clustered bootstrap interval (population estimand; ``nan`` if not computed).
         boot_high: Upper bound.
         estimand: ``"items"`` or ``"population"``.
+        method: How ``rate`` and its interval were made: a key of
+            :data:`vlmsafety.scoring.edges.METHODS` (``"ppi++"``, or a fallback at the edges:
+            ``"ppi-mover"``, ``"human-wilson"``; ``"none"`` with < 2 human labels).
     """
 
     rate: float
@@ -79,6 +85,7 @@ class CorrectedRate:
     boot_low: float = math.nan
     boot_high: float = math.nan
     estimand: str = "items"
+    method: str = "ppi++"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``nan`` -> ``None``)."""
@@ -170,14 +177,40 @@ def corrected_rate(
         p = np.array([np.nan if v is None else v for v in sampling_prob], np.float64)
     s = None if strata is None else encode(list(strata), "strata")[0]
     c = None if clusters is None else cluster_codes(clusters, jc.size)[0]
-    m = ppi_mean(y, f, p, domain=d, strata=s, clusters=c, estimand=estimand,
-                 confidence=confidence, folds=folds)
+    return corrected_from_outcomes(
+        y, f, p, domain=d, strata=s, clusters=c, estimand=estimand, confidence=confidence,
+        folds=folds, n_boot=n_boot, seed=seed, judge=(hits, n_scored),
+        n_judge_unscored=int(np.sum(d & (jc == UNSCORED_CODE))), n_human_unscored=h_unscored)
+
+
+def corrected_from_outcomes(
+    y: np.ndarray, f: np.ndarray, sampling_prob: Any, *, judge: tuple[int, int],
+    domain: Any = None, strata: Any = None, clusters: Any = None, estimand: Estimand = "items",
+    confidence: float = DEFAULT_CONFIDENCE, folds: int = 2, n_boot: int = 0,
+    seed: int = DEFAULT_SEED, n_judge_unscored: int = 0, n_human_unscored: int = 0,
+) -> CorrectedRate:
+    """A :class:`CorrectedRate` from 0/1 outcomes: human ``y`` (``nan`` where unlabelled), the
+    judge's prediction ``f`` on every item and the judge's ``(hits, scored)`` count.
+
+    The interval is :func:`vlmsafety.scoring.edges.corrected_mean`'s (PPI++ with its fallbacks at
+    the edges, the method recorded).
+
+    Example:
+        >>> y = np.array([0.0] * 25 + [np.nan] * 375); f = np.zeros(400)
+        >>> r = corrected_from_outcomes(y, f, 25 / 400, judge=(0, 400))
+        >>> r.method, r.rate, r.ci_low, round(r.ci_high, 3)
+        ('human-wilson', 0.0, 0.0, 0.133)
+    """
+    m = corrected_mean(y, f, sampling_prob, domain=domain, strata=strata, clusters=clusters,
+                       estimand=estimand, confidence=confidence, folds=folds)
+    hits, n_scored = judge
     j_low, j_high = wilson_interval(hits, n_scored, confidence)
     boot = (math.nan, math.nan)
     if n_boot > 0 and estimand == "population" and int(m.n_human) >= 2:
-        boot = ppi_cluster_bootstrap(y, f, p, np.arange(jc.size) if c is None else c,
-                                     float(m.tuning), domain=d, n_boot=n_boot, seed=seed,
-                                     confidence=confidence)
+        c = np.arange(np.size(y)) if clusters is None else clusters
+        boot = ppi_cluster_bootstrap(y, f, np.broadcast_to(sampling_prob, np.shape(y)), c,
+                                     float(m.ppi.tuning), domain=domain, n_boot=n_boot,
+                                     seed=seed, confidence=confidence)
     nan_if_few = (lambda v: math.nan) if int(m.n_human) < 2 else float
     return CorrectedRate(
         rate=nan_if_few(m.estimate), ci_low=float(m.low), ci_high=float(m.high),
@@ -185,9 +218,9 @@ def corrected_rate(
         human_rate=float(m.human), human_ci_low=float(m.human_low),
         human_ci_high=float(m.human_high),
         judge_rate=hits / n_scored if n_scored else math.nan, judge_ci_low=j_low,
-        judge_ci_high=j_high, n_judge_unscored=int(np.sum(d & (jc == UNSCORED_CODE))),
-        n_human_unscored=h_unscored, boot_low=boot[0], boot_high=boot[1],
-        estimand=estimand,
+        judge_ci_high=j_high, n_judge_unscored=n_judge_unscored,
+        n_human_unscored=n_human_unscored, boot_low=boot[0], boot_high=boot[1],
+        estimand=estimand, method=str(m.method),
     )
 
 
@@ -238,8 +271,9 @@ def corrected_outcomes(
     human_counted: np.ndarray, sampling_prob: Sequence[float] | np.ndarray,
     strata: Sequence[Any] | None = None, *, confidence: float = DEFAULT_CONFIDENCE,
 ) -> CorrectedRate:
-    """A rate corrected by PPI++ from per-item outcomes: what a benchmark's bound scorer counts
-    right on every item by the judge's labels and on the labelled items by the humans' labels.
+    """A rate corrected by PPI++ (with its fallbacks at the edges, :mod:`.edges`) from per-item
+    outcomes: what a benchmark's bound scorer counts right on every item by the judge's labels and
+    on the labelled items by the humans' labels.
 
     Args:
         judge_right, judge_counted: Per item: the judge's label counts right; counts at all.
@@ -261,12 +295,6 @@ def corrected_outcomes(
     y = np.where(human_counted, human_right.astype(float), np.nan)
     codes = np.unique(["" if s is None else str(s) for s in strata] if strata is not None
                       else [""] * f.size, return_inverse=True)[1]
-    m = ppi_mean(y, f, np.asarray(sampling_prob, float), strata=codes, confidence=confidence)
-    j_low, j_high = wilson_interval(hits, n_scored, confidence)
-    few = int(m.n_human) < 2
-    return CorrectedRate(
-        rate=math.nan if few else float(m.estimate), ci_low=float(m.low), ci_high=float(m.high),
-        n=int(m.n), n_human=int(m.n_human), tuning=float(m.tuning), human_rate=float(m.human),
-        human_ci_low=float(m.human_low), human_ci_high=float(m.human_high),
-        judge_rate=hits / n_scored if n_scored else math.nan, judge_ci_low=j_low,
-        judge_ci_high=j_high, n_judge_unscored=int(np.sum(~judge_counted)), n_human_unscored=0)
+    return corrected_from_outcomes(y, f, np.asarray(sampling_prob, float), strata=codes,
+                                   confidence=confidence, judge=(hits, n_scored),
+                                   n_judge_unscored=int(np.sum(~judge_counted)))

@@ -12,6 +12,16 @@ Zrnic, 2024) ``lam * mean_N(f) + mean_n(Y - lam * f)`` has variance
 infinite population (no finite-population correction): a slight over-estimate of the labels
 needed when ``n`` is a large share of ``N``.
 
+**Rare rates.** With few expected positives the corrected rate does not use that normal interval
+(:mod:`vlmsafety.scoring.edges`): under :data:`~.edges.MIN_POSITIVES` expected positives (or
+negatives) it is the human-only Wilson interval, under :data:`~.edges.MIN_DISAGREEMENTS` expected
+judge-human disagreements the MOVER-Wilson one. :func:`interval_width` gives the expected width of
+the interval that will be used, so a perfect judge or a rate of 0 is not promised a width from 1
+label: 0 unsafe among ``n`` labels bounds the rate by ``z^2 / (n + z^2)`` only. The plan also
+gives the Neyman allocation between the judge-flagged and the other items (strata by the judge's
+verdict: ``n_h`` proportional to ``W_h S_h``), which for a rare rate puts far more labels on the
+flagged items than their share, each label then weighted by ``N_h / n_h``.
+
 The moments come from a pilot (``Y`` and ``f`` on the same items: :func:`moments_from_pilot`)
 or from an assumed judge accuracy with symmetric errors (:func:`moments_from_accuracy`).
 
@@ -32,10 +42,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.scoring.binomial import wilson_interval
+from vlmsafety.scoring.edges import MIN_DISAGREEMENTS, MIN_POSITIVES
 from vlmsafety.scoring.stats import DEFAULT_CONFIDENCE, _z
 
-__all__ = ["LabelPlan", "Moments", "labels_needed", "moments_from_accuracy",
-           "moments_from_pilot", "ppi_variance"]
+__all__ = ["LabelPlan", "Moments", "interval_width", "labels_needed", "moments_from_accuracy",
+           "moments_from_pilot", "neyman_allocation", "ppi_variance"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,56 @@ def ppi_variance(m: Moments, n: int, n_items: int) -> tuple[float, float]:
     return lam * lam * var_f / n_items + var_res / n, lam
 
 
+def _wilson_width(p: float, n: int, confidence: float) -> float:
+    lo, hi = wilson_interval(p * n, float(n), confidence)
+    return hi - lo
+
+
+def interval_width(m: Moments, n: int, n_items: int,
+                   confidence: float = DEFAULT_CONFIDENCE) -> tuple[float, str]:
+    """Expected full width of the corrected interval with ``n`` labels, and the method
+    (:data:`vlmsafety.scoring.edges.METHODS`) the expected counts lead to.
+
+    Example:
+        >>> w, method = interval_width(Moments(0.0, 0.01, 0.0), 50, 2000)
+        >>> round(w, 4), method                       # 0 of 50: Wilson's [0, 0.071]
+        (0.0713, 'human-wilson')
+        >>> round(interval_width(Moments(0.3, 0.3, 0.3), 150, 10_000)[0], 4)   # a perfect judge
+        0.0499
+    """
+    p = m.human_rate
+    d_plus, d_minus = p - m.joint_rate, m.judge_rate - m.joint_rate
+    if n * min(p, 1 - p) < MIN_POSITIVES:
+        return _wilson_width(p, n, confidence), "human-wilson"
+    if n * (d_plus + d_minus) < MIN_DISAGREEMENTS:
+        if d_plus + d_minus - (d_plus - d_minus) ** 2 > p * (1 - p):
+            return _wilson_width(p, n, confidence), "human-wilson"
+        lo_p, hi_p = wilson_interval(d_plus * n, float(n), confidence)
+        lo_m, hi_m = wilson_interval(d_minus * n, float(n), confidence)
+        return (math.sqrt((d_plus - lo_p) ** 2 + (hi_m - d_minus) ** 2)
+                + math.sqrt((hi_p - d_plus) ** 2 + (d_minus - lo_m) ** 2)), "ppi-mover"
+    return 2 * _z(confidence) * math.sqrt(ppi_variance(m, n, n_items)[0]), "ppi++"
+
+
+def neyman_allocation(m: Moments) -> tuple[float, float]:
+    """``(share, sd)``: the share of the labels the Neyman allocation puts on the judge-flagged
+    items (strata by the judge's verdict) and the standard deviation per label of the stratified
+    estimate, ``sum_h W_h S_h`` (variance ``sd^2 / n``).
+
+    Example:
+        >>> share, sd = neyman_allocation(Moments(0.01, 0.05, 0.009))   # flags 5x, finds 90%
+        >>> round(share, 2), round(sd, 4), round(math.sqrt(0.01 * 0.99), 4)  # vs human-only
+        (0.38, 0.05, 0.0995)
+    """
+    f = m.judge_rate
+    parts = []
+    for w, pos in ((f, m.joint_rate), (1 - f, m.human_rate - m.joint_rate)):
+        p_h = pos / w if w > 0 else 0.0
+        parts.append(w * math.sqrt(max(0.0, p_h * (1 - p_h))))
+    sd = sum(parts)
+    return (parts[0] / sd if sd > 0 else f), sd
+
+
 @dataclass(frozen=True)
 class LabelPlan:
     """Labels one rate needs for an interval of ``target_width``.
@@ -134,6 +196,11 @@ class LabelPlan:
         n_human_only: Labels the human-only rate needs; ``None``: more than ``n_items``.
         lam: The power-tuning weight at ``n_corrected`` (0: the judge does not help).
         moments: What it assumed about people and the judge.
+        method: The corrected interval's method at ``n_corrected`` (or at ``n_items``).
+        expected_positives: Human positives expected among ``n_corrected`` (or all) labels.
+        flagged_share: Share of the labels on judge-flagged items under Neyman allocation.
+        n_stratified: Labels the Neyman-allocated stratified sample needs for the target (each
+            stratum's Wilson width, weighted, in quadrature; ``None``: more than ``n_items``).
     """
 
     n_items: int
@@ -143,11 +210,21 @@ class LabelPlan:
     n_human_only: int | None
     lam: float
     moments: Moments
+    method: str = "ppi++"
+    expected_positives: float = math.nan
+    flagged_share: float = math.nan
+    n_stratified: int | None = None
+
+    @property
+    def few_positives(self) -> bool:
+        """Fewer than :data:`~.edges.MIN_POSITIVES` positives expected in the sample."""
+        return self.expected_positives < MIN_POSITIVES
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``moments`` nested, with its agreement)."""
         out = asdict(self)
         out["moments"]["agreement"] = self.moments.agreement
+        out["few_positives"] = self.few_positives
         return out
 
 
@@ -169,20 +246,45 @@ def labels_needed(m: Moments, *, n_items: int, target_width: float,
     if not 0 < target_width <= 1:
         raise ScoringInputError(f"target_width must be in (0, 1], got {target_width}")
     z = _z(confidence)
-    limit = (target_width / (2 * z)) ** 2  # the largest variance allowed
-    var_y = m.human_rate * (1 - m.human_rate)
-    human = max(1, math.ceil(var_y / limit - 1e-9))
-    lo, hi = 1, n_items
-    if ppi_variance(m, hi, n_items)[0] > limit:
-        corrected: int | None = None
-    else:
-        while lo < hi:  # the variance falls as n grows
-            mid = (lo + hi) // 2
-            if ppi_variance(m, mid, n_items)[0] <= limit:
-                hi = mid
-            else:
-                lo = mid + 1
-        corrected = lo
-    lam = ppi_variance(m, corrected or n_items, n_items)[1]
-    return LabelPlan(n_items, target_width, confidence, corrected,
-                     human if human <= n_items else None, lam, m)
+    p = m.human_rate
+    top = 1
+    while top <= n_items and _wilson_width(p, top, confidence) > target_width:
+        top = top * 2
+    wilson = _smallest(lambda k: _wilson_width(p, k, confidence) <= target_width,
+                       max(1, top // 2), min(top, n_items))
+    normal = max(1, math.ceil(p * (1 - p) / (target_width / (2 * z)) ** 2 - 1e-9))
+    human = None if wilson is None or normal > n_items else max(wilson, normal)
+    corrected = _smallest(lambda k: interval_width(m, k, n_items, confidence)[0] <= target_width,
+                          1, n_items)
+    at = corrected or n_items
+    share, _ = neyman_allocation(m)
+    strat = _smallest(lambda k: _stratified_width(m, share, k, confidence) <= target_width,
+                      2, n_items)
+    return LabelPlan(n_items, target_width, confidence, corrected, human,
+                     ppi_variance(m, at, n_items)[1], m, interval_width(m, at, n_items,
+                                                                       confidence)[1],
+                     at * min(p, 1 - p), share, strat)
+
+
+def _stratified_width(m: Moments, share: float, n: int, confidence: float) -> float:
+    """Width of the stratified (by the judge's verdict) estimate with ``n`` labels split by
+    ``share``: each stratum's Wilson width (honest at 0 positives), weighted, in quadrature."""
+    total = 0.0
+    for w, pos, k in ((m.judge_rate, m.joint_rate, max(1, round(share * n))),
+                      (1 - m.judge_rate, m.human_rate - m.joint_rate, max(1, n - round(share * n)))):
+        if w > 0:
+            total += (w * _wilson_width(min(1.0, max(0.0, pos / w)), k, confidence)) ** 2
+    return math.sqrt(total)
+
+
+def _smallest(ok: Any, lo: int, hi: int) -> int | None:
+    """The smallest ``k`` in ``[lo, hi]`` with ``ok(k)`` (``ok`` assumed monotone), or ``None``."""
+    if hi < lo or not ok(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo

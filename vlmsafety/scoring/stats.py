@@ -1,4 +1,4 @@
-"""Statistics for rates: Wilson intervals, a vectorised clustered bootstrap, paired comparisons.
+"""Statistics for rates: Wilson intervals (from :mod:`.binomial`), a vectorised clustered bootstrap, paired comparisons.
 
 Everything here is pure numpy/``math``: no files, no logging, no global random state (every random
 draw comes from a ``numpy.random.Generator`` seeded by the caller).
@@ -28,12 +28,12 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
-from typing import Literal, overload
+from typing import Literal
 
 import numpy as np
 
 from vlmsafety.errors import ScoringInputError
+from vlmsafety.scoring.binomial import _z, cluster_deff, mover_difference, wilson_interval
 from vlmsafety.scoring.inputs import cluster_codes
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_MIN_CLUSTERS",
     "DEFAULT_N_BOOT",
     "DEFAULT_SEED",
+    "MIN_DISCORDANT",
     "McNemarMethod",
     "McNemarResult",
     "PairedDifference",
@@ -64,62 +65,6 @@ of (nearly) zero width that look precise; below this the rates carry their Wilso
 _MAX_BLOCK = 1 << 24
 
 McNemarMethod = Literal["exact", "mid-p", "chi2"]
-
-
-def _z(confidence: float) -> float:
-    if not (isinstance(confidence, (int, float)) and 0.0 < confidence < 1.0):
-        raise ScoringInputError(f"confidence must be a number in (0, 1), got {confidence!r}")
-    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
-
-
-@overload
-def wilson_interval(
-    count: int, n: int, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[float, float]: ...
-@overload
-def wilson_interval(
-    count: np.ndarray, n: np.ndarray, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[np.ndarray, np.ndarray]: ...
-def wilson_interval(
-    count: int | np.ndarray, n: int | np.ndarray, confidence: float = DEFAULT_CONFIDENCE
-) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion ``count / n``.
-
-    Works on scalars or arrays (element-wise). Where ``n == 0`` the interval is ``(nan, nan)``: a
-    rate over no items is undefined, not 0. The interval always contains ``count / n``.
-
-    Args:
-        count: Number of successes.
-        n: Number of trials.
-        confidence: Coverage, default 0.95.
-
-    Returns:
-        ``(low, high)``, floats for scalar input, arrays otherwise.
-
-    Example:
-        >>> wilson_interval(0, 0)
-        (nan, nan)
-        >>> [round(x, 4) for x in wilson_interval(0, 5)]
-        [0.0, 0.4345]
-    """
-    z = _z(confidence)
-    c = np.asarray(count, dtype=np.float64)
-    m = np.asarray(n, dtype=np.float64)
-    if np.any(c < 0) or np.any(c > m):
-        raise ScoringInputError(f"need 0 <= count <= n, got count={count!r}, n={n!r}")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = c / m
-        denom = 1.0 + z * z / m
-        centre = (p + z * z / (2.0 * m)) / denom
-        half = z * np.sqrt(p * (1.0 - p) / m + z * z / (4.0 * m * m)) / denom
-        low = np.clip(centre - half, 0.0, 1.0)
-        high = np.clip(centre + half, 0.0, 1.0)
-    # Guard rounding: the interval must contain the point estimate exactly.
-    low = np.where(m > 0, np.minimum(low, p), np.nan)
-    high = np.where(m > 0, np.maximum(high, p), np.nan)
-    if np.ndim(low) == 0:
-        return float(low), float(high)
-    return low, high
 
 
 def bootstrap_plan(n_boot: int, n_clusters: int,
@@ -261,10 +206,15 @@ class PairedDifference:
         rate_b: Rate of the second model.
         n_a: Items counted for the first model.
         n_b: Items counted for the second model.
-        ci_low: Lower bound of the percentile interval of the difference (clustered, paired).
+        ci_low: Lower bound of the interval of the difference (clustered, paired).
         ci_high: Upper bound.
         n_boot: Replicates used (0: no interval).
         seed: Seed used.
+        method: ``"bootstrap"`` (percentile, clustered) or ``"mover-wilson"``: on the same items
+            with fewer than :data:`MIN_DISCORDANT` discordant items, where the percentile
+            bootstrap is too narrow (a point with none), the MOVER-Wilson interval of the two
+            discordant shares on the cluster design effect's effective n
+            (:func:`vlmsafety.scoring.binomial.mover_difference`, :func:`~.binomial.cluster_deff`).
     """
 
     estimate: float
@@ -276,10 +226,30 @@ class PairedDifference:
     ci_high: float
     n_boot: int
     seed: int
+    method: str = "bootstrap"
 
-    def to_dict(self) -> dict[str, float | int | None]:
+    def to_dict(self) -> dict[str, float | int | str | None]:
         """JSON-ready dict (NaN becomes None)."""
         return {k: _none_if_nan(v) for k, v in self.__dict__.items()}
+
+
+MIN_DISCORDANT = 10
+"""Fewest discordant items (one model right, the other not) for a percentile bootstrap interval of
+a paired difference; below, the MOVER-Wilson interval of the discordant shares."""
+
+
+def _discordant_interval(a: np.ndarray, b: np.ndarray, codes: np.ndarray,
+                         confidence: float) -> tuple[float, float]:
+    """MOVER-Wilson interval of ``mean(b) - mean(a)`` on paired items: ``P(b > a) - P(a > b)``,
+    each share on ``n / deff`` items (``deff`` of the discordance over the clusters)."""
+    n = a.size
+    up, down = float(np.sum(b & ~a)), float(np.sum(a & ~b))
+    _, inverse = np.unique(codes, return_inverse=True)
+    deff = cluster_deff(np.bincount(inverse, weights=(a != b).astype(float)),
+                        np.bincount(inverse)) if up + down > 0 else 1.0
+    n_eff = n / deff
+    lo, hi = mover_difference(up / n * n_eff, n_eff, down / n * n_eff, n_eff, confidence)
+    return max(-1.0, lo), min(1.0, hi)
 
 
 def _none_if_nan(v: float) -> float | int | None:
@@ -381,6 +351,10 @@ def paired_bootstrap_difference(
             diff = reps[:, 2] / reps[:, 3] - reps[:, 0] / reps[:, 1]
         lo, hi = percentile_interval(diff[:, None], confidence)
         low, high = float(lo[0]), float(hi[0])
+        if np.array_equal(ma, mb) and int(np.sum((a != b) & ma)) < MIN_DISCORDANT:
+            low, high = _discordant_interval(a[ma], b[ma], codes[ma], confidence)
+            return PairedDifference(rb - ra, ra, rb, na, nb, low, high, int(n_boot), int(seed),
+                                    "mover-wilson")
     return PairedDifference(rb - ra, ra, rb, na, nb, low, high, int(n_boot), int(seed))
 
 

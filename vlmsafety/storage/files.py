@@ -6,7 +6,11 @@
   too, since replacing it would delete the input).
 * :func:`atomic_path` / :func:`atomic_write`: write to a temporary file or folder beside the
   target (same file system) and ``os.replace`` it at the end; on an error, ``KeyboardInterrupt``
-  or ``SIGTERM`` the temporary is removed and the target is left as it was.
+  or ``SIGTERM`` the temporary is removed and the target is left as it was. A temporary is named
+  ``.<name>.<kind>-<pid>-<random>``; one that a killed run (``kill -9``, a power cut) left behind
+  is removed by the next write of the same target (:func:`remove_stale_temporaries`).
+* Modes: outputs are created with the modes the umask gives (as ``cp`` or ``touch`` would), so a
+  shared folder stays shared; the temporary's private mode is not kept.
 
 Example:
     >>> import tempfile, pathlib
@@ -31,10 +35,12 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +53,10 @@ __all__ = [
     "atomic_write",
     "check_output",
     "check_output_folder",
+    "remove_stale_temporaries",
+    "public_modes",
     "same_path",
+    "temp_prefix",
     "terminate_as_exception",
 ]
 
@@ -174,6 +183,90 @@ def _shown(names: list[str]) -> str:
                                               if len(names) > 5 else "")
 
 
+_STALE_AFTER = 60.0
+"""Seconds a dead process's temporary is left alone (a clock skew or a slow file system)."""
+
+
+def temp_prefix(target: PathLike, kind: str = "tmp") -> str:
+    """The name prefix of a temporary of ``target`` made by this process:
+    ``.<name>.<kind>-<pid>-``.
+
+    Example:
+        >>> import os
+        >>> temp_prefix("out/results.json") == f".results.json.tmp-{os.getpid()}-"
+        True
+    """
+    return f".{Path(target).name}.{kind}-{os.getpid()}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but is someone else's
+        return True
+    return True
+
+
+def remove_stale_temporaries(target: PathLike) -> list[Path]:
+    """Remove the temporaries of ``target`` (see :func:`temp_prefix`) that a killed run left:
+    those whose process is no longer alive on this machine and that are older than a minute.
+    Returns what was removed. Nothing else is touched.
+    """
+    final = Path(target).absolute()
+    pattern = re.compile(rf"^\.{re.escape(final.name)}\.(?:tmp|old|building)-(\d+)-")
+    removed: list[Path] = []
+    try:
+        entries = list(final.parent.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if m is None or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
+            continue
+        try:
+            if now - entry.lstat().st_mtime < _STALE_AFTER:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:
+            continue
+        removed.append(entry)
+    return removed
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def public_modes(path: Path) -> None:
+    """Give a new output (a file, or a folder and the folders in it) the mode the umask gives
+    ordinary files and folders: ``mkstemp`` and ``mkdtemp`` make them 0600 / 0700, which would
+    lock others out of a shared results folder or a dataset merged on a shared disk."""
+    mask = _umask()
+    try:
+        if path.is_dir():
+            for root, dirs, _files in os.walk(path):
+                for d in dirs:
+                    _chmod_if_private(Path(root) / d, 0o777 & ~mask)
+            _chmod_if_private(path, 0o777 & ~mask)
+        else:
+            _chmod_if_private(path, 0o666 & ~mask)
+    except OSError:
+        pass  # a file system without modes: nothing to honour
+
+
+def _chmod_if_private(path: Path, mode: int) -> None:
+    if path.stat().st_mode & 0o777 in (0o600, 0o700):
+        path.chmod(mode)
+
+
 @contextmanager
 def terminate_as_exception() -> Iterator[None]:
     """While inside, ``SIGTERM`` raises ``SystemExit(143)`` in the main thread instead of killing
@@ -219,19 +312,22 @@ def atomic_path(target: PathLike, *, folder: bool = False) -> Iterator[Path]:
     if final.name in ("", ".", ".."):
         final = final.resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(final)
     with terminate_as_exception():
         if folder:
-            tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+            tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(final), dir=final.parent))
         else:
-            fd, name = tempfile.mkstemp(prefix=f".{final.name}.", dir=final.parent)
+            fd, name = tempfile.mkstemp(prefix=temp_prefix(final), dir=final.parent)
             os.close(fd)
             tmp = Path(name)
         try:
             yield tmp
+            public_modes(tmp)
             if not folder:
                 os.replace(tmp, final)
             elif final.exists():
-                backup = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+                backup = Path(tempfile.mkdtemp(prefix=temp_prefix(final, "old"),
+                                               dir=final.parent))
                 os.replace(final, backup / final.name)
                 os.replace(tmp, final)
                 shutil.rmtree(backup, ignore_errors=True)

@@ -18,14 +18,17 @@ Example:
 from __future__ import annotations
 
 import io
+import os
 import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from PIL import Image
 
-__all__ = ["DECOMPRESSION_BOMB_ERRORS", "bombs_as_errors", "image_problem", "png_bytes"]
+__all__ = ["DECOMPRESSION_BOMB_ERRORS", "bombs_as_errors", "count_placeholders", "image_problem",
+           "png_bytes"]
 
 DECOMPRESSION_BOMB_ERRORS: tuple[type[Exception], ...] = (
     Image.DecompressionBombError, Image.DecompressionBombWarning)
@@ -86,3 +89,34 @@ def image_problem(data: bytes) -> str | None:
         text = _BUFFER_REPR.sub("from the given bytes", str(exc))
         return f"unreadable ({type(exc).__name__}: {text})"
     return None
+
+
+def count_placeholders(root: str | os.PathLike[str],
+                       unreadable: list[str] | None = None) -> tuple[int, int]:
+    """``(placeholder images, images)`` of a built dataset folder: rows whose ``image_source``
+    is ``placeholder`` (a build with ``--placeholders``), read from that column of every shard
+    (a ``ClassLabel``: its names come from the shard's ``datasets`` metadata). A shard that
+    cannot be read is named in ``unreadable`` (when given) and not counted."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    placeholders = images = 0
+    for shard in sorted(Path(root).glob("data/**/*.parquet")):
+        try:
+            schema = pq.read_schema(shard)
+            if "image_source" not in schema.names:
+                continue
+            table = pq.read_table(shard, columns=["image_source"])
+        except Exception as exc:  # noqa: BLE001 - any reader failure: the shard is named
+            if unreadable is not None:
+                unreadable.append(f"{shard.relative_to(root)} ({type(exc).__name__})")
+            continue
+        values = table.column("image_source").to_pylist()
+        meta = json.loads((schema.metadata or {}).get(b"huggingface", b"{}"))
+        names = meta.get("info", {}).get("features", {}).get("image_source", {}).get("names")
+        if names:
+            values = [names[v] if isinstance(v, int) else v for v in values]
+        images += sum(v is not None for v in values)  # None: a row without an image
+        placeholders += sum(v == "placeholder" for v in values)
+    return placeholders, images

@@ -36,13 +36,17 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from vlmsafety.errors import InputDataError
 
-__all__ = ["ErrorFactory", "iter_jsonl", "jsonl_line", "parse_jsonl", "scrub_surrogates",
-           "write_jsonl"]
+__all__ = ["MAX_LINE_BYTES", "ErrorFactory", "iter_jsonl", "jsonl_line", "parse_jsonl",
+           "scrub_surrogates", "write_jsonl"]
 
+MAX_LINE_BYTES = 256 << 20
+"""The longest line :func:`iter_jsonl` reads (a reply of 256 MiB is no predictions line)."""
+
+_BLOCK = 1 << 20
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -102,10 +106,18 @@ def parse_jsonl(
     Raises:
         The ``error`` of the first line that is not UTF-8, not JSON, or not a JSON object.
     """
-    fail = error or _default_error(None)
+    yield from _parse_numbered(enumerate(lines, start=1), error or _default_error(None),
+                               first_line_hint)
+
+
+def _parse_numbered(
+    lines: Iterable[tuple[int, bytes | str]], fail: ErrorFactory,
+    first_line_hint: Callable[[str], str] | None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """:func:`parse_jsonl` over ``(line_number, line)`` pairs."""
     first = True  # the first non-blank line
-    replaced = 0
-    for lineno, raw in enumerate(lines, start=1):
+    replaced = first_bad = 0
+    for lineno, raw in lines:
         if isinstance(raw, bytes):
             if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
@@ -129,14 +141,13 @@ def parse_jsonl(
             raise fail(f"expected a JSON object, got {type(obj).__name__}{hint}", lineno)
         if _SURROGATE_ESCAPE.search(line):  # "\ud800" escapes: a pair is fine, a lone one not
             obj, n = scrub_surrogates(obj)
-            if n and not replaced:
-                first_bad = lineno
+            first_bad = first_bad or (lineno if n else 0)
             replaced += n
         yield lineno, obj
     if replaced:
         warnings.warn(str(fail(f"{replaced} lone surrogate(s) (\\ud800-\\udfff escapes, first "
                                f"on line {first_bad}: not text) replaced by U+FFFD", None)),
-                      UnicodeWarning, stacklevel=2)
+                      UnicodeWarning, stacklevel=3)
 
 
 def iter_jsonl(
@@ -155,10 +166,41 @@ def iter_jsonl(
     """
     p = Path(path)
     fail = error or _default_error(str(p))
+    if p.is_dir():
+        raise fail("is a folder, not a JSONL file", None)
     if not p.is_file():
         raise fail("file not found", None)
     with p.open("rb") as fh:
-        yield from parse_jsonl(fh, error=fail, first_line_hint=first_line_hint)
+        yield from _parse_numbered(_numbered_lines(fh, fail), fail, first_line_hint)
+
+
+def _numbered_lines(fh: IO[bytes], fail: ErrorFactory) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a binary file with their numbers, read a block at a time: a NUL
+    byte (a binary file) is refused at the block that holds it, a line longer than
+    :data:`MAX_LINE_BYTES` when it passes the limit, and runs of blank lines are counted without
+    being split, so neither a huge binary nor a file of blank lines takes long to refuse."""
+    lineno, buf = 0, bytearray()
+    while block := fh.read(_BLOCK):
+        if b"\x00" in block:
+            raise fail("a NUL byte: this is a binary file, not JSON Lines text",
+                       lineno + buf.count(b"\n") + block[:block.index(b"\x00")].count(b"\n") + 1)
+        if not buf and not block.strip():  # blank lines only
+            lineno += block.count(b"\n")
+            continue
+        buf += block
+        cut = buf.rfind(b"\n")
+        if cut < 0:
+            if len(buf) > MAX_LINE_BYTES:
+                raise fail(f"a line longer than {MAX_LINE_BYTES >> 20} MiB: not a JSON Lines "
+                           "file of records", lineno + 1)
+            continue
+        for raw in bytes(buf[:cut]).split(b"\n"):
+            lineno += 1
+            if raw.strip():
+                yield lineno, raw
+        del buf[:cut + 1]
+    if buf.strip():
+        yield lineno + 1, bytes(buf)
 
 
 def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any] | Any]) -> None:

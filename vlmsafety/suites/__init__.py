@@ -19,12 +19,12 @@ from typing import Final
 
 from vlmsafety.specs.base import BenchmarkSpec
 from vlmsafety.specs.registry import register_benchmark
-from vlmsafety.suites import dual, mossbench, vsc
+from vlmsafety.suites import dual, mossbench, msts, vsc
 from vlmsafety.suites.plugins import ENTRY_POINT_GROUP, load_plugins
 
 __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "load_plugins"]
 
-BUILTIN: Final[tuple[BenchmarkSpec, ...]] = (dual.SPEC, vsc.SPEC, mossbench.SPEC)
+BUILTIN: Final[tuple[BenchmarkSpec, ...]] = (dual.SPEC, vsc.SPEC, mossbench.SPEC, msts.SPEC)
 """The benchmarks vlmsafety ships, in display order."""
 
 for _spec in BUILTIN:

@@ -57,6 +57,7 @@ function renderLabels(labels) {
 
 function show(data) {
   state = data;
+  $("loading").hidden = true;
   $("title").textContent = data.title + " · annotate as " + data.annotator;
   const p = data.progress;
   $("progress").textContent = p.labelled + " labelled of " + p.target + " · " + p.skipped +

@@ -70,7 +70,7 @@ SPEC: Final = BenchmarkSpec(
     reference_classes=INSTRUCTION_TYPE_DEFINITIONS,
     labels={label: LABEL_DESCRIPTIONS[label] for label in LABELS if label != UNSCORED},
     judge_scheme=JUDGE_SCHEME,
-    settings={"partial_refusal": "separate", "bootstrap_breakdowns": False},
+    settings={"partial_refusal": "separate", "bootstrap_breakdowns": True},
     setting_choices={"partial_refusal": PARTIAL_REFUSAL_POLICIES,
                      "bootstrap_breakdowns": (False, True)},
     headlines=headlines,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -27,9 +26,12 @@ DEMO_MODELS: Final[tuple[tuple[str, str], ...]] = (
     ("demo-vlm-a", "dual_sample_responses.jsonl"),
     ("demo-vlm-b", "dual_sample_responses_b.jsonl"),
 )
-"""The demo's models and their response files in ``vlmsafety/data``."""
+"""The demo's models and their response files in this suite's ``data/``."""
 
-RESPONSES: Final = tuple((name, files("vlmsafety.data").joinpath(f)) for name, f in DEMO_MODELS)
+DATA: Final = Path(__file__).with_name("data")
+"""The suite's data files: the embedded sample and the demo's responses (package data)."""
+
+RESPONSES: Final = tuple((name, DATA / f) for name, f in DEMO_MODELS)
 
 
 def build(folder: Path) -> Path:

@@ -110,7 +110,7 @@ def judge_prompt(row: Mapping[str, Any]) -> str:
 
 def score(rows: Mapping[str, Sequence[Mapping[str, Any]]], labels: Mapping[str, str], *,
           n_boot: int, seed: int, judge: str | None = None, min_clusters: int = 20,
-          partial_refusal: PartialRefusalPolicy = "separate", bootstrap_breakdowns: bool = False
+          partial_refusal: PartialRefusalPolicy = "separate", bootstrap_breakdowns: bool = True
           ) -> dict[str, SafeCompletionResult]:
     """Scores of the rows (config -> rows) that have a label, pooled over configs.
 

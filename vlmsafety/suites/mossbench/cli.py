@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     """Handler of ``vlmsafety build mossbench``; prints a JSON summary (folder, rows)."""
     from huggingface_hub import DatasetCard
 
+    from vlmsafety.cli.build_options import warn_placeholders
     from vlmsafety.suites.mossbench.builder import DATASET_VERSION, build_mossbench
 
     options: dict[str, Any] = {}
@@ -52,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
     infos = DatasetCard.load(out / "README.md").data.to_dict().get("dataset_info", [])
     infos = infos if isinstance(infos, list) else [infos]
     rows = {i.get("config_name", "default"): i["splits"][0]["num_examples"] for i in infos}
-    print(json.dumps({"out": str(out), "version": DATASET_VERSION, "rows": rows}, indent=2))
+    n_placeholders = warn_placeholders(out)  # as build vsc does
+    print(json.dumps({"out": str(out), "version": DATASET_VERSION, "rows": rows,
+                      **({"placeholder_images": n_placeholders} if n_placeholders else {})},
+                     indent=2))
     return 0
 
 

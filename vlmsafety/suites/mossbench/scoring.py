@@ -326,15 +326,16 @@ def _harm_groups(harm: Sequence[Any]) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def _family_rates(cells: np.ndarray, names: Sequence[str], point: np.ndarray,
                   reps: np.ndarray | None, empty_mask: np.ndarray,
-                  numerators: dict[str, tuple[str, ...]], *, unscored: str, confidence: float
-                  ) -> dict[str, SensitivityRates]:
+                  numerators: dict[str, tuple[str, ...]], *, unscored: str, confidence: float,
+                  n_clusters: int | None = None) -> dict[str, SensitivityRates]:
     """The rates of every level of one breakdown."""
     sizes = np.bincount(cells, minlength=len(names))
     empties = np.bincount(cells[empty_mask], minlength=len(names))
     out = {}
     for i, level in enumerate(names):
         c, r = point[i], None if reps is None else reps[:, i]
-        rr = label_rates(c, r, numerators, unscored=unscored, confidence=confidence)
+        rr = label_rates(c, r, numerators, unscored=unscored, confidence=confidence,
+                         n_clusters=n_clusters)
         out[level] = SensitivityRates(**rr, n=int(sizes[i]), n_unscored=int(c[UNSCORED_CODE]),
                                       n_empty=int(empties[i]))
     return out
@@ -467,7 +468,7 @@ def over_sensitivity(
     counts = count_families(families, n_clusters=n_cl, n_boot=n_boot, seed=seed)
 
     out = {name: _family_rates(cells, names, point, reps, empty_mask, numerators,
-                               unscored=unscored, confidence=confidence)
+                               unscored=unscored, confidence=confidence, n_clusters=n_cl)
            for (name, cells, names), (point, reps) in zip(groups, counts, strict=True)}
     return OverSensitivityResult(
         overall=out["overall"]["all"], by_stimulus=out["stimulus"],

@@ -32,10 +32,11 @@ import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from vlmsafety.errors import SourceDataError, UnknownNameError
 from vlmsafety.storage.checksums import file_sha256
+from vlmsafety.suites.msts.classes import PROMPT_TYPES, PromptType
 from vlmsafety.suites.msts.labels import Verdict, normalise_verdict, taxonomy_code
 
 __all__ = [
@@ -64,8 +65,6 @@ __all__ = [
 RELEASE_COMMIT: Final = "e9ae69e8f1ab87ab2bb2ed7c51e992e0430f12e3"
 """The release commit the pinned files come from."""
 
-PromptType = Literal["assistance", "intention"]
-PROMPT_TYPES: Final[tuple[PromptType, ...]] = ("assistance", "intention")
 
 LANGUAGES: Final[Mapping[str, str]] = {
     "en": "english", "ar": "arabic", "zh": "chinese", "fa": "farsi", "fr": "french",

@@ -196,7 +196,8 @@ def score_xstest(
                                      n_boot=n_boot, seed=seed)
 
     def rates(c: np.ndarray, r: np.ndarray | None) -> RefusalRates:
-        rr = label_rates(c, r, REFUSAL_NUMERATORS, unscored=unscored, confidence=confidence)
+        rr = label_rates(c, r, REFUSAL_NUMERATORS, unscored=unscored, confidence=confidence,
+                         n_clusters=n_cl)
         return RefusalRates(**rr, n=int(c.sum()), n_unscored=int(c[UNSCORED_CODE]))
 
     by_type: dict[str, RefusalRates] = {}

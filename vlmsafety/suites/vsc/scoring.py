@@ -70,6 +70,7 @@ from vlmsafety.scoring.core import (
     Family,
     Rate,
     ScoreResult,
+    combined_interval,
     count_families,
     flat_estimate,
     flat_rate,
@@ -95,7 +96,6 @@ from vlmsafety.scoring.stats import (
     DEFAULT_N_BOOT,
     DEFAULT_SEED,
     bootstrap_plan,
-    percentile_interval,
 )
 from vlmsafety.suites.vsc.classes import SAFE, SAFETY_CLASSES, UNSAFE
 
@@ -269,26 +269,22 @@ def _count(families: list[Family], n_cl: int, n_boot: int, seed: int, breakdowns
 
 
 def _calibration(counts: np.ndarray, reps: np.ndarray | None, mode: str, unscored: str,
-                 confidence: float) -> CalibrationRates:
+                 confidence: float, n_clusters: int | None = None) -> CalibrationRates:
     """counts: (2 refs, L); reps: (B, 2, L)."""
     safe_i, unsafe_i = SAFETY_REFERENCES.index("safe"), SAFETY_REFERENCES.index("unsafe")
     u = label_rates(counts[unsafe_i], None if reps is None else reps[:, unsafe_i],
                     {"sra_u": RIGHT[mode]["unsafe"]}, unscored=unscored,
-                    confidence=confidence)["sra_u"]
+                    confidence=confidence, n_clusters=n_clusters)["sra_u"]
     s = label_rates(counts[safe_i], None if reps is None else reps[:, safe_i],
                     {"sra_s": RIGHT[mode]["safe"]}, unscored=unscored,
-                    confidence=confidence)["sra_s"]
+                    confidence=confidence, n_clusters=n_clusters)["sra_s"]
     lo = hi = math.nan
     if reps is not None:
         table = _right_table(mode)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rates = []
-            for r in (safe_i, unsafe_i):
-                den = reps[:, r].sum(axis=1) - (reps[:, r, UNSCORED_CODE] if unscored == "exclude" else 0)
-                rates.append((reps[:, r] * table[r]).sum(axis=1) / den)
-            mean = (rates[0] + rates[1]) / 2.0
-        q_lo, q_hi = percentile_interval(mean[:, None], confidence)
-        lo, hi = float(q_lo[0]), float(q_hi[0])
+        parts = [(rate, (reps[:, r] * table[r]).sum(axis=1), reps[:, r].sum(axis=1)
+                  - (reps[:, r, UNSCORED_CODE] if unscored == "exclude" else 0))
+                 for rate, r in ((s, safe_i), (u, unsafe_i))]
+        lo, hi = combined_interval(parts, (0.5, 0.5), confidence, n_clusters)
     est = Estimate((u.rate + s.rate) / 2.0, u.n + s.n, lo, hi)
     return CalibrationRates(u, s, est, int(counts.sum()), int(counts[:, UNSCORED_CODE].sum()))
 
@@ -351,7 +347,7 @@ def score_vsc(
     boot = _count(families, n_cl, n_boot, seed, bootstrap_breakdowns)
 
     def calib(c: np.ndarray, r: np.ndarray | None) -> CalibrationRates:
-        return _calibration(c, r, mode, unscored, confidence)
+        return _calibration(c, r, mode, unscored, confidence, n_cl)
 
     overall = calib(*boot[0])
     breakdowns: dict[str, dict[str, CalibrationRates]] = {"categories": {}, "settings": {}}

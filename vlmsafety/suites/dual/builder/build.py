@@ -357,7 +357,7 @@ def build_sample(
     """Build the embedded sample (48 items, 12 categories) as a Hub-ready folder.
 
     With the defaults: ``clean`` has 48 rows and ``perturbed`` 48 × 5 × 3 = 720 rows; the row ids
-    match ``vlmsafety/data/dual_sample_responses*.jsonl`` (the demo's canned responses).
+    match ``vlmsafety/suites/dual/data/dual_sample_responses*.jsonl`` (the demo's canned responses).
     """
     return build_dual(
         sample_items(),

@@ -255,7 +255,7 @@ def sample_items() -> list[DualItem]:
     The instructions are mild and non-operational: the sample exercises the software, it is not
     a hazard set. Benign counterparts are keyword substitutions of the harmful instruction.
     """
-    resource = files("vlmsafety").joinpath("data").joinpath("dual_sample.jsonl")
+    resource = files("vlmsafety.suites.dual").joinpath("data").joinpath("dual_sample.jsonl")
     lines = resource.read_text(encoding="utf-8").splitlines()
     items = [_item_from_row(row, f"dual_sample.jsonl:{n}", image_base=None)
              for n, row in parse_jsonl(lines, error=_source_error("dual_sample.jsonl"))]

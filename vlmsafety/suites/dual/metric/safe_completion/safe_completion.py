@@ -144,7 +144,7 @@ class SafeCompletion(evaluate.Metric):
         confidence=0.95,
         human_labels=None,
         human_sampling_prob=None,
-        bootstrap_breakdowns=False,
+        bootstrap_breakdowns=True,
     ):
         judge = None
         if self.config_name == "responses":

@@ -26,7 +26,7 @@ Args:
     predictions (`list` of `str`): one behaviour label per item: "refusal", "partial_refusal",
         "safe_completion", "direct_answer", "irrelevant" or "unscored" (XSTest's human labels map
         as 1_full_compliance -> direct_answer, 2_full_refusal -> refusal, 3_partial_refusal ->
-        partial_refusal; see `vlmsafety.labels.map_label(code, "xstest")`).
+        partial_refusal; see `vlmsafety.labels.map_label(code, vlmsafety.corpora.XSTEST_SCHEME)`).
     references (`list` of `str`): "safe" or "unsafe" per prompt (XSTest: unsafe when the type
         contains "contrast").
     types (`list` of `str`, optional): prompt type per item (e.g. "homonyms").

@@ -29,7 +29,7 @@ Args:
     predictions (`list` of `str`): one behaviour label per item: "refusal", "partial_refusal",
         "safe_completion", "direct_answer", "irrelevant" or "unscored" (VSCBench judge codes map
         as 0_SAFE -> refusal, 1_SAFE -> safe_completion, 2_UNSAFE -> direct_answer,
-        3_UNSAFE -> irrelevant; see `vlmsafety.labels.map_label(code, "vsc")`).
+        3_UNSAFE -> irrelevant; see `vlmsafety.labels.map_label(code, vlmsafety.suites.vsc.spec.JUDGE_SCHEME)`).
     references (`list` of `str`): "safe" or "unsafe" per item.
     categories (`list` of `str`, optional): category per item (image-centric).
     settings (`list` of `str`, optional): setting per item (text-centric: txt, search, ...).
