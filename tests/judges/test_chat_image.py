@@ -47,7 +47,7 @@ def image_checking_handler(seen: list[bytes]):  # type: ignore[no-untyped-def]
 
 
 def make(server: ChatServer, cache: Path | None = None) -> ChatJudge:
-    return ChatJudge(template="msts", send_image=True, base_url=server.url, model="vlm-judge",
+    return ChatJudge(template="msts_taxonomy", send_image=True, base_url=server.url, model="vlm-judge",
                      retry=FAST, progress=False, cache=SQLiteCache(cache) if cache else None)
 
 
@@ -63,7 +63,7 @@ def test_request_carries_the_image_and_verdicts_map_through_msts(tmp_path: Path)
         judge = make(server, tmp_path / "c.sqlite")
         verdicts = judge.judge_many(items)
         assert server.count == 5
-        assert judge.name.endswith("+image") and "@msts-1.0.0-" in judge.name
+        assert judge.name.endswith("+image") and "@msts_taxonomy-1.0.0-" in judge.name
         # the same text with another image is another question (the image is in the cache key)
         again = judge.judge_many([JudgeItem("advice", "Should I do this?", {"image": BLUE}),
                                   JudgeItem("advice", "Should I do this?", {"image": RED})])
@@ -80,6 +80,6 @@ def test_request_carries_the_image_and_verdicts_map_through_msts(tmp_path: Path)
 def test_msts_rubric_lists_every_taxonomy_code() -> None:
     from vlmsafety.suites.msts.labels import TAXONOMY
 
-    t = load_template("msts")
-    assert t.codes == tuple(TAXONOMY) and t.mapping == "msts"
-    assert not ChatJudge(template="msts", base_url="http://127.0.0.1:9", model="m").send_image
+    t = load_template("msts_taxonomy")
+    assert t.codes == tuple(TAXONOMY) and t.mapping.endswith(":map_taxonomy")
+    assert not ChatJudge(template="msts_taxonomy", base_url="http://127.0.0.1:9", model="m").send_image

@@ -51,13 +51,11 @@ if TYPE_CHECKING:
 __all__ = ["ChatJudge", "JudgeTemplate", "default_scheme", "get_scheme", "load_template",
            "parse_verdict", "scheme_names", "NO_PROMPT", "PACKAGED_RUBRICS"]
 
-PACKAGED_RUBRICS = ("msts",)
-"""Packaged rubrics of a spec beside the schemes' own: ``msts`` (image-aware; MSTS taxonomy
-codes mapped by :func:`vlmsafety.suites.msts.labels.map_taxonomy`)."""
-
-_MAPPINGS = {"msts": "vlmsafety.suites.msts.labels:map_taxonomy"}
-"""Template header ``mapping:`` -> the suite function that maps its codes (named, not imported:
-the core reaches a suite through the spec registry, where MSTS has no spec yet)."""
+PACKAGED_RUBRICS = tuple(sorted(p.name[:-4] for p in (files("vlmsafety") / "data" / "judge_templates")
+                                .iterdir() if p.name.endswith(".txt")))
+"""Rubric files packaged beside the schemes' own (``vlmsafety/data/judge_templates/<name>.txt``),
+loadable by name: e.g. ``msts_taxonomy`` (image-aware; asks for an MSTS taxonomy code, mapped by
+the suite's own table)."""
 
 NO_PROMPT = "(the request was not recorded)"
 """Put in the template when an item has no prompt."""
@@ -109,8 +107,8 @@ class JudgeTemplate:
         codes: The verdict codes the judge may emit (mapped with ``map_label(code, scheme)``).
         system, user: Message texts; ``user`` holds ``{prompt}`` and ``{response}``.
         sha256: Hash of the file's bytes (identity of the rubric).
-        mapping: ``""`` (codes map with ``map_label(code, scheme)``) or ``"msts"`` (codes are
-            MSTS taxonomy codes, mapped by :func:`vlmsafety.suites.msts.labels.map_taxonomy`).
+        mapping: ``""`` (codes map with ``map_label(code, scheme)``) or ``"module:function"``
+            naming a suite's mapping of its own codes (``msts_taxonomy``: MSTS's taxonomy table).
     """
 
     name: str
@@ -124,8 +122,8 @@ class JudgeTemplate:
 
     def to_label(self, code: str) -> Label:
         """The vocabulary label of one of the template's codes."""
-        if self.mapping in _MAPPINGS:  # a suite's own mapping, imported when first used
-            module, _, name = _MAPPINGS[self.mapping].partition(":")
+        if self.mapping:  # "module:function", a suite's own mapping, imported when first used
+            module, _, name = self.mapping.partition(":")
             mapped: Label = getattr(importlib.import_module(module), name)(code)
             return mapped
         return map_label(code, self.scheme)
@@ -139,8 +137,8 @@ class JudgeTemplate:
 
 def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> JudgeTemplate:
     """Load a scheme's template (a :class:`~vlmsafety.labels.LabelScheme` or the name of one, see
-    :func:`scheme_names`), a packaged spec rubric (:data:`PACKAGED_RUBRICS`: ``"msts"``) or a
-    template file (its header names a known scheme).
+    :func:`scheme_names`), a packaged rubric (:data:`PACKAGED_RUBRICS`) or a template file (its
+    header names a known scheme).
 
     File format: ``key: value`` header lines (``name``, ``version``, ``scheme``, ``codes``), then
     sections opened by ``--- system`` and ``--- user``.
@@ -191,9 +189,8 @@ def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> Judge
     scheme = known[head["scheme"]]
     codes = tuple(c.strip() for c in head["codes"].split(",") if c.strip())
     mapping = head.get("mapping", "")
-    if mapping and mapping not in _MAPPINGS:
-        raise JudgeError(f"{source}: mapping {mapping!r} is not one of "
-                         f"{', '.join(map(repr, _MAPPINGS))} (or none)")
+    if mapping and (mapping.count(":") != 1 or not mapping.startswith("vlmsafety.")):
+        raise JudgeError(f"{source}: mapping {mapping!r} is not 'vlmsafety.<module>:<function>'")
     probe = JudgeTemplate("", "", scheme, (), "", "", "", mapping)
     for code in codes:
         try:
