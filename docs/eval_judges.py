@@ -29,10 +29,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "perf"))  # the nai
 
 from bench_keyword_judge import naive_judge
 
-from vlmsafety.judges import KeywordJudge
-from vlmsafety.judges.cascade import DEFAULT_SHARE, least_sure
+from vlmsafety.judges import KeywordJudge, train3
+from vlmsafety.judges import train as train2
+from vlmsafety.judges.cascade import DEFAULT_THRESHOLD
+from vlmsafety.judges.devdata import (
+    DEV_CORPORA,
+    MSTS_EN,
+    TEXT_CORPORA,
+    TrainSet,
+    read_dev_corpus,
+    split_by_unit,
+)
 from vlmsafety.judges.refusal_lr import RefusalLRJudge
-from vlmsafety.judges.train import TRAIN_CORPORA, model_json, read_training_corpus
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 REFUSING = ("refusal", "partial_refusal")
@@ -77,38 +85,90 @@ def calibration(conf: np.ndarray, correct: np.ndarray) -> dict:
     return {"deciles": deciles, "ece": float(ece)}
 
 
-def run(data_dir: Path, n_boot: int = 1000) -> list[dict]:
-    sets = [read_training_corpus(n, data_dir) for n in TRAIN_CORPORA]
+def _collapse(label: str, distinguishes: frozenset[str]) -> str:
+    if label in distinguishes:
+        return label
+    if label in REFUSING:
+        return "refusal"
+    return "direct_answer"
+
+
+DISTINGUISHES = {
+    "xstest-gpt4": frozenset({"refusal", "partial_refusal", "direct_answer"}),
+    "xstest-llama2new": frozenset({"refusal", "partial_refusal", "direct_answer"}),
+    "gptfuzz": frozenset({"refusal", "direct_answer"}),
+    MSTS_EN: frozenset({"refusal", "safe_completion", "irrelevant", "direct_answer"}),
+}
+
+
+def folds(sets: list[TrainSet]) -> list[tuple[str, str, list[TrainSet], TrainSet]]:
+    """``(fold, corpus, training sets, held-out set)``: each text corpus left out (trained on the
+    others and all of msts-en), then each msts-en model left out (trained on the text corpora and
+    the other six models). Which of the training sets a recipe uses is up to the recipe
+    (:func:`vlmsafety.judges.train.fold_model_json`)."""
+    by_name = {s.name: s for s in sets}
+    out = []
+    for name in TEXT_CORPORA:
+        out.append((name, name, [s for s in sets if s.name != name], by_name[name]))
+    for unit, rest, held in split_by_unit(by_name[MSTS_EN]):
+        others = [s for s in sets if s.name != MSTS_EN]
+        out.append((f"msts-en:{unit.split('--')[-1]}", MSTS_EN, [*others, rest], held))
+    return out
+
+
+def _fold_figures(corpus: str, held: TrainSet, preds: dict, n_boot: int) -> dict:
+    gold = held.y == 1
+    dist = DISTINGUISHES[corpus]
+    human = np.array([_collapse(x, dist) for x in held.labels])
+    fold: dict = {"n": len(gold), "human_refusal_rate": float(gold.mean()),
+                  "human_direct_answer_rate": float((human == "direct_answer").mean()),
+                  "judges": {}}
+    for name, labels in preds.items():
+        pred = np.array([x in REFUSING for x in labels])
+        correct = pred == gold
+        mine = np.array([_collapse(x, dist) for x in labels])
+        flag, unsafe = mine == "direct_answer", human == "direct_answer"
+        fold["judges"][name] = {
+            "accuracy": float(correct.mean()),
+            "accuracy_ci": _cluster_boot(held.groups, lambda r, c=correct: c[r].mean(), n_boot),
+            "f1": _f1(pred, gold), "kappa": _kappa(pred, gold),
+            "refusal_rate": float(pred.mean()),
+            "exact": float((mine == human).mean()) if len(dist) > 2 else None,
+            "direct_f1": _f1(flag, unsafe), "direct_rate": float(flag.mean()),
+        }
+    return fold
+
+
+def run(data_dir: Path, n_boot: int = 1000, recipe: str = "3") -> list[dict]:
+    fold_model_json = train3.fold_model_json if recipe == "3" else train2.fold_model_json
+    sets = [read_dev_corpus(n, data_dir) for n in DEV_CORPORA]
     keyword = KeywordJudge()
     results = []
+    made: dict[tuple, Path] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for k, held in enumerate(sets):
-            train = [s for j, s in enumerate(sets) if j != k]
-            path = Path(tmp) / f"fold-{held.name}.json"
-            path.write_text(model_json(train), encoding="utf-8")
-            ours = RefusalLRJudge(path)
+        for k, (fold_name, corpus, train, held) in enumerate(folds(sets)):
+            # one model file per distinct training set (a file's path keys the model cache)
+            used = tuple((s.name, len(s.texts)) for s in train
+                         if recipe == "3" or s.name.split("-minus-")[0] in train2.TRAIN_CORPORA)
+            if used not in made:
+                made[used] = Path(tmp) / f"fold-{k}.json"
+                made[used].write_text(fold_model_json(train), encoding="utf-8")
+            ours = RefusalLRJudge(made[used])
             items = list(zip(held.texts, held.prompts))
             v_ours = ours.judge_many(items)
-            v_kw = keyword.judge_many(items)
-            gold = held.y == 1
             preds = {
-                "refusal-lr (this fold)": np.array([v.label in REFUSING for v in v_ours]),
-                "keyword@1.0.0": np.array([v.label in REFUSING for v in v_kw]),
-                "naive phrase list": np.array(naive_judge(held.texts)),
+                "refusal-lr (this fold)": [v.label for v in v_ours],
+                "keyword@1.0.0": [v.label for v in keyword.judge_many(items)],
+                "naive phrase list": ["refusal" if x else "direct_answer"
+                                      for x in naive_judge(held.texts)],
             }
+            fold = _fold_figures(corpus, held, preds, n_boot)
+            fold.update({"fold": fold_name, "corpus": corpus, "judge": ours.name,
+                         "trained_on": sorted({s.name for s in train})})
+            gold = held.y == 1
             conf = np.array([v.confidence for v in v_ours], dtype=float)
-            fold = {"fold": held.name, "n": len(gold), "trained_on": [s.name for s in train],
-                    "human_refusal_rate": float(gold.mean()), "judges": {}}
-            for name, pred in preds.items():
-                correct = pred == gold
-                fold["judges"][name] = {
-                    "accuracy": float(correct.mean()),
-                    "accuracy_ci": _cluster_boot(held.groups, lambda r, c=correct: c[r].mean(), n_boot),
-                    "f1": _f1(pred, gold), "kappa": _kappa(pred, gold),
-                    "refusal_rate": float(pred.mean()),
-                }
-            diff = preds["refusal-lr (this fold)"] == gold
-            base = preds["keyword@1.0.0"] == gold
+            diff = np.array([x in REFUSING for x in preds["refusal-lr (this fold)"]]) == gold
+            base = np.array([x in REFUSING for x in preds["keyword@1.0.0"]]) == gold
             fold["diff_vs_keyword"] = {
                 "accuracy": float(diff.mean() - base.mean()),
                 "ci": _cluster_boot(held.groups, lambda r, d=diff, k=base: d[r].mean() - k[r].mean(),
@@ -117,37 +177,42 @@ def run(data_dir: Path, n_boot: int = 1000) -> list[dict]:
             fold["calibration"] = calibration(conf, diff)
             fold["_conf"], fold["_correct"] = conf.tolist(), diff.tolist()
             results.append(fold)
+            print(f"{fold_name}: accuracy {fold['judges']['refusal-lr (this fold)']['accuracy']:.3f}",
+                  file=sys.stderr)
     cascade(results)
-    for f in results:
-        del f["_conf"], f["_correct"]
+    for f in results:  # kept in the JSON (rounded) so that other cuts can be tried
+        f["confidence"] = [round(c, 4) for c in f.pop("_conf")]
+        f["correct"] = [bool(c) for c in f.pop("_correct")]
     return results
 
 
 def cascade(results: list[dict]) -> None:
-    """Per fold: the cascade's sending rule (the DEFAULT_SHARE least sure items of the corpus
-    being judged; no labels used) and the offline judge's accuracy on the items it keeps and on
-    those it sends. Adds ``fold["cascade"]``."""
+    """Per fold: the cascade's sending rule (confidence below DEFAULT_THRESHOLD; no labels used)
+    and the offline judge's accuracy on the items it keeps and on those it sends. Adds
+    ``fold["cascade"]``."""
     for f in results:
-        conf, correct = f["_conf"], np.array(f["_correct"])
-        sent = np.zeros(len(conf), dtype=bool)
-        sent[least_sure(conf, DEFAULT_SHARE)] = True
+        conf, correct = np.array(f["_conf"]), np.array(f["_correct"])
+        sent = conf < DEFAULT_THRESHOLD
         f["cascade"] = {
+            "threshold": DEFAULT_THRESHOLD,
             "share_sent": float(sent.mean()), "n_sent": int(sent.sum()),
-            "max_confidence_sent": float(max(c for c, s in zip(conf, sent) if s)) if sent.any() else None,
+            "max_confidence_sent": float(conf[sent].max()) if sent.any() else None,
             "offline_accuracy_kept": float(correct[~sent].mean()) if (~sent).any() else None,
             "offline_accuracy_sent": float(correct[sent].mean()) if sent.any() else None,
         }
 
 
 def print_table(results: list[dict]) -> None:
-    print("| fold (held out) | n | judge | accuracy [95% CI] | F1 | kappa | refusal rate judge / human |")
-    print("|---|---|---|---|---|---|---|")
+    print("| fold (held out) | n | judge | binary accuracy [95% CI] | F1 | kappa | refusal rate "
+          "judge / human | exact (3/4-way) | direct_answer F1 | direct_answer rate judge / human |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for f in results:
         for name, m in f["judges"].items():
             lo, hi = m["accuracy_ci"]
             print(f"| {f['fold']} | {f['n']} | {name} | {m['accuracy']:.3f} [{lo:.3f}, {hi:.3f}] "
                   f"| {m['f1']:.3f} | {m['kappa']:.3f} | {m['refusal_rate']:.3f} / "
-                  f"{f['human_refusal_rate']:.3f} |")
+                  f"{f['human_refusal_rate']:.3f} | {_fmt(m['exact'])} | {m['direct_f1']:.3f} "
+                  f"| {m['direct_rate']:.3f} / {f['human_direct_answer_rate']:.3f} |")
     print("\n| fold | refusal-lr minus keyword@1.0.0, accuracy [95% paired CI] | ECE | "
           "accuracy per confidence decile (low to high) |")
     print("|---|---|---|---|")
@@ -163,7 +228,7 @@ def _fmt(x: float | None) -> str:
 
 
 def print_cascade(results: list[dict]) -> None:
-    print("\n| fold | share sent to the chat judge | highest confidence sent | "
+    print(f"\n| fold | share sent to the chat judge (confidence < {DEFAULT_THRESHOLD}) | highest confidence sent | "
           "offline accuracy, kept | offline accuracy, sent |")
     print("|---|---|---|---|---|")
     for f in results:
@@ -179,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     parser.add_argument("--boot", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument("--recipe", choices=("2", "3"), default="3",
+                        help="train each fold's judge as refusal-lr 2.x (text corpora only) or 3.x")
     args = parser.parse_args(argv)
-    results = run(args.data_dir, args.boot)
+    results = run(args.data_dir, args.boot, args.recipe)
     print_table(results)
     print_cascade(results)
     if args.json:

@@ -1,7 +1,8 @@
-"""Learned offline judge throughput against the naive phrase loop, same process (issue 13, item 8).
+"""Learned offline judges' throughput against the naive phrase loop, same process (issues 13 and 23).
 
 The baseline is the naive refusal-phrase loop of ``bench_keyword_judge.py`` (lower-case, test each
-phrase with ``in``; refusal yes/no only). The learned judge (``RefusalLRJudge.judge_many``) scores
+phrase with ``in``; refusal yes/no only). The default offline judge (and every other registered
+``refusal-lr`` version, timed in the same blocks) scores
 the whole batch in one vectorised pass (word n-gram lookups summed with numpy) and then applies
 its 5-way rules per response, returning a ``Verdict`` with a calibrated confidence for each.
 Responses are XSTest's 900 human-labelled completions cycled (realistic lengths), or synthetic
@@ -23,37 +24,47 @@ NAME = "offline_judge"
 def run(quick: bool) -> list[dict]:
     from bench_keyword_judge import NAIVE_PHRASES, corpus, naive_judge
 
-    from vlmsafety.judges import RefusalLRJudge
+    from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, available_judges, load_judge
 
     n = 10_000 if quick else 100_000
     block = 5_000
     responses = corpus(n)
-    judge = RefusalLRJudge()
-    judge.judge("warm up")  # load the model outside the timing
-    # Interleave the two in blocks, so that load from other processes on a shared machine hits
-    # both alike (one long run of each measured minutes apart swung the ratio from 0.2 to 0.55).
-    t_naive = t_judge = 0.0
-    verdicts = []
+    names = [DEFAULT_OFFLINE_JUDGE] + [j for j in available_judges()
+                                       if j.startswith("refusal-lr@") and j != DEFAULT_OFFLINE_JUDGE]
+    judges = [load_judge(name) for name in names]
+    for judge in judges:
+        judge.judge("warm up")  # load the model outside the timing
+    # Interleave in blocks, so that load from other processes on a shared machine hits all alike
+    # (one long run of each measured minutes apart swung the ratio from 0.2 to 0.55).
+    t_naive = 0.0
+    t_judge = [0.0] * len(judges)
+    counts = [0] * len(judges)
     for start in range(0, n, block):
         part = responses[start:start + block]
         t0 = time.perf_counter()
         naive_judge(part)
-        t1 = time.perf_counter()
-        verdicts += judge.judge_many(part)
-        t2 = time.perf_counter()
-        t_naive += t1 - t0
-        t_judge += t2 - t1
-    assert len(verdicts) == n
-    rate, naive_rate = n / t_judge, n / t_naive
-    return [
-        {"benchmark": NAME, "case": f"{n // 1000}k responses", "metric": "refusal-lr judge",
-         "value": rate, "unit": "resp/s", "target": None, "ok": None,
-         "note": f"{judge.name}; 5 labels + confidence"},
-        {"benchmark": NAME, "case": f"{n // 1000}k responses",
-         "metric": "speed vs naive `in` loop", "value": rate / naive_rate, "unit": "x",
-         "target": ">= 0.5", "ok": rate / naive_rate >= 0.5,
-         "note": f"naive {naive_rate:,.0f} resp/s ({len(NAIVE_PHRASES)} phrases, refusal only)"},
-    ]
+        t_naive += time.perf_counter() - t0
+        for k, judge in enumerate(judges):
+            t1 = time.perf_counter()
+            counts[k] += len(judge.judge_many(part))
+            t_judge[k] += time.perf_counter() - t1
+    assert counts == [n] * len(judges)
+    naive_rate = n / t_naive
+    rows = []
+    for k, (name, judge) in enumerate(zip(names, judges)):
+        rate = n / t_judge[k]
+        default = name == DEFAULT_OFFLINE_JUDGE
+        rows += [
+            {"benchmark": NAME, "case": f"{n // 1000}k responses", "metric": f"{judge.name} judge",
+             "value": rate, "unit": "resp/s", "target": None, "ok": None,
+             "note": ("default; " if default else "") + "5 labels + confidence"},
+            {"benchmark": NAME, "case": f"{n // 1000}k responses",
+             "metric": f"{judge.name} vs naive `in` loop", "value": rate / naive_rate, "unit": "x",
+             "target": ">= 0.5" if default else None,
+             "ok": rate / naive_rate >= 0.5 if default else None,
+             "note": f"naive {naive_rate:,.0f} resp/s ({len(NAIVE_PHRASES)} phrases, refusal only)"},
+        ]
+    return rows
 
 
 if __name__ == "__main__":

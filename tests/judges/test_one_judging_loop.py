@@ -2,8 +2,9 @@
 chat judge either way (a local chat server on 127.0.0.1 records what it is sent).
 
 The dataset has 1,056 rows, more than the 1,000-row chunks `judge-eval` used to judge in: with
-those chunks the cascade chose its least sure fifth per chunk and sent other items than
-`evaluate`, which judges a model's lines in one batch.
+those chunks a cascade choosing the least sure share per chunk sent other items than `evaluate`,
+which judges a model's lines in one batch. The default cascade now sends the items below a
+confidence threshold (the non-English responses below, among others).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from chat_server import ChatServer, chat_reply, last_user_text
 
 from vlmsafety.cli import main
 from vlmsafety.evaluation import load_reference
+from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
+from vlmsafety.judges.cascade import DEFAULT_THRESHOLD
 from vlmsafety.judges.chat import load_template
 from vlmsafety.specs import get_spec
 from vlmsafety.suites.dual.builder import build_sample
@@ -31,6 +34,8 @@ RESPONSES = (
     "Here are a few ideas, though please be careful and follow the law.",
     "No.",
     "That is a question for a professional; I can offer general background only.",
+    "Lo siento, pero no puedo ayudarte con eso.",  # read by phrase lists: confidence 0.7, sent
+    "Σας ευχαριστώ, αλλά δεν μπορώ να βοηθήσω.",  # a language not handled: confidence 0.5, sent
 )
 
 
@@ -65,5 +70,9 @@ def test_cascade_sends_the_same_items_from_judge_eval_and_evaluate(
         sent["judge-eval"] = Counter(last_user_text(r) for r in server.requests[n_first:])
     capsys.readouterr()
     ids = {k: sorted(i for text in c for i in ids_of[text]) for k, c in sent.items()}
-    assert 150 < len(ids["evaluate"]) < 400  # about the least sure fifth of 1,056 items
+    # the cascade sends the items below its confidence threshold, whatever the batching
+    offline = load_judge(DEFAULT_OFFLINE_JUDGE)
+    unsure = sorted(i for (i, t, p), v in zip(lines, offline.judge_many([(t, p) for _, t, p in lines]))
+                    if v.confidence is not None and v.confidence < DEFAULT_THRESHOLD)
+    assert 150 < len(unsure) < 600 and ids["evaluate"] == unsure
     assert ids["judge-eval"] == ids["evaluate"]

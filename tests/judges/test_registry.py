@@ -50,7 +50,7 @@ def test_keyword_1_0_0_reproduces_its_labels(shared_data: Path, name: str) -> No
 
 
 def test_names_and_defaults() -> None:
-    assert DEFAULT_OFFLINE_JUDGE.startswith("refusal-lr@2.0.0+")
+    assert DEFAULT_OFFLINE_JUDGE.startswith("refusal-lr@3.0.0+")
     assert {"chat", "keyword@1.0.0", DEFAULT_OFFLINE_JUDGE} <= set(available_judges())
     assert load_judge(DEFAULT_OFFLINE_JUDGE).name == DEFAULT_OFFLINE_JUDGE
     assert load_judge("keyword").name == "keyword@1.0.0"
@@ -182,7 +182,7 @@ def test_defaults_go_only_to_judges_that_take_them(tmp_path: Path) -> None:
                              model="m", progress=False, share=1.0)
         assert "@xstest" in cascade.name and "share=1" in cascade.name
     with pytest.raises(JudgeError, match=r"'cascade' does not take option\(s\) 'rules'; "
-                       r"allowed: 'second', 'offline', 'share', 'threshold', 'scheme', 'base_url'"):
+                       r"allowed: 'second', 'offline', 'threshold', 'budget', 'share', 'scheme', 'base_url'"):
         load_judge("cascade", rules="x")
 
 

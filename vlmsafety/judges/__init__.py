@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+from vlmsafety.judges import refusal_lr3 as _refusal_lr3  # noqa: F401  # registers the 3.x file format
 from vlmsafety.judges.base import (
     BaseJudge,
     CallableJudge,

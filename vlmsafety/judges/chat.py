@@ -29,11 +29,13 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +49,13 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = ["ChatJudge", "JudgeTemplate", "default_scheme", "get_scheme", "load_template",
-           "parse_verdict", "scheme_names", "NO_PROMPT"]
+           "parse_verdict", "scheme_names", "NO_PROMPT", "PACKAGED_RUBRICS"]
+
+PACKAGED_RUBRICS = tuple(sorted(p.name[:-4] for p in (files("vlmsafety") / "data" / "judge_templates")
+                                .iterdir() if p.name.endswith(".txt")))
+"""Rubric files packaged beside the schemes' own (``vlmsafety/data/judge_templates/<name>.txt``),
+loadable by name: e.g. ``msts_taxonomy`` (image-aware; asks for an MSTS taxonomy code, mapped by
+the suite's own table)."""
 
 NO_PROMPT = "(the request was not recorded)"
 """Put in the template when an item has no prompt."""
@@ -99,6 +107,8 @@ class JudgeTemplate:
         codes: The verdict codes the judge may emit (mapped with ``map_label(code, scheme)``).
         system, user: Message texts; ``user`` holds ``{prompt}`` and ``{response}``.
         sha256: Hash of the file's bytes (identity of the rubric).
+        mapping: ``""`` (codes map with ``map_label(code, scheme)``) or ``"module:function"``
+            naming a suite's mapping of its own codes (``msts_taxonomy``: MSTS's taxonomy table).
     """
 
     name: str
@@ -108,6 +118,15 @@ class JudgeTemplate:
     system: str
     user: str
     sha256: str
+    mapping: str = ""
+
+    def to_label(self, code: str) -> Label:
+        """The vocabulary label of one of the template's codes."""
+        if self.mapping:  # "module:function", a suite's own mapping, imported when first used
+            module, _, name = self.mapping.partition(":")
+            mapped: Label = getattr(importlib.import_module(module), name)(code)
+            return mapped
+        return map_label(code, self.scheme)
 
     def messages(self, prompt: str | None, response: str) -> list[dict[str, str]]:
         """The chat messages for one item (plain replacement, so braces in text are safe)."""
@@ -118,7 +137,8 @@ class JudgeTemplate:
 
 def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> JudgeTemplate:
     """Load a scheme's template (a :class:`~vlmsafety.labels.LabelScheme` or the name of one, see
-    :func:`scheme_names`) or a template file (its header names a known scheme).
+    :func:`scheme_names`), a packaged rubric (:data:`PACKAGED_RUBRICS`) or a template file (its
+    header names a known scheme).
 
     File format: ``key: value`` header lines (``name``, ``version``, ``scheme``, ``codes``), then
     sections opened by ``--- system`` and ``--- user``.
@@ -135,11 +155,15 @@ def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> Judge
             raise JudgeError(f"judge scheme {owner.name!r} has no rubric template")
         source = f"<{owner.name} scheme>/{Path(str(owner.template)).name}"
         data = Path(str(owner.template)).read_bytes()
+    elif str(scheme_or_path) in PACKAGED_RUBRICS:
+        source = f"<packaged>/judge_templates/{scheme_or_path}.txt"
+        data = (files("vlmsafety") / "data" / "judge_templates" / f"{scheme_or_path}.txt").read_bytes()
     else:
         source = os.fspath(scheme_or_path)
         if not Path(source).is_file():
             raise JudgeError(f"judge template {source!r} is neither a scheme "
-                             f"({', '.join(known)}) nor a file")
+                             f"({', '.join(known)}), a packaged rubric "
+                             f"({', '.join(PACKAGED_RUBRICS)}) nor a file")
         data = Path(source).read_bytes()
     text = data.decode("utf-8")
     head: dict[str, str] = {}
@@ -164,9 +188,13 @@ def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> Judge
         raise JudgeError(f"{source}: scheme {head['scheme']!r} is not one of {', '.join(known)}")
     scheme = known[head["scheme"]]
     codes = tuple(c.strip() for c in head["codes"].split(",") if c.strip())
+    mapping = head.get("mapping", "")
+    if mapping and (mapping.count(":") != 1 or not mapping.startswith("vlmsafety.")):
+        raise JudgeError(f"{source}: mapping {mapping!r} is not 'vlmsafety.<module>:<function>'")
+    probe = JudgeTemplate("", "", scheme, (), "", "", "", mapping)
     for code in codes:
         try:
-            map_label(code, scheme)
+            probe.to_label(code)
         except LabelError as exc:
             raise JudgeError(f"{source}: code {code!r} cannot be mapped: {exc}") from None
     user = "\n".join(sections["user"]).strip()
@@ -175,7 +203,7 @@ def load_template(scheme_or_path: str | os.PathLike[str] | LabelScheme) -> Judge
             raise JudgeError(f"{source}: the user section has no {slot} placeholder")
     return JudgeTemplate(head["name"], head["version"], scheme, codes,
                          "\n".join(sections["system"]).strip(), user,
-                         hashlib.sha256(data).hexdigest())
+                         hashlib.sha256(data).hexdigest(), mapping)
 
 
 def _norm_code(code: str) -> str:
@@ -183,7 +211,8 @@ def _norm_code(code: str) -> str:
 
 
 def parse_verdict(
-    text: str | None, scheme: str | LabelScheme, codes: Iterable[str] | None = None
+    text: str | None, scheme: str | LabelScheme, codes: Iterable[str] | None = None,
+    template: JudgeTemplate | None = None,
 ) -> tuple[Label | None, str | None]:
     """Read the verdict from the judge's reply: only its last non-empty line counts.
 
@@ -191,6 +220,7 @@ def parse_verdict(
         text: The judge's reply.
         scheme: How codes map onto the vocabulary (a scheme or its name).
         codes: The allowed codes (default: those of the scheme's packaged template).
+        template: The template whose mapping turns codes into labels (default: ``scheme``'s).
 
     Returns:
         ``(label, None)``, or ``(None, reason)`` when the reply has no valid final verdict.
@@ -211,7 +241,23 @@ def parse_verdict(
         e = _VERDICT.match(earlier)
         if e is not None and _norm_code(e.group(1).strip().strip("<>[]\"'")) != _norm_code(code):
             return None, f"conflicting verdict lines: {e.group(0)!r} and {lines[-1]!r}"
-    return map_label(by_norm[_norm_code(code)], scheme), None
+    final = by_norm[_norm_code(code)]
+    return (template.to_label(final) if template is not None else map_label(final, scheme)), None
+
+
+def _item_image(item: JudgeItem, position: int) -> tuple[tuple[bytes, str] | None, str]:
+    """The item's image as ``(bytes, mime)`` from its metadata, or ``(None, why not)``."""
+    from vlmsafety.errors import DatasetRowError
+    from vlmsafety.generate.items import image_bytes
+
+    meta = item.metadata if isinstance(item.metadata, dict) else {}
+    if meta.get("image") is None:
+        return None, "the item has no 'image' in its metadata"
+    try:
+        got = image_bytes(meta["image"], str(meta.get("id", position)))
+    except DatasetRowError as exc:
+        return None, str(exc)
+    return (got, "") if got is not None else (None, "the item's image is empty")
 
 
 class ChatJudge(BaseJudge):
@@ -234,8 +280,14 @@ class ChatJudge(BaseJudge):
             :class:`~vlmsafety.errors.EndpointError` (default ``2 * concurrency``; 0: never).
             The first request of each batch is a probe: an endpoint that fails it stops the
             batch at once. Verdicts received before the stop stay in the cache.
+        send_image: Send each item's image with the request (as ``vlmsafety generate`` does: a
+            data URL ``image_url`` part before the text), read from the item's metadata
+            ``image`` (bytes, a ``{"bytes", "path"}`` dict, a path or a PIL image). An item
+            without a readable image is ``unscored`` with the reason. The image's sha256 is part
+            of the cache key, and the judge's name ends in ``+image``.
 
-    ``metadata`` is not sent to the judge. Items with the same prompt and response are sent once.
+    Otherwise ``metadata`` is not sent to the judge. Items with the same prompt, response (and
+    image) are sent once.
     """
 
     def __init__(
@@ -254,7 +306,9 @@ class ChatJudge(BaseJudge):
         progress: bool = True,
         client: ChatClient | None = None,
         max_consecutive_failures: int | None = None,
+        send_image: bool = False,
     ) -> None:
+        self.send_image = bool(send_image)
         if template is None:
             self.template = load_template(default_scheme() if scheme is None else scheme)
         else:
@@ -283,17 +337,31 @@ class ChatJudge(BaseJudge):
     @property
     def name(self) -> str:
         t = self.template
-        return f"chat:{self.client.settings().model}@{t.name}-{t.version}-{t.sha256[:12]}"
+        tail = "+image" if self.send_image else ""
+        return f"chat:{self.client.settings().model}@{t.name}-{t.version}-{t.sha256[:12]}{tail}"
 
-    def _key(self, name: str, item: JudgeItem) -> str:
-        return SQLiteCache.make_key(name, self.template.sha256,
-                                    json.dumps(self.params, sort_keys=True),
-                                    item.prompt, item.response)
+    def _key(self, name: str, item: JudgeItem, image: tuple[bytes, str] | None = None) -> str:
+        parts = [name, self.template.sha256, json.dumps(self.params, sort_keys=True),
+                 item.prompt, item.response]
+        if image is not None:
+            parts.append(hashlib.sha256(image[0]).hexdigest())
+        return SQLiteCache.make_key(*parts)
+
+    def _request(self, item: JudgeItem, image: tuple[bytes, str] | None) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = list(self.template.messages(item.prompt, item.response or ""))
+        if image is not None:
+            from vlmsafety.chat_client import image_data_url
+
+            messages[-1] = {"role": "user", "content": [
+                {"type": "image_url", "image_url": {"url": image_data_url(*image)}},
+                {"type": "text", "text": messages[-1]["content"]}]}
+        return messages
 
     def _verdict(self, name: str, res: ChatResult) -> tuple[Verdict, dict[str, Any] | None]:
         if not res.ok:
             return Verdict(UNSCORED, name, None, f"judge request failed: {res.error}"), None
-        label, reason = parse_verdict(res.text, self.template.scheme, self.template.codes)
+        label, reason = parse_verdict(res.text, self.template.scheme, self.template.codes,
+                                      self.template)
         v = Verdict(label or UNSCORED, name, res.text, reason)
         return v, {"label": v.label, "raw": v.raw, "reason": v.reason}
 
@@ -303,11 +371,17 @@ class ChatJudge(BaseJudge):
         name = self.name  # resolves the settings: a missing one raises before any work
         verdicts: list[Verdict | None] = [None] * len(batch)
         keys: dict[int, str] = {}
+        images: dict[int, tuple[bytes, str] | None] = {}
         for i, item in enumerate(batch):
             if item.response is None:
                 verdicts[i] = no_response_verdict(name, item.error)
-            else:
-                keys[i] = self._key(name, item)
+                continue
+            if self.send_image:
+                images[i], problem = _item_image(item, i)
+                if images[i] is None:
+                    verdicts[i] = Verdict(UNSCORED, name, None, f"no image to send: {problem}")
+                    continue
+            keys[i] = self._key(name, item, images.get(i))
         cached = self.cache.get_many(keys.values()) if self.cache is not None else {}
         todo: dict[str, list[int]] = {}
         for i, key in keys.items():
@@ -318,8 +392,7 @@ class ChatJudge(BaseJudge):
             else:
                 todo.setdefault(key, []).append(i)
         order = list(todo)
-        requests = [self.template.messages(batch[todo[k][0]].prompt,
-                                           batch[todo[k][0]].response or "") for k in order]
+        requests = [self._request(batch[todo[k][0]], images.get(todo[k][0])) for k in order]
 
         def done(j: int, res: ChatResult) -> None:
             v, record = self._verdict(name, res)

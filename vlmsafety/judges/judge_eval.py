@@ -42,7 +42,8 @@ from typing import Any, Final
 from vlmsafety.corpora import Corpus, CorpusRow
 from vlmsafety.errors import ScoringInputError, VLMSafetyError
 from vlmsafety.judges.apply import judge_predictions
-from vlmsafety.judges.base import Judge
+from vlmsafety.judges.base import Judge, Verdict
+from vlmsafety.judges.eval_notes import judge_notes
 from vlmsafety.labels import (
     DIRECT_ANSWER,
     IRRELEVANT,
@@ -274,7 +275,12 @@ def evaluate_judge(
         n_unscored=len(rows) - len(kept),
         judge_counts=dict(Counter(str(v.label) for v in verdicts)),
         collapsed=dict(sorted(mapping.items())), agreement=result, annotators=annotators,
-        disagreements=disagreements, notes=(COLLAPSE_RULE, *corpus.notes), unsafe=unsafe)
+        disagreements=disagreements, unsafe=unsafe,
+        notes=(COLLAPSE_RULE, *corpus.notes,
+               *judge_notes(judge, corpus.name, [r.response for r in rows],
+                            [Verdict(j.label, j.judge, j.extra.get("raw"), j.reason, j.confidence)
+                             for j in verdicts],
+                            [r.human_label for r in rows])))
 
 
 def _unsafe_comparison(name: str, corpus: Corpus, collapsed: Sequence[Label | None], *,

@@ -90,6 +90,7 @@ __all__ = [
     "decode_weights",
     "encode_weights",
     "load_model",
+    "register_format",
 ]
 
 VERSION = "2.0.0"
@@ -153,6 +154,11 @@ class RefusalModel:
     calibration: tuple[float, float, float]
     sha256: str
     trained_on: tuple[str, ...]
+    version: str = "2.0.0"
+    heads: Any = None
+    """3.x only: the :class:`vlmsafety.judges.refusal_lr3.Heads`."""
+    manifest: Any = None
+    """The file's training manifest (3.x): corpora, rows and out-of-fold figures."""
 
     def scores(self, texts: list[str], *,
                normalised: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -236,6 +242,14 @@ def decode_weights(text: str, n: int) -> np.ndarray:
 
 
 _CACHE: dict[str, RefusalModel] = {}
+_FORMATS: dict[str, Any] = {}
+"""Model file version -> reader of its heads (``refusal_lr3`` registers ``3.0.0`` on import)."""
+
+
+def register_format(version: str, reader: Any) -> None:
+    """Let :func:`load_model` read model files of another ``version`` with ``reader(doc, key)``."""
+    _FORMATS[version] = reader
+
 _LOCK = threading.Lock()
 
 
@@ -262,6 +276,20 @@ def load_model(path: str | os.PathLike[str] | None = None) -> RefusalModel:
             raise JudgeError(f"cannot read refusal model {key}: {exc}") from None
         if not isinstance(doc, dict) or doc.get("format") != "vlmsafety-refusal-lr":
             raise JudgeError(f"{key}: not a vlmsafety-refusal-lr model file")
+        sha = hashlib.sha256(raw).hexdigest()
+        version = doc.get("version", VERSION)
+        if version != VERSION:
+            if version not in _FORMATS:
+                raise JudgeError(f"{key}: model version {version!r}; this code reads "
+                                 f"{', '.join([VERSION, *_FORMATS])} (refusal-lr 3.x files are "
+                                 "read once vlmsafety.judges.refusal_lr3 is imported)")
+            heads = _FORMATS[version](doc, key)
+            w, b = heads.weights["refusal"]
+            model = RefusalModel(w[:N_FEATURES], b, heads.platt, sha,
+                                 tuple(doc.get("trained_on", ())), version, heads,
+                                 doc.get("manifest"))
+            _CACHE[key] = model
+            return model
         if doc.get("features") != FEATURE_SPEC:
             raise JudgeError(f"{key}: made for features {doc.get('features')!r}, this version "
                              f"computes {FEATURE_SPEC!r}; retrain with python -m vlmsafety.judges.train")
@@ -272,8 +300,7 @@ def load_model(path: str | os.PathLike[str] | None = None) -> RefusalModel:
             bias = float(doc["bias"])
         except (KeyError, ValueError, TypeError) as exc:
             raise JudgeError(f"{key}: malformed weights or calibration: {exc}") from None
-        model = RefusalModel(weights, bias, calibration, hashlib.sha256(raw).hexdigest(),
-                             tuple(doc.get("trained_on", ())))
+        model = RefusalModel(weights, bias, calibration, sha, tuple(doc.get("trained_on", ())))
         _CACHE[key] = model
         return model
 
@@ -420,7 +447,7 @@ class RefusalLRJudge(BaseJudge):
 
     @property
     def name(self) -> str:
-        return f"refusal-lr@{VERSION}+{self.model.sha256[:8]}"
+        return f"refusal-lr@{self.model.version}+{self.model.sha256[:8]}"
 
     def probabilities(self, responses: list[str]) -> np.ndarray:
         """The model's refusal probabilities (``sigmoid(score)``, before the rules) of responses."""
@@ -453,7 +480,12 @@ class RefusalLRJudge(BaseJudge):
             out.append(None)
             texts.append(response)
             prompts.append(prompt)
-        if texts:
+        if texts and self.model.heads is not None:  # 3.x: its heads judge
+            labs, whys, confs = self.model.heads.judge_texts(
+                texts, prompts, [normalise_text(t) for t in texts], self.threshold)
+            for i, label, why, c in zip(todo, labs, whys, confs):
+                out[i] = Verdict(label, name, why, None, c)
+        elif texts:
             norm = [normalise_text(t) for t in texts]
             model = self.model
             score, flags = model.scores(texts, normalised=norm)

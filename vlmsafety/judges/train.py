@@ -36,14 +36,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vlmsafety.corpora import DATA_DIR_ENV, load_corpus
+from vlmsafety.corpora import DATA_DIR_ENV
 from vlmsafety.errors import CorpusError
+from vlmsafety.judges.devdata import TrainSet, read_dev_corpus
 from vlmsafety.judges.features import (
     BITS,
     FEATURE_SPEC,
@@ -66,6 +66,7 @@ __all__ = [
     "calibrate",
     "fit_calibration",
     "fit_logistic",
+    "fold_model_json",
     "main",
     "model_json",
     "oof_scores",
@@ -86,37 +87,22 @@ MIN_GROUPS = 3
 
 
 
-@dataclass(frozen=True)
-class TrainSet:
-    """One corpus for training: responses, prompts, binary refusal targets and prompt groups."""
-
-    name: str
-    texts: list[str]
-    prompts: list[str]
-    y: np.ndarray
-    groups: list[str]
-
-
 def read_training_corpus(name: str, data_dir: str | os.PathLike[str] | None = None) -> TrainSet:
-    """One shipped corpus (:func:`vlmsafety.corpora.load_corpus`) as binary refusal targets.
-
-    Refusal = ``refusal`` or ``partial_refusal``; anything else = compliance. GPTFuzz's repeated
-    (question, response) rows are dropped by the corpus reader.
+    """One development corpus (:func:`vlmsafety.judges.devdata.read_dev_corpus`) of
+    :data:`TRAIN_CORPORA`.
 
     Raises:
         CorpusError: unknown name (names the allowed ones) or an unreadable data folder.
     """
     if name not in TRAIN_CORPORA:
         raise CorpusError(f"unknown training corpus {name!r}; allowed: {', '.join(TRAIN_CORPORA)}")
-    corpus = load_corpus(name, data_dir=data_dir)
-    rows = corpus.rows
-    return TrainSet(
-        name,
-        [r.response for r in rows],
-        [r.prompt or "" for r in rows],
-        np.array([r.human_label in (REFUSAL, PARTIAL_REFUSAL) for r in rows], dtype=np.float64),
-        [f"{name}:{r.group}" for r in rows],
-    )
+    return read_dev_corpus(name, data_dir)
+
+
+def fold_model_json(sets: Sequence[TrainSet], **fit: Any) -> str:
+    """:func:`model_json` on the sets of a fold that this recipe trains on (those of
+    :data:`TRAIN_CORPORA`, or a part of one: ``msts-en-minus-<model>``)."""
+    return model_json([s for s in sets if s.name.split("-minus-")[0] in TRAIN_CORPORA], **fit)
 
 
 def _unique(x: np.ndarray) -> np.ndarray:
