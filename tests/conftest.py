@@ -134,7 +134,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     # and ignore its two options there, so the suite runs in this one process instead of failing
     if not pluginmanager.has_plugin("xdist"):
         group = parser.getgroup("xdist", "pytest-xdist is blocked: these options are ignored")
-        group._addoption("-n", "--numprocesses", dest="numprocesses", default=0)  # noqa: SLF001
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=0)  # as xdist does (short -n)
         group.addoption("--dist", dest="dist", default="no")
 
 
