@@ -10,6 +10,7 @@ import contextlib
 import importlib.util
 import io
 import os
+import signal
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -154,6 +155,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # a suite started as a background job of a non-interactive shell (`pytest &` in a script)
+    # inherits SIGINT ignored, and so would every CLI child of the tests that Ctrl-C a run: give
+    # this process (and so its children) the usual handler back
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     # huggingface_hub reads HF_HUB_OFFLINE once, at import: set it before any test imports it, or
     # a call that reaches for the Hub sleeps through ~20 s of retries before it fails (the
