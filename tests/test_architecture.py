@@ -24,7 +24,7 @@ PACKAGE = Path(vlmsafety.__file__).parent
 SUITES = PACKAGE / "suites"
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
-SHIPPED = ("dual", "vsc", "mossbench")
+SHIPPED = ("dual", "vsc", "mossbench", "msts")
 LOADER = "vlmsafety.specs"
 """The one core module that imports the suites (it loads them on first use)."""
 

@@ -49,6 +49,7 @@ __all__ = [
     "PushResult",
     "ALLOW_PATTERNS",
     "IGNORE_PATTERNS",
+    "builder_warnings",
     "count_placeholders",
     "placeholder_refusal",
     "detect_kind",
@@ -217,6 +218,16 @@ def _check_dataset(root: Path) -> list[str]:
     return problems
 
 
+def builder_warnings(root: str | os.PathLike[str]) -> list[str]:
+    """The warnings a builder recorded for ``push`` in the card's YAML header
+    (``builder.push_warnings``: e.g. images whose licence may not allow redistribution)."""
+    readme = Path(root) / "README.md"
+    meta = _front_matter(readme) if readme.is_file() else None
+    builder = (meta or {}).get("builder")
+    found = builder.get("push_warnings") if isinstance(builder, dict) else None
+    return [str(w) for w in found] if isinstance(found, list) else []
+
+
 def _check_metric(root: Path, repo_id: str) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     warnings: list[str] = []
@@ -327,6 +338,7 @@ def plan_push(
                 f"{n_placeholders} of {n_images} images are placeholders (built with "
                 "--placeholders): they cannot measure a model; push refuses this folder "
                 "unless --allow-placeholders")
+        warnings += builder_warnings(root) if not problems else []
     else:
         problems, warnings = _check_metric(root, repo_id)
         if gated is not None:

@@ -278,8 +278,9 @@ def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mappi
         "judge and vlmsafety's [default offline judge](../judges.md#the-default-judge), run "
         f"here as `{inp.judge_name}` (text only: told the prompt and the image's description), "
         "alone, and each judge corrected with n human labels per model "
-        "(`vlmsafety.scoring.corrected.corrected_rate`, PPI++, the estimand being the model's "
-        "rate over its 400 responses). The same samples are used for every "
+        "(`vlmsafety.scoring.corrected.corrected_rate`, PPI++ with its fallbacks at the edges, "
+        "the estimand being the model's rate over its 400 responses). The same samples are used "
+        "for every "
         f"judge; the row \"{HUMANS_ALONE}\" is the estimate from the sample's human labels "
         "without any judge."), "",
         "## Unsafe response rate per model (%): the humans and each judge alone", "",
@@ -296,15 +297,16 @@ def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mappi
                   *_detail_table(inp, cells, n), ""]
     lines += ["✗: coverage below 90%.", "", "## Where the correction fails", "",
               *failures(inp, cells, draws), "",
-              ("The corrected interval is a normal (t) interval around the PPI++ estimate. At "
-              "rates near zero it fails: a sample of n labels from a model with a few unsafe "
-              "responses often holds none, the sample then says the rate is 0 with an estimated "
-              "variance near 0, and the interval, narrow or of zero width, misses the true rate "
-              "(a model with no unsafe response at all is covered only because its rate is "
-              "exactly 0). None of these judges is accurate enough at such rates for the power "
-              "tuning to lean on it, so the corrected rows are close to the humans-alone row. "
-              "The statistics issue of this wave replaces these intervals at rare rates; this "
-              "page is regenerated after it lands."), ""]
+              ("The corrected interval is PPI++'s normal (t) interval only where its theory "
+              "holds; at rare rates a sample of n labels from a model with a few unsafe responses "
+              "often holds none or a handful, and there the interval is the human sample's own "
+              "Wilson score interval (fewer than 5 unsafe or safe labels), or the judge's rate "
+              "with a MOVER-Wilson interval of its error (fewer than 10 disagreements), never a "
+              "point: 0 unsafe among 50 labels gives [0, 7.1%]. None of these judges is accurate "
+              "enough at such rates to narrow it, so at small n the corrected rows are the "
+              "humans-alone row; the judge helps once the sample holds enough unsafe responses. "
+              "The method and its coverage across rates, sample sizes and judges: "
+              "[human-labels.md](../human-labels.md#intervals-at-the-edges)."), ""]
     if plot_rel:
         lines += ["## Plot", "",
                   (f"![Unsafe rate per model: humans, judges alone and corrected with n = {PLOT_N}"

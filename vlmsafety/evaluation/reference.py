@@ -58,9 +58,11 @@ class Reference:
 
     def image_sources(self) -> dict[str, dict[str, int]]:
         """Rows per ``image_source`` (original / rendered / placeholder) per config, where the
-        dataset has that column (VSCBench)."""
-        return {c: dict(sorted(Counter(r["image_source"] for r in rows).items()))
-                for c, rows in self.rows.items() if rows and "image_source" in rows[0]}
+        dataset has that column and the rows have images (a text-only config's ``None`` is not
+        counted)."""
+        counts = {c: Counter(r["image_source"] for r in rows if r["image_source"] is not None)
+                  for c, rows in self.rows.items() if rows and "image_source" in rows[0]}
+        return {c: dict(sorted(n.items())) for c, n in counts.items() if n}
 
     def warnings(self) -> list[str]:
         """What makes these rows unfit to measure a model (placeholder images)."""

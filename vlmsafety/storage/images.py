@@ -117,6 +117,6 @@ def count_placeholders(root: str | os.PathLike[str],
         names = meta.get("info", {}).get("features", {}).get("image_source", {}).get("names")
         if names:
             values = [names[v] if isinstance(v, int) else v for v in values]
-        images += len(values)
+        images += sum(v is not None for v in values)  # None: a row without an image
         placeholders += sum(v == "placeholder" for v in values)
     return placeholders, images
