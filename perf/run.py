@@ -29,6 +29,7 @@ import importlib.util
 import inspect
 import json
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -67,6 +68,12 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths)))
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of its child processes that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (< 2 minutes)")
@@ -86,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     failed: list[str] = []
     for name in names:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
         print(f"# {name} ...", file=sys.stderr, flush=True)
         try:
             module = load(found[name])
@@ -100,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - report and go on: one broken benchmark must not hide the rest
             failed.append(name)
             print(f"# {name} FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print(f"# {name} done in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+        print(f"# {name} done in {time.perf_counter() - t0:.1f}s ({_cpu_seconds() - cpu0:.1f} CPU s, "
+              "its child processes included)", file=sys.stderr, flush=True)
     print(f"machine: {platform.machine()}, {platform.python_implementation()} "
           f"{platform.python_version()}, "
           f"mode: {'smoke' if args.smoke else 'quick' if args.quick else 'full'}")

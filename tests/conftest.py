@@ -10,6 +10,7 @@ import contextlib
 import importlib.util
 import io
 import os
+import signal
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -129,7 +130,36 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
                    Path(os.environ["HF_MODULES_CACHE"]))
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # pyproject's addopts start 2 pytest-xdist workers; with xdist blocked (``-p no:xdist``) accept
+    # and ignore its two options there, so the suite runs in this one process instead of failing
+    if not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("xdist", "pytest-xdist is blocked: these options are ignored")
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=0)  # as xdist does (short -n)
+        group.addoption("--dist", dest="dist", default="no")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` (pyproject's addopts), keep each test module on one worker.
+
+    A module's fixtures (``scope="module"``: built datasets, a trained judge) then run once, as
+    with ``--dist loadscope``; the modules whose tests read the shared :func:`demo_run` form one
+    group, so that the demo runs once per session, not once per worker.
+    """
+    demo_modules = {item.path for item in items if "demo_run" in getattr(item, "fixturenames", ())}
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            name = "demo_run" if item.path in demo_modules else item.nodeid.split("::", 1)[0]
+            item.add_marker(pytest.mark.xdist_group(name))
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # a suite started as a background job of a non-interactive shell (`pytest &` in a script)
+    # inherits SIGINT ignored, and so would every CLI child of the tests that Ctrl-C a run: give
+    # this process (and so its children) the usual handler back
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     # huggingface_hub reads HF_HUB_OFFLINE once, at import: set it before any test imports it, or
     # a call that reaches for the Hub sleeps through ~20 s of retries before it fails (the

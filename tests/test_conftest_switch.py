@@ -27,11 +27,11 @@ def test_switch_fails_a_real_run(tmp_path: Path) -> None:
     case.write_text("from required import skip_unless_available\n\n"
                     "def test_needs_data():\n    skip_unless_available('no file here')\n")
     (tmp_path / "conftest.py").write_text((tests / "conftest.py").read_text(encoding="utf-8"))
-    for helper in ("required", "chat_server", "mossbench_release", "msts_release"):  # conftest loads these
+    for helper in ("required", "chat_server", "mossbench_release", "msts_release"):  # conftest loads them
         (tmp_path / f"{helper}.py").write_text((tests / f"{helper}.py").read_text(encoding="utf-8"))
     # the plugins this case does not use stay off (hypothesis alone imports for ~2 s)
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
-            "-p", "no:benchmark", "--rootdir", str(tmp_path), "-c", os.devnull, str(case)]
+            "-p", "no:benchmark", "-p", "no:xdist", "--rootdir", str(tmp_path), "-c", os.devnull, str(case)]
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "VLMSAFETY_REQUIRE_SHARED": "1"}
     on = subprocess.run(args, check=False, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert on.returncode == 1, on.stdout + on.stderr

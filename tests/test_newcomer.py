@@ -5,10 +5,12 @@ of `generate` on a dead server. Servers on 127.0.0.1 only."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mossbench_release import make_release
@@ -23,6 +25,19 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
+def sample_from_demo_run(demo_run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demos below copy the embedded sample that the session's shared demo built (the same
+    bytes: its build is checked there) instead of rendering its 768 images again."""
+    import vlmsafety.suites.dual.demo as dual_demo
+
+    def copy(folder: Path, **_: object) -> Path:
+        shutil.copytree(demo_run.out / "dual-sample", folder, dirs_exist_ok=True)
+        return Path(folder)
+
+    monkeypatch.setattr(dual_demo, "build_sample", copy)
+
+
+@pytest.fixture
 def preds(tmp_path: Path) -> Path:
     p = tmp_path / "in" / "m.jsonl"
     p.parent.mkdir()
@@ -31,6 +46,7 @@ def preds(tmp_path: Path) -> Path:
     return p
 
 
+@pytest.mark.usefixtures("sample_from_demo_run")
 def test_without_matplotlib_evaluate_and_demo_skip_plots_with_one_note(
         small_dual: Path, preds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -100,6 +116,7 @@ def test_local_paths_are_never_sent_to_the_hub(
     assert "dataset folder './missing' does not exist" in err and "repo" in err
 
 
+@pytest.mark.usefixtures("sample_from_demo_run")
 def test_demo_without_out_leaves_nothing_and_says_so(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

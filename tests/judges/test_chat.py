@@ -418,9 +418,16 @@ def test_stream_sends_what_the_iterator_yields_and_passes_its_error_on() -> None
 
     from vlmsafety.errors import DatasetRowError
 
-    async def feed(n: int, fail_at: int | None = None) -> AsyncIterator[tuple[int, Any]]:
+    async def feed(n: int, fail_at: int | None = None,
+                   sent_before: int = 0) -> AsyncIterator[tuple[int, Any]]:
         for i in range(n):
             if i == fail_at:
+                # the requests in flight are cancelled when the iterator raises (as documented):
+                # let the rows before this one reach the server first, however busy the machine
+                for _ in range(2000):
+                    if server.count >= sent_before + i:
+                        break
+                    await asyncio.sleep(0.01)
                 raise DatasetRowError(f"bad row {i}")
             yield i, [{"role": "user", "content": f"q{i}"}]
 
@@ -431,6 +438,6 @@ def test_stream_sends_what_the_iterator_yields_and_passes_its_error_on() -> None
             feed(7), on_result=lambda tag, res: got.__setitem__(tag, res.text)))
         assert got == {i: f"Q{i}" for i in range(7)} and server.count == 7
         with pytest.raises(DatasetRowError, match="bad row 5"):
-            client.run(client.acomplete_stream(feed(9, fail_at=5),
+            client.run(client.acomplete_stream(feed(9, fail_at=5, sent_before=7),
                                                on_result=lambda tag, res: None))
         assert server.count == 12  # the rows before the bad one were sent, none after it
