@@ -36,6 +36,7 @@ import numpy as np
 
 from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
 from vlmsafety.judges.base import JudgeItem
+from vlmsafety.judges.eval_notes import training_overlap
 from vlmsafety.scoring.agreement import agreement
 from vlmsafety.scoring.corrected import corrected_rate
 from vlmsafety.scoring.stats import wilson_interval
@@ -86,6 +87,7 @@ class Inputs:
     judges: dict[str, np.ndarray]
     groups: list[str]
     judge_name: str
+    in_sample: str | None = None
 
 
 def load(data: Path, judge_spec: str) -> Inputs:
@@ -99,8 +101,15 @@ def load(data: Path, judge_spec: str) -> Inputs:
     rows: dict[str, list[int]] = {}
     for i, r in enumerate(corpus.rows):
         rows.setdefault(r.source, []).append(i)
+    overlap = training_overlap(judge, "msts-en", [r.response for r in corpus.rows])
     return Inputs(list(rows), rows, np.array([r.human_label == UNSAFE for r in corpus.rows]),
-                  judges, [r.group for r in corpus.rows], name)
+                  judges, [r.group for r in corpus.rows], name, overlap)
+
+
+def _in_sample_text(warning: str) -> str:
+    """judge-eval's in-sample warning as a sentence of the page (the figures are below it)."""
+    text = warning.removeprefix("WARNING: IN-SAMPLE: ")
+    return text.replace("; the figures above overstate it. held-out", ", so they overstate it; its held-out") + "."
 
 
 def _labels(flags: np.ndarray) -> list[str]:
@@ -323,6 +332,11 @@ def render(inp: Inputs, cells: Mapping[tuple[str, str, int], Cell], agree: Mappi
         "for every "
         f"judge; the row \"{HUMANS_ALONE}\" is the estimate from the sample's human labels "
         "without any judge."), "",
+        *([("**The offline judge's figures on this page are in-sample**, read from its training "
+            f"manifest: {_in_sample_text(inp.in_sample)} Its out-of-sample "
+            "figures on these models are the leave-one-model-out rows of "
+            "[the fold table](../judges.md#the-fold-table-leave-one-corpus-out-and-one-msts-en-model-out)."),
+           ""] if inp.in_sample else []),
         "## Unsafe response rate per model (%): the humans and each judge alone", "",
         "Wilson 95% intervals; models ordered by their human rate.", "", *_judge_table(inp), "",
         f"## Agreement with the humans ({n_rows} responses, unsafe = positive)", "",
