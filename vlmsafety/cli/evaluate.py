@@ -89,9 +89,12 @@ def register(sub: Any) -> None:
 
     chat.add_argument("--scheme", choices=scheme_names(),
                       help="rubric (default: the benchmark's own)")
-    from vlmsafety.cli.judge import add_chat_arguments
+    from vlmsafety.cli.judge import add_cascade_arguments, add_chat_arguments, add_image_argument
 
     add_chat_arguments(chat)
+    add_image_argument(chat, "the image is the dataset row's, read only then (a row without "
+                       "one, e.g. MSTS en_textonly, sends the text alone)")
+    add_cascade_arguments(chat)
     p.set_defaults(handler=run)
 
 

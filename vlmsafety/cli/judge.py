@@ -68,6 +68,9 @@ def register(sub: Any) -> None:
                    help="prompt shown to the chat judge for lines without a 'prompt' field "
                    "(default: %(default)r)")
     add_chat_arguments(p)
+    add_image_argument(p, "the image is each line's \"image\" field (a file path; null: a "
+                       "text-only line, sent without one)")
+    add_cascade_arguments(p)
     p.add_argument("--rules", type=Path, help="keyword rules JSON (default: packaged rules)")
     p.set_defaults(handler=run)
 
@@ -93,6 +96,26 @@ def add_chat_arguments(group: Any) -> None:
                        f"{_MAX_REPLY_MB:g})")
 
 
+def add_cascade_arguments(group: Any) -> None:
+    """``--cascade-threshold`` and ``--cascade-budget`` (``judge``, ``judge-eval``, ``evaluate``)."""
+    from vlmsafety.judges.cascade import DEFAULT_THRESHOLD
+
+    group.add_argument("--cascade-threshold", type=float, metavar="CONF",
+                       help="--judge cascade: send the items whose offline confidence is below "
+                       f"CONF to the chat judge (0 to 1.01; 1.01 sends every one; default "
+                       f"{DEFAULT_THRESHOLD:g})")
+    group.add_argument("--cascade-budget", type=int, metavar="N",
+                       help="--judge cascade: send at most N items to the chat judge in the "
+                       "whole run, the least sure first (default: no limit)")
+
+
+def add_image_argument(group: Any, where: str) -> None:
+    """``--judge-image``: the chat judge (or the cascade's) sends each item's image."""
+    group.add_argument("--judge-image", action="store_true",
+                       help="--judge chat or cascade: send each item's image with the judge "
+                       f"request (as `vlmsafety generate` does); {where}")
+
+
 _CONCURRENCY = 8
 _MAX_ATTEMPTS = 6
 _TIMEOUT = 120.0
@@ -116,7 +139,8 @@ def judge_options(args: argparse.Namespace, scheme: str | None = None
     """``(options, defaults)`` of :func:`vlmsafety.judges.load_judge` from the command line.
 
     ``options`` are what the user gave (``--base-url``, ``--model``, ``--api-key-env``,
-    ``--concurrency``, ``--template``, ``--cache``, ``--max-attempts``/``--timeout``, ``--rules``):
+    ``--concurrency``, ``--template``, ``--cache``, ``--max-attempts``/``--timeout``, ``--rules``,
+    ``--judge-image``, ``--cascade-threshold``/``--cascade-budget``):
     a judge that does not take one is an error naming the ones it does. ``defaults`` (the rubric
     ``scheme``, the default cache or none with ``--no-cache``, the retry policy) go only to a judge
     that takes them.
@@ -129,11 +153,28 @@ def judge_options(args: argparse.Namespace, scheme: str | None = None
     reply_mb = getattr(args, "max_reply_mb", None)
     if args.max_attempts is not None or args.timeout is not None or reply_mb is not None:
         options["retry"] = _retry(args.max_attempts, args.timeout, reply_mb)
+    options.update(_cascade_options(args))
+    if getattr(args, "judge_image", False):
+        options["send_image"] = True
     defaults: dict[str, Any] = {"cache": None if args.no_cache else default_cache(),
                                 "retry": _retry(None, None)}
     if scheme or getattr(args, "scheme", None):
         defaults["scheme"] = scheme or args.scheme
     return options, defaults
+
+
+def _cascade_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``threshold``/``budget`` from ``--cascade-threshold``/``--cascade-budget``, which only the
+    cascade takes (the offline judges' own ``threshold`` is another thing)."""
+    from vlmsafety.errors import InvalidArgumentError
+
+    given = {"threshold": getattr(args, "cascade_threshold", None),
+             "budget": getattr(args, "cascade_budget", None)}
+    given = {k: v for k, v in given.items() if v is not None}
+    if given and str(args.judge).strip().partition("@")[0] != "cascade":
+        flags = ", ".join(f"--cascade-{k}" for k in given)
+        raise InvalidArgumentError(f"{flags} apply to --judge cascade, not --judge {args.judge!r}")
+    return given
 
 
 def make_judge(args: argparse.Namespace, scheme: Any = None) -> Any:

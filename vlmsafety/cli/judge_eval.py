@@ -29,7 +29,7 @@ examples:
 
 
 def register(sub: Any) -> None:
-    from vlmsafety.cli.judge import add_chat_arguments
+    from vlmsafety.cli.judge import add_cascade_arguments, add_chat_arguments
     from vlmsafety.judges.registry import DEFAULT_OFFLINE_JUDGE
 
     p: argparse.ArgumentParser = sub.add_parser(
@@ -60,6 +60,7 @@ def register(sub: Any) -> None:
     p.add_argument("--scheme", choices=scheme_names(), default=XSTEST_SCHEME.name,
                    help="rubric of the chat judge (default %(default)s)")
     add_chat_arguments(p)
+    add_cascade_arguments(p)
     p.set_defaults(handler=run)
 
 

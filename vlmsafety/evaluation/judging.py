@@ -1,8 +1,9 @@
 """Evaluation's side of judging: read each model's file, check coverage, run the one judging loop.
 
 The loop itself is :func:`vlmsafety.judges.apply.judge_predictions`; this module only says what
-the judge is told the model was asked (the benchmark spec's ``judge_prompt`` of the dataset row)
-and which lines belong to the rows being scored.
+the judge is told the model was asked (the benchmark spec's ``judge_prompt`` of the dataset row),
+which image it is shown (the row's, read only for a judge that sends images) and which lines
+belong to the rows being scored.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from vlmsafety.errors import JudgeError, PredictionsFormatError
 from vlmsafety.evaluation.inputs import ModelInput
 from vlmsafety.evaluation.reference import Reference
-from vlmsafety.judges.apply import PrecomputedJudge, judge_predictions
+from vlmsafety.judges.apply import PrecomputedJudge, judge_predictions, sends_images
 from vlmsafety.judges.base import Judge
 from vlmsafety.judges.registry import load_judge
 from vlmsafety.labels import LabelScheme
@@ -65,7 +66,8 @@ def judge_model(model: ModelInput, records: Sequence[Any], ref: Reference, judge
         names = sorted({j.judge for j in records})
         return list(records), "+".join(names) or "precomputed"
     spec = ref.spec
-    judged = judge_predictions(records, judge, model=model.name,
+    image_of = (lambda p: ref.images().get(p.id)) if sends_images(judge) else None
+    judged = judge_predictions(records, judge, model=model.name, image_of=image_of,
                                prompt_of=lambda p: spec.judge_prompt(by_id[p.id]))
     return judged, judge.name
 

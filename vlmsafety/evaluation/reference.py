@@ -50,6 +50,20 @@ class Reference:
     outside: dict[str, str] = field(default_factory=dict)
     revision: str | None = None
     files: dict[str, str] = field(default_factory=dict)
+    _images: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def images(self) -> dict[str, Any]:
+        """id -> the stored image of every scored row (``None``: a text-only row), read from the
+        dataset on the first call only (evaluation reads images only for a judge that sends
+        them), as ``vlmsafety generate`` reads them
+        (:func:`~vlmsafety.generate.sources.stored_images`)."""
+        if self._images is None:
+            from vlmsafety.generate.sources import stored_images
+
+            self._images = {}
+            for config in self.rows:
+                self._images.update(stored_images(self.source, config, revision=self.revision))
+        return self._images
 
     @property
     def spec(self) -> BenchmarkSpec:

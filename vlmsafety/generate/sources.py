@@ -22,7 +22,7 @@ from vlmsafety.errors import (
 )
 from vlmsafety.generate.items import Row
 
-__all__ = ["Source", "chunks", "open_sources", "prompt_column"]
+__all__ = ["Source", "chunks", "open_sources", "prompt_column", "stored_images"]
 
 Source = tuple[str | None, Iterable[Row]]
 """A config name (``None`` for in-memory rows) and its rows."""
@@ -54,10 +54,37 @@ def prompt_column(columns: Sequence[str], config: str | None = None) -> str:
     return found[0]
 
 
+def _undecoded(ds: Any) -> Any:
+    """``ds`` with its ``image`` column read as the stored ``{"bytes", "path"}`` (not decoded)."""
+    import datasets
+
+    if "image" in ds.column_names and isinstance(ds.features["image"], datasets.Image):
+        return ds.cast_column("image", datasets.Image(decode=False))
+    return ds
+
+
+def stored_images(source: str | os.PathLike[str], config: str, *,
+                  revision: str | None = None) -> dict[str, Any]:
+    """id -> the stored image of each row of ``config`` (``{"bytes", "path"}``, not decoded;
+    ``None`` for a row without one, or every row of a config without an ``image`` column), read
+    as :func:`~vlmsafety.generate.generate` reads them; turn one into ``(bytes, mime)`` with
+    :func:`~vlmsafety.generate.items.image_bytes`.
+
+    Raises:
+        DatasetNotFoundError: the folder or repo cannot be read.
+    """
+    from vlmsafety.storage.splits import load_split
+
+    ds = load_split(source, config, revision=revision)
+    if "image" not in ds.column_names:
+        return dict.fromkeys(ds.select_columns(["id"])["id"])
+    ds = _undecoded(ds.select_columns(["id", "image"]))
+    return dict(zip(ds["id"], ds["image"], strict=True))
+
+
 def _hf_rows(ds: Any, chunk: int, config: str | None = None) -> Iterator[Row]:
     """Rows of a ``datasets.Dataset`` with images as stored bytes, read ``chunk`` at a time;
     the prompt column (:func:`prompt_column`) is read as ``prompt``."""
-    import datasets
 
     if "id" not in ds.column_names:
         raise DatasetRowError(f"the dataset needs 'id' and 'prompt' columns; it has "
@@ -67,8 +94,7 @@ def _hf_rows(ds: Any, chunk: int, config: str | None = None) -> Iterator[Row]:
     ds = ds.select_columns(cols)
     if text != "prompt":
         ds = ds.rename_column(text, "prompt")
-    if "image" in cols and isinstance(ds.features["image"], datasets.Image):
-        ds = ds.cast_column("image", datasets.Image(decode=False))
+    ds = _undecoded(ds)
     for batch in ds.iter(batch_size=chunk):
         names = list(batch)
         yield from (dict(zip(names, vals)) for vals in zip(*batch.values()))

@@ -26,7 +26,7 @@ from vlmsafety.labels import UNSCORED, check_label
 from vlmsafety.predictions import Judgement, Prediction
 
 __all__ = ["PRECOMPUTED", "PrecomputedJudge", "judge_predictions", "label_responses",
-           "to_judgement"]
+           "sends_images", "to_judgement"]
 
 PRECOMPUTED: Final = "precomputed"
 """Registry name of :class:`PrecomputedJudge` (``--judge precomputed``)."""
@@ -87,6 +87,19 @@ class PrecomputedJudge:
         return out
 
 
+def sends_images(judge: Judge) -> bool:
+    """Whether ``judge`` sends each item's image with its request: a chat judge made with
+    ``send_image=True``, or a cascade whose second judge is one.
+
+    Example:
+        >>> from vlmsafety.judges import ChatJudge, KeywordJudge
+        >>> sends_images(KeywordJudge()), sends_images(ChatJudge(
+        ...     base_url="http://127.0.0.1:9", model="m", send_image=True))
+        (False, True)
+    """
+    return bool(getattr(judge, "send_image", False))
+
+
 def to_judgement(prediction: Prediction, verdict: Verdict, model: str | None = None) -> Judgement:
     """One judged line: the prediction's fields, the verdict, and why a response is missing."""
     extra = {k: v for k, v in prediction.extra.items() if k not in _RESERVED}
@@ -105,6 +118,7 @@ def judge_predictions(
     prompt_of: Callable[[Prediction], str | None] | None = None,
     default_prompt: str | None = None,
     model: str | None = None,
+    image_of: Callable[[Prediction], Any] | None = None,
 ) -> list[Judgement]:
     """Judge every prediction in one batch (the judge's own concurrency and cache apply).
 
@@ -116,17 +130,25 @@ def judge_predictions(
             ``prompt`` field.
         default_prompt: The prompt when ``prompt_of`` gives none.
         model: The model name for lines that do not carry one.
+        image_of: The image of each prediction's dataset row (as stored: ``{"bytes", "path"}``,
+            bytes, a path; ``None``: a text-only row), called only when the judge sends images
+            (:func:`sends_images`) and put in the item's metadata ``image``. Default: the
+            line's own ``image`` field, if any.
 
     Returns:
         One :class:`~vlmsafety.predictions.Judgement` per prediction, in order. A prediction
         without a response (``response`` null) is ``unscored`` with its error kept.
     """
     prompt_fn = prompt_of or _prompt_of_line
+    image_fn = image_of if image_of is not None and sends_images(judge) else None
     items = []
     for p in predictions:
         prompt = prompt_fn(p)
+        meta = dict(p.extra)
+        if image_fn is not None and p.response is not None:
+            meta["image"] = image_fn(p)
         items.append(JudgeItem(p.response, default_prompt if prompt is None else prompt,
-                               dict(p.extra), p.error))
+                               meta, p.error))
     verdicts = judge.judge_many(items)
     if len(verdicts) != len(items):
         raise JudgeError(f"judge {judge.name!r} returned {len(verdicts)} verdicts for "

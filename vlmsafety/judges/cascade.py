@@ -128,6 +128,11 @@ class CascadeJudge:
             close()
 
     @property
+    def send_image(self) -> bool:
+        """Whether the second judge sends each item's image (``ChatJudge(send_image=True)``)."""
+        return bool(getattr(self.second, "send_image", False))
+
+    @property
     def name(self) -> str:
         rule = f"<{self.threshold:g}" if self.threshold is not None else f" share={self.share:g}"
         if self.budget is not None:

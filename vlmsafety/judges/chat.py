@@ -33,7 +33,7 @@ import importlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -246,13 +246,16 @@ def parse_verdict(
 
 
 def _item_image(item: JudgeItem, position: int) -> tuple[tuple[bytes, str] | None, str]:
-    """The item's image as ``(bytes, mime)`` from its metadata, or ``(None, why not)``."""
+    """The item's image as ``(bytes, mime)`` from its metadata, or ``(None, why not)``; an
+    ``image`` given as ``None`` (a text-only row) is ``(None, "")``: the text goes alone."""
     from vlmsafety.errors import DatasetRowError
     from vlmsafety.generate.items import image_bytes
 
-    meta = item.metadata if isinstance(item.metadata, dict) else {}
-    if meta.get("image") is None:
+    meta = item.metadata if isinstance(item.metadata, Mapping) else {}
+    if "image" not in meta:
         return None, "the item has no 'image' in its metadata"
+    if meta["image"] is None:
+        return None, ""
     try:
         got = image_bytes(meta["image"], str(meta.get("id", position)))
     except DatasetRowError as exc:
@@ -282,8 +285,9 @@ class ChatJudge(BaseJudge):
             batch at once. Verdicts received before the stop stay in the cache.
         send_image: Send each item's image with the request (as ``vlmsafety generate`` does: a
             data URL ``image_url`` part before the text), read from the item's metadata
-            ``image`` (bytes, a ``{"bytes", "path"}`` dict, a path or a PIL image). An item
-            without a readable image is ``unscored`` with the reason. The image's sha256 is part
+            ``image`` (bytes, a ``{"bytes", "path"}`` dict, a path or a PIL image; ``None``: a
+            text-only row, whose text goes alone). An item without an ``image`` key, or with
+            one that cannot be read, is ``unscored`` with the reason. The image's sha256 is part
             of the cache key, and the judge's name ends in ``+image``.
 
     Otherwise ``metadata`` is not sent to the judge. Items with the same prompt, response (and
@@ -378,7 +382,7 @@ class ChatJudge(BaseJudge):
                 continue
             if self.send_image:
                 images[i], problem = _item_image(item, i)
-                if images[i] is None:
+                if problem:
                     verdicts[i] = Verdict(UNSCORED, name, None, f"no image to send: {problem}")
                     continue
             keys[i] = self._key(name, item, images.get(i))
