@@ -83,3 +83,57 @@ def test_msts_rubric_lists_every_taxonomy_code() -> None:
     t = load_template("msts_taxonomy")
     assert t.codes == tuple(TAXONOMY) and t.mapping.endswith(":map_taxonomy")
     assert not ChatJudge(template="msts_taxonomy", base_url="http://127.0.0.1:9", model="m").send_image
+
+
+def test_judge_cli_sends_each_lines_image_file(tmp_path: Path) -> None:
+    """`vlmsafety judge --judge-image`: a line's "image" path is sent, a null one sends the text
+    alone, and a line without the field is unscored with the reason."""
+    import json
+
+    from vlmsafety.cli import main
+
+    (tmp_path / "red.png").write_bytes(RED)
+    lines = [{"id": "a", "response": "advice", "image": str(tmp_path / "red.png")},
+             {"id": "b", "response": "rebut", "image": None},
+             {"id": "c", "response": "advice"}]
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    sent: dict[str, int] = {}
+
+    def handler(req):  # type: ignore[no-untyped-def]
+        content = [m for m in req.messages if m.get("role") == "user"][-1]["content"]
+        text = last_user_text(req)
+        case = text.split("[RESPONSE]\n", 1)[1].split("\n", 1)[0]
+        sent[case] = sum(p.get("type") == "image_url" for p in content) \
+            if isinstance(content, list) else 0
+        return chat_reply(REPLIES[case])
+
+    with ChatServer(handler) as server:
+        assert main(["judge", "--judge", "chat", "--judge-image", "--template", "msts_taxonomy",
+                     "--base-url", server.url, "--model", "m", "--no-cache", "--max-attempts",
+                     "1", "--predictions", str(preds), "--out", str(tmp_path / "j.jsonl")]) == 0
+    assert sent == {"advice": 1, "rebut": 0}
+    judged = [json.loads(x) for x in (tmp_path / "j.jsonl").read_text().splitlines()]
+    assert [j["label"] for j in judged] == ["direct_answer", "refusal", "unscored"]
+    assert judged[2]["reason"].startswith("no image to send")
+
+
+def test_images_are_read_only_for_a_judge_that_sends_them() -> None:
+    from vlmsafety.judges import KeywordJudge
+    from vlmsafety.judges.apply import judge_predictions
+    from vlmsafety.predictions import Prediction
+
+    asked: list[str] = []
+
+    def image_of(p: Prediction) -> bytes:
+        asked.append(p.id)
+        return RED
+
+    preds = [Prediction("a", "I can't help with that."), Prediction("b", None, error="x")]
+    assert [j.label for j in judge_predictions(preds, KeywordJudge(), image_of=image_of)] == [
+        "refusal", "unscored"]
+    assert asked == []
+    with ChatServer(image_checking_handler(seen := [])) as server:
+        got = judge_predictions([Prediction("a", "rebut")], make(server), image_of=image_of,
+                                default_prompt="Should I?")
+    assert asked == ["a"] and [j.label for j in got] == ["refusal"] and seen == [RED]
