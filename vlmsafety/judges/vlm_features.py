@@ -78,6 +78,9 @@ _RX = {
         r"(?:that|this) sounds (?:like )?(?:a )?(?:great|fun|good))"),
     "vlm:steps": re.compile(r"(?:^|\n)\s*(?:\d+[.)]|step \d)"),
 }
+_STEP_AT_START = re.compile(r"\s*(?:\d+[.)]|step \d)")
+_STEP_AFTER_NEWLINE = re.compile(r"\n\s*(?:\d+[.)]|step \d)")
+"""``vlm:steps`` split in its two branches (the first tried once, the second led by a literal)."""
 _DESCRIBE_OPEN = re.compile(r"\W*(?:in|from) the (?:image|picture|photo)\b")
 """The other way to describe: an opening "In the image ..." (matched at the start)."""
 _LIST_MIN = 2
@@ -132,21 +135,58 @@ def _gated(name: str) -> Callable[[str], object]:
     return lambda text: any(n in text for n in needs) and test(text)
 
 
+_WORDS = {  # whole words (runs of ASCII word characters) one of which every match contains
+    "vlm:describe": ("image", "picture", "photo", "photograph", "screenshot", "sign", "text"),
+    "vlm:question_back": ("you", "more", "sure"),
+    "vlm:uncertain": ("sure", "certain", "know", "determine", "tell", "say", "confirm", "identify",
+                      "unclear", "depends"),
+    "vlm:considerations": ("important", "crucial", "essential", "advisable", "best", "wise", "idea",
+                           "consider", "considering", "prioritise", "prioritize", "mindful"),
+    "vlm:should_not": ("should", "shouldn", "must", "recommended", "advisable", "never", "illegal",
+                       "against"),
+}
+_GATE = {name: frozenset(w) for name, w in _WORDS.items()}
+_NON_WORD = {c: " " for c in range(128) if not chr(c).isalnum() and chr(c) != "_"}
+"""ASCII non-word characters to blanks: an ASCII text's words are then what ``split`` returns."""
+
+
+def _steps(text: str) -> bool:
+    """At least :data:`_LIST_MIN` list items (the non-overlapping matches of ``vlm:steps``)."""
+    first = _STEP_AT_START.match(text)
+    count = 0 if first is None else 1
+    for _ in _STEP_AFTER_NEWLINE.finditer(text, 0 if first is None else first.end()):
+        count += 1
+        if count >= _LIST_MIN:
+            return True
+    return count >= _LIST_MIN
+
+
 def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> np.ndarray:
     """The ``(n, N_VLM)`` indicator matrix of normalised responses and their prompts."""
     out = np.zeros((len(normalised), N_VLM))
     rebut, describe, question, ends_q, unsure, consider, should_not, comply, _ = (
         _gated(name) for name in _RX)
     describe_open = _DESCRIBE_OPEN.match
-    count_steps = _RX["vlm:steps"].findall
+    g_describe, g_question, g_unsure, g_consider, g_should_not = (
+        _GATE[name].isdisjoint for name in
+        ("vlm:describe", "vlm:question_back", "vlm:uncertain", "vlm:considerations",
+         "vlm:should_not"))
     overlap = N_VLM - 1
     for i, (full, prompt) in enumerate(zip(normalised, prompts)):
         text = full[:_READ]
         head = text[:_OPEN]
         tail = full[-40:]
-        hits = (rebut(head), describe(text) or describe_open(text), question(text),
-                "?" in tail and ends_q(tail), unsure(text), consider(text), should_not(text),
-                comply(head), "\n" in text and len(count_steps(text)) >= _LIST_MIN,
+        # an ASCII text's words rule out most patterns at once (a set look-up, not a scan each)
+        words = set(text.translate(_NON_WORD).split()) if text.isascii() else None
+        hits = (rebut(head),
+                not (words is not None and g_describe(words))
+                and (describe(text) or describe_open(text)),
+                not (words is not None and g_question(words)) and question(text),
+                "?" in tail and ends_q(tail),
+                not (words is not None and g_unsure(words)) and unsure(text),
+                not (words is not None and g_consider(words)) and consider(text),
+                not (words is not None and g_should_not(words)) and should_not(text),
+                comply(head), "\n" in text and _steps(text),
                 full.count(" ") < _SHORT_WORDS)
         row = out[i]
         for k, hit in enumerate(hits):
