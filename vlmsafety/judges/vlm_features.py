@@ -132,7 +132,7 @@ def _gated(name: str) -> Callable[[str], object]:
     needs = _NEEDS.get(name)
     if needs is None:
         return test
-    return lambda text: any(n in text for n in needs) and test(text)
+    return lambda text: any(map(text.__contains__, needs)) and test(text)
 
 
 _WORDS = {  # whole words (runs of ASCII word characters) one of which every match contains
