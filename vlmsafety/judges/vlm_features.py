@@ -34,9 +34,12 @@ VLM_SCALE = 2.0
 _OPEN = 160  # characters of the opening
 _READ = 600  # characters of the normalised response read (as the n-grams)
 
-# Every search pattern starts with a literal character (its word boundary checked just after it, by
-# a look-behind), so that the regular-expression engine skips ahead to that character instead of
-# trying every position: same matches as a leading ``\b``, about ten times faster.
+# Every search pattern starts with a literal (its word boundary checked just after it, by a
+# look-behind), so that the regular-expression engine skips ahead to that literal instead of trying
+# every position: same matches as a leading ``\b``. ``vlm:describe`` ("the"/"this") gets ten times
+# faster; alternatives led by different letters gain less, and the word and substring gates before
+# each search (``_WORDS``, ``_NEEDS``) do the rest. ``tests/judges/test_vlm_features.py`` checks all
+# of it against the plain patterns. ``vlm:steps`` is counted by ``_steps`` (same count, faster).
 _VERB = r" (?:determine|tell|say|know|be sure|confirm|identify)\b"
 _ASK = (r" you (?:please )?(?:provide|clarify|give|share|tell|explain|specify|elaborate|describe|"
         r"let me know)")
