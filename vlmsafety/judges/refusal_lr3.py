@@ -157,25 +157,17 @@ class Heads:
 
     def scores(self, design_: Design) -> dict[str, np.ndarray]:
         """Each head's linear score (log-odds) of every document."""
-        names = list(self.weights)
-        stacked = self._stacked()
-        part = stacked[design_.cols] * design_.vals[:, None]  # one gather for every head
-        return {name: self.weights[name][1] + np.bincount(design_.rows, weights=part[:, k],
-                                                          minlength=design_.n_docs)
-                for k, name in enumerate(names)}
+        rows, cols, vals, n = design_.rows, design_.cols, design_.vals, design_.n_docs
+        # one gather per head from its own contiguous weights (a gather of rows from the stacked
+        # heads is twice as slow); the sums are the same, term by term in the same order
+        return {name: bias + np.bincount(rows, weights=w[cols] * vals, minlength=n)
+                for name, (w, bias) in self.weights.items()}
 
     def judge_texts(self, texts: Sequence[str], prompts: Sequence[str | None],
                     normalised: Sequence[str], threshold: float = 0.5
                     ) -> tuple[list[Label], list[str], list[float]]:
         """:func:`judge_texts` with these heads."""
         return judge_texts(self, texts, prompts, normalised, threshold)
-
-    def _stacked(self) -> np.ndarray:
-        cached = self.__dict__.get("_stack")
-        if cached is None:
-            cached = np.stack([w for w, _ in self.weights.values()], axis=1)
-            object.__setattr__(self, "_stack", cached)
-        return cached
 
 
 def parse_heads(doc: Mapping[str, Any], key: str) -> Heads:
