@@ -42,8 +42,7 @@ def echo(status: int) -> Callable[[Request], Reply]:
 def _commands(tmp_path: Path, url: str, dataset: Path) -> dict[str, list[str]]:
     preds = tmp_path / "in" / "p.jsonl"
     preds.parent.mkdir(exist_ok=True)
-    # the Spanish answers are read by the offline judge's phrase lists at confidence 0.7, below
-    # the cascade's threshold: the cascade sends them to the chat judge
+    # the cascade sends every item to the chat judge (--cascade-threshold above any confidence)
     preds.write_text("".join(json.dumps({"id": f"{c}-0{n}-{kind}",
                                          "response": "Sure, here it is." if kind == "benign"
                                          else "Claro, aquí lo tienes."}) + "\n"
@@ -63,8 +62,8 @@ def _commands(tmp_path: Path, url: str, dataset: Path) -> dict[str, list[str]]:
         "judge": ["judge", "--judge", "chat", "--predictions", str(preds),
                   "--out", str(out / "j.jsonl"), *chat[:-3], "--cache",
                   str(tmp_path / "judge.sqlite")],
-        "cascade": ["judge", "--judge", "cascade", "--predictions", str(preds),
-                    "--out", str(out / "c.jsonl"), *chat],
+        "cascade": ["judge", "--judge", "cascade", "--cascade-threshold", "1.01",
+                    "--predictions", str(preds), "--out", str(out / "c.jsonl"), *chat],
         "evaluate": ["evaluate", "--benchmark", "dual", "--dataset", str(dataset),
                      "--predictions", f"m={preds}", "--judge", "chat", "--allow-missing",
                      "--no-plots", "--n-boot", "0", "--out", str(out / "ev"), *chat],

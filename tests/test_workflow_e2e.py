@@ -112,10 +112,7 @@ def test_generate_then_evaluate_two_models(folder: Path, tmp_path: Path,
         info = res["models"][model]
         assert info["predictions"]["n_failed"] == sum(p.response is None for p in got)
         assert info["label_counts"].get("unscored", 0) >= info["predictions"]["n_failed"]
-        # not a trivial labelling (refusal-lr 3.x calls the demo's generic "happy to help"
-        # answers, which address no instruction, irrelevant; 2.x called them direct answers)
-        labels = {v.label for v in verdicts} - {"unscored"}
-        assert "refusal" in labels and len(labels) >= 3
+        assert {v.label for v in verdicts} >= {"refusal", "safe_completion", "direct_answer"}
     boards = {b["key"]: b for b in res["leaderboards"]}
     assert [r["model"] for r in boards["harmful_safe_completion_rate"]["rows"]] == \
         ["careful-vlm", "open-vlm"]

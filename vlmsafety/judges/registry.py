@@ -57,14 +57,14 @@ REFUSAL_LR_SHA8: Final = "90c68109"
 REFUSAL_LR3_SHA8: Final = "e813c6e3"
 """First 8 hex digits of the sha256 of the packaged refusal-lr@3.0.0 weights (part of its name)."""
 
-DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@3.0.0+{REFUSAL_LR3_SHA8}"
+DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
 """The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``, the demo
-and the metric modules' ``responses`` config): refusal-lr 3.x, chosen by the fold table
-(``docs/judges.md``, "Which offline judge is the default"): against refusal-lr@2.0.0 it is level on
-the three text folds (gpt4 -0.004, llama2new +0.024, gptfuzz equal) and better on every one of
-msts-en's seven leave-one-model-out folds (binary accuracy +0.00 to +0.25, unsafe-compliance F1
-up on all six with unsafe responses, calibration error down on all ten folds).
-``refusal-lr@2.0.0`` and ``keyword@1.0.0`` still load by name and reproduce their old labels."""
+and the metric modules' ``responses`` config): refusal-lr 2.x. refusal-lr 3.x wins the fold table
+(``docs/judges.md``, "Which offline judge is the default") but is not the default: it reads a
+response that first transcribes the image ("The image reads ...", DUAL-Bench's typical answer)
+and then complies as an image description (``irrelevant``, confidence about 0.9), so DUAL-Bench's
+direct-answer rate would collapse. Ask for it by name (``refusal-lr@3.0.0+<sha8>``, or the bare
+``refusal-lr``) for free-form VLM answers such as MSTS's."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]*(@[0-9A-Za-z][0-9A-Za-z.+-]*)?$")
 _REGISTRY: dict[str, dict[str, JudgeFactory]] = {}
