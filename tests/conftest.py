@@ -148,10 +148,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     group, so that the demo runs once per session, not once per worker.
     """
     demo_modules = {item.path for item in items if "demo_run" in getattr(item, "fixturenames", ())}
+    groups: dict[str, str] = {}
     for item in items:
         if not item.get_closest_marker("xdist_group"):
             name = "demo_run" if item.path in demo_modules else item.nodeid.split("::", 1)[0]
             item.add_marker(pytest.mark.xdist_group(name))
+        groups[item.nodeid] = item.nodeid.split("::", 1)[0]
+    # the longest groups first (xdist hands groups out in collection order, so a long one
+    # collected last leaves the other worker idle at the end); order within a group is kept
+    def rank(item: pytest.Item) -> int:
+        key = "demo_run" if item.path in demo_modules else groups[item.nodeid]
+        return LONGEST_GROUPS.index(key) if key in LONGEST_GROUPS else len(LONGEST_GROUPS)
+
+    items.sort(key=rank)
+
+
+LONGEST_GROUPS: tuple[str, ...] = (
+    "tests/test_benchmarks.py", "tests/judges/test_refusal_lr3.py", "demo_run",
+    "tests/judges/test_refusal_lr.py", "tests/builders/test_parallel_shards.py",
+    "tests/test_annotate.py", "tests/judges/test_chat.py", "tests/suites/msts/test_builder.py",
+)
+"""Test groups measured as the longest (``--durations``), scheduled first under xdist."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
