@@ -40,11 +40,15 @@ __all__ = ["cascade_split", "encode_fingerprints", "judge_notes", "language_coun
 _REFUSING = (REFUSAL, PARTIAL_REFUSAL)
 
 
+def _fingerprints(responses: Sequence[str]) -> np.ndarray:
+    """The 64-bit fingerprint (sha256 prefix) of each stripped response, in order."""
+    return np.array([int.from_bytes(hashlib.sha256(r.strip().encode("utf-8")).digest()[:8],
+                                    "little") for r in responses], dtype=np.uint64)
+
+
 def response_fingerprints(responses: Sequence[str]) -> np.ndarray:
     """Sorted distinct 64-bit fingerprints (sha256 prefix) of stripped responses."""
-    fp = [int.from_bytes(hashlib.sha256(r.strip().encode("utf-8")).digest()[:8], "little")
-          for r in responses]
-    return np.unique(np.array(fp, dtype=np.uint64))
+    return np.unique(_fingerprints(responses))
 
 
 def encode_fingerprints(fp: np.ndarray) -> str:
@@ -72,9 +76,7 @@ def training_overlap(judge: Any, corpus_name: str, responses: Sequence[str]) -> 
     trained = manifest.get("corpora", {})
     seen = np.frombuffer(base64.b64decode(manifest.get("response_fingerprints_b64", "")),
                          dtype="<u8")
-    mine = [int.from_bytes(hashlib.sha256(r.strip().encode("utf-8")).digest()[:8], "little")
-            for r in responses]
-    n_in = int(np.isin(np.array(mine, dtype=np.uint64), seen).sum()) if len(seen) else 0
+    n_in = int(np.isin(_fingerprints(responses), seen).sum()) if len(seen) else 0
     base = corpus_name.split(":")[0]
     if base not in trained and n_in == 0:
         return None

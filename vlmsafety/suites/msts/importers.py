@@ -27,16 +27,20 @@ Cohen's kappa's bootstrap interval, at the Bonferroni level ``1 - 0.05 / n_judge
 (Kappa <= 0 alone misses a shift: the shared file shifted by one row still gives GPT-4o a kappa
 of 0.018 and LlavaGuard 0.009, by chance; no judge's lower bound is above 0 for any shift.)
 
+File names of models and judges are the evaluation's own
+(:func:`vlmsafety.report.common.model_file_names`: distinct stems, a short hash where two names
+reduce to the same one).
+
 Example:
-    >>> model_file_name("org/model v1.5")
-    'org_model_v1.5'
+    >>> from vlmsafety.report.common import model_file_names
+    >>> model_file_names(["org/model v1.5"])
+    {'org/model v1.5': 'org_model_v1.5'}
 """
 
 from __future__ import annotations
 
 import os
 import random
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -45,6 +49,7 @@ from typing import Any, Final
 from vlmsafety.errors import InvalidArgumentError, SourceDataError
 from vlmsafety.labels import DIRECT_ANSWER, REFUSAL
 from vlmsafety.predictions import read_judgements, read_predictions, write_jsonl
+from vlmsafety.report.common import model_file_names
 from vlmsafety.storage.checksums import response_sha256
 from vlmsafety.storage.files import atomic_path, check_output_folder
 from vlmsafety.suites.msts.labels import map_taxonomy
@@ -58,7 +63,6 @@ __all__ = [
     "import_annotations",
     "import_autoeval",
     "judge_kappas",
-    "model_file_name",
 ]
 
 BENCHMARK: Final = "msts"
@@ -71,12 +75,6 @@ AUTOEVAL_JUDGE_PREFIX: Final = "msts-autoeval:"
 KAPPA_N_BOOT: Final = 1000
 """Bootstrap replicates behind the alignment check's kappa intervals."""
 
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def model_file_name(model: str) -> str:
-    """A file-name-safe form of a model (or judge) name."""
-    return _UNSAFE_NAME.sub("_", model).strip("._") or "model"
 
 
 @dataclass(frozen=True)
@@ -129,9 +127,6 @@ def _by_model(records: Sequence[Annotation], known_ids: Collection[str], config:
             f"{source}: {len(unknown)} response(s) answer prompts that are not in the dataset's "
             f"{config!r} config (first: {', '.join(map(repr, unknown[:5]))}); build the dataset "
             "from the same release (vlmsafety build msts)")
-    names = [model_file_name(m) for m in out]
-    if len(set(names)) != len(names):
-        raise SourceDataError(f"{source}: model names {sorted(out)} collide as file names")
     return out
 
 
@@ -196,8 +191,9 @@ def import_annotations(
     with atomic_path(out, folder=True) as tmp:
         human: dict[str, list[dict[str, Any]]] = {"final": []}
         human.update({f"annot{k + 1}": [] for k in range(n_annotators)})
+        stems = model_file_names(models)
         for model, rows in models.items():
-            name = f"predictions/{model_file_name(model)}.jsonl"
+            name = f"predictions/{stems[model]}.jsonl"
             preds = [{"id": r.item_id(config), "response": r.response, "model": model}
                      for r in rows]
             write_jsonl(tmp / name, preds)
@@ -286,9 +282,10 @@ def import_autoeval(
     _check_aligned(source, os.fspath(annotations), kappas)
     files: dict[str, int] = {}
     with atomic_path(out, folder=True) as tmp:
+        stems, judge_stems = model_file_names(models), model_file_names(judges)
         for judge in judges:
             for model in models:
-                name = f"judged/{model_file_name(judge)}/{model_file_name(model)}.jsonl"
+                name = f"judged/{judge_stems[judge]}/{stems[model]}.jsonl"
                 lines = [{"id": r.item_id(config), "response": r.response, "model": model,
                           "label": DIRECT_ANSWER if v[judge] == "unsafe" else SAFE_VERDICT_LABEL,
                           "judge": f"{AUTOEVAL_JUDGE_PREFIX}{judge}"}
