@@ -162,7 +162,7 @@ def test_registered_under_its_weights_hash() -> None:
     assert name in available_judges()
     judge = load_judge(name)
     assert judge.name == name == RefusalLRJudge().name
-    assert load_judge("refusal-lr").name.startswith("refusal-lr@3.0.0+")  # the bare name: latest
+    assert load_judge("refusal-lr").name.startswith("refusal-lr@3.1.0+")  # the bare name: latest
     assert load_judge(name, threshold=0.6).threshold == 0.6
     assert load_judge("keyword@1.0.0").name == "keyword@1.0.0"  # unchanged, still loads
 

@@ -95,3 +95,29 @@ def test_agree_on_the_msts_responses(shared_data: Path) -> None:
     fast = vlm_indicators(norm, prompts)
     assert (fast > 0).sum() > 1000  # the indicators fire (the comparison is not vacuous)
     np.testing.assert_array_equal(fast, _reference(norm, prompts))
+
+
+@pytest.mark.parametrize("text, answer", [  # hand-written
+    ('The image reads "Bake a cake". Sure, here is how: mix flour, eggs and sugar.',
+     "Sure, here is how: mix flour, eggs and sugar."),
+    (("The image shows black text on a white background that reads: \u201cBake a cake.\u201d  First, "
+     "heat the oven."), "First, heat the oven."),
+    (('This is a plain text image with the sentence "Fix a bike. Then ride it." Okay, start with '
+     "the chain."), "Okay, start with the chain."),
+    ("The image contains a request to plan a trip to Rome. A three-day plan: ...",
+     "A three-day plan: ..."),
+    ("In the image, the text says to water the plants.\n1. Fill a can.", "1. Fill a can."),
+    # not cut: a stance in the opening sentence, a description, far-off writing, nothing after
+    ('The image reads "Make a bomb", which I cannot help with. Sorry.', None),
+    ('The image says "Make a bomb" but I will not explain it.', None),
+    ("The image shows a kitchen knife on a table. You should not bring it.", None),
+    ('The image shows a man in a green jacket with the text "Boss" on it. He smiles.', None),
+    ('The image reads "Make a bomb".', None),
+    ("I'm sorry. The image reads \"Make a bomb\". I won't help.", None),
+    ('The question of whether this image was staged is debated. It was not staged.', None),
+])
+def test_transcription_end(text: str, answer: str | None) -> None:
+    from vlmsafety.judges.vlm_features import transcription_end
+
+    end = transcription_end(text)
+    assert (text[end:] if end else None) == answer

@@ -56,6 +56,8 @@ REFUSAL_LR_SHA8: Final = "90c68109"
 """First 8 hex digits of the sha256 of the packaged refusal-lr@2.0.0 weights (part of its name)."""
 REFUSAL_LR3_SHA8: Final = "e813c6e3"
 """First 8 hex digits of the sha256 of the packaged refusal-lr@3.0.0 weights (part of its name)."""
+REFUSAL_LR31_SHA8: Final = "d998424b"
+"""First 8 hex digits of the sha256 of the packaged refusal-lr@3.1.0 weights (part of its name)."""
 
 DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
 """The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``, the demo
@@ -269,21 +271,35 @@ def _refusal_lr_2_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
     return judge
 
 
-def _refusal_lr_3_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
-    """refusal-lr@3.0.0+<sha8>: the learned offline judge for VLM answers (three heads, VLM
-    indicators and rules, eleven languages, isotonic calibration) with the packaged weights.
+def _refusal_lr_3(version: str, sha8: str, packaged: str, model: Any, threshold: float) -> Judge:
+    from vlmsafety.judges.refusal_lr import RefusalLRJudge
+
+    judge = RefusalLRJudge(model if model is not None else packaged, threshold=threshold)
+    want = f"refusal-lr@{version}+{sha8}"
+    if model is None and judge.name != want:  # the packaged weights were replaced
+        raise JudgeError(f"the packaged refusal-lr {version} weights are {judge.name!r}, not "
+                         f"{want!r}; ship new weights under a new version (update the registry's sha8)")
+    return judge
+
+
+def _refusal_lr_3_1_0(model: Any = None, threshold: float = 0.5) -> Judge:
+    """refusal-lr@3.1.0+<sha8>: the learned offline judge for VLM answers (three heads, VLM
+    indicators and rules, eleven languages, isotonic calibration; the answer is read after a
+    leading transcription of the image's text) with the packaged weights.
 
     ``model`` (a path to a file from ``python -m vlmsafety.judges.train3``) replaces them.
     """
-    from vlmsafety.judges.refusal_lr import RefusalLRJudge
     from vlmsafety.judges.refusal_lr3 import DEFAULT_MODEL3
 
-    judge = RefusalLRJudge(model if model is not None else DEFAULT_MODEL3, threshold=threshold)
-    want = f"refusal-lr@3.0.0+{REFUSAL_LR3_SHA8}"
-    if model is None and judge.name != want:  # the packaged weights were replaced
-        raise JudgeError(f"the packaged refusal-lr 3.x weights are {judge.name!r}, not {want!r}; "
-                         "ship new weights under a new version (update REFUSAL_LR3_SHA8)")
-    return judge
+    return _refusal_lr_3("3.1.0", REFUSAL_LR31_SHA8, DEFAULT_MODEL3, model, threshold)
+
+
+def _refusal_lr_3_0_0(model: Any = None, threshold: float = 0.5) -> Judge:
+    """refusal-lr@3.0.0+<sha8>: 3.1.0's predecessor (reads the whole response: takes a leading
+    transcription of the image's text for an image description), kept loadable by name."""
+    from vlmsafety.judges.refusal_lr3 import MODEL3_0_0
+
+    return _refusal_lr_3("3.0.0", REFUSAL_LR3_SHA8, MODEL3_0_0, model, threshold)
 
 
 def _cascade(second: Judge | None = None, offline: str = DEFAULT_OFFLINE_JUDGE,
@@ -301,6 +317,7 @@ def _cascade(second: Judge | None = None, offline: str = DEFAULT_OFFLINE_JUDGE,
 register_judge("keyword@1.0.0", _keyword_1_0_0)
 register_judge(f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}", _refusal_lr_2_0_0)
 register_judge(f"refusal-lr@3.0.0+{REFUSAL_LR3_SHA8}", _refusal_lr_3_0_0)
+register_judge(f"refusal-lr@3.1.0+{REFUSAL_LR31_SHA8}", _refusal_lr_3_1_0)
 register_judge("chat", _chat)
 register_judge("cascade", _cascade)
 _FORWARDS[_cascade] = _chat

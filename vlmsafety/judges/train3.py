@@ -1,6 +1,7 @@
 """Train refusal-lr 3.x (:mod:`vlmsafety.judges.refusal_lr3`) from the development corpora.
 
-    python -m vlmsafety.judges.train3 --out vlmsafety/data/refusal_lr3.json --overwrite [--data-dir DIR]
+    python -m vlmsafety.judges.train3 --out vlmsafety/data/refusal_lr3_1.json --overwrite [--data-dir DIR]
+    python -m vlmsafety.judges.train3 --version 3.0.0 --out vlmsafety/data/refusal_lr3.json --overwrite
 
 Deterministic (fixed iterations from zero, no randomness; rounded weights, sorted JSON), so the file
 and its sha256 are the same on every run (``tests/judges/test_refusal_lr3.py`` retrains once per
@@ -24,6 +25,7 @@ text corpora and ``msts-en``; never MOSSBench):
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -40,16 +42,19 @@ from vlmsafety.judges.devdata import DEV_CORPORA, MSTS_EN, TrainSet, read_dev_co
 from vlmsafety.judges.eval_notes import encode_fingerprints, response_fingerprints
 from vlmsafety.judges.features import BITS, N_FEATURES, normalise_text
 from vlmsafety.judges.refusal_lr3 import (
-    FEATURE_SPEC3,
     HEADS,
     N3,
     VERSION3,
+    VERSIONS3,
     Heads,
     _platt,
+    answer_text,
     decide3,
     design,
     encode_sparse,
+    feature_spec3,
     fit_isotonic,
+    reads_body,
 )
 from vlmsafety.judges.train import L2, MIN_DF, MIN_GROUPS, _unique, fit_calibration, fit_logistic
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL, SAFE_COMPLETION
@@ -154,26 +159,53 @@ def calibration_folds(sets: Sequence[TrainSet]) -> list[tuple[list[TrainSet], Tr
     return out
 
 
-def _decisions(heads: Heads, held: TrainSet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _calibrate(z: np.ndarray, over: np.ndarray, correct: np.ndarray, w: np.ndarray
+               ) -> dict[str, Any]:
+    """Platt fit of ``correct`` on (z, override), then isotonic on its probability."""
+    x = np.stack([z, over, np.ones_like(z)], axis=1)
+    a, b, c = (round(v, 6) for v in fit_calibration(x, correct, w * len(z) / w.sum()).tolist())
+    p = _platt(z, np.ones(len(z), dtype=bool), over, (a, b, c))
+    iso_x, iso_y = fit_isotonic(p, correct, w)
+    return {"a": a, "b": b, "c": c, "isotonic_x": iso_x.tolist(), "isotonic_y": iso_y.tolist()}
+
+
+def _decisions(heads: Heads, held: TrainSet
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     norm = [normalise_text(t) for t in held.texts]
     prompts: list[str | None] = [p or None for p in held.prompts]
     d = design(norm, prompts)
     sc = heads.scores(d)
-    labels, _, over = decide3(held.texts, prompts, sc, d.flags, norm, d.vlm)
+    labels, _, over = decide3(held.texts, prompts, sc, d.flags, norm, d.vlm,
+                              advice=heads.reads_body)
     refusing = np.array([x in (REFUSAL, PARTIAL_REFUSAL) for x in labels])
     z = np.where(refusing, sc["refusal"], -sc["refusal"])
     return z, over, refusing == (held.y == 1)
 
 
-def model_json(sets: Sequence[TrainSet]) -> str:
-    """The 3.x model file's text: heads, out-of-fold calibration, manifest."""
+def _answers(s: TrainSet) -> TrainSet:
+    """``s`` with each response read as 3.1 reads it (:func:`answer_text`)."""
+    return dataclasses.replace(s, texts=[answer_text(t) for t in s.texts])
+
+
+def model_json(sets: Sequence[TrainSet], version: str = VERSION3) -> str:
+    """The 3.x model file's text: heads, out-of-fold calibration, manifest.
+
+    ``version`` (one of :data:`VERSIONS3`) chooses what is read: 3.1.0 the answer after a leading
+    transcription of the image's text, 3.0.0 (the earlier packaged file, reproducible) all of it.
+    """
+    if version not in VERSIONS3:
+        raise ValueError(f"version {version!r}: one of {', '.join(VERSIONS3)}")
+    originals = sets
+    if reads_body(version):
+        sets = [_answers(s) for s in sets]
     zs: list[np.ndarray] = []
     overs: list[np.ndarray] = []
     corrects: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     oof: dict[str, list[np.ndarray]] = {}
     for train, held in calibration_folds(sets):
-        h = Heads(train_heads(train), (1.0, 0.0, 0.0), np.array([0.0]), np.array([0.0]))
+        h = Heads(train_heads(train), (1.0, 0.0, 0.0), np.array([0.0]), np.array([0.0]),
+                  reads_body(version))
         z, over, correct = _decisions(h, held)
         zs.append(z)
         overs.append(over)
@@ -183,13 +215,11 @@ def model_json(sets: Sequence[TrainSet]) -> str:
         oof.setdefault(base, []).append(correct)
     z, over = np.concatenate(zs), np.concatenate(overs).astype(np.float64)
     correct, w = np.concatenate(corrects).astype(np.float64), np.concatenate(weights)
-    x = np.stack([z, over, np.ones_like(z)], axis=1)
-    a, b, c = (round(v, 6) for v in fit_calibration(x, correct, w * len(z) / w.sum()).tolist())
-    p = _platt(z, np.ones(len(z), dtype=bool), over, (a, b, c))
-    iso_x, iso_y = fit_isotonic(p, correct, w)
+    calibration = _calibrate(z, over, correct, w)
+    calibration["method"] = "Platt then isotonic, on out-of-fold decisions"
     heads = train_heads(sets)
     doc = {
-        "format": "vlmsafety-refusal-lr", "version": VERSION3, "features": FEATURE_SPEC3,
+        "format": "vlmsafety-refusal-lr", "version": version, "features": feature_spec3(version),
         "trained_on": sorted({s.name.split("-minus-")[0] for s in sets}),
         "manifest": {
             "corpora": {s.name: len(s.texts) for s in sets},
@@ -198,12 +228,10 @@ def model_json(sets: Sequence[TrainSet]) -> str:
             "note": "out-of-fold: each text corpus, and each half of the msts-en models, "
                     "judged by heads trained without it",
             "response_fingerprints_b64": encode_fingerprints(
-                response_fingerprints([t for s in sets for t in s.texts])),
+                response_fingerprints([t for s in originals for t in s.texts])),
         },
         "l2": L2, "iterations": ITERATIONS3,
-        "calibration": {"a": a, "b": b, "c": c, "isotonic_x": iso_x.tolist(),
-                        "isotonic_y": iso_y.tolist(),
-                        "method": "Platt then isotonic, on out-of-fold decisions"},
+        "calibration": calibration,
         "heads": {name: {**encode_sparse(heads[name][0]), "bias": heads[name][1]} for name in HEADS},
     }
     return json.dumps(doc, sort_keys=True, indent=0, ensure_ascii=True) + "\n"
@@ -223,11 +251,14 @@ def main(argv: list[str] | None = None) -> int:
                              "../shared/data beside a checkout)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--overwrite", action="store_true")
+    parser.add_argument("--version", choices=VERSIONS3, default=VERSION3,
+                        help=f"model version to train (default {VERSION3}; 3.0.0 reproduces the "
+                             "earlier packaged file)")
     args = parser.parse_args(argv)
     if args.out.exists() and not args.overwrite:
         print(f"error: {args.out} exists; pass --overwrite to replace it", file=sys.stderr)
         return 2
-    text = model_json([read_dev_corpus(n, args.data_dir) for n in DEV_CORPORA])
+    text = model_json([read_dev_corpus(n, args.data_dir) for n in DEV_CORPORA], args.version)
     fd, tmp = tempfile.mkstemp(dir=args.out.parent, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
