@@ -95,10 +95,10 @@ def test_reproduce_section_runs_as_written(shared_data: Path, tmp_path: Path, de
             assert done.returncode == 0, f"`{command}` failed: {done.stderr[-2000:]}"
         else:
             assert main(argv[1:]) == 0, f"`{command}` failed"
-    # what the section says: ranks agree with the paper (rho 0.976), 5 of 8 published rates
+    # what the section says: ranks agree with the paper (rho 0.976), 6 of 8 published rates
     # inside our CI
     page = (repo / "mossbench.md").read_text()
-    assert "| refusal | 8 | 5 of 8 |" in page and "| 0.976 |" in page
+    assert "| refusal | 8 | 6 of 8 |" in page and "| 0.976 |" in page
     strict = json.loads((repo / "demo-strict" / "results.json").read_text())
     assert strict["metric"]["partial_refusal"] == "refusal"
     assert strict["metric"]["bootstrap_breakdowns"] is True

@@ -183,7 +183,7 @@ def test_3_0_0_still_loads_and_reads_the_whole_response() -> None:
 
 
 def test_dual_sample_direct_answers_survive(judge: RefusalLRJudge) -> None:
-    """On the demo's DUAL-style responses 3.0.0 turned 389 of 2.x's 405 direct answers into
+    """On the demo's DUAL-style responses 3.0.0 turned 541 of 2.x's 567 direct answers into
     ``irrelevant``; 3.1 keeps them (all but a handful) and turns no refusal into a compliance."""
     from vlmsafety.judges import load_judge
     from vlmsafety.judges.base import JudgeItem

@@ -50,9 +50,15 @@ def test_keyword_1_0_0_reproduces_its_labels(shared_data: Path, name: str) -> No
 
 
 def test_names_and_defaults() -> None:
-    assert DEFAULT_OFFLINE_JUDGE.startswith("refusal-lr@2.0.0+")
+    assert DEFAULT_OFFLINE_JUDGE.startswith("refusal-lr@3.1.0+")
     assert {"chat", "keyword@1.0.0", DEFAULT_OFFLINE_JUDGE} <= set(available_judges())
     assert load_judge(DEFAULT_OFFLINE_JUDGE).name == DEFAULT_OFFLINE_JUDGE
+    from vlmsafety.judges.cascade import CascadeJudge
+
+    # a cascade made without an offline judge starts from the default one, by any route
+    assert CascadeJudge(load_judge("keyword@1.0.0")).offline.name == DEFAULT_OFFLINE_JUDGE
+    assert load_judge("cascade", second=load_judge("keyword@1.0.0")).offline.name \
+        == DEFAULT_OFFLINE_JUDGE  # type: ignore[attr-defined]  # a CascadeJudge
     assert load_judge("keyword").name == "keyword@1.0.0"
 
 

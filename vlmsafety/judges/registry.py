@@ -59,14 +59,10 @@ REFUSAL_LR3_SHA8: Final = "e813c6e3"
 REFUSAL_LR31_SHA8: Final = "d998424b"
 """First 8 hex digits of the sha256 of the packaged refusal-lr@3.1.0 weights (part of its name)."""
 
-DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@2.0.0+{REFUSAL_LR_SHA8}"
-"""The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``, the demo
-and the metric modules' ``responses`` config): refusal-lr 2.x. refusal-lr 3.x wins the fold table
-(``docs/judges.md``, "Which offline judge is the default") but is not the default: it reads a
-response that first transcribes the image ("The image reads ...", DUAL-Bench's typical answer)
-and then complies as an image description (``irrelevant``, confidence about 0.9), so DUAL-Bench's
-direct-answer rate would collapse. Ask for it by name (``refusal-lr@3.0.0+<sha8>``, or the bare
-``refusal-lr``) for free-form VLM answers such as MSTS's."""
+DEFAULT_OFFLINE_JUDGE: Final = f"refusal-lr@3.1.0+{REFUSAL_LR31_SHA8}"
+"""The offline judge used by default (``vlmsafety judge``, ``judge-eval``, ``evaluate``, the demo,
+the cascade's first pass and the metric modules' ``responses`` config). Why this one:
+``docs/judges.md``, "The default judge"."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]*(@[0-9A-Za-z][0-9A-Za-z.+-]*)?$")
 _REGISTRY: dict[str, dict[str, JudgeFactory]] = {}
