@@ -386,7 +386,7 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
         english.append(i)
         if heads.reads_body:
             body = answer_text(t)
-            if body is not t and len(body) < len(t):
+            if len(body) < len(t):
                 texts[i], normalised[i] = body, normalise_text(body)
     for start in range(0, len(english), CHUNK):
         idx = english[start:start + CHUNK]
