@@ -120,7 +120,7 @@ def test_word_gates_are_necessary_conditions(shared_data: Path) -> None:
     texts = [t[:600] for t in _TRICKY + _GATE_TRICKY]
     for corpus in ("xstest-gpt4", "xstest-llama2new", "msts-en", "gptfuzz"):
         texts += [normalise_text(t)[:600] for t in read_dev_corpus(corpus, shared_data).texts]
-    gates = np.concatenate([_word_gates(texts[i:i + 256]) for i in range(0, len(texts), 256)])
+    gates = np.concatenate([_word_gates(texts[i:i + 256])[0] for i in range(0, len(texts), 256)])
     for name, bit in _GATE_BIT.items():
         if name in _PLAIN:
             match = np.array([_PLAIN[name].search(t) is not None for t in texts])

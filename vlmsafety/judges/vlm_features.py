@@ -231,9 +231,9 @@ def _lookup(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return at, _GATE_BITS_OF[bucket[at]].astype(np.int64)
 
 
-def _word_gates(texts: Sequence[str]) -> np.ndarray:
+def _word_gates(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Per text, the bits (:data:`_GATE_BIT`) of the gates that pass (all of them when the text
-    is not ASCII: its words are not read here)."""
+    is not ASCII: its words are not read here), and its number of blanks (-1 when not ASCII)."""
     n = len(texts)
     ascii_ = [t.isascii() for t in texts]
     lengths = np.array([len(t) if a else 0 for t, a in zip(texts, ascii_)], dtype=np.int64)
@@ -266,8 +266,12 @@ def _word_gates(texts: Sequence[str]) -> np.ndarray:
         fb |= np.where(
             begin[first] + size[first] > starts + _OPEN, _ALL_GATES, 0)
         gates |= np.where(inside, fb, 0) & (_GATE_BIT["vlm:rebut_open"] | _GATE_BIT["vlm:comply_open"])
-    gates[~np.array(ascii_, dtype=bool)] = _ALL_GATES
-    return gates
+    blanks = np.flatnonzero(buf == 32)
+    spaces = np.searchsorted(blanks, starts + lengths) - np.searchsorted(blanks, starts)
+    other = ~np.array(ascii_, dtype=bool)
+    gates[other] = _ALL_GATES
+    spaces[other] = -1
+    return gates, spaces
 
 
 def _steps(text: str) -> bool:
@@ -304,7 +308,7 @@ def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> 
     if n == 0:
         return out
     texts = [full[:_READ] for full in normalised]
-    gates = _word_gates(texts)
+    gates, spaces = _word_gates(texts)
     describe_open = _DESCRIBE_OPEN.match
     for k, name in enumerate(_RX):
         test = _TESTS[name]
@@ -322,8 +326,14 @@ def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> 
         else:  # vlm:steps
             hits = [i for i in _list_candidates(texts) if _steps(texts[i])]
         out[hits, k] = VLM_SCALE
-    short = np.array([full.count(" ") for full in normalised]) < _SHORT_WORDS
-    out[short, N_VLM - 2] = VLM_SCALE
+    # short: blanks counted in what was read, the rest only where that is short and more was cut
+    short = (spaces < _SHORT_WORDS).tolist()
+    for i in np.flatnonzero((spaces < _SHORT_WORDS) & (spaces >= 0)).tolist():
+        if len(normalised[i]) > _READ:
+            short[i] = normalised[i].count(" ") < _SHORT_WORDS
+    for i in np.flatnonzero(spaces < 0).tolist():
+        short[i] = normalised[i].count(" ") < _SHORT_WORDS
+    out[np.array(short, dtype=bool), N_VLM - 2] = VLM_SCALE
     for i, prompt in enumerate(prompts):
         if prompt:
             out[i, N_VLM - 1] = VLM_SCALE * _overlap(texts[i], prompt)
