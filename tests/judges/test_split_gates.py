@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vlmsafety.judges._split_gates import may_help_after, may_withhold
@@ -42,6 +43,34 @@ def test_withhold_pre_check_is_necessary(shared_data: Path) -> None:
     assert len(matches) > 100  # not vacuous
     assert all(may_withhold(t) for t in matches)
     assert sum(map(may_withhold, texts)) < 0.8 * len(texts)  # and it rules something out
+
+
+def test_withhold_word_gate_is_necessary(shared_data: Path) -> None:
+    from vlmsafety.judges.vlm_features import _indicators
+
+    texts = _corpus_texts(shared_data) + ["'i won't list them", "i_will not give", "won't include the"]
+    can = np.concatenate([_indicators(texts[i:i + 256], [None] * len(texts[i:i + 256]))[1]
+                          for i in range(0, len(texts), 256)])
+    matches = np.array([_WITHHOLD.search(t) is not None for t in texts])
+    assert matches.sum() > 100
+    assert not (matches & ~can).any(), [t for t, m, c in zip(texts, matches, can) if m and not c][:3]
+    assert can.mean() < 0.6
+
+
+def test_vectorised_vlm_rules_agree_with_the_row_rule(shared_data: Path) -> None:
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import FLAG_BITS
+    from vlmsafety.judges.refusal_lr3 import _vlm_rule, _vlm_rules, design
+
+    for name in ("msts-en", "xstest-gpt4"):
+        ts = read_dev_corpus(name, shared_data)
+        norm = [normalise_text(t) for t in ts.texts]
+        d = design(norm, list(ts.prompts))
+        fast = _vlm_rules(d.vlm, norm, d.flags)
+        slow = [_vlm_rule(d.vlm[k], norm[k], bool(d.flags[k] & FLAG_BITS["persona"]))
+                for k in range(len(norm))]
+        assert fast == slow
+        assert sum(r is not None for r in fast) > 10
 
 
 def test_help_after_pre_check_is_necessary(shared_data: Path) -> None:

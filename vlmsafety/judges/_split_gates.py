@@ -27,9 +27,10 @@ HELP_LOOSE = tuple(re.compile(p) for p in (
 a text is a match of one of these in the text."""
 
 
-def may_withhold(text: str) -> bool:
-    """Whether ``refusal_lr._WITHHOLD`` can match ``text``."""
-    return any(map(text.__contains__, WITHHOLD_KEYS))
+def may_withhold(text: str, known: bool | None = None) -> bool:
+    """Whether ``refusal_lr._WITHHOLD`` can match ``text`` (``known``: the caller's answer from
+    another pre-check, when it has one)."""
+    return any(map(text.__contains__, WITHHOLD_KEYS)) if known is None else known
 
 
 def may_help_after(text: str) -> bool:

@@ -165,6 +165,9 @@ _PAIR_GATES: dict[str, tuple[str, ...]] = {
     "vlm:should_not": (
         "should not", "shouldn", "must not", "not recommended", "not advisable", "never a",
         "never advisable", "never safe", "is illegal", "are illegal", "against the"),
+    "rule:withhold": (  # the split rules' pattern refusal_lr._WITHHOLD (not an indicator)
+        "won t", "will not", "can t", "i cannot", "not going", "without going", "without providing",
+        "without giving", "omit", "leave out", "not include", "t include", "for safety"),
 }
 """Per gated pattern: the words (one) and adjacent pairs (two) one of which each match contains."""
 _FIRST_GATES: dict[str, tuple[str, ...]] = {
@@ -303,10 +306,17 @@ _TESTS = {name: _gated(name) for name in _RX}
 
 def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> np.ndarray:
     """The ``(n, N_VLM)`` indicator matrix of normalised responses and their prompts."""
+    return _indicators(normalised, prompts)[0]
+
+
+def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`vlm_indicators`, and per text whether the split rules' withholding pattern can
+    match what was read (its word gate, :data:`_PAIR_GATES`)."""
     n = len(normalised)
     out = np.zeros((n, N_VLM))
     if n == 0:
-        return out
+        return out, np.zeros(0, dtype=bool)
     texts = [full[:_READ] for full in normalised]
     gates, spaces = _word_gates(texts)
     describe_open = _DESCRIBE_OPEN.match
@@ -337,4 +347,4 @@ def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> 
     for i, prompt in enumerate(prompts):
         if prompt:
             out[i, N_VLM - 1] = VLM_SCALE * _overlap(texts[i], prompt)
-    return out
+    return out, (gates & _GATE_BIT["rule:withhold"]) > 0
