@@ -181,6 +181,7 @@ _GATED = (*_PAIR_GATES, *_FIRST_GATES)
 _GATE_BIT = {name: 1 << k for k, name in enumerate(_GATED)}
 _W_CLASS = np.zeros(256, dtype=bool)
 _W_CLASS[[ord(c) for c in string.ascii_letters + string.digits + "_"]] = True
+_W_BYTES = bytes(_W_CLASS.view(np.uint8))
 _KEEP = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _PAIR = np.uint64(0x9E3779B97F4A7C15)
 _FIRST = np.uint64(0xC2B2AE3D27D4EB4F)
@@ -246,7 +247,8 @@ def _word_gates(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     data = ("\x00" + "\x00".join(t if a else "" for t, a in zip(texts, ascii_))
             + "\x00" * 9).encode("ascii")
     buf = np.frombuffer(data, dtype=np.uint8)
-    edge = np.flatnonzero(np.diff(_W_CLASS[buf])) + 1  # word starts and ends, alternating
+    word = np.frombuffer(data.translate(_W_BYTES), dtype=np.bool_)  # bytes.translate: one C pass
+    edge = np.flatnonzero(word[1:] != word[:-1]) + 1  # word starts and ends, alternating
     begin = edge[0::2]
     size = edge[1::2] - begin
     # a word's key: its first 8 bytes (an unaligned 8-byte read, masked to the word)
