@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Final
 
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, REFUSAL, Label
@@ -203,11 +204,12 @@ def detect_language(text: str) -> str:
         return "fa" if _FARSI_LETTERS.search(head) else "ar"
     if script != "Latin":
         return f"und:{script}"
-    words = [w.strip(_PUNCT) for w in head[:_LATIN_CHARS].lower().split()]
-    if len(words) < 4:
+    raw = head[:_LATIN_CHARS].lower().split()
+    if len(raw) < 4:
         return "en" if head.isascii() else "und:Latin"
-    if head.isascii() and _NOT_ENGLISH.isdisjoint(words):
+    if head.isascii() and _NOT_ENGLISH.isdisjoint(map(str.strip, raw, repeat(_PUNCT))):
         return "en"  # no other language can count more of its words than English (no marks)
+    words = [w.strip(_PUNCT) for w in raw]
     counts = dict.fromkeys(_LATIN_WORDS, 0)
     for w in words:
         for lang in _WORD_LANGUAGES.get(w, ()):
