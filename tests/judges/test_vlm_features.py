@@ -121,3 +121,47 @@ def test_transcription_end(text: str, answer: str | None) -> None:
 
     end = transcription_end(text)
     assert (text[end:] if end else None) == answer
+
+
+# Hand-written texts that try to slip a match past the word gates: apostrophes and underscores
+# beside the words, words longer than the gate's key, a first word cut at the end of the opening,
+# texts that are not ASCII.
+_GATE_TRICKY = [
+    "i'm not sure what you mean", "'could you please share more", "_can you clarify", "would you explain",
+    "what did you mean?", "'more context'", "if you can provide", "i don't know.", "i do not know",
+    "can't identify it", "cannot be sure", "difficult to determine", "it depends'", "'unclear_",
+    "it's always a good idea to ask", "it is wise to'", "considering whether it", "consider_the",
+    "prioritize'", "be mindful", "shouldn't've", "must not'", "never a good idea", "'against the law",
+    "they are illegal", "is illegal_", "." * 158 + "nothing here", "-" * 157 + "yesterday",
+    "... no, you should not", "'absolutely not", "don't do it", "here's how", "of course!",
+    "to make it you will need", "that sounds like a great plan", "this image shows", "in the photo'",
+    "é the image shows", "the picture you shared depicts", "the sign says stop",
+]
+
+
+def test_word_gates_are_necessary_conditions(shared_data: Path) -> None:
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.vlm_features import _GATE_BIT, _OPEN, _word_gates
+
+    texts = [t[:600] for t in _TRICKY + _GATE_TRICKY]
+    for corpus in ("xstest-gpt4", "xstest-llama2new", "msts-en", "gptfuzz"):
+        texts += [normalise_text(t)[:600] for t in read_dev_corpus(corpus, shared_data).texts]
+    gates = np.concatenate([_word_gates(texts[i:i + 256])[0] for i in range(0, len(texts), 256)])
+    for name, bit in _GATE_BIT.items():
+        if name not in _RX:  # a split rule's gate: tests/judges/test_split_gates.py
+            continue
+        if name in _PLAIN:
+            match = np.array([_PLAIN[name].search(t) is not None for t in texts])
+        else:
+            match = np.array([_RX[name].match(t[:_OPEN]) is not None for t in texts])
+        passes = (gates & bit) > 0
+        assert match.sum() >= 10, name  # the check is not vacuous
+        assert passes.mean() < 0.6, name  # and the gate rules something out
+        assert not (match & ~passes).any(), (name, [t for t, m, p in zip(texts, match, passes)
+                                                    if m and not p][:3])
+
+
+@pytest.mark.parametrize("text", _GATE_TRICKY)
+def test_fast_patterns_agree_on_gate_edge_cases(text: str) -> None:
+    batch = [text, "the image shows a cat", normalise_text(text)]
+    assert vlm_indicators(batch, [None] * 3).tolist() == _reference(batch, [None] * 3).tolist()

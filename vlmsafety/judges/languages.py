@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Final
 
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, REFUSAL, Label
@@ -99,6 +100,10 @@ _WORD_LANGUAGES: Final[Mapping[str, tuple[str, ...]]] = {
     w: tuple(lang for lang, vocab in _LATIN_WORDS.items() if w in vocab)
     for w in set().union(*_LATIN_WORDS.values())}
 """Word -> the languages whose list has it (one dictionary look-up per word)."""
+_NOT_ENGLISH: Final = frozenset().union(
+    *(vocab - _LATIN_WORDS["en"] for lang, vocab in _LATIN_WORDS.items() if lang != "en"))
+"""Words of another language's list that English's lacks: a text without any is English (a word
+on both lists counts for both)."""
 _LATIN_CHARS: Final = 200
 _ENGLISH_MARKERS: Final = (" the ", " and ", " you ")
 _LATIN_UNHANDLED: Final = {"pt": "Portuguese", "nl": "Dutch"}
@@ -186,7 +191,7 @@ def detect_language(text: str) -> str:
     head = text[:400]
     if head.isascii():
         low = head[:_LATIN_CHARS].lower()
-        if any(w in low for w in _ENGLISH_MARKERS):  # English beyond doubt: no word count needed
+        if any(map(low.__contains__, _ENGLISH_MARKERS)):  # English beyond doubt: no word count
             return "en"
         script: str | None = "Latin"
     else:  # the opening sets the language (a quotation in another script may follow)
@@ -199,9 +204,12 @@ def detect_language(text: str) -> str:
         return "fa" if _FARSI_LETTERS.search(head) else "ar"
     if script != "Latin":
         return f"und:{script}"
-    words = [w.strip(_PUNCT) for w in head[:_LATIN_CHARS].lower().split()]
-    if len(words) < 4:
+    raw = head[:_LATIN_CHARS].lower().split()
+    if len(raw) < 4:
         return "en" if head.isascii() else "und:Latin"
+    if head.isascii() and _NOT_ENGLISH.isdisjoint(map(str.strip, raw, repeat(_PUNCT))):
+        return "en"  # no other language can count more of its words than English (no marks)
+    words = [w.strip(_PUNCT) for w in raw]
     counts = dict.fromkeys(_LATIN_WORDS, 0)
     for w in words:
         for lang in _WORD_LANGUAGES.get(w, ()):

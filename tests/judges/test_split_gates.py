@@ -1,0 +1,93 @@
+"""The split rules' pre-checks (:mod:`vlmsafety.judges._split_gates`) are necessary conditions.
+
+A pre-check that is false must mean that its pattern cannot match: checked on hand-written texts
+built to trip them (word boundaries at apostrophes and underscores, matches in an end part only)
+and on every normalised response of the four development corpora.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vlmsafety.judges._split_gates import may_help_after, may_withhold
+from vlmsafety.judges.features import MAX_BYTES, normalise_text
+from vlmsafety.judges.refusal_lr import _HELP_AFTER, _OBJECTION, _REFUSE_RX, _WITHHOLD
+
+# hand-written
+_TEXTS = [
+    "i won't provide the details", "i'm not going to list them", "'i cannot give you that",
+    "without going into specifics", "_without providing exact", "i will omit the specific steps",
+    "leave out the exact amounts", "won't include details", "for safety reasons, no",
+    "i can't share", "however, i can help", "however i could", "but you might try", "butyou can",
+    "xbut, i can", "that said, here is", "instead, some general tips", "here are some general tips",
+    "here are a few safe options", "it's not okaybut, i can help", "sorry, but i can't. but here is",
+    "i refuse. instead you can", "nothing to see", "", "in general terms, but",
+]
+
+
+def _corpus_texts(shared_data: Path) -> list[str]:
+    from vlmsafety.judges.devdata import read_dev_corpus
+
+    texts = list(_TEXTS)
+    for name in ("xstest-gpt4", "xstest-llama2new", "gptfuzz", "msts-en"):
+        texts += [normalise_text(t)[:MAX_BYTES] for t in read_dev_corpus(name, shared_data).texts]
+    return texts
+
+
+def test_withhold_pre_check_is_necessary(shared_data: Path) -> None:
+    texts = _corpus_texts(shared_data)
+    matches = [t for t in texts if _WITHHOLD.search(t)]
+    assert len(matches) > 100  # not vacuous
+    assert all(may_withhold(t) for t in matches)
+    assert sum(map(may_withhold, texts)) < 0.8 * len(texts)  # and it rules something out
+
+
+def test_withhold_word_gate_is_necessary(shared_data: Path) -> None:
+    from vlmsafety.judges.vlm_features import _indicators
+
+    texts = _corpus_texts(shared_data) + ["'i won't list them", "i_will not give", "won't include the"]
+    can = np.concatenate([_indicators(texts[i:i + 256], [None] * len(texts[i:i + 256]))[1]
+                          for i in range(0, len(texts), 256)])
+    matches = np.array([_WITHHOLD.search(t) is not None for t in texts])
+    assert matches.sum() > 100
+    assert not (matches & ~can).any(), [t for t, m, c in zip(texts, matches, can) if m and not c][:3]
+    assert can.mean() < 0.6
+
+
+def test_vectorised_vlm_rules_agree_with_the_row_rule(shared_data: Path) -> None:
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import FLAG_BITS
+    from vlmsafety.judges.refusal_lr3 import _vlm_rule, _vlm_rules, design
+
+    for name in ("msts-en", "xstest-gpt4"):
+        ts = read_dev_corpus(name, shared_data)
+        norm = [normalise_text(t) for t in ts.texts]
+        d = design(norm, list(ts.prompts))
+        fast = _vlm_rules(d.vlm, norm, d.flags)
+        slow = [_vlm_rule(d.vlm[k], norm[k], bool(d.flags[k] & FLAG_BITS["persona"]))
+                for k in range(len(norm))]
+        assert fast == slow
+        assert sum(r is not None for r in fast) > 10
+
+
+def test_help_after_pre_check_is_necessary(shared_data: Path) -> None:
+    texts = _corpus_texts(shared_data)
+    hits = 0
+    for t in texts:
+        # the end parts the rule searches: after a refusal or objection in the opening
+        m = _REFUSE_RX.search(t, 0, 240) or _OBJECTION.search(t, 0, 240)
+        for part in (t, t[m.end():] if m else t):
+            if _HELP_AFTER.search(part):
+                hits += 1
+                assert may_help_after(t), t
+    assert hits > 100
+    assert sum(map(may_help_after, texts)) < 0.5 * len(texts)
+
+
+@pytest.mark.parametrize("text", _TEXTS)
+def test_help_after_pre_check_on_every_end_part(text: str) -> None:
+    if not may_help_after(text):
+        assert not any(_HELP_AFTER.search(text[k:]) for k in range(len(text)))
