@@ -75,14 +75,14 @@ def test_int16_heads_score_as_the_float64_heads(shared_data: Path) -> None:
     from vlmsafety.judges.refusal_lr3 import DEFAULT_MODEL3, design
 
     heads = load_model(DEFAULT_MODEL3).heads
-    assert heads._int16 is not None
+    assert heads._compact is not None
     texts = read_dev_corpus("msts-en", shared_data).texts[:300]
     d = design([normalise_text(t) for t in texts], [None] * len(texts))
     fast = heads.scores(d)
     # the same heads with one weight off the 1/4096 grid take the float64 path
     w, b = heads.weights["engage"]
     odd = replace(heads, weights={**heads.weights, "engage": (w + np.where(w == w.max(), 1e-9, 0), b)})
-    assert odd._int16 is None
+    assert odd._compact is None
     plain = odd.scores(d)
     for h in ("refusal", "direct"):
         np.testing.assert_array_equal(fast[h], plain[h])

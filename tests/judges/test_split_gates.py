@@ -60,7 +60,8 @@ def test_withhold_word_gate_is_necessary(shared_data: Path) -> None:
 def test_vectorised_vlm_rules_agree_with_the_row_rule(shared_data: Path) -> None:
     from vlmsafety.judges.devdata import read_dev_corpus
     from vlmsafety.judges.features import FLAG_BITS
-    from vlmsafety.judges.refusal_lr3 import _vlm_rule, _vlm_rules, design
+    from vlmsafety.judges.refusal_lr3 import design
+    from vlmsafety.judges.vlm_features import _vlm_rule, _vlm_rules
 
     for name in ("msts-en", "xstest-gpt4"):
         ts = read_dev_corpus(name, shared_data)
