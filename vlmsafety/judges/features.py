@@ -55,6 +55,7 @@ __all__ = [
     "RULE_SCALE",
     "Features",
     "batch_features",
+    "flag_buckets",
     "batch_scores",
     "normalise_text",
     "opening_refuses",
@@ -330,6 +331,7 @@ class Features:
         n_docs: Number of documents.
         flags: Per document, the bits (:data:`FLAG_BITS`) of the phrase lists it contains.
         keys: The 64-bit n-gram key of each n-gram entry (before bucketing; for inspection).
+        at: ``index[cols]`` when the caller gave an ``index`` (see :func:`batch_features`).
     """
 
     rows: np.ndarray
@@ -338,19 +340,28 @@ class Features:
     n_docs: int
     flags: np.ndarray
     keys: np.ndarray
+    at: np.ndarray | None = None
 
 
 CHUNK = 256
 """Responses hashed together (bounded buffers that stay in the CPU cache)."""
 
 
-def batch_features(texts: Sequence[str], *, normalised: Sequence[str] | None = None) -> Features:
-    """The design matrix of a batch of responses (see the module docstring), chunk by chunk."""
+def batch_features(texts: Sequence[str], *, normalised: Sequence[str] | None = None,
+                   index: tuple[np.ndarray, int] | None = None) -> Features:
+    """The design matrix of a batch of responses (see the module docstring), chunk by chunk.
+
+    ``index``: ``(table, base)``, a caller's table over the columns (its renumbering of them,
+    e.g. where its weights are) in which exactly the buckets of :func:`flag_buckets` have values
+    ``>= base``; then ``Features.at`` is ``table[cols]``, gathered once for the flags and the
+    caller.
+    """
     norm = list(normalised) if normalised is not None else [normalise_text(t) for t in texts]
-    parts = [_chunk_features(norm[i:i + CHUNK]) for i in range(0, len(norm), CHUNK)]
+    parts = [_chunk_features(norm[i:i + CHUNK], index) for i in range(0, len(norm), CHUNK)]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return Features(empty, empty, np.zeros(0), 0, empty, np.zeros(0, dtype=np.uint64))
+        return Features(empty, empty, np.zeros(0), 0, empty, np.zeros(0, dtype=np.uint64),
+                        None if index is None else index[0][:0])
     if len(parts) == 1:
         return parts[0]
     offsets = np.arange(0, len(norm), CHUNK)
@@ -358,7 +369,19 @@ def batch_features(texts: Sequence[str], *, normalised: Sequence[str] | None = N
                     np.concatenate([p.cols for p in parts]),
                     np.concatenate([p.vals for p in parts]), len(norm),
                     np.concatenate([p.flags for p in parts]),
-                    np.concatenate([p.keys for p in parts]))
+                    np.concatenate([p.keys for p in parts]),
+                    None if index is None else np.concatenate([p.at for p in parts]))
+
+
+def flag_buckets() -> np.ndarray:
+    """The n-gram buckets (columns) in which a phrase of :data:`FLAGS` falls, sorted.
+
+    Example:
+        >>> b = flag_buckets()
+        >>> bool(len(b) > 100 and b.max() < 2 ** BITS)
+        True
+    """
+    return np.flatnonzero(_FLAG_BITS_OF)
 
 
 def _separators(data: bytes, pieces: list[bytes]) -> np.ndarray:
@@ -372,7 +395,7 @@ def _separators(data: bytes, pieces: list[bytes]) -> np.ndarray:
     return at
 
 
-def _chunk_features(norm: list[str]) -> Features:
+def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None) -> Features:
     n = len(norm)
     # the buffer opens and closes with a separator, so position 0 is never inside a token
     pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
@@ -412,7 +435,12 @@ def _chunk_features(norm: list[str]) -> Features:
     rows = np.concatenate((d_all, d_all[head]))
     vals = np.concatenate((body_val[d_all], open_val[d_all[head]]))
     # phrase flags: the bucket's flag bits, kept where the exact key is the phrase's
-    cand = np.flatnonzero(_FLAG_ANY[cols])  # a table of bytes: 1/8 of the int64 one's misses
+    if index is None:
+        at = None
+        cand = np.flatnonzero(_FLAG_ANY[cols])  # a table of bytes: 1/8 of the int64 one's misses
+    else:  # the caller's table marks the same buckets (one gather for both)
+        at = index[0][cols]
+        cand = np.flatnonzero(at >= index[1])
     hit = cand[_FLAG_KEY_OF[cols[cand]] == keys[cand]]
     flags = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(flags, rows[hit], _FLAG_BITS_OF[cols[hit]])
@@ -423,6 +451,7 @@ def _chunk_features(norm: list[str]) -> Features:
         np.concatenate((cols, 2 ** BITS + rc)),
         np.concatenate((vals, np.full(len(rr), RULE_SCALE))),
         n, flags, keys,
+        None if at is None else np.concatenate((at, index[0][2 ** BITS + rc])),  # type: ignore[index]
     )
 
 
