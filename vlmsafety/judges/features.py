@@ -418,7 +418,8 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     np.cumsum(buf8.astype(np.uint64) * qw[: len(buf8)], out=prefix[1:])
     h = (prefix[ends] - prefix[tok_start]) * pw[tok_start]
     # separators before a token = its document (the leading one counts 1)
-    doc = np.searchsorted(_separators(data, pieces), tok_start) - 1
+    seps = _separators(data, pieces)  # doc = separators before the token - 1, run by run:
+    doc = np.repeat(np.arange(len(seps) - 1), np.diff(np.searchsorted(tok_start, seps)))
     first_tok = np.searchsorted(doc, np.arange(n), side="left")
     rel = np.arange(len(tok_start)) - first_tok[doc]
     n_tok = np.bincount(doc, minlength=n)
@@ -447,7 +448,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     # the indicators: the first len(RULE_NAMES) flags
     rr, rc = np.nonzero((flags[:, None] >> np.arange(len(RULE_NAMES))) & 1)
     return Features(
-        np.concatenate((rows, rr)).astype(np.int64),
+        np.concatenate((rows, rr)).astype(np.int64, copy=False),
         np.concatenate((cols, 2 ** BITS + rc)),
         np.concatenate((vals, np.full(len(rr), RULE_SCALE))),
         n, flags, keys,

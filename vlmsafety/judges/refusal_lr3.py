@@ -420,18 +420,19 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
     labels: list[Label] = [DIRECT_ANSWER] * n
     reasons = [""] * n
     conf = [0.0] * n
-    english: list[int] = []
     texts, normalised = list(texts), list(normalised)
-    for i, t in enumerate(texts):
-        lang = detect_language(t)
-        if lang != "en":
-            labels[i], conf[i], reasons[i] = foreign_verdict(t, lang)
-            continue
-        english.append(i)
-        if heads.reads_body:
-            body = answer_text(t)
-            if len(body) < len(t):
-                texts[i], normalised[i] = body, normalise_text(body)
+    langs = list(map(detect_language, texts))
+    english = [i for i, lang in enumerate(langs) if lang == "en"]
+    if len(english) < n:
+        for i, lang in enumerate(langs):
+            if lang != "en":
+                labels[i], conf[i], reasons[i] = foreign_verdict(texts[i], lang)
+    if heads.reads_body:  # answer_text, where it cuts a transcription
+        for i, cut in zip(english, map(transcription_end, [texts[i] for i in english])):
+            if cut:
+                texts[i] = texts[i][cut:]
+                normalised[i] = normalise_text(texts[i])
+    log_odds = float(np.log(threshold / (1.0 - threshold)))
     for start in range(0, len(english), CHUNK):
         idx = english[start:start + CHUNK]
         norm = [normalised[i] for i in idx]
@@ -440,7 +441,7 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
         lab, why, over = decide3([texts[i] for i in idx], [prompts[i] for i in idx], sc, d.flags,
                                  norm, d.vlm, threshold, advice=heads.reads_body,
                                  withhold=d.withhold)
-        refusing = np.array([x in (REFUSAL, PARTIAL_REFUSAL) for x in lab])
+        refusing = over != (sc["refusal"] >= log_odds)  # over: refusing != the model's side
         c = apply_isotonic(_platt(sc["refusal"], refusing, over, heads.platt), heads).tolist()
         for i, label, reason, ci in zip(idx, lab, why, c):
             labels[i], reasons[i], conf[i] = label, reason, round(ci, 4)
