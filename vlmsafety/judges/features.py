@@ -416,12 +416,12 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     pw, qw = _powers(len(buf8) + 1)
     prefix = np.zeros(len(buf8) + 1, dtype=np.uint64)
     np.cumsum(buf8.astype(np.uint64) * qw[: len(buf8)], out=prefix[1:])
-    h = (prefix[ends] - prefix[tok_start]) * pw[tok_start]
+    h = (prefix.take(ends) - prefix.take(tok_start)) * pw.take(tok_start)  # take: a lighter gather
     # separators before a token = its document (the leading one counts 1)
     seps = _separators(data, pieces)  # doc = separators before the token - 1, run by run:
     doc = np.repeat(np.arange(len(seps) - 1), np.diff(np.searchsorted(tok_start, seps)))
     first_tok = np.searchsorted(doc, np.arange(n), side="left")
-    rel = np.arange(len(tok_start)) - first_tok[doc]
+    rel = np.arange(len(tok_start)) - first_tok.take(doc)
     n_tok = np.bincount(doc, minlength=n)
     # bigrams: token i with token i + 1 of the same document
     pair = doc[:-1] == doc[1:]
@@ -434,13 +434,13 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     keys = np.concatenate((h_all, h_all[head] ^ _OPEN_SALT))
     cols = ((keys * _MIX) >> _SHIFT).astype(np.int64)
     rows = np.concatenate((d_all, d_all[head]))
-    vals = np.concatenate((body_val[d_all], open_val[d_all[head]]))
+    vals = np.concatenate((body_val.take(d_all), open_val.take(d_all[head])))
     # phrase flags: the bucket's flag bits, kept where the exact key is the phrase's
     if index is None:
         at = None
-        cand = np.flatnonzero(_FLAG_ANY[cols])  # a table of bytes: 1/8 of the int64 one's misses
+        cand = np.flatnonzero(_FLAG_ANY.take(cols))  # a table of bytes: 1/8 of the int64 one's misses
     else:  # the caller's table marks the same buckets (one gather for both)
-        at = index[0][cols]
+        at = index[0].take(cols)
         cand = np.flatnonzero(at >= index[1])
     hit = cand[_FLAG_KEY_OF[cols[cand]] == keys[cand]]
     flags = np.zeros(n, dtype=np.int64)

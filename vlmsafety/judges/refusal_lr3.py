@@ -238,9 +238,9 @@ class Heads:
         # in the CPU cache); q * (v / 4096) is q / 4096 * v, both exact scalings of one product
         # rounded once: the same float64 terms, summed in the same order
         remap, tables, _ = small
-        at = remap[cols] if design_.at is None else design_.at
+        at = remap.take(cols) if design_.at is None else design_.at
         scaled = vals / _SCALE
-        return {name: bias + np.bincount(rows, weights=q[at] * scaled, minlength=n)
+        return {name: bias + np.bincount(rows, weights=q.take(at) * scaled, minlength=n)
                 for q, (name, (_, bias)) in zip(tables, self.weights.items())}
 
     @property

@@ -232,7 +232,7 @@ _GATE_SHIFT, _GATE_KEY_OF, _GATE_BITS_OF = _gate_table()
 def _lookup(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The keys that are a gate's (their indices) and their gate bits."""
     bucket = ((keys * _PAIR) >> np.uint64(_GATE_SHIFT)).astype(np.intp)
-    at = np.flatnonzero(_GATE_BITS_OF[bucket])
+    at = np.flatnonzero(_GATE_BITS_OF.take(bucket))
     at = at[_GATE_KEY_OF[bucket[at]] == keys[at]]
     return at, _GATE_BITS_OF[bucket[at]].astype(np.int64)
 
