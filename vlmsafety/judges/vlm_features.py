@@ -43,7 +43,7 @@ _READ = 600  # characters of the normalised response read (as the n-grams)
 # faster; alternatives led by different letters gain less, and the word and substring gates before
 # each search (``_PAIR_GATES``, ``_FIRST_GATES``, ``_NEEDS``) do the rest.
 # ``tests/judges/test_vlm_features.py`` checks all of it against the plain patterns. ``vlm:steps``
-# is counted by ``_steps`` (same count, faster) where ``_list_candidates`` finds a list item.
+# is counted by ``_list_hits`` (same count as ``_steps``, faster) in one search over the chunk.
 _VERB = r" (?:determine|tell|say|know|be sure|confirm|identify)\b"
 _ASK = (r" you (?:please )?(?:provide|clarify|give|share|tell|explain|specify|elaborate|describe|"
         r"let me know)")
@@ -305,6 +305,32 @@ def _list_candidates(texts: list[str]) -> list[int]:
     return np.unique(np.searchsorted(ends, found, side="right")).tolist()
 
 
+def _list_hits(texts: list[str]) -> list[int]:
+    """The texts with at least :data:`_LIST_MIN` list items (``vlm:steps``, as :func:`_steps`
+    counts them), from the one search of :func:`_list_candidates`: a text's items after a line
+    break are the joined search's matches inside it, those from the end of an item at its start
+    on (such an item counts one; its leading blanks may hold a line break, whose match ends where
+    it ends, so no match straddles that end)."""
+    if any("\x00" in t for t in texts):
+        return [i for i in _list_candidates(texts) if _steps(texts[i])]
+    found = np.array([m.start() for m in _STEP_AFTER_NEWLINE.finditer("\x00".join(texts))],
+                     dtype=np.int64)
+    if not len(found):
+        return []
+    size = np.array([len(t) + 1 for t in texts], dtype=np.int64)
+    ends = np.cumsum(size)  # one past each text's separator
+    docs = np.searchsorted(ends, found, side="right")
+    counted_from = ends - size  # where each text starts in the joined string, or its item ends
+    first = np.zeros(len(texts), dtype=np.int64)
+    for i in np.unique(docs).tolist():
+        m = _STEP_AT_START.match(texts[i])
+        if m is not None:
+            counted_from[i] += m.end()
+            first[i] = 1
+    counts = np.bincount(docs[found >= counted_from[docs]], minlength=len(texts)) + first
+    return np.flatnonzero(counts >= _LIST_MIN).tolist()
+
+
 _GATE_ENOUGH = ("vlm:describe", "vlm:considerations", "vlm:should_not")
 """Patterns whose word gate lets through few texts the pattern misses: the substring test adds
 more time than it saves there (measured), so the pattern runs alone where its gate passes."""
@@ -341,7 +367,7 @@ def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
             tails = [full[-40:] for full in normalised]
             hits = [i for i, tail in enumerate(tails) if "?" in tail and test(tail)]
         else:  # vlm:steps
-            hits = [i for i in _list_candidates(texts) if _steps(texts[i])]
+            hits = _list_hits(texts)
         out[hits, k] = VLM_SCALE
     # short: blanks counted in what was read, the rest only where that is short and more was cut
     short = (spaces < _SHORT_WORDS).tolist()
