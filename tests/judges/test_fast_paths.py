@@ -2,7 +2,11 @@
 
 * language detection: an ASCII text with no word that only another language's list has is
   English without counting; ``_reference_language`` below counts every time;
-* the heads' scores from int16 weights equal those from the float64 weights, term by term.
+* the heads' scores from int16 weights equal those from the float64 weights, term by term;
+* the heads' renumbering of the columns, gathered once in the n-gram pass, marks exactly the
+  flag phrases' buckets (so the flags are those of the byte table) and gives the same scores;
+* the n-gram pass's separators found from the pieces' lengths are those found in the bytes;
+* verdicts built in bulk equal those the constructor builds.
 """
 
 from __future__ import annotations
@@ -75,14 +79,77 @@ def test_int16_heads_score_as_the_float64_heads(shared_data: Path) -> None:
     from vlmsafety.judges.refusal_lr3 import DEFAULT_MODEL3, design
 
     heads = load_model(DEFAULT_MODEL3).heads
-    assert heads._int16 is not None
+    assert heads._compact is not None
     texts = read_dev_corpus("msts-en", shared_data).texts[:300]
     d = design([normalise_text(t) for t in texts], [None] * len(texts))
     fast = heads.scores(d)
     # the same heads with one weight off the 1/4096 grid take the float64 path
     w, b = heads.weights["engage"]
     odd = replace(heads, weights={**heads.weights, "engage": (w + np.where(w == w.max(), 1e-9, 0), b)})
-    assert odd._int16 is None
+    assert odd._compact is None
     plain = odd.scores(d)
     for h in ("refusal", "direct"):
         np.testing.assert_array_equal(fast[h], plain[h])
+
+
+def test_heads_index_marks_the_flag_buckets_and_scores_the_same(shared_data: Path) -> None:
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import flag_buckets
+    from vlmsafety.judges.refusal_lr import load_model
+    from vlmsafety.judges.refusal_lr3 import DEFAULT_MODEL3, N3, design
+
+    heads = load_model(DEFAULT_MODEL3).heads
+    index = heads.index
+    assert index is not None
+    table, base = index
+    marked = np.flatnonzero(table >= base)
+    np.testing.assert_array_equal(marked, flag_buckets())  # exactly the flag buckets
+    for w, _ in heads.weights.values():  # every weighted column has a number
+        assert np.all(table[np.flatnonzero(w)] > 0)
+    assert len(table) == N3
+    texts = read_dev_corpus("xstest-llama2new", shared_data).texts[:600]
+    texts += ["I'm sorry, but I can't. Instead, here is how.", "[DAN]: sure", "no, rather than that"]
+    norm = [normalise_text(t) for t in texts]
+    prompts: list[str | None] = [None] * len(texts)
+    fast, plain = design(norm, prompts, index), design(norm, prompts)
+    assert fast.at is not None and plain.at is None
+    for name in ("rows", "cols", "vals", "flags", "vlm"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(plain, name))
+    np.testing.assert_array_equal(fast.at, table[plain.cols])
+    assert np.any(fast.flags)  # the flags were found through the table
+    for h, s in heads.scores(fast).items():
+        np.testing.assert_array_equal(s, heads.scores(plain)[h])
+
+
+def test_separators_from_lengths_are_those_in_the_bytes() -> None:
+    from vlmsafety.judges.features import _separators, batch_features
+
+    for texts in (["i can't", "", "sure, here", "no."], ["a\x00b c", "i can't"], []):
+        pieces = [t.encode() for t in texts]
+        data = b"\x00" + b"\x00".join(pieces) + b"\x00"
+        want = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0)
+        np.testing.assert_array_equal(_separators(data, pieces), want)
+    f = batch_features(["i can't"], normalised=["i can't"])
+    assert f.n_docs == 1 and set(f.rows.tolist()) == {0} and f.flags[0] != 0
+
+
+def test_verdicts_built_in_bulk_equal_the_constructed_ones() -> None:
+    from vlmsafety.judges._verdicts import FAST, verdicts
+    from vlmsafety.judges.base import Verdict
+
+    assert FAST  # Verdict is still a plain frozen dataclass: the bulk path is the one tested here
+    labels = ["refusal", "direct_answer", "irrelevant"]
+    raws: list[str | None] = ["refusal", None, "why"]
+    confs: list[float | None] = [0.5, None, 0.9876]
+    fast = verdicts(labels, "refusal-lr@3.1.0+x", raws, confs)
+    slow = [Verdict(lab, "refusal-lr@3.1.0+x", r, None, c)  # type: ignore[arg-type]
+            for lab, r, c in zip(labels, raws, confs)]
+    assert fast == slow and [repr(v) for v in fast] == [repr(v) for v in slow]
+    assert [hash(v) for v in fast] == [hash(v) for v in slow]
+    assert [vars(v) for v in fast] == [vars(v) for v in slow]
+    try:
+        fast[0].label = "x"  # type: ignore[misc]
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("a bulk-built verdict must stay frozen")

@@ -60,7 +60,8 @@ def test_withhold_word_gate_is_necessary(shared_data: Path) -> None:
 def test_vectorised_vlm_rules_agree_with_the_row_rule(shared_data: Path) -> None:
     from vlmsafety.judges.devdata import read_dev_corpus
     from vlmsafety.judges.features import FLAG_BITS
-    from vlmsafety.judges.refusal_lr3 import _vlm_rule, _vlm_rules, design
+    from vlmsafety.judges.refusal_lr3 import design
+    from vlmsafety.judges.vlm_features import _vlm_rule, _vlm_rules
 
     for name in ("msts-en", "xstest-gpt4"):
         ts = read_dev_corpus(name, shared_data)
@@ -91,3 +92,23 @@ def test_help_after_pre_check_is_necessary(shared_data: Path) -> None:
 def test_help_after_pre_check_on_every_end_part(text: str) -> None:
     if not may_help_after(text):
         assert not any(_HELP_AFTER.search(text[k:]) for k in range(len(text)))
+
+
+def test_minimal_phrase_lists_answer_as_the_full_ones(shared_data: Path) -> None:
+    from vlmsafety.judges import refusal_lr as rl
+    from vlmsafety.judges._split_gates import minimal
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import FLAGS
+
+    caution = next(words for name, _, words in FLAGS if name == "caution")
+    strong = ("warning", "dangerous", "danger", "hazard", "at risk", "illegal", "unlawful",
+              "harmful", "harm ", "against the law")
+    assert rl._CAUTION_WORDS == minimal(caution) and len(minimal(caution)) < len(caution)
+    assert rl._STRONG_CAUTION == minimal(strong) and "dangerous" not in rl._STRONG_CAUTION
+    texts = ["this is hazardous", "risky!", "unethical", "harmful", "harm done", "harm", "safe"]
+    texts += [normalise_text(t)[:240] for t in read_dev_corpus("xstest-gpt4", shared_data).texts]
+    for words in (caution, strong):
+        short = minimal(words)
+        got = [any(w in t for w in short) for t in texts]
+        assert got == [any(w in t for w in words) for t in texts]
+        assert any(got) and not all(got)

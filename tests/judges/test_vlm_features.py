@@ -74,7 +74,8 @@ _TRICKY = [
     "considering the risks", "prioritize safety", "prioritise_", "be mindful",
     "you should not", "shouldn't'", "must not", "not recommended", "never a good idea",
     "never safe", "it is illegal", "they are illegal.", "against the law", "'against the law'",
-    "1. one\n2. two", "\n\n1. one\n2. two", "step 1 go\nstep 2 stop", "1) a", "intro\n 3. a\n4) b",
+    "1. one\n2. two", "\n\n1. one\n2. two", "  \n 1. a\n2. b", "\n \n1) a", "\n1.\n2.", "x\n1.",
+    "\n\n\n12) a\n\n13. b", " \n step 1 \n step 2", "step 1 go\nstep 2 stop", "1) a", "intro\n 3. a\n4) b",
     "1. only one", "no\n1. a", "\u00e91. a\n2. b", "what? ", "is it ok?!", "sure, here it is",
     "", " ", "é" * 10 + " should not",
 ]
@@ -84,6 +85,15 @@ _TRICKY = [
 def test_fast_patterns_agree_with_the_plain_ones(text: str) -> None:
     for t in (text, normalise_text(text)):
         assert vlm_indicators([t], [None]).tolist() == _reference([t], [None]).tolist(), t
+
+
+def test_agree_on_the_tricky_texts_together() -> None:
+    """In one batch (list items found by one search over the joined texts), and with a text that
+    holds the joining character (each text searched alone)."""
+    texts = [normalise_text(t) for t in _TRICKY]
+    for batch in (texts, texts[::-1], [*texts, "1. a\x00\n2. b"]):
+        prompts: list[str | None] = [None] * len(batch)
+        np.testing.assert_array_equal(vlm_indicators(batch, prompts), _reference(batch, prompts))
 
 
 def test_agree_on_the_msts_responses(shared_data: Path) -> None:

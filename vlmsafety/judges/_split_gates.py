@@ -27,6 +27,17 @@ HELP_LOOSE = tuple(re.compile(p) for p in (
 a text is a match of one of these in the text."""
 
 
+def minimal(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """The phrases that contain no other one: a text contains one of ``phrases`` exactly when it
+    contains one of these (fewer substring searches, the same answer).
+
+    Example:
+        >>> minimal(("danger", "dangerous", "risk", "risky", "harm "))
+        ('danger', 'risk', 'harm ')
+    """
+    return tuple(p for p in phrases if not any(o != p and o in p for o in phrases))
+
+
 def may_withhold(text: str, known: bool | None = None) -> bool:
     """Whether ``refusal_lr._WITHHOLD`` can match ``text`` (``known``: the caller's answer from
     another pre-check, when it has one)."""

@@ -55,6 +55,7 @@ __all__ = [
     "RULE_SCALE",
     "Features",
     "batch_features",
+    "flag_buckets",
     "batch_scores",
     "normalise_text",
     "opening_refuses",
@@ -95,6 +96,9 @@ _CLASS = np.full(256, 2, dtype=np.uint8)
 _CLASS[[ord(c) for c in "abcdefghijklmnopqrstuvwxyz0123456789'"]] = 1
 _CLASS[128:] = 1
 _CLASS[[ord(c) for c in " \t\r\x00\x0b\x0c*#_`"]] = 0
+_CLASS_BYTES = _CLASS.tobytes()
+""":data:`_CLASS` as a ``bytes.translate`` table."""
+_SEP_BYTE = bytes([_SEP])
 
 
 def normalise_text(text: str) -> str:
@@ -294,6 +298,8 @@ def _flag_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 _FLAG_KEY_OF, _FLAG_BITS_OF = _flag_table()
+_FLAG_ANY = (_FLAG_BITS_OF != 0).view(np.uint8)
+"""Per bucket, whether a flag phrase's key falls in it (the candidates' pre-check)."""
 
 
 # ---- the vectorised n-gram part ---------------------------------------------------------------
@@ -325,6 +331,7 @@ class Features:
         n_docs: Number of documents.
         flags: Per document, the bits (:data:`FLAG_BITS`) of the phrase lists it contains.
         keys: The 64-bit n-gram key of each n-gram entry (before bucketing; for inspection).
+        at: ``index[cols]`` when the caller gave an ``index`` (see :func:`batch_features`).
     """
 
     rows: np.ndarray
@@ -333,19 +340,28 @@ class Features:
     n_docs: int
     flags: np.ndarray
     keys: np.ndarray
+    at: np.ndarray | None = None
 
 
 CHUNK = 256
 """Responses hashed together (bounded buffers that stay in the CPU cache)."""
 
 
-def batch_features(texts: Sequence[str], *, normalised: Sequence[str] | None = None) -> Features:
-    """The design matrix of a batch of responses (see the module docstring), chunk by chunk."""
+def batch_features(texts: Sequence[str], *, normalised: Sequence[str] | None = None,
+                   index: tuple[np.ndarray, int] | None = None) -> Features:
+    """The design matrix of a batch of responses (see the module docstring), chunk by chunk.
+
+    ``index``: ``(table, base)``, a caller's table over the columns (its renumbering of them,
+    e.g. where its weights are) in which exactly the buckets of :func:`flag_buckets` have values
+    ``>= base``; then ``Features.at`` is ``table[cols]``, gathered once for the flags and the
+    caller.
+    """
     norm = list(normalised) if normalised is not None else [normalise_text(t) for t in texts]
-    parts = [_chunk_features(norm[i:i + CHUNK]) for i in range(0, len(norm), CHUNK)]
+    parts = [_chunk_features(norm[i:i + CHUNK], index) for i in range(0, len(norm), CHUNK)]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
-        return Features(empty, empty, np.zeros(0), 0, empty, np.zeros(0, dtype=np.uint64))
+        return Features(empty, empty, np.zeros(0), 0, empty, np.zeros(0, dtype=np.uint64),
+                        None if index is None else index[0][:0])
     if len(parts) == 1:
         return parts[0]
     offsets = np.arange(0, len(norm), CHUNK)
@@ -353,15 +369,39 @@ def batch_features(texts: Sequence[str], *, normalised: Sequence[str] | None = N
                     np.concatenate([p.cols for p in parts]),
                     np.concatenate([p.vals for p in parts]), len(norm),
                     np.concatenate([p.flags for p in parts]),
-                    np.concatenate([p.keys for p in parts]))
+                    np.concatenate([p.keys for p in parts]),
+                    None if index is None else np.concatenate([p.at for p in parts]))
 
 
-def _chunk_features(norm: list[str]) -> Features:
+def flag_buckets() -> np.ndarray:
+    """The n-gram buckets (columns) in which a phrase of :data:`FLAGS` falls, sorted.
+
+    Example:
+        >>> b = flag_buckets()
+        >>> bool(len(b) > 100 and b.max() < 2 ** BITS)
+        True
+    """
+    return np.flatnonzero(_FLAG_BITS_OF)
+
+
+def _separators(data: bytes, pieces: list[bytes]) -> np.ndarray:
+    """Where the separators of ``data`` (the pieces joined, opened and closed by one) are: from
+    the pieces' lengths, or found in the bytes when a piece contains the separator byte."""
+    if data.count(_SEP_BYTE) != len(pieces) + 1:
+        return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _SEP)
+    at = np.empty(len(pieces) + 1, dtype=np.int64)
+    at[0] = 0
+    np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1, out=at[1:])
+    return at
+
+
+def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None) -> Features:
     n = len(norm)
     # the buffer opens and closes with a separator, so position 0 is never inside a token
-    buf8 = np.frombuffer(b"\x00" + b"\x00".join(s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm)
-                         + b"\x00", dtype=np.uint8)
-    cls = _CLASS[buf8]
+    pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
+    data = b"\x00" + b"\x00".join(pieces) + b"\x00"
+    buf8 = np.frombuffer(data, dtype=np.uint8)
+    cls = np.frombuffer(data.translate(_CLASS_BYTES), dtype=np.uint8)  # one C pass
     word = cls == 1
     punct = cls == 2
     ws = word[1:] & ~word[:-1]  # ws[i]: a word starts at i + 1
@@ -376,11 +416,12 @@ def _chunk_features(norm: list[str]) -> Features:
     pw, qw = _powers(len(buf8) + 1)
     prefix = np.zeros(len(buf8) + 1, dtype=np.uint64)
     np.cumsum(buf8.astype(np.uint64) * qw[: len(buf8)], out=prefix[1:])
-    h = (prefix[ends] - prefix[tok_start]) * pw[tok_start]
+    h = (prefix.take(ends) - prefix.take(tok_start)) * pw.take(tok_start)  # take: a lighter gather
     # separators before a token = its document (the leading one counts 1)
-    doc = np.searchsorted(np.flatnonzero(buf8 == _SEP), tok_start) - 1
+    seps = _separators(data, pieces)  # doc = separators before the token - 1, run by run:
+    doc = np.repeat(np.arange(len(seps) - 1), np.diff(np.searchsorted(tok_start, seps)))
     first_tok = np.searchsorted(doc, np.arange(n), side="left")
-    rel = np.arange(len(tok_start)) - first_tok[doc]
+    rel = np.arange(len(tok_start)) - first_tok.take(doc)
     n_tok = np.bincount(doc, minlength=n)
     # bigrams: token i with token i + 1 of the same document
     pair = doc[:-1] == doc[1:]
@@ -393,19 +434,25 @@ def _chunk_features(norm: list[str]) -> Features:
     keys = np.concatenate((h_all, h_all[head] ^ _OPEN_SALT))
     cols = ((keys * _MIX) >> _SHIFT).astype(np.int64)
     rows = np.concatenate((d_all, d_all[head]))
-    vals = np.concatenate((body_val[d_all], open_val[d_all[head]]))
+    vals = np.concatenate((body_val.take(d_all), open_val.take(d_all[head])))
     # phrase flags: the bucket's flag bits, kept where the exact key is the phrase's
-    cand = np.flatnonzero(_FLAG_BITS_OF[cols])
+    if index is None:
+        at = None
+        cand = np.flatnonzero(_FLAG_ANY.take(cols))  # a table of bytes: 1/8 of the int64 one's misses
+    else:  # the caller's table marks the same buckets (one gather for both)
+        at = index[0].take(cols)
+        cand = np.flatnonzero(at >= index[1])
     hit = cand[_FLAG_KEY_OF[cols[cand]] == keys[cand]]
     flags = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(flags, rows[hit], _FLAG_BITS_OF[cols[hit]])
     # the indicators: the first len(RULE_NAMES) flags
     rr, rc = np.nonzero((flags[:, None] >> np.arange(len(RULE_NAMES))) & 1)
     return Features(
-        np.concatenate((rows, rr)).astype(np.int64),
+        np.concatenate((rows, rr)).astype(np.int64, copy=False),
         np.concatenate((cols, 2 ** BITS + rc)),
         np.concatenate((vals, np.full(len(rr), RULE_SCALE))),
         n, flags, keys,
+        None if at is None else np.concatenate((at, index[0][2 ** BITS + rc])),  # type: ignore[index]
     )
 
 
