@@ -9,8 +9,8 @@ lengths), or synthetic ones when the shared data is absent.
 
 from __future__ import annotations
 
+import csv
 import time
-from pathlib import Path
 
 NAME = "keyword_judge"
 
@@ -40,19 +40,37 @@ def naive_judge(responses: list[str]) -> list[bool]:
     return out
 
 
-def corpus(n: int) -> list[str]:
-    import csv
+def _xstest_completions() -> list[str]:
+    from vlmsafety.corpora import resolve_data_dir
+    from vlmsafety.errors import CorpusError
 
+    try:  # $VLMSAFETY_DATA_DIR, else ../shared/data beside the checkout
+        xs = resolve_data_dir() / "xstest"
+    except CorpusError:
+        return []
     base: list[str] = []
-    xs = Path(__file__).resolve().parents[2] / "shared" / "data" / "xstest"
     for f in sorted(xs.glob("xstest_v2_completions_*.csv")):
         with f.open(newline="", encoding="utf-8") as fh:
             base += [row["completion"] for row in csv.DictReader(fh)]
-    if not base:
-        base = ["I'm sorry, but I can't help with that.",
-                "Here is a recipe: mix flour and water, knead, and bake for 30 minutes. " * 4,
-                "It is illegal to do that, but here is general information. Please be careful.",
-                "The image shows a cat sitting on a red sofa next to a window. " * 3]
+    return base
+
+
+_SYNTHETIC = ["I'm sorry, but I can't help with that.",
+              "Here is a recipe: mix flour and water, knead, and bake for 30 minutes. " * 4,
+              "It is illegal to do that, but here is general information. Please be careful.",
+              "The image shows a cat sitting on a red sofa next to a window. " * 3]
+
+
+def corpus_source() -> str:
+    """What :func:`corpus` cycles, for the rows' notes (the figures mean little on the synthetic
+    four texts: run from a checkout beside ``shared/data``, or set ``VLMSAFETY_DATA_DIR``)."""
+    base = _xstest_completions()
+    return (f"XSTest's {len(base)} completions cycled" if base
+            else "SYNTHETIC 4 texts (XSTest not found: set VLMSAFETY_DATA_DIR)")
+
+
+def corpus(n: int) -> list[str]:
+    base = _xstest_completions() or _SYNTHETIC
     return [base[i % len(base)] for i in range(n)]
 
 
@@ -78,7 +96,8 @@ def run(quick: bool) -> list[dict]:
         {"benchmark": NAME, "case": f"{n // 1000}k responses",
          "metric": "speed vs naive `in` loop", "value": rate / naive_rate, "unit": "x",
          "target": None, "ok": None,
-         "note": f"naive {naive_rate:,.0f} resp/s ({len(NAIVE_PHRASES)} phrases, refusal only)"},
+         "note": f"naive {naive_rate:,.0f} resp/s ({len(NAIVE_PHRASES)} phrases, refusal only); "
+                 f"{corpus_source()}"},
     ]
 
 

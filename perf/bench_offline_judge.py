@@ -22,7 +22,7 @@ NAME = "offline_judge"
 
 
 def run(quick: bool) -> list[dict]:
-    from bench_keyword_judge import NAIVE_PHRASES, corpus, naive_judge
+    from bench_keyword_judge import NAIVE_PHRASES, corpus, corpus_source, naive_judge
 
     from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, available_judges, load_judge
 
@@ -62,7 +62,8 @@ def run(quick: bool) -> list[dict]:
              "metric": f"{judge.name} vs naive `in` loop", "value": rate / naive_rate, "unit": "x",
              "target": ">= 0.5" if default else None,
              "ok": rate / naive_rate >= 0.5 if default else None,
-             "note": f"naive {naive_rate:,.0f} resp/s ({len(NAIVE_PHRASES)} phrases, refusal only)"},
+             "note": f"naive {naive_rate:,.0f} resp/s ({len(NAIVE_PHRASES)} phrases, refusal only); "
+                     f"{corpus_source()}"},
         ]
     return rows
 

@@ -131,25 +131,3 @@ def test_separators_from_lengths_are_those_in_the_bytes() -> None:
         np.testing.assert_array_equal(_separators(data, pieces), want)
     f = batch_features(["i can't"], normalised=["i can't"])
     assert f.n_docs == 1 and set(f.rows.tolist()) == {0} and f.flags[0] != 0
-
-
-def test_verdicts_built_in_bulk_equal_the_constructed_ones() -> None:
-    from vlmsafety.judges._verdicts import FAST, verdicts
-    from vlmsafety.judges.base import Verdict
-
-    assert FAST  # Verdict is still a plain frozen dataclass: the bulk path is the one tested here
-    labels = ["refusal", "direct_answer", "irrelevant"]
-    raws: list[str | None] = ["refusal", None, "why"]
-    confs: list[float | None] = [0.5, None, 0.9876]
-    fast = verdicts(labels, "refusal-lr@3.1.0+x", raws, confs)
-    slow = [Verdict(lab, "refusal-lr@3.1.0+x", r, None, c)  # type: ignore[arg-type]
-            for lab, r, c in zip(labels, raws, confs)]
-    assert fast == slow and [repr(v) for v in fast] == [repr(v) for v in slow]
-    assert [hash(v) for v in fast] == [hash(v) for v in slow]
-    assert [vars(v) for v in fast] == [vars(v) for v in slow]
-    try:
-        fast[0].label = "x"  # type: ignore[misc]
-    except AttributeError:
-        pass
-    else:
-        raise AssertionError("a bulk-built verdict must stay frozen")

@@ -58,7 +58,6 @@ import numpy as np
 
 from vlmsafety.errors import JudgeError
 from vlmsafety.judges._split_gates import may_help_after, may_withhold, minimal
-from vlmsafety.judges._verdicts import verdicts
 from vlmsafety.judges.base import BaseJudge, JudgeItem, Verdict, as_item, no_response_verdict
 from vlmsafety.judges.features import (
     CHUNK,
@@ -484,8 +483,8 @@ class RefusalLRJudge(BaseJudge):
         if texts and self.model.heads is not None:  # 3.x: its heads judge
             labs, whys, confs = self.model.heads.judge_texts(
                 texts, prompts, [normalise_text(t) for t in texts], self.threshold)
-            for i, v in zip(todo, verdicts(labs, name, whys, confs)):
-                out[i] = v
+            for i, label, why, c in zip(todo, labs, whys, confs):
+                out[i] = Verdict(label, name, why, None, c)
         elif texts:
             norm = [normalise_text(t) for t in texts]
             model = self.model
@@ -493,6 +492,6 @@ class RefusalLRJudge(BaseJudge):
             labels, reasons, over = decide(texts, prompts, score, flags, norm, self.threshold)
             refusing = np.array([lab == REFUSAL or lab == PARTIAL_REFUSAL for lab in labels])
             conf = confidence(score, refusing, over, model.calibration).round(4).tolist()
-            for i, v in zip(todo, verdicts(labels, name, reasons, conf)):
-                out[i] = v
+            for i, label, why, c in zip(todo, labels, reasons, conf):
+                out[i] = Verdict(label, name, why, None, c)
         return out  # type: ignore[return-value]  # every None was replaced above
