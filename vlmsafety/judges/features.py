@@ -436,6 +436,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     rows = np.concatenate((d_all, d_all[head]))
     vals = np.concatenate((body_val.take(d_all), open_val.take(d_all[head])))
     # phrase flags: the bucket's flag bits, kept where the exact key is the phrase's
+    table = None if index is None else index[0]
     if index is None:
         at = None
         cand = np.flatnonzero(_FLAG_ANY.take(cols))  # a table of bytes: 1/8 of the int64 one's misses
@@ -452,7 +453,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
         np.concatenate((cols, 2 ** BITS + rc)),
         np.concatenate((vals, np.full(len(rr), RULE_SCALE))),
         n, flags, keys,
-        None if at is None else np.concatenate((at, index[0][2 ** BITS + rc])),  # type: ignore[index]
+        None if at is None or table is None else np.concatenate((at, table[2 ** BITS + rc])),
     )
 
 

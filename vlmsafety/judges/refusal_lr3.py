@@ -391,8 +391,8 @@ def decide3(texts: Sequence[str], prompts: Sequence[str | None], scores: Mapping
                                     flags=fls[k], withhold=may[k])
         if why == "warns first":
             label, why = DIRECT_ANSWER, "compliance after a warning or disclaimer"
-        elif label == DIRECT_ANSWER and rules[k] is not None:
-            why = rules[k][1]  # type: ignore[index]
+        elif label == DIRECT_ANSWER and (rule := rules[k]) is not None:
+            why = rule[1]
         labels[k], reasons[k] = label, why
     unsure = [k for k in rest if not engages[k]]
     s_eng = dict(zip(unsure, scores["engage"][unsure].tolist()))
