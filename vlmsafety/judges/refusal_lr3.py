@@ -121,8 +121,9 @@ N3 = N_FEATURES + N_VLM
 """Columns of 3.x's design: the hashed n-grams and 2.x's indicators, then the VLM indicators."""
 
 
-def reads_body(version: str) -> bool:
-    """Whether model files of ``version`` read the answer after a leading transcription."""
+def reads_as_3_1(version: str) -> bool:
+    """Whether model files of ``version`` read as 3.1 does: the answer after a leading
+    transcription of the image's text, and safety advice as a safe completion (3.0.0: neither)."""
     return version != "3.0.0"
 
 
@@ -135,7 +136,7 @@ def feature_spec3(version: str = VERSION3) -> str:
         (True, False)
     """
     base = f"{FEATURE_SPEC}+{VLM_SPEC}"
-    return f"{base}+{READS_BODY_SPEC}" if reads_body(version) else base
+    return f"{base}+{READS_BODY_SPEC}" if reads_as_3_1(version) else base
 
 
 FEATURE_SPEC3 = feature_spec3()
@@ -223,8 +224,8 @@ class Heads:
     platt: tuple[float, float, float]
     iso_x: np.ndarray
     iso_y: np.ndarray
-    reads_body: bool = True
-    """Judge the answer after a leading transcription (3.1) rather than the whole response (3.0)."""
+    version: str = VERSION3
+    """The model file's version (:func:`reads_as_3_1` says how it reads a response)."""
 
     def scores(self, design_: Design) -> dict[str, np.ndarray]:
         """Each head's linear score (log-odds) of every document."""
@@ -299,7 +300,7 @@ def parse_heads(doc: Mapping[str, Any], key: str) -> Heads:
         raise JudgeError(f"{key}: malformed heads or calibration: {exc}") from None
     if len(iso_x) != len(iso_y) or len(iso_x) == 0:
         raise JudgeError(f"{key}: malformed isotonic calibration")
-    return Heads(weights, platt, iso_x, iso_y, reads_body(version))
+    return Heads(weights, platt, iso_x, iso_y, version)
 
 
 def fit_isotonic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -427,7 +428,8 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
         for i, lang in enumerate(langs):
             if lang != "en":
                 labels[i], conf[i], reasons[i] = foreign_verdict(texts[i], lang)
-    if heads.reads_body:  # answer_text, where it cuts a transcription
+    as_3_1 = reads_as_3_1(heads.version)
+    if as_3_1:  # answer_text, where it cuts a transcription
         for i, cut in zip(english, map(transcription_end, [texts[i] for i in english])):
             if cut:
                 texts[i] = texts[i][cut:]
@@ -439,7 +441,7 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
         d = design(norm, [prompts[i] for i in idx], heads.index)
         sc = heads.scores(d)
         lab, why, over = decide3([texts[i] for i in idx], [prompts[i] for i in idx], sc, d.flags,
-                                 norm, d.vlm, threshold, advice=heads.reads_body,
+                                 norm, d.vlm, threshold, advice=as_3_1,
                                  withhold=d.withhold)
         refusing = over != (sc["refusal"] >= log_odds)  # over: refusing != the model's side
         c = apply_isotonic(_platt(sc["refusal"], refusing, over, heads.platt), heads).tolist()

@@ -54,7 +54,7 @@ from vlmsafety.judges.refusal_lr3 import (
     encode_sparse,
     feature_spec3,
     fit_isotonic,
-    reads_body,
+    reads_as_3_1,
 )
 from vlmsafety.judges.train import L2, MIN_DF, MIN_GROUPS, _unique, fit_calibration, fit_logistic
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL, SAFE_COMPLETION
@@ -176,7 +176,7 @@ def _decisions(heads: Heads, held: TrainSet
     d = design(norm, prompts)
     sc = heads.scores(d)
     labels, _, over = decide3(held.texts, prompts, sc, d.flags, norm, d.vlm,
-                              advice=heads.reads_body)
+                              advice=reads_as_3_1(heads.version))
     refusing = np.array([x in (REFUSAL, PARTIAL_REFUSAL) for x in labels])
     z = np.where(refusing, sc["refusal"], -sc["refusal"])
     return z, over, refusing == (held.y == 1)
@@ -196,7 +196,7 @@ def model_json(sets: Sequence[TrainSet], version: str = VERSION3) -> str:
     if version not in VERSIONS3:
         raise ValueError(f"version {version!r}: one of {', '.join(VERSIONS3)}")
     originals = sets
-    if reads_body(version):
+    if reads_as_3_1(version):
         sets = [_answers(s) for s in sets]
     zs: list[np.ndarray] = []
     overs: list[np.ndarray] = []
@@ -204,8 +204,7 @@ def model_json(sets: Sequence[TrainSet], version: str = VERSION3) -> str:
     weights: list[np.ndarray] = []
     oof: dict[str, list[np.ndarray]] = {}
     for train, held in calibration_folds(sets):
-        h = Heads(train_heads(train), (1.0, 0.0, 0.0), np.array([0.0]), np.array([0.0]),
-                  reads_body(version))
+        h = Heads(train_heads(train), (1.0, 0.0, 0.0), np.array([0.0]), np.array([0.0]), version)
         z, over, correct = _decisions(h, held)
         zs.append(z)
         overs.append(over)
