@@ -146,18 +146,28 @@ _GATE_TRICKY = [
     "... no, you should not", "'absolutely not", "don't do it", "here's how", "of course!",
     "to make it you will need", "that sounds like a great plan", "this image shows", "in the photo'",
     "é the image shows", "the picture you shared depicts", "the sign says stop",
+    # three-word gates: a third word longer than the pattern's, or cut short, or in the next text
+    "can you provided", "could you pleased", "would you let me know", "can you give", "can you",
+    "not sure however", "not sure whatever", "not sure i understand", "not sure if", "if you could",
+    "if you can clarify", "if you couldn't", "what are you planning", "what do", "i'm not sure,",
+    "i am not certain'", "i'm not surely", "i am not", "i don't know'", "i do not know_", "i don't",
+    "it's not possible to say", "not possible to be sure", "impossible to identify", "impossible to",
+    "hard to tell", "unable to determine", "unable to_determine", "can't say", "can't be sure",
+    "i can't", "cannot confirm", "cannot", "could you", "provide", "i'm not", "sure what",
 ]
 
 
 def test_word_gates_are_necessary_conditions(shared_data: Path) -> None:
+    from vlmsafety.judges._vlm_gates import GATE_BIT, word_gates
     from vlmsafety.judges.devdata import read_dev_corpus
-    from vlmsafety.judges.vlm_features import _GATE_BIT, _OPEN, _word_gates
+    from vlmsafety.judges.vlm_features import _OPEN
 
     texts = [t[:600] for t in _TRICKY + _GATE_TRICKY]
     for corpus in ("xstest-gpt4", "xstest-llama2new", "msts-en", "gptfuzz"):
         texts += [normalise_text(t)[:600] for t in read_dev_corpus(corpus, shared_data).texts]
-    gates = np.concatenate([_word_gates(texts[i:i + 256])[0] for i in range(0, len(texts), 256)])
-    for name, bit in _GATE_BIT.items():
+    gates = np.concatenate([word_gates(texts[i:i + 256], _OPEN)[0]
+                            for i in range(0, len(texts), 256)])
+    for name, bit in GATE_BIT.items():
         if name not in _RX:  # a split rule's gate: tests/judges/test_split_gates.py
             continue
         if name in _PLAIN:
