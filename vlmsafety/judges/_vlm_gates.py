@@ -17,7 +17,7 @@ third word starts with them: ``"could you provide"`` also passes ``"could you pr
 only after the few pairs that need one.
 
 Example:
-    >>> gates, spaces = word_gates(["could you clarify?", "you could not"], 160)
+    >>> gates, spaces, since = word_gates(["could you clarify?", "you could not"], 160)
     >>> bool(gates[0] & GATE_BIT["vlm:question_back"]), bool(gates[1] & GATE_BIT["vlm:question_back"])
     (True, False)
     >>> spaces.tolist()
@@ -62,10 +62,12 @@ PHRASE_GATES: dict[str, tuple[str, ...]] = {
         "without giving", "omit", "leave out", "not include", "t include", "for safety"),
 }
 """Per gated pattern: the phrases (one, two or three words) one of which each match contains."""
-BEFORE = {"vlm:describe": 0, "vlm:question_back": 0, "vlm:uncertain": 4,
-          "vlm:considerations": 20, "vlm:should_not": 0}
-"""Per gated indicator: how many characters before its gate phrase a match can start ("it's
-always a good idea to": 20 before "idea to"; "not possible to say": 4 before "possible to say")."""
+BEFORE = {"vlm:considerations": 20, "vlm:should_not": 0}
+"""Per indicator searched from its first gate phrase: how many characters before its gate phrase
+a match can start at most ("it is always a good idea to": 20 before "idea to"; every match of
+``vlm:should_not`` starts with its phrase). A match that started more than that before the text's
+first phrase would hold an earlier phrase, so the search from there finds what the search from the
+start finds (the look-behinds and ``\b`` still see the characters before)."""
 FIRST_GATES: dict[str, tuple[str, ...]] = {
     "vlm:rebut_open": ("no", "absolutely", "definitely", "you", "please", "do", "don", "i", "it",
                        "that", "this"),
@@ -169,10 +171,29 @@ def _phrase_bits(keys: np.ndarray) -> np.ndarray:
     return bits
 
 
-def word_gates(texts: Sequence[str], opening: int) -> tuple[np.ndarray, np.ndarray]:
+def _search_from(bits: np.ndarray, doc: np.ndarray, where: np.ndarray, n: int
+                 ) -> dict[str, list[int]]:
+    """Per indicator of :data:`BEFORE`, per text, where its search can start: its first phrase
+    less :data:`BEFORE` (0 without one); ``bits``, ``doc`` and ``where`` (in its text) of each
+    phrase, in order."""
+    since: dict[str, list[int]] = {}
+    for name, before in BEFORE.items():
+        at = np.flatnonzero(bits & GATE_BIT[name])
+        d = doc[at]
+        first = np.ones(len(d), dtype=bool)
+        first[1:] = d[1:] != d[:-1]
+        start = np.zeros(n, dtype=np.int64)
+        start[d[first]] = np.maximum(where[at[first]] - before, 0)
+        since[name] = start.tolist()
+    return since
+
+
+def word_gates(texts: Sequence[str], opening: int
+               ) -> tuple[np.ndarray, np.ndarray, dict[str, list[int]]]:
     """Per text, the bits (:data:`GATE_BIT`) of the gates that pass (all of them when the text
     is not ASCII: its words are not read here; the opening patterns' gates read the first word of
-    the first ``opening`` characters), and its number of blanks (-1 when not ASCII)."""
+    the first ``opening`` characters), its number of blanks (-1 when not ASCII), and per indicator
+    of :data:`BEFORE` where its search can start (0 when the text is not ASCII)."""
     n = len(texts)
     ascii_ = [t.isascii() for t in texts]
     lengths = np.array([len(t) if a else 0 for t, a in zip(texts, ascii_)], dtype=np.int64)
@@ -194,9 +215,10 @@ def word_gates(texts: Sequence[str], opening: int) -> tuple[np.ndarray, np.ndarr
     bits = _phrase_bits(keys)
     at = np.flatnonzero(bits)
     gates = np.zeros(n, dtype=np.int64)
-    if len(at):
-        doc = np.searchsorted(starts, begin[at], side="right") - 1
-        np.bitwise_or.at(gates, doc, bits[at].astype(np.int64))
+    doc = np.searchsorted(starts, begin[at], side="right") - 1
+    bits = bits[at].astype(np.int64)
+    np.bitwise_or.at(gates, doc, bits)
+    since = _search_from(bits, doc, begin[at] - starts[doc], n)
     # the first word of each text, and whether it runs past the opening (then it may be cut there)
     first = np.minimum(np.searchsorted(begin, starts), max(len(begin) - 1, 0))
     if len(begin):
@@ -209,4 +231,7 @@ def word_gates(texts: Sequence[str], opening: int) -> tuple[np.ndarray, np.ndarr
     other = ~np.array(ascii_, dtype=bool)
     gates[other] = ALL_GATES
     spaces[other] = -1
-    return gates, spaces
+    for name in BEFORE:
+        for i in np.flatnonzero(other).tolist():
+            since[name][i] = 0
+    return gates, spaces, since

@@ -212,7 +212,7 @@ def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
     if n == 0:
         return out, np.zeros(0, dtype=bool)
     texts = [full[:_READ] for full in normalised]
-    gates, spaces = word_gates(texts, _OPEN)
+    gates, spaces, since = word_gates(texts, _OPEN)
     describe_open = _DESCRIBE_OPEN.match
     for k, name in enumerate(_RX):
         test = _TESTS[name]
@@ -222,6 +222,9 @@ def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
                 hits = [i for i in rows if test(texts[i][:_OPEN])]
             elif name == "vlm:describe":
                 hits = [i for i in rows if test(texts[i]) or describe_open(texts[i])]
+            elif name in since:  # from where its first gate phrase can start
+                start, search = since[name], _RX[name].search
+                hits = [i for i in rows if search(texts[i], start[i])]
             else:
                 hits = [i for i in rows if test(texts[i])]
         elif name == "vlm:ends_question":
