@@ -17,7 +17,7 @@ third word starts with them: ``"could you provide"`` also passes ``"could you pr
 only after the few pairs that need one.
 
 Example:
-    >>> gates, spaces, since = word_gates(["could you clarify?", "you could not"], 160)
+    >>> gates, spaces, since, items = word_gates(["could you clarify?", "you could not"], 160)
     >>> bool(gates[0] & GATE_BIT["vlm:question_back"]), bool(gates[1] & GATE_BIT["vlm:question_back"])
     (True, False)
     >>> spaces.tolist()
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -86,6 +87,10 @@ _KEEP = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _MIX = 0x9E3779B97F4A7C15
 _M64 = (1 << 64) - 1
 _THIRD = 0xFFFFFF  # a third word: its first 3 bytes
+_BLANK = np.zeros(256, dtype=bool)
+_BLANK[[c for c in range(128) if chr(c).isspace()]] = True  # \s of an ASCII text
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[[ord(c) for c in string.digits]] = True
 
 
 def _word_key(word: str) -> int:
@@ -188,12 +193,48 @@ def _search_from(bits: np.ndarray, doc: np.ndarray, where: np.ndarray, n: int
     return since
 
 
-def word_gates(texts: Sequence[str], opening: int
-               ) -> tuple[np.ndarray, np.ndarray, dict[str, list[int]]]:
-    """Per text, the bits (:data:`GATE_BIT`) of the gates that pass (all of them when the text
-    is not ASCII: its words are not read here; the opening patterns' gates read the first word of
-    the first ``opening`` characters), its number of blanks (-1 when not ASCII), and per indicator
-    of :data:`BEFORE` where its search can start (0 when the text is not ASCII)."""
+def _advance(buf: np.ndarray, at: np.ndarray, over: np.ndarray) -> np.ndarray:
+    """From each position, the first one on whose byte is not in ``over`` (a table by byte)."""
+    at = at.copy()
+    moving = np.flatnonzero(over[buf[at]])
+    while len(moving):
+        at[moving] += 1
+        moving = moving[over[buf[at[moving]]]]
+    return at
+
+
+def _list_items(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    r"""Per text of the buffer, its list items: the matches of ``(?:^|\n)\s*(?:\d+[.)]|step
+    \d)``, which do not overlap, so each is a run of blanks that starts the text or holds a line
+    break (one match however many breaks it holds), then an item just after it."""
+    after = _advance(buf, np.concatenate((starts, np.flatnonzero(buf == 10))), _BLANK)
+    digit = _DIGIT[buf[after]]
+    end = _advance(buf, after[digit], _DIGIT)  # after the item's digits: "." or ")"
+    items = [after[digit][(buf[end] == 46) | (buf[end] == 41)]]
+    step = after[buf[after] == ord("s")]
+    step = step[(buf[step + 1] == ord("t")) & (buf[step + 2] == ord("e"))
+                & (buf[step + 3] == ord("p")) & (buf[step + 4] == 32) & _DIGIT[buf[step + 5]]]
+    found = np.unique(np.concatenate((*items, step)))  # a run with two line breaks: one item
+    return np.bincount(np.searchsorted(starts, found, side="right") - 1, minlength=len(starts))
+
+
+class WordGates(NamedTuple):
+    """What :func:`word_gates` reads from a chunk of texts, per text."""
+
+    gates: np.ndarray
+    """The bits (:data:`GATE_BIT`) of the gates that pass (all of them when the text is not
+    ASCII: its words are not read here)."""
+    spaces: np.ndarray
+    """Its number of blanks (-1 when not ASCII)."""
+    since: dict[str, list[int]]
+    """Per indicator of :data:`BEFORE`, where its search can start (0 when not ASCII)."""
+    items: np.ndarray
+    """Its list items (``vlm:steps``' matches; -1 when not ASCII)."""
+
+
+def word_gates(texts: Sequence[str], opening: int) -> WordGates:
+    """The gates, blanks, search starts and list items of a chunk of texts (:class:`WordGates`);
+    the opening patterns' gates read the first word of the first ``opening`` characters."""
     n = len(texts)
     ascii_ = [t.isascii() for t in texts]
     lengths = np.array([len(t) if a else 0 for t, a in zip(texts, ascii_)], dtype=np.int64)
@@ -231,7 +272,9 @@ def word_gates(texts: Sequence[str], opening: int
     other = ~np.array(ascii_, dtype=bool)
     gates[other] = ALL_GATES
     spaces[other] = -1
+    items = _list_items(buf, starts)
+    items[other] = -1
     for name in BEFORE:
         for i in np.flatnonzero(other).tolist():
             since[name][i] = 0
-    return gates, spaces, since
+    return WordGates(gates, spaces, since, items)

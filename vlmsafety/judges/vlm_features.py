@@ -153,45 +153,6 @@ def _steps(text: str) -> bool:
     return count >= _LIST_MIN
 
 
-def _list_candidates(texts: list[str]) -> list[int]:
-    """The texts with a list item after a line break (``vlm:steps`` needs one): one search over
-    the texts joined by a character that no item contains (each text's matches are those it has
-    alone), or every text with a line break when a text contains that character."""
-    if any("\x00" in t for t in texts):
-        return [i for i, t in enumerate(texts) if "\n" in t]
-    found = [m.start() for m in _STEP_AFTER_NEWLINE.finditer("\x00".join(texts))]
-    if not found:
-        return []
-    ends = np.cumsum([len(t) + 1 for t in texts])  # one past each text's separator
-    return np.unique(np.searchsorted(ends, found, side="right")).tolist()
-
-
-def _list_hits(texts: list[str]) -> list[int]:
-    """The texts with at least :data:`_LIST_MIN` list items (``vlm:steps``, as :func:`_steps`
-    counts them), from the one search of :func:`_list_candidates`: a text's items after a line
-    break are the joined search's matches inside it, those from the end of an item at its start
-    on (such an item counts one; its leading blanks may hold a line break, whose match ends where
-    it ends, so no match straddles that end)."""
-    if any("\x00" in t for t in texts):
-        return [i for i in _list_candidates(texts) if _steps(texts[i])]
-    found = np.array([m.start() for m in _STEP_AFTER_NEWLINE.finditer("\x00".join(texts))],
-                     dtype=np.int64)
-    if not len(found):
-        return []
-    size = np.array([len(t) + 1 for t in texts], dtype=np.int64)
-    ends = np.cumsum(size)  # one past each text's separator
-    docs = np.searchsorted(ends, found, side="right")
-    counted_from = ends - size  # where each text starts in the joined string, or its item ends
-    first = np.zeros(len(texts), dtype=np.int64)
-    for i in np.unique(docs).tolist():
-        m = _STEP_AT_START.match(texts[i])
-        if m is not None:
-            counted_from[i] += m.end()
-            first[i] = 1
-    counts = np.bincount(docs[found >= counted_from[docs]], minlength=len(texts)) + first
-    return np.flatnonzero(counts >= _LIST_MIN).tolist()
-
-
 _GATE_ENOUGH = ("vlm:describe", "vlm:considerations", "vlm:should_not")
 """Patterns whose word gate lets through few texts the pattern misses: the substring test adds
 more time than it saves there (measured), so the pattern runs alone where its gate passes."""
@@ -212,7 +173,7 @@ def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
     if n == 0:
         return out, np.zeros(0, dtype=bool)
     texts = [full[:_READ] for full in normalised]
-    gates, spaces, since = word_gates(texts, _OPEN)
+    gates, spaces, since, items = word_gates(texts, _OPEN)
     describe_open = _DESCRIBE_OPEN.match
     for k, name in enumerate(_RX):
         test = _TESTS[name]
@@ -230,8 +191,9 @@ def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
         elif name == "vlm:ends_question":
             tails = [full[-40:] for full in normalised]
             hits = [i for i, tail in enumerate(tails) if "?" in tail and test(tail)]
-        else:  # vlm:steps
-            hits = _list_hits(texts)
+        else:  # vlm:steps (counted in the texts that are not ASCII)
+            hits = [*np.flatnonzero(items >= _LIST_MIN).tolist(),
+                    *(i for i in np.flatnonzero(items < 0).tolist() if _steps(texts[i]))]
         out[hits, k] = VLM_SCALE
     # short: blanks counted in what was read, the rest only where that is short and more was cut
     short = (spaces < _SHORT_WORDS).tolist()
