@@ -83,6 +83,8 @@ _TRICKY = [
     "\n\n1. only one", " \n \n1) single", "x\n\n\n2. one", "\x1c1. a\x1f\n2. b", "\n\x0b3) a\n\t\r4) b",
     "\n12a. b\n13. c", "\n 1 . a\n2. b", "\nstep 12 a\nstep x", "\nsteps 1\nstep 2", "1.\n\n\n2.",
     "\n1)\n2)", "a\n1", "a\n1.", "\nstep", "\nstep 1", "step 1\n", "1. a\n\n2", "\n\n",
+    # a question mark in the last 40 characters, or just before them
+    "x" * 50 + "?", "?" + "x" * 39, "?" + " " * 39, "?" + " " * 40, "?" + "." * 40, "a?\n", "a?b",
 ]
 
 
