@@ -2,7 +2,8 @@
 
 * language detection: an ASCII text with no word that only another language's list has is
   English without counting; ``_reference_language`` below counts every time;
-* the heads' scores from int16 weights equal those from the float64 weights, term by term;
+* the heads' scores from int16 weights equal those from the float64 weights, term by term, and
+  a head's scores of some documents alone (``Heads.scores_of``) equal those of the whole batch;
 * the heads' renumbering of the columns, gathered once in the n-gram pass, marks exactly the
   flag phrases' buckets (so the flags are those of the byte table) and gives the same scores;
 * the n-gram pass's separators found from the pieces' lengths are those found in the bytes;
@@ -119,6 +120,10 @@ def test_heads_index_marks_the_flag_buckets_and_scores_the_same(shared_data: Pat
     assert np.any(fast.flags)  # the flags were found through the table
     for h, s in heads.scores(fast).items():
         np.testing.assert_array_equal(s, heads.scores(plain)[h])
+        for docs in ([0], [5, 1, 300], list(range(0, len(texts), 7)), []):  # some documents only
+            np.testing.assert_array_equal(heads.scores_of(fast, h, docs), s[docs])
+            np.testing.assert_array_equal(heads.scores_of(plain, h, docs), s[docs])
+    assert set(heads.scores(fast, ("engage",))) == {"engage"}
 
 
 def test_separators_from_lengths_are_those_in_the_bytes() -> None:
