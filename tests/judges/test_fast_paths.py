@@ -136,3 +136,27 @@ def test_separators_from_lengths_are_those_in_the_bytes() -> None:
         np.testing.assert_array_equal(_separators(data, pieces), want)
     f = batch_features(["i can't"], normalised=["i can't"])
     assert f.n_docs == 1 and set(f.rows.tolist()) == {0} and f.flags[0] != 0
+
+
+def test_round4_is_pythons_round() -> None:
+    from vlmsafety.judges.refusal_lr3 import round4
+
+    halves = (np.arange(10_001) + 0.5) / 1e4  # the doubles nearest to the ties, and their neighbours
+    x = np.concatenate((np.random.default_rng(0).random(100_000), halves, np.nextafter(halves, 0),
+                        np.nextafter(halves, 1), np.arange(33) / 32))
+    assert round4(x) == [round(v, 4) for v in x.tolist()]
+
+
+def test_batches_of_several_chunks_equal_one_by_one(shared_data: Path) -> None:
+    from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import CHUNK
+
+    judge = load_judge(DEFAULT_OFFLINE_JUDGE)
+    texts: list[str | None] = list(read_dev_corpus("xstest-llama2new", shared_data).texts[:2 * CHUNK + 9])
+    one_by_one = [judge.judge(t) for t in texts]
+    assert judge.judge_many(texts) == one_by_one  # all English: labels written chunk by chunk
+    mixed = texts[:CHUNK] + ["Lo siento, pero no puedo ayudarte con eso.", None, " "] + texts[CHUNK:]
+    got = judge.judge_many(mixed)
+    assert [v.label for v in got[CHUNK:CHUNK + 3]] == ["refusal", "unscored", "irrelevant"]
+    assert got[:CHUNK] + got[CHUNK + 3:] == one_by_one

@@ -51,6 +51,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.resources import files
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -484,8 +485,8 @@ class RefusalLRJudge(BaseJudge):
         if texts and self.model.heads is not None:  # 3.x: its heads judge
             labs, whys, confs = self.model.heads.judge_texts(
                 texts, prompts, [normalise_text(t) for t in texts], self.threshold)
-            for i, label, why, c in zip(todo, labs, whys, confs):
-                out[i] = Verdict(label, name, why, None, c)
+            for i, v in zip(todo, map(Verdict, labs, repeat(name), whys, repeat(None), confs)):
+                out[i] = v
         elif texts:
             norm = [normalise_text(t) for t in texts]
             model = self.model

@@ -452,10 +452,30 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
                                  norm, d.vlm, threshold, advice=as_3_1, withhold=d.withhold,
                                  engage=partial(heads.scores_of, d, "engage"))
         refusing = over != (sc["refusal"] >= log_odds)  # over: refusing != the model's side
-        c = apply_isotonic(_platt(sc["refusal"], refusing, over, heads.platt), heads).tolist()
-        for i, label, reason, ci in zip(idx, lab, why, c):
-            labels[i], reasons[i], conf[i] = label, reason, round(ci, 4)
+        c = round4(apply_isotonic(_platt(sc["refusal"], refusing, over, heads.platt), heads))
+        if len(english) == n:  # all English: the chunk is texts[start:start + len(idx)]
+            end = start + len(idx)
+            labels[start:end], reasons[start:end], conf[start:end] = lab, why, c
+        else:
+            for i, label, reason, ci in zip(idx, lab, why, c):
+                labels[i], reasons[i], conf[i] = label, reason, ci
     return labels, reasons, conf
+
+
+def round4(x: np.ndarray) -> list[float]:
+    """``[round(v, 4) for v in x.tolist()]`` (Python's correctly rounded decimal rounding),
+    vectorised: ``rint(10000 x) / 10000`` is the same double unless ``10000 x`` lies within
+    rounding error of a half, and there Python's ``round`` decides.
+
+    Example:
+        >>> round4(np.array([0.12345, 0.5, 0.99995, 0.123449999]))
+        [0.1235, 0.5, 1.0, 0.1234]
+    """
+    y = x * 10000.0
+    out = (np.rint(y) / 10000.0).tolist()
+    for i in np.flatnonzero(np.abs(y - np.floor(y) - 0.5) < 1e-6).tolist():
+        out[i] = round(float(x[i]), 4)
+    return out
 
 
 for _version in VERSIONS3:
