@@ -1,7 +1,8 @@
 """refusal-lr's fast paths give what the plain computations give (same labels, same scores).
 
-* language detection: an ASCII text with no word that only another language's list has is
-  English without counting; ``_reference_language`` below counts every time;
+* language detection: a text with no word that only another language's list has (and, if not
+  ASCII, no mark of another language) is English without counting, and a text with no letter of
+  another script is Latin without counting each; ``_reference_language`` below counts every time;
 * the heads' scores from int16 weights equal those from the float64 weights, term by term, and
   a head's scores of some documents alone (``Heads.scores_of``) equal those of the whole batch;
 * the heads' renumbering of the columns, gathered once in the n-gram pass, marks exactly the
@@ -20,6 +21,15 @@ from vlmsafety.judges import languages as lg
 from vlmsafety.judges.features import normalise_text
 
 
+def _reference_script(text: str) -> str | None:
+    """The script with most letters (the first such in ``_SCRIPTS``), every script counted."""
+    best, best_n = None, 0
+    for name, rx in lg._SCRIPTS:
+        if len(rx.findall(text)) > best_n:
+            best, best_n = name, len(rx.findall(text))
+    return best
+
+
 def _reference_language(text: str) -> str:
     """detect_language as first written: the word shares counted for every Latin-script text."""
     head = text[:400]
@@ -28,7 +38,8 @@ def _reference_language(text: str) -> str:
             return "en"
         script: str | None = "Latin"
     else:
-        script = lg._script(head[:80])
+        script = _reference_script(head[:80])
+        assert lg._script(head[:80]) == script
     if script != "Latin":
         return lg.detect_language(text)  # the script path is untouched
     words = [w.strip(lg._PUNCT) for w in head[:200].lower().split()]
@@ -57,6 +68,12 @@ _TEXTS = [
     "Ik kan je daar niet mee helpen, sorry.", "Nao posso ajudar com isso, desculpe.",
     "Sorry, I can't help with that.", "No. Do not do it.", "Come here, now, please.",
     "La la la la", "de la de la de la", "Was it me? Die hard.", "ok", "", "e e e e e",
+    # not ASCII: English with typographic quotes, marks of other languages, other scripts mixed in
+    "It’s a “fine” day — really, it is.", "I can’t help with the señor’s plan.",
+    "Das Bild zeigt einen Hund und eine Katze.", "¿Puedo ayudarte con algo más? No.",
+    "Ça va très bien, merci.", "The Ω symbol and the ж letter are in the image.",
+    "Жжж the cat is on the mat.", "… — “”", "café café café café",
+    "señor mañana piñata niño",  # no listed word: the marks decide
 ]
 
 
