@@ -1,8 +1,10 @@
 """refusal-lr's fast paths give what the plain computations give (same labels, same scores).
 
-* language detection: an ASCII text with no word that only another language's list has is
-  English without counting; ``_reference_language`` below counts every time;
-* the heads' scores from int16 weights equal those from the float64 weights, term by term;
+* language detection: a text with no word that only another language's list has (and, if not
+  ASCII, no mark of another language) is English without counting, and a text with no letter of
+  another script is Latin without counting each; ``_reference_language`` below counts every time;
+* the heads' scores from int16 weights equal those from the float64 weights, term by term, and
+  a head's scores of some documents alone (``Heads.scores_of``) equal those of the whole batch;
 * the heads' renumbering of the columns, gathered once in the n-gram pass, marks exactly the
   flag phrases' buckets (so the flags are those of the byte table) and gives the same scores;
 * the n-gram pass's separators found from the pieces' lengths are those found in the bytes;
@@ -19,6 +21,15 @@ from vlmsafety.judges import languages as lg
 from vlmsafety.judges.features import normalise_text
 
 
+def _reference_script(text: str) -> str | None:
+    """The script with most letters (the first such in ``_SCRIPTS``), every script counted."""
+    best, best_n = None, 0
+    for name, rx in lg._SCRIPTS:
+        if len(rx.findall(text)) > best_n:
+            best, best_n = name, len(rx.findall(text))
+    return best
+
+
 def _reference_language(text: str) -> str:
     """detect_language as first written: the word shares counted for every Latin-script text."""
     head = text[:400]
@@ -27,7 +38,8 @@ def _reference_language(text: str) -> str:
             return "en"
         script: str | None = "Latin"
     else:
-        script = lg._script(head[:80])
+        script = _reference_script(head[:80])
+        assert lg._script(head[:80]) == script
     if script != "Latin":
         return lg.detect_language(text)  # the script path is untouched
     words = [w.strip(lg._PUNCT) for w in head[:200].lower().split()]
@@ -56,6 +68,12 @@ _TEXTS = [
     "Ik kan je daar niet mee helpen, sorry.", "Nao posso ajudar com isso, desculpe.",
     "Sorry, I can't help with that.", "No. Do not do it.", "Come here, now, please.",
     "La la la la", "de la de la de la", "Was it me? Die hard.", "ok", "", "e e e e e",
+    # not ASCII: English with typographic quotes, marks of other languages, other scripts mixed in
+    "It’s a “fine” day — really, it is.", "I can’t help with the señor’s plan.",
+    "Das Bild zeigt einen Hund und eine Katze.", "¿Puedo ayudarte con algo más? No.",
+    "Ça va très bien, merci.", "The Ω symbol and the ж letter are in the image.",
+    "Жжж the cat is on the mat.", "… — “”", "café café café café",
+    "señor mañana piñata niño",  # no listed word: the marks decide
 ]
 
 
@@ -119,6 +137,10 @@ def test_heads_index_marks_the_flag_buckets_and_scores_the_same(shared_data: Pat
     assert np.any(fast.flags)  # the flags were found through the table
     for h, s in heads.scores(fast).items():
         np.testing.assert_array_equal(s, heads.scores(plain)[h])
+        for docs in ([0], [5, 1, 300], list(range(0, len(texts), 7)), []):  # some documents only
+            np.testing.assert_array_equal(heads.scores_of(fast, h, docs), s[docs])
+            np.testing.assert_array_equal(heads.scores_of(plain, h, docs), s[docs])
+    assert set(heads.scores(fast, ("engage",))) == {"engage"}
 
 
 def test_separators_from_lengths_are_those_in_the_bytes() -> None:
@@ -131,3 +153,27 @@ def test_separators_from_lengths_are_those_in_the_bytes() -> None:
         np.testing.assert_array_equal(_separators(data, pieces), want)
     f = batch_features(["i can't"], normalised=["i can't"])
     assert f.n_docs == 1 and set(f.rows.tolist()) == {0} and f.flags[0] != 0
+
+
+def test_round4_is_pythons_round() -> None:
+    from vlmsafety.judges.refusal_lr3 import round4
+
+    halves = (np.arange(10_001) + 0.5) / 1e4  # the doubles nearest to the ties, and their neighbours
+    x = np.concatenate((np.random.default_rng(0).random(100_000), halves, np.nextafter(halves, 0),
+                        np.nextafter(halves, 1), np.arange(33) / 32))
+    assert round4(x) == [round(v, 4) for v in x.tolist()]
+
+
+def test_batches_of_several_chunks_equal_one_by_one(shared_data: Path) -> None:
+    from vlmsafety.judges import DEFAULT_OFFLINE_JUDGE, load_judge
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import CHUNK
+
+    judge = load_judge(DEFAULT_OFFLINE_JUDGE)
+    texts: list[str | None] = list(read_dev_corpus("xstest-llama2new", shared_data).texts[:2 * CHUNK + 9])
+    one_by_one = [judge.judge(t) for t in texts]
+    assert judge.judge_many(texts) == one_by_one  # all English: labels written chunk by chunk
+    mixed = texts[:CHUNK] + ["Lo siento, pero no puedo ayudarte con eso.", None, " "] + texts[CHUNK:]
+    got = judge.judge_many(mixed)
+    assert [v.label for v in got[CHUNK:CHUNK + 3]] == ["refusal", "unscored", "irrelevant"]
+    assert got[:CHUNK] + got[CHUNK + 3:] == one_by_one

@@ -89,7 +89,8 @@ _TRANSLATE = str.maketrans({
 })
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
 _QUOTE = re.compile(r'"[^"\n]{1,200}"')
-_SYMPATHY = re.compile(r"\bsorry(?= (?:to hear|for your loss|you're going|you are going|that you))")
+_SYMPATHY = re.compile(  # "\bsorry(?= ...)", led by its literal (which the engine skips to)
+    r"sorry(?<!\wsorry)(?= (?:to hear|for your loss|you're going|you are going|that you))")
 
 # byte classes: 1 = part of a word, 2 = punctuation token, 0 = space (a token boundary)
 _CLASS = np.full(256, 2, dtype=np.uint8)

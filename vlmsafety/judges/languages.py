@@ -96,6 +96,7 @@ _LATIN_WORDS: Final[Mapping[str, frozenset[str]]] = {
 }
 _MARKS: Final[Mapping[str, str]] = {"es": "¿¡ñ", "de": "ßäöü", "fr": "çœêâû", "it": "ò",
                                     "pt": "ãõ"}
+_ANY_MARK: Final = re.compile(f"[{''.join(_MARKS.values())}]")
 _WORD_LANGUAGES: Final[Mapping[str, tuple[str, ...]]] = {
     w: tuple(lang for lang, vocab in _LATIN_WORDS.items() if w in vocab)
     for w in set().union(*_LATIN_WORDS.values())}
@@ -171,7 +172,13 @@ _ANY_REFUSE: Final = re.compile("|".join(f"(?:{v})" for v in _REFUSE.values()))
 _HEAD: Final = 200
 
 
+_NOT_LATIN: Final = re.compile("|".join(rx.pattern for name, rx in _SCRIPTS if name != "Latin"))
+"""A letter of any script but Latin (a text without one is Latin, if it has a letter)."""
+
+
 def _script(text: str) -> str | None:
+    if _NOT_LATIN.search(text) is None:  # every other script counts 0 letters: Latin wins if it has one
+        return "Latin" if _SCRIPTS[-1][1].search(text) else None
     best, best_n = None, 0
     for name, rx in _SCRIPTS:
         n = len(rx.findall(text))
@@ -207,8 +214,9 @@ def detect_language(text: str) -> str:
     raw = head[:_LATIN_CHARS].lower().split()
     if len(raw) < 4:
         return "en" if head.isascii() else "und:Latin"
-    if head.isascii() and _NOT_ENGLISH.isdisjoint(map(str.strip, raw, repeat(_PUNCT))):
-        return "en"  # no other language can count more of its words than English (no marks)
+    if _NOT_ENGLISH.isdisjoint(map(str.strip, raw, repeat(_PUNCT))) and (
+            head.isascii() or _ANY_MARK.search(head) is None):
+        return "en"  # no other language can count more of its words than English, nor marks
     words = [w.strip(_PUNCT) for w in raw]
     counts = dict.fromkeys(_LATIN_WORDS, 0)
     for w in words:
