@@ -151,7 +151,7 @@ def _numbers(keys: np.ndarray) -> np.ndarray:
     bucket >>= np.uint64(_SHIFT)
     bucket = bucket.view(np.intp)  # < 2**23: the same numbers
     numbers = _NUMBER_OF.take(bucket)
-    numbers[_KEY_OF.take(bucket) != keys] = 0
+    numbers *= _KEY_OF.take(bucket) == keys
     return numbers
 
 
@@ -241,16 +241,19 @@ def word_gates(texts: Sequence[str], opening: int) -> WordGates:
     starts = np.zeros(n, dtype=np.int64)  # where each text starts in the buffer
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     starts += 1
-    data = ("\x00" + "\x00".join(t if a else "" for t, a in zip(texts, ascii_))
-            + "\x00" * 9).encode("ascii")
+    data = "\x00".join(["", *(t if a else "" for t, a in zip(texts, ascii_)), "\x00" * 8]
+                        ).encode("ascii")
     buf = np.frombuffer(data, dtype=np.uint8)
     word = np.frombuffer(data.translate(_W_BYTES), dtype=np.bool_)  # bytes.translate: one C pass
-    edge = np.flatnonzero(word[1:] != word[:-1]) + 1  # word starts and ends, alternating
+    change = np.empty(len(word), dtype=bool)  # at each position: a word starts or ends there
+    change[0] = False
+    np.not_equal(word[1:], word[:-1], out=change[1:])
+    edge = np.flatnonzero(change)  # word starts and ends, alternating
     begin = edge[0::2]
     size = edge[1::2] - begin
     # a word's key: its first 8 bytes (an unaligned 8-byte read, masked to the word)
     eight = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=data, strides=(1,))
-    keys = eight[begin] & _KEEP[np.minimum(size, 8)]
+    keys = eight[begin] & _KEEP.take(np.minimum(size, 8))
     # phrases across two texts (the last words of one, the first of the next) only make a gate
     # pass more often
     bits = _phrase_bits(keys)
