@@ -190,6 +190,7 @@ def test_word_gates_are_necessary_conditions(shared_data: Path) -> None:
 
 _FROM_TRICKY = [  # the match starts as far before its first gate phrase as it can
     "it is always a good idea to ask", "so it is always a good idea to", "it's always a good idea to",
+    "it's not possible to say", "i am not sure", "i'm not sure", "xit's not possible to say",
     "_it is always a good idea to ask", "xit is important to", "idea to go. it is important to go",
     "not important to you. it is wise to", "consider the", "be mindful", "prioritize_", "'should not",
     "never a", "you must not", "a shouldn't", "shouldn", "é it is always a good idea to",
@@ -204,16 +205,20 @@ def test_searches_from_the_first_gate_phrase(shared_data: Path) -> None:
     from vlmsafety.judges.vlm_features import _OPEN
 
     texts = [t[:600] for t in _TRICKY + _GATE_TRICKY + _FROM_TRICKY]
-    texts += [normalise_text(t)[:600] for t in read_dev_corpus("xstest-gpt4", shared_data).texts]
+    for corpus in ("xstest-gpt4", "msts-en"):
+        texts += [normalise_text(t)[:600] for t in read_dev_corpus(corpus, shared_data).texts]
     texts += [t + " " + u for t, u in zip(texts[::2], texts[1::2])]  # a second phrase after one
+    match: dict[str, list[bool]] = {name: [] for name in BEFORE}
+    fast: dict[str, list[bool]] = {name: [] for name in BEFORE}
     for i in range(0, len(texts), 256):
         chunk = texts[i:i + 256]
         gates, _, since, _ = word_gates(chunk, _OPEN)
         for name in BEFORE:
-            match = [_PLAIN[name].search(t) is not None for t in chunk]
-            fast = [bool(g & GATE_BIT[name]) and _RX[name].search(t, s) is not None
-                    for t, g, s in zip(chunk, gates, since[name])]
-            assert sum(match) >= 10 and fast == match, name
+            match[name] += [_PLAIN[name].search(t) is not None for t in chunk]
+            fast[name] += [bool(g & GATE_BIT[name]) and _RX[name].search(t, s) is not None
+                           for t, g, s in zip(chunk, gates, since[name])]
+    for name in BEFORE:
+        assert sum(match[name]) >= 10 and fast[name] == match[name], name
 
 
 @pytest.mark.parametrize("text", _GATE_TRICKY)

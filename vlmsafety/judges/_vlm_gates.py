@@ -50,23 +50,26 @@ PHRASE_GATES: dict[str, tuple[str, ...]] = {
         *(f"{a} to {b}" for a in ("impossible", "possible", "difficult", "hard", "unable")
           for b in _VERB1),
         *(f"{a} {b}" for a in ("cannot", "can t") for b in _VERB1)),
-    "vlm:considerations": (
-        *(f"{a} to" for a in ("important", "crucial", "essential", "advisable", "best", "wise",
-                              "idea")),
+    "vlm:considerations": (  # "it's" is read as the words "it" and "s"
+        *(f"{a} {b} to" for a in ("s", "is") for b in ("important", "crucial", "essential",
+                                                       "advisable", "best", "wise")),
+        "good idea to",
         *(f"{a} {b}" for a in ("consider", "considering") for b in ("the", "your", "whether", "how")),
         "prioritise", "prioritize", "be mindful"),
     "vlm:should_not": (
-        "should not", "shouldn", "must not", "not recommended", "not advisable", "never a",
-        "never advisable", "never safe", "is illegal", "are illegal", "against the"),
+        "should not", "shouldn", "must not", "not recommended", "not advisable", "never a good",
+        "never advisable", "never safe", "is illegal", "are illegal", "against the law"),
     "rule:withhold": (  # the split rules' pattern refusal_lr._WITHHOLD (not an indicator)
         "won t", "will not", "can t", "i cannot", "not going", "without going", "without providing",
         "without giving", "omit", "leave out", "not include", "t include", "for safety"),
 }
 """Per gated pattern: the phrases (one, two or three words) one of which each match contains."""
-BEFORE = {"vlm:considerations": 20, "vlm:should_not": 0}
+BEFORE = {"vlm:question_back": 0, "vlm:uncertain": 4, "vlm:considerations": 15,
+          "vlm:should_not": 0}
 """Per indicator searched from its first gate phrase: how many characters before its gate phrase
-a match can start at most ("it is always a good idea to": 20 before "idea to"; every match of
-``vlm:should_not`` starts with its phrase). A match that started more than that before the text's
+a match can start at most ("it is always a good idea to": 15 before "good idea to"; "not possible
+to say": 4 before "possible to say"; every match of ``vlm:question_back`` and ``vlm:should_not``
+starts with its phrase). A match that started more than that before the text's
 first phrase would hold an earlier phrase, so the search from there finds what the search from the
 start finds (the look-behinds and ``\b`` still see the characters before)."""
 FIRST_GATES: dict[str, tuple[str, ...]] = {
