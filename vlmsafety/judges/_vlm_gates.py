@@ -101,8 +101,19 @@ def _word_key(word: str) -> int:
     return int.from_bytes(word.encode("ascii")[:8], "little")
 
 
-def _tables() -> tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """The word numbers' hash table (shift, key and number by bucket, no two keys in a bucket)
+def _perfect_hash(keys: list[int]) -> tuple[int, int]:
+    """The smallest table (its ``shift``: bucket = ``key * mix mod 2**64 >> shift``) and a
+    multiplier (``mix``, odd) that put no two keys in one bucket: a small table stays in cache."""
+    for shift in range(64 - 10, 40, -1):
+        for i in range(64):
+            mix = _MIX * (2 * i + 1) & _M64
+            if len({(k * mix & _M64) >> shift for k in keys}) == len(keys):
+                return shift, mix
+    raise AssertionError("no table without collisions")  # pragma: no cover
+
+
+def _tables() -> tuple[int, int, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The word numbers' hash table (shift, multiplier, key and number by bucket)
     and the gate tables by word number: ``one`` (a word's gate bits), ``first`` (as a text's first
     word), ``two`` and ``need`` (a pair's gate bits, and the row of ``combo`` its third word is
     looked up in), ``combo`` (sorted: third word's 3 bytes << 8 | row) and ``combo_bits``."""
@@ -112,14 +123,11 @@ def _tables() -> tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     number = {k: i + 1 for i, k in enumerate(words)}
     n = len(words) + 1
     assert n <= 256, "word numbers are uint8"
-    for shift in range(56, 40, -1):  # the first table size without two keys in one bucket
-        buckets = {(k * _MIX & _M64) >> shift for k in words}
-        if len(buckets) == len(words):
-            break
+    shift, mix = _perfect_hash(words)
     key_of = np.zeros(1 << (64 - shift), dtype=np.uint64)
     number_of = np.zeros(1 << (64 - shift), dtype=np.uint8)
     for k in words:
-        bucket = (k * _MIX & _M64) >> shift
+        bucket = (k * mix & _M64) >> shift
         key_of[bucket], number_of[bucket] = k, number[k]
     t = {"one": np.zeros(n, np.uint8), "first": np.zeros(n, np.uint8),
          "two": np.zeros(n * n, np.uint8), "need": np.zeros(n * n, np.uint8)}
@@ -141,16 +149,17 @@ def _tables() -> tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
             t["first"][number[_word_key(w)]] |= GATE_BIT[name]
     t["combo"] = np.array(sorted(combos), dtype=np.uint64)
     t["combo_bits"] = np.array([combos[c] for c in sorted(combos)], dtype=np.uint8)
-    return shift, key_of, number_of, t
+    assert t["need"].max() < 256, "rows of combo are 8 bits"
+    return shift, mix, key_of, number_of, t
 
 
-_SHIFT, _KEY_OF, _NUMBER_OF, _T = _tables()
+_SHIFT, _MIXED, _KEY_OF, _NUMBER_OF, _T = _tables()
 _N_WORDS = len(_T["one"])
 
 
 def _numbers(keys: np.ndarray) -> np.ndarray:
     """Each key's word number (0: a word of no gate phrase)."""
-    bucket = keys * np.uint64(_MIX)
+    bucket = keys * np.uint64(_MIXED)
     bucket >>= np.uint64(_SHIFT)
     bucket = bucket.view(np.intp)  # < 2**23: the same numbers
     numbers = _NUMBER_OF.take(bucket)
