@@ -161,6 +161,9 @@ _GATE_TRICKY = [
     "it's not possible to say", "not possible to be sure", "impossible to identify", "impossible to",
     "hard to tell", "unable to determine", "unable to_determine", "can't say", "can't be sure",
     "i can't", "cannot confirm", "cannot", "could you", "provide", "i'm not", "sure what",
+    "it's best to'", "it is crucial to_", "it's essential to.", "'it is advisable to", "it's wise to",
+    "that's important to", "it's a good idea to", "never a good", "is against the law'",
+    "never a goodbye", "against the lawyer", "it is important", "important to",
 ]
 
 
