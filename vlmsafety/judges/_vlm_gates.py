@@ -226,7 +226,10 @@ def _list_items(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
     step = after[buf[after] == ord("s")]
     step = step[(buf[step + 1] == ord("t")) & (buf[step + 2] == ord("e"))
                 & (buf[step + 3] == ord("p")) & (buf[step + 4] == 32) & _DIGIT[buf[step + 5]]]
-    found = np.unique(np.concatenate((*items, step)))  # a run with two line breaks: one item
+    found = np.sort(np.concatenate((*items, step)))
+    first = np.ones(len(found), dtype=bool)  # a run with two line breaks: one item
+    first[1:] = found[1:] != found[:-1]
+    found = found[first]
     return np.bincount(np.searchsorted(starts, found, side="right") - 1, minlength=len(starts))
 
 
