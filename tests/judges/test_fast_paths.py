@@ -177,3 +177,24 @@ def test_batches_of_several_chunks_equal_one_by_one(shared_data: Path) -> None:
     got = judge.judge_many(mixed)
     assert [v.label for v in got[CHUNK:CHUNK + 3]] == ["refusal", "unscored", "irrelevant"]
     assert got[:CHUNK] + got[CHUNK + 3:] == one_by_one
+
+
+def test_typographic_marks_replaced_as_a_translation_table_would(shared_data: Path) -> None:
+    import random
+
+    from vlmsafety.judges import features
+    from vlmsafety.judges.devdata import read_dev_corpus
+
+    table = str.maketrans(dict(features._TRANSLATE))
+    marks = "".join(c for c, _ in features._TRANSLATE)
+    rng = random.Random(0)  # hand-made: every mark, runs of them, beside other non-ASCII text
+    texts = ["".join(rng.choice(marks + "ab \u00e9\u4e2d'\"-") for _ in range(rng.randint(0, 40)))
+             for _ in range(3000)]
+    texts += [t for name in ("xstest-gpt4", "msts-en", "gptfuzz")
+              for t in read_dev_corpus(name, shared_data).texts if not t.isascii()]
+    for t in texts:  # normalise_text as first written, with the table
+        plain = t[: 2 * features.MAX_BYTES].lower().translate(table)
+        plain = features._CODE.sub(" code ", plain) if "`" in plain else plain
+        plain = features._QUOTE.sub(' "quote" ', plain) if '"' in plain else plain
+        plain = features._SYMPATHY.sub("sad", plain) if "sorry" in plain else plain
+        assert features.normalise_text(t) == plain, t

@@ -82,11 +82,14 @@ _OPEN_SALT = np.uint64(0x165667B19E3779F9)
 _SHIFT = np.uint64(64 - BITS)
 _SEP = 0  # byte between documents in the batch buffer
 
-_TRANSLATE = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2013": "-", "\u2014": "-", "\u00a0": " ", "\x00": " ",
-})
+_TRANSLATE = (
+    ("\u2018", "'"), ("\u2019", "'"), ("\u201a", "'"), ("\u201b", "'"), ("\u2032", "'"), ("\u00b4", "'"),
+    ("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u201f", '"'), ("\u2033", '"'),
+    ("\u2013", "-"), ("\u2014", "-"), ("\u00a0", " "), ("\x00", " "),
+)
+"""Typographic quotes and dashes, non-breaking spaces and NULs, and what they become (no
+replacement is itself replaced, so one ``str.replace`` each, where present, is the translation:
+``str.translate`` with a table looks up every character, ~40 ns each)."""
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.DOTALL)
 _QUOTE = re.compile(r'"[^"\n]{1,200}"')
 _SYMPATHY = re.compile(  # "\bsorry(?= ...)", led by its literal (which the engine skips to)
@@ -117,7 +120,9 @@ def normalise_text(text: str) -> str:
     """
     text = text[: 2 * MAX_BYTES].lower()
     if not text.isascii() or "\x00" in text:
-        text = text.translate(_TRANSLATE)
+        for char, plain in _TRANSLATE:
+            if char in text:
+                text = text.replace(char, plain)
     if "`" in text:
         text = _CODE.sub(" code ", text)
     if '"' in text:
