@@ -59,11 +59,13 @@ PHRASE_GATES: dict[str, tuple[str, ...]] = {
     "vlm:should_not": (
         "should not", "shouldn", "must not", "not recommended", "not advisable", "never a good",
         "never advisable", "never safe", "is illegal", "are illegal", "against the law"),
-    "rule:withhold": (  # the split rules' pattern refusal_lr._WITHHOLD (not an indicator)
+    "rule:withhold": (  # the split rules' pattern _split_gates._WITHHOLD (not an indicator)
         "won t", "will not", "can t", "i cannot", "not going", "without going", "without providing",
         "without giving", "omit", "leave out", "not include", "t include", "for safety"),
 }
-"""Per gated pattern: the phrases (one, two or three words) one of which each match contains."""
+"""Per gated pattern: the phrases (one, two or three words) one of which each match contains.
+A third word stands for the words that start with its first 3 letters (one or two letters: that
+word alone), so the pattern's word there must start with it, or be it when it is shorter."""
 BEFORE = {"vlm:question_back": 0, "vlm:uncertain": 4, "vlm:considerations": 15,
           "vlm:should_not": 0}
 """Per indicator searched from its first gate phrase: how many characters before its gate phrase
@@ -222,11 +224,11 @@ def _list_items(buf: np.ndarray, starts: np.ndarray) -> np.ndarray:
     after = _advance(buf, np.concatenate((starts, np.flatnonzero(buf == 10))), _BLANK)
     digit = _DIGIT[buf[after]]
     end = _advance(buf, after[digit], _DIGIT)  # after the item's digits: "." or ")"
-    items = [after[digit][(buf[end] == 46) | (buf[end] == 41)]]
+    numbered = after[digit][(buf[end] == 46) | (buf[end] == 41)]
     step = after[buf[after] == ord("s")]
     step = step[(buf[step + 1] == ord("t")) & (buf[step + 2] == ord("e"))
                 & (buf[step + 3] == ord("p")) & (buf[step + 4] == 32) & _DIGIT[buf[step + 5]]]
-    found = np.sort(np.concatenate((*items, step)))
+    found = np.sort(np.concatenate((numbered, step)))
     first = np.ones(len(found), dtype=bool)  # a run with two line breaks: one item
     first[1:] = found[1:] != found[:-1]
     found = found[first]
