@@ -78,6 +78,13 @@ _TRICKY = [
     "\n\n\n12) a\n\n13. b", " \n step 1 \n step 2", "step 1 go\nstep 2 stop", "1) a", "intro\n 3. a\n4) b",
     "1. only one", "no\n1. a", "\u00e91. a\n2. b", "what? ", "is it ok?!", "sure, here it is",
     "", " ", "é" * 10 + " should not",
+    # list items read from the bytes: one item however many line breaks lead to it, every blank
+    # that \s reads, digits without their mark, "step" without a digit, an item cut at the end
+    "\n\n1. only one", " \n \n1) single", "x\n\n\n2. one", "\x1c1. a\x1f\n2. b", "\n\x0b3) a\n\t\r4) b",
+    "\n12a. b\n13. c", "\n 1 . a\n2. b", "\nstep 12 a\nstep x", "\nsteps 1\nstep 2", "1.\n\n\n2.",
+    "\n1)\n2)", "a\n1", "a\n1.", "\nstep", "\nstep 1", "step 1\n", "1. a\n\n2", "\n\n",
+    # a question mark in the last 40 characters, or just before them
+    "x" * 50 + "?", "?" + "x" * 39, "?" + " " * 39, "?" + " " * 40, "?" + "." * 40, "a?\n", "a?b",
 ]
 
 
@@ -146,18 +153,31 @@ _GATE_TRICKY = [
     "... no, you should not", "'absolutely not", "don't do it", "here's how", "of course!",
     "to make it you will need", "that sounds like a great plan", "this image shows", "in the photo'",
     "é the image shows", "the picture you shared depicts", "the sign says stop",
+    # three-word gates: a third word longer than the pattern's, or cut short, or in the next text
+    "can you provided", "could you pleased", "would you let me know", "can you give", "can you",
+    "not sure however", "not sure whatever", "not sure i understand", "not sure if", "if you could",
+    "if you can clarify", "if you couldn't", "what are you planning", "what do", "i'm not sure,",
+    "i am not certain'", "i'm not surely", "i am not", "i don't know'", "i do not know_", "i don't",
+    "it's not possible to say", "not possible to be sure", "impossible to identify", "impossible to",
+    "hard to tell", "unable to determine", "unable to_determine", "can't say", "can't be sure",
+    "i can't", "cannot confirm", "cannot", "could you", "provide", "i'm not", "sure what",
+    "it's best to'", "it is crucial to_", "it's essential to.", "'it is advisable to", "it's wise to",
+    "that's important to", "it's a good idea to", "never a good", "is against the law'",
+    "never a goodbye", "against the lawyer", "it is important", "important to",
 ]
 
 
 def test_word_gates_are_necessary_conditions(shared_data: Path) -> None:
+    from vlmsafety.judges._vlm_gates import GATE_BIT, word_gates
     from vlmsafety.judges.devdata import read_dev_corpus
-    from vlmsafety.judges.vlm_features import _GATE_BIT, _OPEN, _word_gates
+    from vlmsafety.judges.vlm_features import _OPEN
 
     texts = [t[:600] for t in _TRICKY + _GATE_TRICKY]
     for corpus in ("xstest-gpt4", "xstest-llama2new", "msts-en", "gptfuzz"):
         texts += [normalise_text(t)[:600] for t in read_dev_corpus(corpus, shared_data).texts]
-    gates = np.concatenate([_word_gates(texts[i:i + 256])[0] for i in range(0, len(texts), 256)])
-    for name, bit in _GATE_BIT.items():
+    gates = np.concatenate([word_gates(texts[i:i + 256], _OPEN)[0]
+                            for i in range(0, len(texts), 256)])
+    for name, bit in GATE_BIT.items():
         if name not in _RX:  # a split rule's gate: tests/judges/test_split_gates.py
             continue
         if name in _PLAIN:
@@ -169,6 +189,39 @@ def test_word_gates_are_necessary_conditions(shared_data: Path) -> None:
         assert passes.mean() < 0.6, name  # and the gate rules something out
         assert not (match & ~passes).any(), (name, [t for t, m, p in zip(texts, match, passes)
                                                     if m and not p][:3])
+
+
+_FROM_TRICKY = [  # the match starts as far before its first gate phrase as it can
+    "it is always a good idea to ask", "so it is always a good idea to", "it's always a good idea to",
+    "it's not possible to say", "i am not sure", "i'm not sure", "xit's not possible to say",
+    "_it is always a good idea to ask", "xit is important to", "idea to go. it is important to go",
+    "not important to you. it is wise to", "consider the", "be mindful", "prioritize_", "'should not",
+    "never a", "you must not", "a shouldn't", "shouldn", "é it is always a good idea to",
+]
+
+
+def test_searches_from_the_first_gate_phrase(shared_data: Path) -> None:
+    """The patterns searched from where :func:`word_gates` says find what the plain patterns
+    find from the start."""
+    from vlmsafety.judges._vlm_gates import BEFORE, GATE_BIT, word_gates
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.vlm_features import _OPEN
+
+    texts = [t[:600] for t in _TRICKY + _GATE_TRICKY + _FROM_TRICKY]
+    for corpus in ("xstest-gpt4", "msts-en"):
+        texts += [normalise_text(t)[:600] for t in read_dev_corpus(corpus, shared_data).texts]
+    texts += [t + " " + u for t, u in zip(texts[::2], texts[1::2])]  # a second phrase after one
+    match: dict[str, list[bool]] = {name: [] for name in BEFORE}
+    fast: dict[str, list[bool]] = {name: [] for name in BEFORE}
+    for i in range(0, len(texts), 256):
+        chunk = texts[i:i + 256]
+        gates, _, since, _ = word_gates(chunk, _OPEN)
+        for name in BEFORE:
+            match[name] += [_PLAIN[name].search(t) is not None for t in chunk]
+            fast[name] += [bool(g & GATE_BIT[name]) and _RX[name].search(t, s) is not None
+                           for t, g, s in zip(chunk, gates, since[name])]
+    for name in BEFORE:
+        assert sum(match[name]) >= 10 and fast[name] == match[name], name
 
 
 @pytest.mark.parametrize("text", _GATE_TRICKY)
