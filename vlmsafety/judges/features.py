@@ -60,6 +60,7 @@ __all__ = [
     "normalise_text",
     "opening_refuses",
     "phrase_key",
+    "rule_entries",
 ]
 
 BITS = 18
@@ -354,16 +355,17 @@ CHUNK = 256
 
 
 def batch_features(texts: Sequence[str], *, normalised: Sequence[str] | None = None,
-                   index: tuple[np.ndarray, int] | None = None) -> Features:
+                   index: tuple[np.ndarray, int] | None = None, rules: bool = True) -> Features:
     """The design matrix of a batch of responses (see the module docstring), chunk by chunk.
 
     ``index``: ``(table, base)``, a caller's table over the columns (its renumbering of them,
     e.g. where its weights are) in which exactly the buckets of :func:`flag_buckets` have values
     ``>= base``; then ``Features.at`` is ``table[cols]``, gathered once for the flags and the
-    caller.
+    caller. ``rules=False`` leaves out the hand-written indicators' entries (a caller that appends
+    them itself, :func:`rule_entries`, after the n-grams of every document).
     """
     norm = list(normalised) if normalised is not None else [normalise_text(t) for t in texts]
-    parts = [_chunk_features(norm[i:i + CHUNK], index) for i in range(0, len(norm), CHUNK)]
+    parts = [_chunk_features(norm[i:i + CHUNK], index, rules) for i in range(0, len(norm), CHUNK)]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Features(empty, empty, np.zeros(0), 0, empty, np.zeros(0, dtype=np.uint64),
@@ -401,7 +403,21 @@ def _separators(data: bytes, pieces: list[bytes]) -> np.ndarray:
     return at
 
 
-def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None) -> Features:
+def rule_entries(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hand-written indicators' entries of documents with these flags: ``(rows, columns)``,
+    by document, then column (each of value :data:`RULE_SCALE`).
+
+    Example:
+        >>> rows, cols = rule_entries(np.array([0, FLAG_BITS["open_refusal"] | FLAG_BITS["persona"]]))
+        >>> rows.tolist(), (cols - 2 ** BITS).tolist()
+        ([1, 1], [0, 3])
+    """
+    rr, rc = np.nonzero((flags[:, None] >> np.arange(len(RULE_NAMES))) & 1)
+    return rr, 2 ** BITS + rc
+
+
+def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None,
+                    rules: bool = True) -> Features:
     n = len(norm)
     # the buffer opens and closes with a separator, so position 0 is never inside a token
     pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
@@ -452,14 +468,16 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     hit = cand[_FLAG_KEY_OF[cols[cand]] == keys[cand]]
     flags = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(flags, rows[hit], _FLAG_BITS_OF[cols[hit]])
+    if not rules:
+        return Features(rows, cols, vals, n, flags, keys, at)
     # the indicators: the first len(RULE_NAMES) flags
-    rr, rc = np.nonzero((flags[:, None] >> np.arange(len(RULE_NAMES))) & 1)
+    rr, rc = rule_entries(flags)
     return Features(
         np.concatenate((rows, rr)).astype(np.int64, copy=False),
-        np.concatenate((cols, 2 ** BITS + rc)),
+        np.concatenate((cols, rc)),
         np.concatenate((vals, np.full(len(rr), RULE_SCALE))),
         n, flags, keys,
-        None if at is None or table is None else np.concatenate((at, table[2 ** BITS + rc])),
+        None if at is None or table is None else np.concatenate((at, table[rc])),
     )
 
 
