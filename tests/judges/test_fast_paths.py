@@ -156,12 +156,12 @@ def test_separators_from_lengths_are_those_in_the_bytes() -> None:
 
 
 def test_round4_is_pythons_round() -> None:
-    from vlmsafety.judges.refusal_lr3 import round4
+    from vlmsafety.judges.refusal_lr3 import _round4
 
     halves = (np.arange(10_001) + 0.5) / 1e4  # the doubles nearest to the ties, and their neighbours
     x = np.concatenate((np.random.default_rng(0).random(100_000), halves, np.nextafter(halves, 0),
                         np.nextafter(halves, 1), np.arange(33) / 32))
-    assert round4(x) == [round(v, 4) for v in x.tolist()]
+    assert _round4(x) == [round(v, 4) for v in x.tolist()]
 
 
 def test_batches_of_several_chunks_equal_one_by_one(shared_data: Path) -> None:

@@ -2,9 +2,11 @@
 
 :func:`vlmsafety.judges.refusal_lr.classify_split` runs a rule's regular expression only where
 its pre-check here passes. A pre-check passes on every text the pattern can match (it may pass on
-others), so the labels are those of running every pattern everywhere, only faster.
-``tests/judges/test_refusal_lr.py`` checks each pre-check against its pattern on written texts and
-on the corpora.
+others), so the labels are those of running every pattern everywhere, only faster; a refused
+response that no rule of the refused branch can change is a refusal without running them
+(:func:`plain_refusal`). The patterns are written word-led (:func:`word_led`).
+``tests/judges/test_split_gates.py`` checks each pre-check against its pattern, and the word-led
+patterns against the plain ones, on written texts and on the corpora.
 """
 
 from __future__ import annotations

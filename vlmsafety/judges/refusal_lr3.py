@@ -469,7 +469,7 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
         lab, why, over = decide3(tx, pr, sc, d.flags, norm, d.vlm, threshold, advice=as_3_1,
                                  withhold=d.withhold, score_of=partial(heads.scores_of, d))
         refusing = over != (sc["refusal"] >= log_odds)  # over: refusing != the model's side
-        c = round4(apply_isotonic(_platt(sc["refusal"], refusing, over, heads.platt), heads))
+        c = _round4(apply_isotonic(_platt(sc["refusal"], refusing, over, heads.platt), heads))
         if every:
             labels[start:end], reasons[start:end], conf[start:end] = lab, why, c
         else:
@@ -478,13 +478,13 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
     return labels, reasons, conf
 
 
-def round4(x: np.ndarray) -> list[float]:
+def _round4(x: np.ndarray) -> list[float]:
     """``[round(v, 4) for v in x.tolist()]`` (Python's correctly rounded decimal rounding),
     vectorised: ``rint(10000 x) / 10000`` is the same double unless ``10000 x`` lies within
     rounding error of a half, and there Python's ``round`` decides.
 
     Example:
-        >>> round4(np.array([0.12345, 0.5, 0.99995, 0.123449999]))
+        >>> _round4(np.array([0.12345, 0.5, 0.99995, 0.123449999]))
         [0.1235, 0.5, 1.0, 0.1234]
     """
     y = x * 10000.0
