@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +165,25 @@ def test_install_metrics_layout_idempotence_and_env(tmp_path: Path, monkeypatch:
     assert install_metrics(names=["over_refusal"])[0].is_relative_to(tmp_path / "explicit")
 
 
+@pytest.fixture
+def fresh_dynamic_modules(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A process whose evaluate has not imported its dynamic modules yet: evaluate imports them
+    as the package ``evaluate_modules``, found once on ``sys.path`` and then kept in
+    ``sys.modules``. An earlier test in this process (another module cache) leaves it pointing
+    elsewhere; it is set aside for this test, and what this test imports is dropped after it."""
+    def dynamic(name: str) -> bool:
+        return name == "evaluate_modules" or name.startswith("evaluate_modules.")
+
+    before = {name for name in sys.modules if dynamic(name)}
+    for name in before:
+        monkeypatch.delitem(sys.modules, name)  # put back when the test ends
+    yield
+    for name in [name for name in sys.modules if dynamic(name) and name not in before]:
+        del sys.modules[name]
+
+
 def test_install_metrics_also_reaches_an_already_imported_evaluate(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_dynamic_modules: None
 ) -> None:
     """evaluate reads HF_MODULES_CACHE once, at import: when the environment moved since, the
     bare name must still load in this process (the demo registers, then a notebook loads)."""
@@ -173,6 +191,7 @@ def test_install_metrics_also_reaches_an_already_imported_evaluate(
     import evaluate.config
 
     monkeypatch.setattr(evaluate.config, "HF_MODULES_CACHE", tmp_path / "live")
+    monkeypatch.syspath_prepend(str(tmp_path / "live"))  # where that process imports them from
     monkeypatch.setenv("HF_MODULES_CACHE", str(tmp_path / "env"))
     paths = install_metrics(names=["over_refusal"])
     assert paths[0].is_relative_to(tmp_path / "env")  # what a new process will read
