@@ -25,8 +25,9 @@ def _reference_script(text: str) -> str | None:
     """The script with most letters (the first such in ``_SCRIPTS``), every script counted."""
     best, best_n = None, 0
     for name, rx in lg._SCRIPTS:
-        if len(rx.findall(text)) > best_n:
-            best, best_n = name, len(rx.findall(text))
+        count = len(rx.findall(text))
+        if count > best_n:
+            best, best_n = name, count
     return best
 
 

@@ -190,10 +190,10 @@ def design(normalised: Sequence[str], prompts: Sequence[str | None],
     rr, rc = rule_entries(f.flags)  # after every document's n-grams: one concatenation, not two
     x, withhold = _indicators(normalised, prompts)
     r, c = np.nonzero(x)
+    vals = np.concatenate((f.vals, np.full(len(rr), RULE_SCALE), x[r, c]))
     c += N_FEATURES
     at = None if index is None or f.at is None else np.concatenate((f.at, index[0][rc], index[0][c]))
-    return Design(np.concatenate((f.rows, rr, r)), np.concatenate((f.cols, rc, c)),
-                  np.concatenate((f.vals, np.full(len(rr), RULE_SCALE), x[r, c - N_FEATURES])),
+    return Design(np.concatenate((f.rows, rr, r)), np.concatenate((f.cols, rc, c)), vals,
                   f.n_docs, f.flags, x, withhold, at)
 
 
@@ -254,12 +254,13 @@ class Heads:
         """Head ``name``'s scores of the documents ``docs`` alone: :meth:`scores`'s values (each
         document's entries are summed in the same order), for a fraction of the work when few
         documents need the head."""
+        docs = list(docs)
         need = np.zeros(design_.n_docs, dtype=bool)
-        need[list(docs)] = True
+        need[docs] = True
         sel = np.flatnonzero(need.take(design_.rows))
         part = replace(design_, rows=design_.rows.take(sel), cols=design_.cols.take(sel),
                        vals=design_.vals.take(sel), at=None if design_.at is None else design_.at.take(sel))
-        return self.scores(part, (name,))[name][list(docs)]
+        return self.scores(part, (name,))[name][docs]
 
     @property
     def index(self) -> tuple[np.ndarray, int] | None:
