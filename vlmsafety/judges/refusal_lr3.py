@@ -445,19 +445,19 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
     reasons, conf = [""] * n, [0.0] * n
     texts, normalised = list(texts), list(normalised)
     langs = list(map(detect_language, texts))
-    english = [i for i, lang in enumerate(langs) if lang == "en"]
-    if len(english) < n:
+    every = langs.count("en") == n  # all English: each chunk is a slice of the batch
+    english: Sequence[int] = range(n) if every else [i for i, lang in enumerate(langs) if lang == "en"]
+    if not every:
         for i, lang in enumerate(langs):
             if lang != "en":
                 labels[i], conf[i], reasons[i] = foreign_verdict(texts[i], lang)
     as_3_1 = reads_as_3_1(heads.version)
-    if as_3_1:  # answer_text, where it cuts a transcription
-        for i, cut in zip(english, map(transcription_end, [texts[i] for i in english])):
-            if cut:
-                texts[i] = texts[i][cut:]
-                normalised[i] = normalise_text(texts[i])
+    cuts = list(map(transcription_end, texts if every else [texts[i] for i in english])) if as_3_1 else []
+    for i, cut in zip(english, cuts) if any(cuts) else ():  # answer_text, where it cuts a transcription
+        if cut:
+            texts[i] = texts[i][cut:]
+            normalised[i] = normalise_text(texts[i])
     log_odds = float(np.log(threshold / (1.0 - threshold)))
-    every = len(english) == n  # all English: each chunk is a slice of the batch
     for start in range(0, len(english), CHUNK):
         idx = english[start:start + CHUNK]
         end = start + len(idx)
