@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vlmsafety.judges._split_gates import contain_any, plain_refusal, plain_refusals, rules_refuse
+from vlmsafety.judges._split_gates import (
+    contain_any,
+    may_help_after,
+    may_help_after_each,
+    plain_refusal,
+    plain_refusals,
+    rules_refuse,
+)
 from vlmsafety.judges.features import MAX_BYTES, batch_features, normalise_text
 from vlmsafety.judges.refusal_lr import _CAUTION_WORDS, _opening_sentence, _rule_refuses, classify_split
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL, SAFE_COMPLETION
@@ -166,3 +173,16 @@ def test_contain_any_is_any_in(shared_data: Path) -> None:
     written = ["ab", "a", "b", "", "xab", "abab", "a\0b", "\0"]
     for phrases in (("ab",), ("a", "b"), ("",), ("b", "ab"), ("a\0b",), ("\0",), ("zz", "abab"), ()):
         assert contain_any(written, phrases) == [any(p in t for p in phrases) for t in written], phrases
+
+
+def test_help_pre_check_of_a_chunk_is_the_row_pre_check(shared_data: Path) -> None:
+    texts, _ = _rows(shared_data)
+    norm = [normalise_text(t)[:MAX_BYTES] for t in texts]
+    for chunk in (norm, norm[:256], norm[-1:], []):
+        assert may_help_after_each(chunk) == [may_help_after(t) for t in chunk]
+    assert 100 < sum(may_help_after_each(norm)) < len(norm) - 100
+    # hand-written: matches at either end of a text, one text after another, none, empty texts
+    written = ["however, i can", "", "but you can", "butyou can", "xbut, i could", "here are some safe",
+               "here are", " some safe ways", "instead you might", "that said,", " here is", "no"]
+    assert may_help_after_each(written) == [may_help_after(t) for t in written]
+    assert may_help_after_each(written) == [True, False, True, False, True, True] + [False, False, True] + [False] * 3

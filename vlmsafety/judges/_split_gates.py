@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import accumulate
 
 import numpy as np
@@ -105,27 +106,45 @@ def rules_refuse(flags: np.ndarray, texts: Sequence[str], among: np.ndarray) -> 
     return refuses
 
 
+def _found(texts: Sequence[str], finders: list[Callable[[str, int], int]]) -> list[bool]:
+    """Per text, whether a finder (``(string, start) -> index`` of its first match at or after
+    ``start``, else -1) matches in it: each finder run on the texts joined by NULs, once and once
+    more per text it matches in (on from the next text). A finder must not match a NUL, anchor or
+    look around: then a match in the joined texts lies in one text, and each text's are found."""
+    found = [False] * len(texts)
+    if not texts:
+        return found
+    starts = [0, *accumulate(len(t) + 1 for t in texts)]  # texts[k] at starts[k]; a NUL after it
+    joined = "\0".join(texts)
+    for find in finders:
+        i = find(joined, 0)
+        while i >= 0:
+            k = bisect_right(starts, i) - 1
+            found[k] = True
+            i = find(joined, starts[k + 1])
+    return found
+
+
 def contain_any(texts: Sequence[str], phrases: tuple[str, ...]) -> list[bool]:
-    """``[any(p in t for p in phrases) for t in texts]`` with one search per phrase (and one more
-    per text it is found in) of the texts joined by NULs, instead of one per phrase and text; a
-    phrase with a NUL (which could match across two texts) is searched text by text.
+    """``[any(p in t for p in phrases) for t in texts]`` with a search per phrase of all texts at
+    once (``_found``), instead of one per phrase and text (text by text if a phrase has a NUL).
 
     Example:
         >>> contain_any(["be careful", "", "at risk", "ok"], ("risk", "careful"))
         [True, False, True, False]
     """
-    if not texts or any("\0" in p for p in phrases):
+    if any("\0" in p for p in phrases):
         return [any(map(t.__contains__, phrases)) for t in texts]
-    found = [False] * len(texts)
-    starts = [0, *accumulate(len(t) + 1 for t in texts)]  # texts[k] at starts[k]; a NUL after it
-    find = "\0".join(texts).find
-    for p in phrases:
-        i = find(p)
-        while i >= 0:  # found in text k: on from the next text
-            k = bisect_right(starts, i) - 1
-            found[k] = True
-            i = find(p, starts[k + 1])
-    return found
+    return _found(texts, [partial(_find, p) for p in phrases])
+
+
+def _find(phrase: str, text: str, start: int) -> int:
+    return text.find(phrase, start)
+
+
+def _search(rx: re.Pattern[str], text: str, start: int) -> int:
+    m = rx.search(text, start)
+    return -1 if m is None else m.start()
 
 
 WITHHOLD_KEYS = ("won't ", "will not ", "can't ", "cannot ", "not going to ", "without ", "omit ",
@@ -162,3 +181,9 @@ def may_withhold(text: str, known: bool | None = None) -> bool:
 def may_help_after(text: str) -> bool:
     """Whether ``refusal_lr._HELP_AFTER`` can match ``text`` or any end part of it."""
     return any(p.search(text) is not None for p in HELP_LOOSE)
+
+
+def may_help_after_each(texts: Sequence[str]) -> list[bool]:
+    """``[may_help_after(t) for t in texts]``, with a search per pattern of all texts at once
+    (``_found``: :data:`HELP_LOOSE`'s patterns are literals, optional commas and alternatives)."""
+    return _found(texts, [partial(_search, p) for p in HELP_LOOSE])
