@@ -213,6 +213,12 @@ def decode_sparse(doc: Mapping[str, Any], n: int) -> np.ndarray:
     return w
 
 
+_ADD_AT = np.lib.NumpyVersion(np.__version__) >= "1.25.0"
+"""Whether ``np.add.at`` is fast (numpy 1.25 made it several times faster): :meth:`Heads.scores`
+then sums two heads' terms in one pass, as the parts of complex numbers (each part's sums are
+those of ``np.bincount``: the same terms added in the same order); else one ``bincount`` each."""
+
+
 @dataclass(frozen=True)
 class Heads:
     """3.x's heads (weights over :data:`N3` columns, bias) and calibration."""
@@ -239,9 +245,20 @@ class Heads:
         # multiples of 1/4096 from its short table (it stays in the CPU cache); q * (v / 4096) is
         # q / 4096 * v, both exact scalings of one product rounded once: the same float64 terms
         scaled = vals / _SCALE
-        return {name: bias + np.bincount(rows, weights=q.take(at) * scaled, minlength=n)
-                for q, (name, (_, bias)) in zip(self._compact[1], self.weights.items())  # type: ignore[index]
-                if name in only}
+        todo = [(name, q, bias) for q, (name, (_, bias)) in zip(self._compact[1], self.weights.items())  # type: ignore[index]
+                if name in only]
+        out: dict[str, np.ndarray] = {}
+        while _ADD_AT and len(todo) >= 2:  # two heads in one pass: the real and the imaginary parts
+            (one, q1, b1), (two, q2, b2) = todo.pop(0), todo.pop(0)
+            w = np.empty(len(rows), dtype=np.complex128)
+            np.multiply(q1.take(at), scaled, out=w.real)
+            np.multiply(q2.take(at), scaled, out=w.imag)
+            sums = np.zeros(n, dtype=np.complex128)
+            np.add.at(sums, rows, w)  # each part summed in order, as np.bincount sums
+            out[one], out[two] = b1 + sums.real, b2 + sums.imag
+        for name, q, bias in todo:
+            out[name] = bias + np.bincount(rows, weights=q.take(at) * scaled, minlength=n)
+        return out
 
     def scores_of(self, design_: Design, name: str, docs: Sequence[int]) -> np.ndarray:
         """Head ``name``'s scores of the documents ``docs`` alone: :meth:`scores`'s values (each
@@ -378,7 +395,7 @@ def judge_texts(heads: Heads, texts: Sequence[str], prompts: Sequence[str | None
         else:
             tx, pr, norm = [texts[i] for i in idx], [prompts[i] for i in idx], [normalised[i] for i in idx]
         d = design(norm, pr, heads.index)
-        sc = heads.scores(d, ("refusal",))  # direct and engage: on the rows that read them
+        sc = heads.scores(d, ("refusal", "direct"))  # engage: on the rows that read it
         lab, why, over = decide3(tx, pr, sc, d.flags, norm, d.vlm, threshold, advice=as_3_1,
                                  withhold=d.withhold, score_of=partial(heads.scores_of, d))
         refusing = over != (sc["refusal"] >= log_odds)  # over: refusing != the model's side
