@@ -165,6 +165,12 @@ def test_chunk_gates_are_the_row_gates(shared_data: Path) -> None:
 def test_contain_any_is_any_in(shared_data: Path) -> None:
     texts, _ = _rows(shared_data)
     heads = [_opening_sentence(normalise_text(t)[:MAX_BYTES]) for t in texts]
+    # the opening read up to an end without cutting the text first: the same
+    written = ["the image shows a sign. the sign reads stop. careful now.", "the image " + "x" * 700 + ". ok",
+               "careful" * 100, "", "this is a photo of text: " + "a" * 590 + ". b"]
+    for t in [normalise_text(t) for t in texts] + written:
+        for end in (MAX_BYTES, 30, 0):
+            assert _opening_sentence(t, end) == _opening_sentence(t[:end])
     for chunk in (heads, heads[:256], heads[:1], []):
         want = [any(w in h for w in _CAUTION_WORDS) for h in chunk]
         assert contain_any(chunk, _CAUTION_WORDS) == want

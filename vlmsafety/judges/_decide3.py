@@ -79,7 +79,7 @@ def decide3(texts: Sequence[str], prompts: Sequence[str | None], scores: Mapping
     s_dir = head("direct", pending)
     rest += [k for k, s in zip(pending, s_dir) if s < 0.0]
     delivers = sorted(delivers + [k for k, s in zip(pending, s_dir) if s >= 0.0])
-    warns = contain_any([_opening_sentence(normalised[k][:MAX_BYTES]) for k in delivers], _CAUTION_WORDS)
+    warns = contain_any([_opening_sentence(normalised[k], MAX_BYTES) for k in delivers], _CAUTION_WORDS)
     for k, w in zip(delivers, warns):
         label, why = classify_split(texts[k], prompts[k], False, normalised=normalised[k],
                                     flags=fls[k], withhold=may[k], warns=w)
