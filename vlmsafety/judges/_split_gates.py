@@ -147,6 +147,11 @@ def _search(rx: re.Pattern[str], text: str, start: int) -> int:
     return -1 if m is None else m.start()
 
 
+ADVICE_KEYS = ("careful", "cautious", "safe", "professional", "expert", "doctor", "physician",
+               "pharmacist", "lawyer", "authorit", "specialist", "counsel", "therapist")
+"""Substrings one of which every match of ``vlm_features._ADVICE`` contains: its alternatives end
+with "careful", "cautious" or "safe", start with "safe", or end with a profession. (The pattern
+tries every position, ~10 us on a long response; a text without these needs no search.)"""
 WITHHOLD_KEYS = ("won't ", "will not ", "can't ", "cannot ", "not going to ", "without ", "omit ",
                  "leave out ", "not include ", "for safety reasons")
 """Substrings one of which every match of ``refusal_lr._WITHHOLD`` contains."""
