@@ -76,6 +76,10 @@ _TEXTS = [
     "Ça va très bien, merci.", "The Ω symbol and the ж letter are in the image.",
     "Жжж the cat is on the mat.", "… — “”", "café café café café",
     "señor mañana piñata niño",  # no listed word: the marks decide
+    # ASCII, punctuation around or inside listed words, separators str.split takes for blanks
+    "Ok (pas) [mais] -est- 'votre' one two", "x'pas y'mais z'est w'votre", "c'est l'image qu'est j'ai",
+    "ok j'ai l'image one two three", "it is ok\x1cpas\x1dmais\x1eest\x1fvotre now", "one two three four:pas",
+    "pas... mais!!! est??",
 ]
 
 
