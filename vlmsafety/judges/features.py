@@ -465,7 +465,9 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     body_val = BODY_SCALE / np.maximum(n_tok, 1)
     open_val = 1.0 / np.sqrt(np.maximum(np.minimum(n_tok, OPENING_TOKENS), 1))
     keys = np.concatenate((h_all, h_all[head] ^ _OPEN_SALT))
-    cols = ((keys * _MIX) >> _SHIFT).astype(np.int64)
+    cols = keys * _MIX
+    cols >>= _SHIFT
+    cols = cols.view(np.int64)  # < 2**BITS: the same numbers
     rows = np.concatenate((d_all, d_all[head]))
     vals = np.concatenate((body_val.take(d_all), open_val.take(d_all[head])))
     # phrase flags: the bucket's flag bits, kept where the exact key is the phrase's
