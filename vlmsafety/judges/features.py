@@ -395,12 +395,7 @@ def flag_buckets() -> np.ndarray:
 def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
     """A chunk's bytes: each text's first :data:`MAX_BYTES` UTF-8 bytes, joined, opened and closed
     by a separator (so that position 0 is never inside a token), and where the separators are. A
-    separator inside a text (:func:`normalise_text` leaves none) reads as the blank it is a class of.
-
-    Example:
-        >>> _buffer(["ab", "c"])
-        (b'\\x00ab\\x00c\\x00', array([0, 3, 5]))
-    """
+    separator inside a text (:func:`normalise_text` leaves none) reads as the blank it is a class of."""
     pieces: list[str] | list[bytes]
     if all(map(str.isascii, norm)):  # one encoding of the whole buffer (a character is a byte)
         pieces = [s[:MAX_BYTES] for s in norm]
@@ -410,8 +405,7 @@ def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
         data = b"\x00".join([b"", *pieces, b""])
     if data.count(_SEP_BYTE) != len(norm) + 1:
         return _buffer([s.replace("\x00", " ") for s in norm])
-    at = np.empty(len(pieces) + 1, dtype=np.int64)
-    at[0] = 0
+    at = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1, out=at[1:])
     return data, at
 
@@ -443,15 +437,12 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     is_start[1:] |= word[1:] > word[:-1]
     is_end = punct[:-1] | (word[:-1] > word[1:])
     tok_start = np.flatnonzero(is_start)
-    ends = np.flatnonzero(is_end)
-    ends += 1
+    ends = np.flatnonzero(is_end) + 1
     # polynomial hash of each token from prefix sums: sum(b[j] * Q**j) * P**start
     pw, qw = _powers(len(buf8) + 1)
     prefix = np.zeros(len(buf8) + 1, dtype=np.uint64)
     np.cumsum(buf8.astype(np.uint64) * qw[: len(buf8)], out=prefix[1:])
     h = (prefix.take(ends) - prefix.take(tok_start)) * pw.take(tok_start)  # take: a lighter gather
-    # separators before a token = its document (the leading one counts 1)
-    # doc = separators before the token - 1, run by run:
     first_tok = np.searchsorted(tok_start, seps)  # each document's first token (and the end)
     n_tok = np.diff(first_tok)
     doc = np.repeat(np.arange(len(n_tok)), n_tok)
@@ -466,8 +457,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     open_val = 1.0 / np.sqrt(np.maximum(np.minimum(n_tok, OPENING_TOKENS), 1))
     keys = np.concatenate((h_all, h_all[head] ^ _OPEN_SALT))
     cols = keys * _MIX
-    cols >>= _SHIFT
-    cols = cols.view(np.int64)  # < 2**BITS: the same numbers
+    cols = np.right_shift(cols, _SHIFT, out=cols).view(np.int64)  # < 2**BITS: the same numbers
     rows = np.concatenate((d_all, d_all[head]))
     vals = np.concatenate((body_val.take(d_all), open_val.take(d_all[head])))
     # phrase flags: the bucket's flag bits, kept where the exact key is the phrase's
