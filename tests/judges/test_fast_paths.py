@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,10 @@ _TEXTS = [
     "Ça va très bien, merci.", "The Ω symbol and the ж letter are in the image.",
     "Жжж the cat is on the mat.", "… — “”", "café café café café",
     "señor mañana piñata niño",  # no listed word: the marks decide
+    # ASCII, punctuation around or inside listed words, separators str.split takes for blanks
+    "Ok (pas) [mais] -est- 'votre' one two", "x'pas y'mais z'est w'votre", "c'est l'image qu'est j'ai",
+    "ok j'ai l'image one two three", "it is ok\x1cpas\x1dmais\x1eest\x1fvotre now", "one two three four:pas",
+    "pas... mais!!! est??",
 ]
 
 
@@ -167,16 +172,28 @@ def test_heads_index_marks_the_flag_buckets_and_scores_the_same(shared_data: Pat
     assert set(heads.scores(fast, ("engage",))) == {"engage"}
 
 
-def test_separators_from_lengths_are_those_in_the_bytes() -> None:
-    from vlmsafety.judges.features import _separators, batch_features
+def test_buffer_separators_are_those_in_the_bytes() -> None:
+    from vlmsafety.judges.features import MAX_BYTES, _buffer
 
-    for texts in (["i can't", "", "sure, here", "no."], ["a\x00b c", "i can't"], []):
-        pieces = [t.encode() for t in texts]
-        data = b"\x00" + b"\x00".join(pieces) + b"\x00"
-        want = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0)
-        np.testing.assert_array_equal(_separators(data, pieces), want)
-    f = batch_features(["i can't"], normalised=["i can't"])
-    assert f.n_docs == 1 and set(f.rows.tolist()) == {0} and f.flags[0] != 0
+    for texts in (["i can't", "", "sure, here", "no."], ["caf\u00e9 \u00e9" * 200, "i can't"], [],
+                  ["x" * 700, "\u00e9" * 400], ["y" * 601, "ok"]):
+        data, seps = _buffer(texts)
+        np.testing.assert_array_equal(seps, np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0))
+        assert [data[a + 1:b] for a, b in pairwise(seps.tolist())] == [
+            t.encode()[:MAX_BYTES] for t in texts]  # the fast ASCII path cuts as the bytes are cut
+
+
+def test_a_separator_inside_a_text_reads_as_a_blank() -> None:
+    from vlmsafety.judges.features import batch_features
+
+    # normalise_text leaves no NUL; a caller's own normalised texts may hold one (was an IndexError)
+    for texts in (["a\x00b c", "i can't"], ["i can't", "\x00\x00 no", "caf\u00e9\x00 ok"]):
+        got = batch_features(texts, normalised=texts)
+        blank = [t.replace("\x00", " ") for t in texts]
+        want = batch_features(blank, normalised=blank)
+        assert got.n_docs == len(texts)
+        for name in ("rows", "cols", "vals", "flags", "keys"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
 
 
 def test_round4_is_pythons_round() -> None:

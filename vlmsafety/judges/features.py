@@ -392,15 +392,22 @@ def flag_buckets() -> np.ndarray:
     return np.flatnonzero(_FLAG_BITS_OF)
 
 
-def _separators(data: bytes, pieces: list[bytes]) -> np.ndarray:
-    """Where the separators of ``data`` (the pieces joined, opened and closed by one) are: from
-    the pieces' lengths, or found in the bytes when a piece contains the separator byte."""
-    if data.count(_SEP_BYTE) != len(pieces) + 1:
-        return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _SEP)
-    at = np.empty(len(pieces) + 1, dtype=np.int64)
-    at[0] = 0
+def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
+    """A chunk's bytes: each text's first :data:`MAX_BYTES` UTF-8 bytes, joined, opened and closed
+    by a separator (so that position 0 is never inside a token), and where the separators are. A
+    separator inside a text (:func:`normalise_text` leaves none) reads as the blank it is a class of."""
+    pieces: list[str] | list[bytes]
+    if all(map(str.isascii, norm)):  # one encoding of the whole buffer (a character is a byte)
+        pieces = [s[:MAX_BYTES] for s in norm]
+        data = "\x00".join(["", *pieces, ""]).encode("ascii")
+    else:
+        pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
+        data = b"\x00".join([b"", *pieces, b""])
+    if data.count(_SEP_BYTE) != len(norm) + 1:
+        return _buffer([s.replace("\x00", " ") for s in norm])
+    at = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1, out=at[1:])
-    return at
+    return data, at
 
 
 def rule_entries(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -419,32 +426,27 @@ def rule_entries(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None,
                     rules: bool = True) -> Features:
     n = len(norm)
-    # the buffer opens and closes with a separator, so position 0 is never inside a token
-    pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
-    data = b"\x00" + b"\x00".join(pieces) + b"\x00"
+    data, seps = _buffer(norm)
     buf8 = np.frombuffer(data, dtype=np.uint8)
     cls = np.frombuffer(data.translate(_CLASS_BYTES), dtype=np.uint8)  # one C pass
     word = cls == 1
     punct = cls == 2
-    ws = word[1:] & ~word[:-1]  # ws[i]: a word starts at i + 1
-    we = word[:-1] & ~word[1:]  # we[i]: a word ends at i (inclusive)
+    # a token starts where a word starts or at punctuation, and ends (inclusive) where a word ends
+    # or at that punctuation: tokens do not overlap, so the k-th end is the k-th start's
     is_start = punct.copy()
-    is_start[1:] |= ws
+    is_start[1:] |= word[1:] > word[:-1]
+    is_end = punct[:-1] | (word[:-1] > word[1:])
     tok_start = np.flatnonzero(is_start)
-    ends = tok_start + 1  # punctuation: one byte
-    is_word_tok = word[tok_start]
-    ends[is_word_tok] = np.flatnonzero(we) + 1  # word ends, in order of the word starts
+    ends = np.flatnonzero(is_end) + 1
     # polynomial hash of each token from prefix sums: sum(b[j] * Q**j) * P**start
     pw, qw = _powers(len(buf8) + 1)
     prefix = np.zeros(len(buf8) + 1, dtype=np.uint64)
     np.cumsum(buf8.astype(np.uint64) * qw[: len(buf8)], out=prefix[1:])
     h = (prefix.take(ends) - prefix.take(tok_start)) * pw.take(tok_start)  # take: a lighter gather
-    # separators before a token = its document (the leading one counts 1)
-    seps = _separators(data, pieces)  # doc = separators before the token - 1, run by run:
-    doc = np.repeat(np.arange(len(seps) - 1), np.diff(np.searchsorted(tok_start, seps)))
-    first_tok = np.searchsorted(doc, np.arange(n), side="left")
+    first_tok = np.searchsorted(tok_start, seps)  # each document's first token (and the end)
+    n_tok = np.diff(first_tok)
+    doc = np.repeat(np.arange(len(n_tok)), n_tok)
     rel = np.arange(len(tok_start)) - first_tok.take(doc)
-    n_tok = np.bincount(doc, minlength=n)
     # bigrams: token i with token i + 1 of the same document
     pair = doc[:-1] == doc[1:]
     hb = (h[:-1] * _BIGRAM + h[1:])[pair]
@@ -454,7 +456,8 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     body_val = BODY_SCALE / np.maximum(n_tok, 1)
     open_val = 1.0 / np.sqrt(np.maximum(np.minimum(n_tok, OPENING_TOKENS), 1))
     keys = np.concatenate((h_all, h_all[head] ^ _OPEN_SALT))
-    cols = ((keys * _MIX) >> _SHIFT).astype(np.int64)
+    cols = keys * _MIX
+    cols = np.right_shift(cols, _SHIFT, out=cols).view(np.int64)  # < 2**BITS: the same numbers
     rows = np.concatenate((d_all, d_all[head]))
     vals = np.concatenate((body_val.take(d_all), open_val.take(d_all[head])))
     # phrase flags: the bucket's flag bits, kept where the exact key is the phrase's
