@@ -1,11 +1,12 @@
-"""refusal-lr 3.x's rules read a chunk at once and label as the row-by-row reading does.
+"""refusal-lr 3.x's rules run their costly pre-checks for a chunk at once and label as the
+row-by-row reading does.
 
-``decide3`` finds the refused rows, the plain refusals and the caution words of the compliances'
-openings for the whole chunk (:func:`~vlmsafety.judges._split_gates.rules_refuse`,
-:func:`~vlmsafety.judges._split_gates.plain_refusals`,
+``decide3`` looks for the help-after pre-check's patterns, the caution words of the compliances'
+openings and the safety advice's necessary words in the chunk's texts joined
+(:func:`~vlmsafety.judges._split_gates.may_help_after_each`,
 :func:`~vlmsafety.judges._split_gates.contain_any`); ``_decide3_by_row`` below is ``decide3`` as
-first written, one row at a time with the scalar rules. Both are run on hand-written texts and on
-the four development corpora, with and without their prompts.
+first written, one row at a time. Both are run on hand-written texts and on the four development
+corpora, with and without their prompts; each batch pre-check is compared with its row version.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ from vlmsafety.judges._split_gates import (
     may_help_after,
     may_help_after_each,
     plain_refusal,
-    plain_refusals,
-    rules_refuse,
 )
-from vlmsafety.judges.features import MAX_BYTES, batch_features, normalise_text
+from vlmsafety.judges.features import MAX_BYTES, normalise_text
 from vlmsafety.judges.refusal_lr import _CAUTION_WORDS, _opening_sentence, _rule_refuses, classify_split
 from vlmsafety.labels import DIRECT_ANSWER, IRRELEVANT, PARTIAL_REFUSAL, REFUSAL, SAFE_COMPLETION
 
@@ -140,27 +139,6 @@ def test_decide3_labels_as_the_row_by_row_rules(shared_data: Path, version: str)
     counts = {lab: labels.count(lab) for lab in set(labels)}  # every branch is exercised
     assert set(counts) == {REFUSAL, PARTIAL_REFUSAL, DIRECT_ANSWER, SAFE_COMPLETION, IRRELEVANT}, counts
     assert min(counts.values()) >= 10, counts
-
-
-def test_chunk_gates_are_the_row_gates(shared_data: Path) -> None:
-    texts, _ = _rows(shared_data)
-    norm = [normalise_text(t) for t in texts]
-    flags = batch_features(norm, normalised=norm).flags
-    rng = np.random.default_rng(0)
-    for among in (np.ones(len(norm), dtype=bool), rng.random(len(norm)) < 0.5):
-        fls = flags.tolist()
-        want = [bool(a and _rule_refuses(t, f)) for a, t, f in zip(among, norm, fls)]
-        assert rules_refuse(flags, norm, among).tolist() == want
-        assert 100 < sum(want) < len(want) - 100
-        want = [bool(a and plain_refusal(f, t)) for a, t, f in zip(among, norm, fls)]
-        assert plain_refusals(flags, norm, among).tolist() == want
-        assert 100 < sum(want) < len(want) - 100
-    # the blank counts at their limits: deflections of 80 and 81 blanks, help and 40 or 39 blanks
-    written = [normalise_text(t) for t in _WRITTEN[2:6]]
-    assert [t.count(" ") for t in written] == [80, 81, 40, 39]
-    f = batch_features(written, normalised=written).flags
-    assert rules_refuse(f, written, np.ones(4, dtype=bool))[:2].tolist() == [True, False]
-    assert plain_refusals(f, written, np.ones(4, dtype=bool))[2:].tolist() == [False, True]
 
 
 def test_contain_any_is_any_in(shared_data: Path) -> None:
