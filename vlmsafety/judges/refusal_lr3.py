@@ -237,16 +237,15 @@ class Heads:
             return {name: bias + np.bincount(rows, weights=w[cols] * vals, minlength=n)
                     for name, (w, bias) in self.weights.items() if name in only}
         at = self._compact[0].take(cols) if design_.at is None else design_.at
-        return self._sums(rows, vals, at, n, only)
+        return self._sums(self._compact[1], rows, vals, at, n, only)
 
-    def _sums(self, rows: np.ndarray, vals: np.ndarray, at: np.ndarray, n: int,
+    def _sums(self, tables: list[np.ndarray], rows: np.ndarray, vals: np.ndarray, at: np.ndarray, n: int,
               only: Sequence[str]) -> dict[str, np.ndarray]:
         # at: the columns' numbers among those weighted (_compact), then each head's weights as int16
         # multiples of 1/4096 from its short table (it stays in the CPU cache); q * (v / 4096) is
         # q / 4096 * v, both exact scalings of one product rounded once: the same float64 terms
         scaled = vals / _SCALE
-        todo = [(name, q, bias) for q, (name, (_, bias)) in zip(self._compact[1], self.weights.items())  # type: ignore[index]
-                if name in only]
+        todo = [(name, q, bias) for q, (name, (_, bias)) in zip(tables, self.weights.items()) if name in only]
         out: dict[str, np.ndarray] = {}
         while _ADD_AT and len(todo) >= 2:  # two heads in one pass: the real and the imaginary parts
             (one, q1, b1), (two, q2, b2) = todo.pop(0), todo.pop(0)
@@ -271,7 +270,7 @@ class Heads:
         rows, vals = d.rows.take(sel), d.vals.take(sel)
         if self._compact is None or d.at is None:
             return self.scores(replace(d, rows=rows, cols=d.cols.take(sel), vals=vals, at=None), (name,))[name][docs]
-        return self._sums(rows, vals, d.at.take(sel), d.n_docs, (name,))[name][docs]
+        return self._sums(self._compact[1], rows, vals, d.at.take(sel), d.n_docs, (name,))[name][docs]
 
     @property
     def index(self) -> tuple[np.ndarray, int] | None:
