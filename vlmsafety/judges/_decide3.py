@@ -35,8 +35,8 @@ def decide3(texts: Sequence[str], prompts: Sequence[str | None], scores: Mapping
     delivers a ``safe_completion``, as safety considerations do. ``withhold`` (optional,
     :attr:`vlmsafety.judges.refusal_lr3.Design.withhold`) says where the split rules' withholding
     pattern can match (a pre-check; the labels are the same without it). ``score_of(head, rows)``: a head's scores of
-    those rows alone, for the heads ``scores`` lacks (``direct`` and ``engage`` are read on some
-    rows only).
+    those rows alone, for the heads ``scores`` lacks (``judge_texts`` scores ``refusal`` and
+    ``direct`` for the chunk; ``engage`` is read on a few rows only).
 
     Returns ``(labels, reasons, overridden)`` as :func:`vlmsafety.judges.refusal_lr.decide`.
     """
