@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import inspect
+import pickle
+from dataclasses import dataclass, fields, replace
+
 import pytest
 
 from vlmsafety.errors import LabelError
@@ -11,6 +15,34 @@ def test_verdict_is_frozen() -> None:
     v = Verdict("refusal", "x@1")
     with pytest.raises(AttributeError):
         v.label = "direct_answer"  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class _PlainVerdict:  # Verdict's fields with the constructor dataclass generates
+    label: str
+    judge: str
+    raw: str | None = None
+    reason: str | None = None
+    confidence: float | None = None
+
+
+@pytest.mark.parametrize("args, kwargs", [
+    (("refusal", "x@1"), {}), (("refusal", "x@1", "raw", "why", 0.75), {}),
+    (("irrelevant",), {"judge": "y@2", "confidence": 1.0}), ((), {"label": "unscored", "judge": "z", "reason": "r"}),
+])
+def test_verdict_constructor_does_what_the_generated_one_does(args: tuple, kwargs: dict) -> None:
+    v, plain = Verdict(*args, **kwargs), _PlainVerdict(*args, **kwargs)
+    assert list(vars(v).items()) == list(vars(plain).items())  # the same fields, in the same order
+    assert [f.name for f in fields(Verdict)] == [f.name for f in fields(_PlainVerdict)]
+    params = lambda c: [(p.name, p.kind, p.default) for p in inspect.signature(c).parameters.values()]
+    assert params(Verdict) == params(_PlainVerdict)
+    assert v == Verdict(*args, **kwargs) and hash(v) == hash(Verdict(*args, **kwargs))
+    assert repr(v) == repr(plain).replace("_PlainVerdict", "Verdict")
+    assert pickle.loads(pickle.dumps(v)) == v and replace(v, raw="other").raw == "other"
+    with pytest.raises(AttributeError):
+        v.confidence = 0.5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Verdict("refusal")  # type: ignore[call-arg]
 
 
 def test_judges_satisfy_protocol() -> None:

@@ -3,8 +3,9 @@
 * language detection: a text with no word that only another language's list has (and, if not
   ASCII, no mark of another language) is English without counting, and a text with no letter of
   another script is Latin without counting each; ``_reference_language`` below counts every time;
-* the heads' scores from int16 weights equal those from the float64 weights, term by term, and
-  a head's scores of some documents alone (``Heads.scores_of``) equal those of the whole batch;
+* the heads' scores from int16 weights equal those from the float64 weights, term by term, two
+  heads summed in one pass (the parts of complex numbers) equal one ``bincount`` each, and a
+  head's scores of some documents alone (``Heads.scores_of``) equal those of the whole batch;
 * the heads' renumbering of the columns, gathered once in the n-gram pass, marks exactly the
   flag phrases' buckets (so the flags are those of the byte table) and gives the same scores;
 * the n-gram pass's separators found from the pieces' lengths are those found in the bytes;
@@ -17,6 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from vlmsafety.judges import languages as lg
 from vlmsafety.judges.features import normalise_text
@@ -114,6 +116,27 @@ def test_int16_heads_score_as_the_float64_heads(shared_data: Path) -> None:
     plain = odd.scores(d)
     for h in ("refusal", "direct"):
         np.testing.assert_array_equal(fast[h], plain[h])
+
+
+def test_two_heads_in_one_pass_sum_as_bincount(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vlmsafety.judges import refusal_lr3
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.refusal_lr import load_model
+
+    heads = load_model(refusal_lr3.DEFAULT_MODEL3).heads
+    assert heads._compact is not None
+    texts = read_dev_corpus("msts-en", shared_data).texts[:300] + read_dev_corpus("gptfuzz", shared_data).texts[:300]
+    d = refusal_lr3.design([normalise_text(t) for t in texts], [None] * len(texts), heads.index)
+    tables = heads._compact[1]
+    plain = {name: bias + np.bincount(d.rows, weights=q.take(d.at) * (d.vals / 4096), minlength=d.n_docs)
+             for q, (name, (_, bias)) in zip(tables, heads.weights.items())}  # one bincount a head
+    for add_at in (True, False):  # numpy >= 1.25: pairs of heads in one np.add.at pass; else bincounts
+        monkeypatch.setattr(refusal_lr3, "_ADD_AT", add_at)
+        for only in (("refusal", "direct"), refusal_lr3.HEADS, ("direct", "engage"), ("engage",)):
+            got = heads.scores(d, only)
+            assert list(got) == [h for h in refusal_lr3.HEADS if h in only]
+            for h in only:
+                np.testing.assert_array_equal(got[h], plain[h])
 
 
 def test_heads_index_marks_the_flag_buckets_and_scores_the_same(shared_data: Path) -> None:

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Verdict:
     """What a judge decided about one response.
 
@@ -61,6 +61,18 @@ class Verdict:
     raw: str | None = None
     reason: str | None = None
     confidence: float | None = None
+
+    def __init__(self, label: Label, judge: str, raw: str | None = None, reason: str | None = None,
+                 confidence: float | None = None) -> None:
+        # what the generated __init__ does (the fields in order, in the instance's __dict__),
+        # without its five object.__setattr__ calls: ~0.2 us a verdict instead of ~0.5 (batch
+        # judges build one per response); tests/judges/test_base.py compares the two
+        d = self.__dict__
+        d["label"] = label
+        d["judge"] = judge
+        d["raw"] = raw
+        d["reason"] = reason
+        d["confidence"] = confidence
 
 
 @dataclass(frozen=True)
