@@ -423,10 +423,10 @@ def rule_entries(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rr, 2 ** BITS + rc
 
 
-def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None,
-                    rules: bool = True) -> Features:
+def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None, rules: bool = True,
+                    buffer: tuple[bytes, np.ndarray] | None = None) -> Features:  # buffer: _buffer(norm)
     n = len(norm)
-    data, seps = _buffer(norm)
+    data, seps = _buffer(norm) if buffer is None else buffer
     buf8 = np.frombuffer(data, dtype=np.uint8)
     cls = np.frombuffer(data.translate(_CLASS_BYTES), dtype=np.uint8)  # one C pass
     word = cls == 1
