@@ -103,7 +103,6 @@ _CLASS[128:] = 1
 _CLASS[[ord(c) for c in " \t\r\x00\x0b\x0c*#_`"]] = 0
 _CLASS_BYTES = _CLASS.tobytes()
 """:data:`_CLASS` as a ``bytes.translate`` table."""
-_SEP_BYTE = bytes([_SEP])
 
 
 def normalise_text(text: str) -> str:
@@ -161,10 +160,6 @@ _REFUSE_RX = re.compile(REFUSAL_PATTERN)
 _OPENING_CHARS = 240
 
 
-def _opens_with_no(head: str) -> bool:
-    return head.lstrip(" \"'\n>-")[:3] in ("no,", "no.", "no ")
-
-
 def opening_refuses(text: str) -> bool:
     """Whether a normalised text opens (first 240 characters) with a refusal or an objection.
 
@@ -176,7 +171,7 @@ def opening_refuses(text: str) -> bool:
     """
     head = text[:_OPENING_CHARS]
     return (any(k in head for k in REFUSAL_KEYS) and _REFUSE_RX.search(head) is not None
-            or any(k in head for k in OBJECTION_PHRASES) or _opens_with_no(head))
+            or any(k in head for k in OBJECTION_PHRASES) or head.lstrip(" \"'\n>-")[:3] in ("no,", "no.", "no "))
 
 
 # ---- phrase flags: which of a few phrase lists a response contains, found with the n-gram hashes
@@ -339,6 +334,7 @@ class Features:
         flags: Per document, the bits (:data:`FLAG_BITS`) of the phrase lists it contains.
         keys: The 64-bit n-gram key of each n-gram entry (before bucketing; for inspection).
         at: ``index[cols]`` when the caller gave an ``index`` (see :func:`batch_features`).
+        runs: Where each run of entries sorted by document starts (one chunk's, else empty).
     """
 
     rows: np.ndarray
@@ -348,6 +344,7 @@ class Features:
     flags: np.ndarray
     keys: np.ndarray
     at: np.ndarray | None = None
+    runs: tuple[int, ...] = ()
 
 
 CHUNK = 256
@@ -403,7 +400,7 @@ def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
     else:
         pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
         data = b"\x00".join([b"", *pieces, b""])
-    if data.count(_SEP_BYTE) != len(norm) + 1:
+    if data.count(_SEP) != len(norm) + 1:
         return _buffer([s.replace("\x00", " ") for s in norm])
     at = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1, out=at[1:])
@@ -454,7 +451,9 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     d_all = np.concatenate((doc, doc[:-1][pair]))
     head = np.concatenate((rel < OPENING_TOKENS, rel[:-1][pair] + 1 < OPENING_TOKENS))
     body_val = BODY_SCALE / np.maximum(n_tok, 1)
-    open_val = 1.0 / np.sqrt(np.maximum(np.minimum(n_tok, OPENING_TOKENS), 1))
+    opening = np.minimum(n_tok, OPENING_TOKENS)  # entries: tokens, pairs, opening tokens, its pairs
+    runs = (0, len(doc), len(d_all), len(d_all) + int(opening.sum()))
+    open_val = 1.0 / np.sqrt(np.maximum(opening, 1))
     keys = np.concatenate((h_all, h_all[head] ^ _OPEN_SALT))
     cols = keys * _MIX
     cols = np.right_shift(cols, _SHIFT, out=cols).view(np.int64)  # < 2**BITS: the same numbers
@@ -472,7 +471,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     flags = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(flags, rows[hit], _FLAG_BITS_OF[cols[hit]])
     if not rules:
-        return Features(rows, cols, vals, n, flags, keys, at)
+        return Features(rows, cols, vals, n, flags, keys, at, runs)
     # the indicators: the first len(RULE_NAMES) flags
     rr, rc = rule_entries(flags)
     return Features(
@@ -480,8 +479,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
         np.concatenate((cols, rc)),
         np.concatenate((vals, np.full(len(rr), RULE_SCALE))),
         n, flags, keys,
-        None if at is None or table is None else np.concatenate((at, table[rc])),
-    )
+        None if at is None or table is None else np.concatenate((at, table[rc])), (*runs, len(rows)))
 
 
 def batch_scores(texts: Sequence[str], weights: np.ndarray, bias: float, *,
