@@ -237,7 +237,7 @@ def _across_the_cut() -> list[str]:
                    "unclear", "prioritize", "1. a\n2. b", "more details", "can't tell"):
         for end in range(596, 606):
             head = "a " * ((end - len(phrase)) // 2)
-            out += [f"{head}{phrase}", f"{head}{phrase}d and more", f"{head}x{phrase} x"]
+            out += [f"{head}{phrase}", f"{head}{phrase}d and more", f"{head}x{phrase} x", f"{head}{phrase} \u00e9"]
     return out
 
 

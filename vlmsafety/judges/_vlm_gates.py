@@ -273,8 +273,9 @@ def word_gates(texts: Sequence[str], opening: int, shared: tuple[bytes, np.ndarr
         data, seps = shared[0] + bytes(8), shared[1]  # (the 8-byte reads' padding)
         starts, lengths = seps[:-1] + 1, np.diff(seps) - 1
         other = np.zeros(n, dtype=bool)
-        if not data.isascii():
-            other[np.searchsorted(seps, np.flatnonzero(np.frombuffer(data, np.uint8) > 127)) - 1] = True
+        if not data.isascii():  # the texts whose bytes read are not (a text's first bytes may be)
+            for i in np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, n)).tolist():
+                other[i] = not data[seps[i] + 1:seps[i + 1]].isascii()
     buf = np.frombuffer(data, dtype=np.uint8)
     word = np.frombuffer(data.translate(_W_BYTES), dtype=np.bool_)  # bytes.translate: one C pass
     change = np.empty(len(word), dtype=bool)  # at each position: a word starts or ends there

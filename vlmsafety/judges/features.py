@@ -389,10 +389,11 @@ def flag_buckets() -> np.ndarray:
     return np.flatnonzero(_FLAG_BITS_OF)
 
 
-def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
+def _buffer(norm: Sequence[str], blank: bool = True) -> tuple[bytes, np.ndarray]:
     """A chunk's bytes: each text's first :data:`MAX_BYTES` UTF-8 bytes, joined, opened and closed
     by a separator (so that position 0 is never inside a token), and where the separators are. A
-    separator inside a text (:func:`normalise_text` leaves none) reads as the blank it is a class of."""
+    separator inside a text (:func:`normalise_text` leaves none) reads as the blank it is a class
+    of (``blank=False``: then no bytes, for a caller that reads the text's own characters)."""
     pieces: list[str] | list[bytes]
     if all(map(str.isascii, norm)):  # one encoding of the whole buffer (a character is a byte)
         pieces = [s[:MAX_BYTES] for s in norm]
@@ -401,7 +402,7 @@ def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
         pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
         data = b"\x00".join([b"", *pieces, b""])
     if data.count(_SEP) != len(norm) + 1:
-        return _buffer([s.replace("\x00", " ") for s in norm])
+        return _buffer([s.replace("\x00", " ") for s in norm]) if blank else (b"", np.zeros(0, np.int64))
     at = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1, out=at[1:])
     return data, at

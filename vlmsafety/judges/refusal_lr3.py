@@ -51,7 +51,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from importlib.resources import files
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -192,10 +191,9 @@ def design(normalised: Sequence[str], prompts: Sequence[str | None],
     parts, vlm, withhold = [], [], []
     for s in range(0, n, CHUNK):
         chunk = norm[s:s + CHUNK]
-        buffer = _buffer(chunk)
-        parts.append(_chunk_features(chunk, index, False, buffer))
-        nul = any(map(str.__contains__, chunk, repeat("\x00")))  # _buffer blanked it
-        x, w = _indicators(chunk, prompts[s:s + CHUNK], None if nul else buffer)
+        buffer = _buffer(chunk, blank=False)  # (no bytes: a text holds a NUL, blanked for the n-grams)
+        parts.append(_chunk_features(chunk, index, False, buffer if buffer[0] else None))
+        x, w = _indicators(chunk, prompts[s:s + CHUNK], buffer if buffer[0] else None)
         vlm.append(x)
         withhold.append(w)
     if n == 0:
