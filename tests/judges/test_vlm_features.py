@@ -259,6 +259,7 @@ def test_shared_buffer_reads_as_the_gates_own(shared_data: Path) -> None:
         own = word_gates([t[:600] for t in chunk], _OPEN)
         shared = word_gates(chunk, _OPEN, _buffer(chunk))
         np.testing.assert_array_equal(shared.spaces, own.spaces)
+        np.testing.assert_array_equal(own.spaces, [t[:600].count(" ") if t[:600].isascii() else -1 for t in chunk])
         np.testing.assert_array_equal(shared.items, own.items)
         if all(t.isascii() for t in chunk):
             np.testing.assert_array_equal(shared.gates, own.gates)
