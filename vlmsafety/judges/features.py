@@ -160,6 +160,10 @@ _REFUSE_RX = re.compile(REFUSAL_PATTERN)
 _OPENING_CHARS = 240
 
 
+def _opens_with_no(head: str) -> bool:
+    return head.lstrip(" \"'\n>-")[:3] in ("no,", "no.", "no ")
+
+
 def opening_refuses(text: str) -> bool:
     """Whether a normalised text opens (first 240 characters) with a refusal or an objection.
 
@@ -171,7 +175,7 @@ def opening_refuses(text: str) -> bool:
     """
     head = text[:_OPENING_CHARS]
     return (any(k in head for k in REFUSAL_KEYS) and _REFUSE_RX.search(head) is not None
-            or any(k in head for k in OBJECTION_PHRASES) or head.lstrip(" \"'\n>-")[:3] in ("no,", "no.", "no "))
+            or any(k in head for k in OBJECTION_PHRASES) or _opens_with_no(head))
 
 
 # ---- phrase flags: which of a few phrase lists a response contains, found with the n-gram hashes
@@ -334,7 +338,6 @@ class Features:
         flags: Per document, the bits (:data:`FLAG_BITS`) of the phrase lists it contains.
         keys: The 64-bit n-gram key of each n-gram entry (before bucketing; for inspection).
         at: ``index[cols]`` when the caller gave an ``index`` (see :func:`batch_features`).
-        runs: Where each run of entries sorted by document starts (one chunk's, else empty).
     """
 
     rows: np.ndarray
@@ -344,7 +347,6 @@ class Features:
     flags: np.ndarray
     keys: np.ndarray
     at: np.ndarray | None = None
-    runs: tuple[int, ...] = ()
 
 
 CHUNK = 256
@@ -452,9 +454,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     d_all = np.concatenate((doc, doc[:-1][pair]))
     head = np.concatenate((rel < OPENING_TOKENS, rel[:-1][pair] + 1 < OPENING_TOKENS))
     body_val = BODY_SCALE / np.maximum(n_tok, 1)
-    opening = np.minimum(n_tok, OPENING_TOKENS)  # entries: tokens, pairs, opening tokens, its pairs
-    runs = (0, len(doc), len(d_all), len(d_all) + int(opening.sum()))
-    open_val = 1.0 / np.sqrt(np.maximum(opening, 1))
+    open_val = 1.0 / np.sqrt(np.maximum(np.minimum(n_tok, OPENING_TOKENS), 1))
     keys = np.concatenate((h_all, h_all[head] ^ _OPEN_SALT))
     cols = keys * _MIX
     cols = np.right_shift(cols, _SHIFT, out=cols).view(np.int64)  # < 2**BITS: the same numbers
@@ -472,7 +472,7 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
     flags = np.zeros(n, dtype=np.int64)
     np.bitwise_or.at(flags, rows[hit], _FLAG_BITS_OF[cols[hit]])
     if not rules:
-        return Features(rows, cols, vals, n, flags, keys, at, runs)
+        return Features(rows, cols, vals, n, flags, keys, at)
     # the indicators: the first len(RULE_NAMES) flags
     rr, rc = rule_entries(flags)
     return Features(
@@ -480,7 +480,8 @@ def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None
         np.concatenate((cols, rc)),
         np.concatenate((vals, np.full(len(rr), RULE_SCALE))),
         n, flags, keys,
-        None if at is None or table is None else np.concatenate((at, table[rc])), (*runs, len(rows)))
+        None if at is None or table is None else np.concatenate((at, table[rc])),
+    )
 
 
 def batch_scores(texts: Sequence[str], weights: np.ndarray, bias: float, *,

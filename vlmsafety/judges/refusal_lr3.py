@@ -168,9 +168,6 @@ class Design:
     """Per document, whether the split rules' withholding pattern can match (``None``: unknown)."""
     at: np.ndarray | None = None
     """``index[cols]`` when :func:`design` was given an ``index`` (:attr:`Heads.index`)."""
-    runs: tuple[int, ...] = ()
-    """Where each run of entries sorted by document starts (:meth:`Heads.scores_of` finds a few
-    documents' entries in them by binary search); empty: not known."""
 
 
 def design(normalised: Sequence[str], prompts: Sequence[str | None],
@@ -205,13 +202,11 @@ def design(normalised: Sequence[str], prompts: Sequence[str | None],
     vals = np.concatenate([*(f.vals for f in parts), np.full(len(rr), RULE_SCALE), x[r, c]])
     c += N_FEATURES
     rows = np.concatenate([*(f.rows + k * CHUNK if k else f.rows for k, f in enumerate(parts)), rr, r])
-    ends = np.cumsum([0, *(len(f.rows) for f in parts)])
-    runs = (*(int(e) + k for e, f in zip(ends, parts) for k in f.runs), int(ends[-1]), int(ends[-1]) + len(rr))
     cols = np.concatenate([*(f.cols for f in parts), rc, c])
     at = None if index is None else np.concatenate([*(f.at for f in parts if f.at is not None),
                                                     index[0][rc], index[0][c]])
-    return Design(rows, cols, vals, n, flags, x, withhold[0] if len(withhold) == 1 else np.concatenate(withhold), at,
-                  runs if all(f.runs for f in parts) else ())
+    withheld = withhold[0] if len(withhold) == 1 else np.concatenate(withhold)
+    return Design(rows, cols, vals, n, flags, x, withheld, at)
 
 
 def encode_sparse(weights: np.ndarray) -> dict[str, str]:
@@ -290,17 +285,9 @@ class Heads:
         document's entries are summed in the same order), for a fraction of the work when few
         documents need the head."""
         d, docs = design_, list(docs)
-        if d.runs:  # in each sorted run, each document's entries by binary search: run by run,
-            want = np.unique(np.array(docs, dtype=d.rows.dtype))  # each document's in order
-            both, k = np.concatenate((want, want + 1)), len(want)
-            edges = [d.rows[a:b].searchsorted(both) + a for a, b in zip(d.runs, (*d.runs[1:], len(d.rows)))]
-            lo, hi = np.concatenate([e[:k] for e in edges]), np.concatenate([e[k:] for e in edges])
-            size = hi - lo
-            sel = np.repeat(lo - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
-        else:
-            need = np.zeros(d.n_docs, dtype=bool)
-            need[docs] = True
-            sel = np.flatnonzero(need.take(d.rows))  # their entries, in order
+        need = np.zeros(d.n_docs, dtype=bool)
+        need[docs] = True
+        sel = np.flatnonzero(need.take(d.rows))  # their entries, in order
         rows, vals = d.rows.take(sel), d.vals.take(sel)
         if self._compact is None or d.at is None:
             return self.scores(replace(d, rows=rows, cols=d.cols.take(sel), vals=vals, at=None), (name,))[name][docs]
