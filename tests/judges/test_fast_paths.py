@@ -239,3 +239,46 @@ def test_typographic_marks_replaced_as_a_translation_table_would(shared_data: Pa
         plain = features._QUOTE.sub(' "quote" ', plain) if '"' in plain else plain
         plain = features._SYMPATHY.sub("sad", plain) if "sorry" in plain else plain
         assert features.normalise_text(t) == plain, t
+
+
+def test_design_is_the_plain_one(shared_data: Path) -> None:
+    """:func:`design` (its n-gram pass's buffer read by the VLM word gates, chunk by chunk) gives
+    the entries of the n-grams, then the 2.x indicators, then the VLM indicators, each computed
+    alone, in one call of several chunks and in small ones, with texts holding a NUL (which the n-gram
+    pass blanks) and texts that are not ASCII."""
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import N_FEATURES, RULE_SCALE, batch_features, rule_entries
+    from vlmsafety.judges.refusal_lr import load_model
+    from vlmsafety.judges.refusal_lr3 import DEFAULT_MODEL3, design
+    from vlmsafety.judges.vlm_features import _indicators
+
+    heads = load_model(DEFAULT_MODEL3).heads
+    index = heads.index
+    ts = read_dev_corpus("xstest-gpt4", shared_data)
+    norm = [normalise_text(t) for t in ts.texts[:600]]
+    extra = ["1) a\n\x001. b", "w\x00" * 45, "the image shows", "Could You Clarify?", "é could you clarify", ""]
+    norm += extra  # (a NUL is no blank for \s and the word count, a blank is)
+    prompts: list[str | None] = [p or None for p in ts.prompts[:600]] + [None] * len(extra)
+    for size in (len(norm), 256, 7):
+        for s in range(0, len(norm), size):
+            tx, pr = norm[s:s + size], prompts[s:s + size]
+            for ix in (index, None):
+                f = batch_features(tx, normalised=tx, index=ix, rules=False)
+                rr, rc = rule_entries(f.flags)
+                x, withhold = _indicators(tx, pr)
+                r, c = np.nonzero(x)
+                d = design(tx, pr, ix)
+                np.testing.assert_array_equal(d.rows, np.concatenate((f.rows, rr, r)))
+                np.testing.assert_array_equal(d.cols, np.concatenate((f.cols, rc, c + N_FEATURES)))
+                np.testing.assert_array_equal(d.vals, np.concatenate((f.vals, np.full(len(rr), RULE_SCALE), x[r, c])))
+                np.testing.assert_array_equal(d.flags, f.flags)
+                np.testing.assert_array_equal(d.vlm, x)
+                assert d.withhold is not None and np.array_equal(d.withhold, withhold)
+                assert (d.at is None) == (ix is None)
+                if ix is not None and d.at is not None:
+                    np.testing.assert_array_equal(d.at, ix[0][d.cols])
+                # a few documents' scores (scores_of selects their entries)
+                score = heads.scores(d, ("engage",))["engage"]
+                for docs in ([0], [len(tx) - 1, 0, 3], [2, 2], list(range(0, len(tx), 3)), []):
+                    docs = [i for i in docs if i < len(tx)]
+                    np.testing.assert_array_equal(heads.scores_of(d, "engage", docs), score[docs])

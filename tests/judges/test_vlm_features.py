@@ -228,3 +228,52 @@ def test_searches_from_the_first_gate_phrase(shared_data: Path) -> None:
 def test_fast_patterns_agree_on_gate_edge_cases(text: str) -> None:
     batch = [text, "the image shows a cat", normalise_text(text)]
     assert vlm_indicators(batch, [None] * 3).tolist() == _reference(batch, [None] * 3).tolist()
+
+
+def _across_the_cut() -> list[str]:
+    """Matches that end just before, at or just after the 600th character (read up to there)."""
+    out = []
+    for phrase in ("the image shows", "could you clarify", "it is important to", "should not",
+                   "unclear", "prioritize", "1. a\n2. b", "more details", "can't tell"):
+        for end in range(596, 606):
+            head = "a " * ((end - len(phrase)) // 2)
+            out += [f"{head}{phrase}", f"{head}{phrase}d and more", f"{head}x{phrase} x", f"{head}{phrase} \u00e9"]
+    return out
+
+
+def test_shared_buffer_reads_as_the_gates_own(shared_data: Path) -> None:
+    """The word gates read from the n-gram pass's buffer (the whole texts, read up to 600
+    characters) give the blanks and list items of their own buffer of the cut texts, and the
+    indicators of the plain patterns, in chunks of ASCII texts and with texts that are not."""
+    from vlmsafety.judges._vlm_gates import word_gates
+    from vlmsafety.judges.devdata import read_dev_corpus
+    from vlmsafety.judges.features import _buffer
+    from vlmsafety.judges.vlm_features import _OPEN, _indicators
+
+    texts = [normalise_text(t) for t in _TRICKY + _GATE_TRICKY + _across_the_cut() if "\x00" not in t]
+    for corpus in ("xstest-gpt4", "msts-en"):
+        texts += [normalise_text(t) for t in read_dev_corpus(corpus, shared_data).texts]
+    mixed = 0
+    for i in range(0, len(texts), 256):
+        chunk = texts[i:i + 256]
+        own = word_gates([t[:600] for t in chunk], _OPEN)
+        shared = word_gates(chunk, _OPEN, _buffer(chunk))
+        np.testing.assert_array_equal(shared.spaces, own.spaces)
+        np.testing.assert_array_equal(own.spaces, [t[:600].count(" ") if t[:600].isascii() else -1 for t in chunk])
+        np.testing.assert_array_equal(shared.items, own.items)
+        if all(t.isascii() for t in chunk):
+            np.testing.assert_array_equal(shared.gates, own.gates)
+            assert shared.since == own.since
+        else:
+            mixed += 1
+        prompts: list[str | None] = [None] * len(chunk)
+        np.testing.assert_array_equal(_indicators(chunk, prompts, _buffer(chunk))[0], _reference(chunk, prompts))
+    assert mixed >= 2 and len(texts) > 5 * 256  # chunks of either kind
+
+
+def test_read_up_to_the_cut() -> None:
+    texts = _across_the_cut()
+    prompts: list[str | None] = [t[-30:] for t in texts]  # (the overlap reads what was read)
+    fast = vlm_indicators(texts, prompts)
+    assert (fast[:, :-2] > 0).sum() >= 50  # the patterns match there (the comparison is not vacuous)
+    np.testing.assert_array_equal(fast, _reference(texts, prompts))

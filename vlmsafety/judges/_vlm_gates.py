@@ -249,17 +249,33 @@ class WordGates(NamedTuple):
     """Its list items (``vlm:steps``' matches; -1 when not ASCII)."""
 
 
-def word_gates(texts: Sequence[str], opening: int) -> WordGates:
+def word_gates(texts: Sequence[str], opening: int, shared: tuple[bytes, np.ndarray] | None = None
+               ) -> WordGates:
     """The gates, blanks, search starts and list items of a chunk of texts (:class:`WordGates`);
-    the opening patterns' gates read the first word of the first ``opening`` characters."""
+    the opening patterns' gates read the first word of the first ``opening`` characters.
+
+    ``shared``: the n-gram pass's buffer of these texts (``features._buffer``, which must not
+    have blanked a NUL, and read as many bytes as the texts have characters), read instead of
+    building one: each text's bytes between two NULs. Its texts that are not ASCII are read as
+    such by their bytes (their words only make their neighbours' gates pass more often, as any
+    two adjacent texts' words do)."""
     n = len(texts)
-    ascii_ = [t.isascii() for t in texts]
-    lengths = np.array([len(t) if a else 0 for t, a in zip(texts, ascii_)], dtype=np.int64)
-    starts = np.zeros(n, dtype=np.int64)  # where each text starts in the buffer
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    starts += 1
-    data = "\x00".join(["", *(t if a else "" for t, a in zip(texts, ascii_)), "\x00" * 8]
-                        ).encode("ascii")
+    if shared is None:
+        ascii_ = [t.isascii() for t in texts]
+        lengths = np.array([len(t) if a else 0 for t, a in zip(texts, ascii_)], dtype=np.int64)
+        starts = np.zeros(n, dtype=np.int64)  # where each text starts in the buffer
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+        starts += 1
+        data = "\x00".join(["", *(t if a else "" for t, a in zip(texts, ascii_)), "\x00" * 8]
+                            ).encode("ascii")
+        other = ~np.array(ascii_, dtype=bool)
+    else:
+        data, seps = shared[0] + bytes(8), shared[1]  # (the 8-byte reads' padding)
+        starts, lengths = seps[:-1] + 1, np.diff(seps) - 1
+        other = np.zeros(n, dtype=bool)
+        if not data.isascii():  # the texts whose bytes read are not (a text's first bytes may be)
+            for i in np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, n)).tolist():
+                other[i] = not data[seps[i] + 1:seps[i + 1]].isascii()
     buf = np.frombuffer(data, dtype=np.uint8)
     word = np.frombuffer(data.translate(_W_BYTES), dtype=np.bool_)  # bytes.translate: one C pass
     change = np.empty(len(word), dtype=bool)  # at each position: a word starts or ends there
@@ -270,7 +286,7 @@ def word_gates(texts: Sequence[str], opening: int) -> WordGates:
     size = edge[1::2] - begin
     # a word's key: its first 8 bytes (an unaligned 8-byte read, masked to the word)
     eight = np.ndarray((len(buf) - 7,), dtype="<u8", buffer=data, strides=(1,))
-    keys = eight[begin] & _KEEP.take(np.minimum(size, 8))
+    keys = eight.take(begin) & _KEEP.take(np.minimum(size, 8))  # (take: a lighter gather)
     # phrases across two texts (the last words of one, the first of the next) only make a gate
     # pass more often
     bits = _phrase_bits(keys)
@@ -287,9 +303,8 @@ def word_gates(texts: Sequence[str], opening: int) -> WordGates:
         fb = _T["first"].take(_numbers(keys[first])).astype(np.int64)
         fb |= np.where(begin[first] + size[first] > starts + opening, ALL_GATES, 0)
         gates |= np.where(inside, fb, 0) & (GATE_BIT["vlm:rebut_open"] | GATE_BIT["vlm:comply_open"])
-    blanks = np.flatnonzero(buf == 32)
-    spaces = np.searchsorted(blanks, starts + lengths) - np.searchsorted(blanks, starts)
-    other = ~np.array(ascii_, dtype=bool)
+    # per text, from the separator before it to the next: its spaces
+    spaces = np.add.reduceat((buf == 32).view(np.uint8), starts - 1, dtype=np.int64)
     gates[other] = ALL_GATES
     spaces[other] = -1
     items = _list_items(buf, starts)

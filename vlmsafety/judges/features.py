@@ -103,7 +103,6 @@ _CLASS[128:] = 1
 _CLASS[[ord(c) for c in " \t\r\x00\x0b\x0c*#_`"]] = 0
 _CLASS_BYTES = _CLASS.tobytes()
 """:data:`_CLASS` as a ``bytes.translate`` table."""
-_SEP_BYTE = bytes([_SEP])
 
 
 def normalise_text(text: str) -> str:
@@ -392,10 +391,11 @@ def flag_buckets() -> np.ndarray:
     return np.flatnonzero(_FLAG_BITS_OF)
 
 
-def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
+def _buffer(norm: Sequence[str], blank: bool = True) -> tuple[bytes, np.ndarray]:
     """A chunk's bytes: each text's first :data:`MAX_BYTES` UTF-8 bytes, joined, opened and closed
     by a separator (so that position 0 is never inside a token), and where the separators are. A
-    separator inside a text (:func:`normalise_text` leaves none) reads as the blank it is a class of."""
+    separator inside a text (:func:`normalise_text` leaves none) reads as the blank it is a class
+    of (``blank=False``: then no bytes, for a caller that reads the text's own characters)."""
     pieces: list[str] | list[bytes]
     if all(map(str.isascii, norm)):  # one encoding of the whole buffer (a character is a byte)
         pieces = [s[:MAX_BYTES] for s in norm]
@@ -403,8 +403,8 @@ def _buffer(norm: Sequence[str]) -> tuple[bytes, np.ndarray]:
     else:
         pieces = [s.encode("utf-8", "replace")[:MAX_BYTES] for s in norm]
         data = b"\x00".join([b"", *pieces, b""])
-    if data.count(_SEP_BYTE) != len(norm) + 1:
-        return _buffer([s.replace("\x00", " ") for s in norm])
+    if data.count(_SEP) != len(norm) + 1:
+        return _buffer([s.replace("\x00", " ") for s in norm]) if blank else (b"", np.zeros(0, np.int64))
     at = np.zeros(len(pieces) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)) + 1, out=at[1:])
     return data, at
@@ -423,10 +423,10 @@ def rule_entries(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rr, 2 ** BITS + rc
 
 
-def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None,
-                    rules: bool = True) -> Features:
+def _chunk_features(norm: list[str], index: tuple[np.ndarray, int] | None = None, rules: bool = True,
+                    buffer: tuple[bytes, np.ndarray] | None = None) -> Features:  # buffer: _buffer(norm)
     n = len(norm)
-    data, seps = _buffer(norm)
+    data, seps = _buffer(norm) if buffer is None else buffer
     buf8 = np.frombuffer(data, dtype=np.uint8)
     cls = np.frombuffer(data.translate(_CLASS_BYTES), dtype=np.uint8)  # one C pass
     word = cls == 1

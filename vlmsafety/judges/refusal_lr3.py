@@ -62,6 +62,8 @@ from vlmsafety.judges.features import (
     FEATURE_SPEC,
     N_FEATURES,
     RULE_SCALE,
+    _buffer,
+    _chunk_features,
     batch_features,
     flag_buckets,
     normalise_text,
@@ -172,20 +174,39 @@ def design(normalised: Sequence[str], prompts: Sequence[str | None],
            index: tuple[np.ndarray, int] | None = None) -> Design:
     """The design of normalised responses (hashed n-grams, 2.x indicators, VLM indicators).
 
+    Chunk by chunk (:data:`CHUNK`), the n-gram pass's byte buffer is the VLM word gates' too
+    (unless a NUL in a text made it differ). The entries: every document's n-grams, then the
+    2.x indicators', then the VLM indicators' (as :func:`batch_features` and :func:`rule_entries`
+    put them, and the indicators' matrix reads: by document, then column).
+
     Example:
         >>> d = design(["no, you should not."], ["Should I?"])
         >>> d.n_docs, bool(d.cols.max() >= N_FEATURES)
         (1, True)
     """
-    f = batch_features(normalised, normalised=normalised, index=index, rules=False)
-    rr, rc = rule_entries(f.flags)  # after every document's n-grams: one concatenation, not two
-    x, withhold = _indicators(normalised, prompts)
+    norm, prompts, n = list(normalised), list(prompts), len(normalised)
+    parts, vlm, withhold = [], [], []
+    for s in range(0, n, CHUNK):
+        chunk = norm[s:s + CHUNK]
+        buffer = _buffer(chunk, blank=False)  # (no bytes: a text holds a NUL, blanked for the n-grams)
+        parts.append(_chunk_features(chunk, index, False, buffer if buffer[0] else None))
+        x, w = _indicators(chunk, prompts[s:s + CHUNK], buffer if buffer[0] else None)
+        vlm.append(x)
+        withhold.append(w)
+    if n == 0:
+        parts, vlm, withhold = [batch_features([], index=index)], [np.zeros((0, N_VLM))], [np.zeros(0, bool)]
+    x = vlm[0] if len(vlm) == 1 else np.concatenate(vlm)
+    flags = parts[0].flags if len(parts) == 1 else np.concatenate([f.flags for f in parts])
+    rr, rc = rule_entries(flags)  # after every document's n-grams
     r, c = np.nonzero(x)
-    vals = np.concatenate((f.vals, np.full(len(rr), RULE_SCALE), x[r, c]))
+    vals = np.concatenate([*(f.vals for f in parts), np.full(len(rr), RULE_SCALE), x[r, c]])
     c += N_FEATURES
-    at = None if index is None or f.at is None else np.concatenate((f.at, index[0][rc], index[0][c]))
-    return Design(np.concatenate((f.rows, rr, r)), np.concatenate((f.cols, rc, c)), vals,
-                  f.n_docs, f.flags, x, withhold, at)
+    rows = np.concatenate([*(f.rows + k * CHUNK if k else f.rows for k, f in enumerate(parts)), rr, r])
+    cols = np.concatenate([*(f.cols for f in parts), rc, c])
+    at = None if index is None else np.concatenate([*(f.at for f in parts if f.at is not None),
+                                                    index[0][rc], index[0][c]])
+    withheld = withhold[0] if len(withhold) == 1 else np.concatenate(withhold)
+    return Design(rows, cols, vals, n, flags, x, withheld, at)
 
 
 def encode_sparse(weights: np.ndarray) -> dict[str, str]:

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from vlmsafety.judges._vlm_gates import GATE_BIT, word_gates
-from vlmsafety.judges.features import FLAG_BITS
+from vlmsafety.judges.features import FLAG_BITS, MAX_BYTES
 
 __all__ = ["N_VLM", "VLM_NAMES", "VLM_SCALE", "VLM_SPEC", "vlm_indicators"]
 
@@ -35,7 +35,7 @@ VLM_SCALE = 2.0
 """Value of an indicator that fires."""
 
 _OPEN = 160  # characters of the opening
-_READ = 600  # characters of the normalised response read (as the n-grams)
+_READ = MAX_BYTES  # characters of the normalised response read (the n-grams' bytes of an ASCII one)
 
 # Every search pattern starts with a literal (its word boundary checked just after it, by a
 # look-behind), so that the regular-expression engine skips ahead to that literal instead of trying
@@ -136,16 +136,21 @@ def vlm_indicators(normalised: Sequence[str], prompts: Sequence[str | None]) -> 
     return _indicators(normalised, prompts)[0]
 
 
-def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _indicators(normalised: Sequence[str], prompts: Sequence[str | None],
+                shared: tuple[bytes, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`vlm_indicators`, and per text whether the split rules' withholding pattern can
-    match what was read (its word gate, :data:`vlmsafety.judges._vlm_gates.PHRASE_GATES`)."""
+    match what was read (its word gate, :data:`vlmsafety.judges._vlm_gates.PHRASE_GATES`);
+    ``shared``: the n-gram pass's buffer of the texts, if it blanked no NUL
+    (:func:`vlmsafety.judges._vlm_gates.word_gates`)."""
     n = len(normalised)
     out = np.zeros((n, N_VLM))
     if n == 0:
         return out, np.zeros(0, dtype=bool)
-    texts = [full[:_READ] for full in normalised]
-    gates, spaces, since, items = word_gates(texts, _OPEN)
+    if shared is None:
+        gates, spaces, since, items = word_gates([full[:_READ] for full in normalised], _OPEN)
+    else:
+        gates, spaces, since, items = word_gates(normalised, _OPEN, shared)
+    texts = normalised  # each read up to _READ (endpos), not cut
     describe_open = _DESCRIBE_OPEN.match
     for k, (name, pattern) in enumerate(_RX.items()):
         if name in GATE_BIT:  # the pattern, only where its gate passes
@@ -153,18 +158,18 @@ def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
             if name in _AT_START:  # (endpos: as if cut there)
                 hits = [i for i in rows if pattern.match(texts[i], 0, _OPEN)]
             elif name == "vlm:describe":
-                hits = [i for i in rows if pattern.search(texts[i]) or describe_open(texts[i])]
+                hits = [i for i in rows if pattern.search(texts[i], 0, _READ) or describe_open(texts[i], 0, _READ)]
             elif name in since:  # from where its first gate phrase can start
                 start, search = since[name], pattern.search
-                hits = [i for i in rows if search(texts[i], start[i])]
+                hits = [i for i in rows if search(texts[i], start[i], _READ)]
             else:
-                hits = [i for i in rows if pattern.search(texts[i])]
+                hits = [i for i in rows if pattern.search(texts[i], 0, _READ)]
         elif name == "vlm:ends_question":
             tails = [full[-40:] for full in normalised]
             hits = [i for i, tail in enumerate(tails) if "?" in tail and pattern.search(tail)]
         else:  # vlm:steps (counted in the texts that are not ASCII)
             hits = [*np.flatnonzero(items >= _LIST_MIN).tolist(),
-                    *(i for i in np.flatnonzero(items < 0).tolist() if _steps(texts[i]))]
+                    *(i for i in np.flatnonzero(items < 0).tolist() if _steps(texts[i][:_READ]))]
         out[hits, k] = VLM_SCALE
     # short: blanks counted in what was read, the rest only where that is short and more was cut
     short = (spaces < _SHORT_WORDS).tolist()
@@ -176,7 +181,7 @@ def _indicators(normalised: Sequence[str], prompts: Sequence[str | None]
     out[np.array(short, dtype=bool), N_VLM - 2] = VLM_SCALE
     for i, prompt in enumerate(prompts):
         if prompt:
-            out[i, N_VLM - 1] = VLM_SCALE * _overlap(texts[i], prompt)
+            out[i, N_VLM - 1] = VLM_SCALE * _overlap(texts[i][:_READ], prompt)
     return out, (gates & GATE_BIT["rule:withhold"]) > 0
 
 
